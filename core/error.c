@@ -1,0 +1,48 @@
+#include "core/error.h"
+
+#include <stddef.h>
+
+typedef struct {
+    int code;
+    const char *text;
+} flm_err_name_t;
+
+static const flm_err_name_t flm_err_names[] = {
+    { FLM_OK,               "success" },
+
+    { FLM_ERR_ARG,          "invalid argument" },
+    { FLM_ERR_NOMEM,        "out of memory: static arena or buffer exhausted" },
+    { FLM_ERR_UNSUPPORTED,  "not supported by this build or port" },
+    { FLM_ERR_OVERFLOW,     "value or size overflow" },
+    { FLM_ERR_CANCELLED,    "cancelled" },
+    { FLM_ERR_STATE,        "call not valid in the current state" },
+    { FLM_ERR_NOT_FOUND,    "not found" },
+    { FLM_ERR_IO,           "I/O error" },
+    { FLM_ERR_TIMEOUT,      "timed out" },
+    { FLM_ERR_CONFIG,       "malformed configuration" },
+
+    { FLM_ERR_NET_RESOLVE,  "host name could not be resolved" },
+    { FLM_ERR_NET_CONNECT,  "connection failed" },
+    { FLM_ERR_NET_SEND,     "network send failed" },
+    { FLM_ERR_NET_RECV,     "network receive failed" },
+    { FLM_ERR_NET_CLOSED,   "connection closed by peer" },
+    { FLM_ERR_NET_DOWN,     "network link is down" },
+    { FLM_ERR_ENTROPY,      "entropy source failed" },
+
+    /* model image */
+
+    /* engine */
+
+    /* cloud protocol */
+
+    /* TLS transport */
+};
+
+const char *flm_strerror(int err)
+{
+    for (size_t i = 0; i < sizeof flm_err_names / sizeof flm_err_names[0]; i++) {
+        if (flm_err_names[i].code == err)
+            return flm_err_names[i].text;
+    }
+    return "unknown error";
+}
