@@ -1,0 +1,103 @@
+/*
+ * The in-memory view of a loaded model image (.flm).
+ *
+ * flm_model_open() validates an image and fills an flm_model_t whose
+ * pointers point straight into the image: weights are never copied (the
+ * image may sit in memory-mapped flash). The image format itself, byte by
+ * byte, is specified in core/FORMAT.md.
+ *
+ * Number encodings (no floating point anywhere):
+ *  - flm_qmat_t: group-quantized int8 matrix, see below.
+ *  - flm_ivec_t: int32 fixed-point vector, real = v[i] * 2^-shift.
+ *  - rope_freq:  RoPE rotation per position, in turns (1.0 = 2*pi) as
+ *                unsigned Q0.32; angle(pos, i) = pos * rope_freq[i] mod 2^32.
+ *  - vocab scores: order-preserving int32 keys of llama2.c's float32 merge
+ *                scores: key = bits if the sign bit is clear, else
+ *                -1 - (bits & 0x7FFFFFFF), where bits is the IEEE-754
+ *                pattern read as int32. Comparing keys compares the floats.
+ */
+#ifndef FLM_MODEL_H
+#define FLM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+#ifndef FLM_MODEL_MAX_LAYERS
+#define FLM_MODEL_MAX_LAYERS 32 /* per-layer views are kept in flm_model_t */
+#endif
+
+/* Group-quantized int8 matrix [rows][cols], row-major.
+ * Row r is split into ngroups = ceil(cols / gs) groups of gs columns; the
+ * last group of a row is shorter when gs does not divide cols. Groups never
+ * cross rows. The real value of element (r, c) is
+ *     q[r * cols + c] * s[r * ngroups + c / gs] * 2^-scale_shift. */
+typedef struct {
+    const int8_t  *q;
+    const int32_t *s;
+    uint32_t rows, cols;
+    uint32_t gs;          /* group size (columns per group) */
+    uint32_t ngroups;     /* groups per row = ceil(cols / gs) */
+    int32_t  scale_shift; /* fractional bits of s */
+} flm_qmat_t;
+
+/* int32 fixed-point vector: real = v[i] * 2^-shift. */
+typedef struct {
+    const int32_t *v;
+    uint32_t n;
+    int32_t  shift;
+} flm_ivec_t;
+
+typedef struct {
+    uint32_t dim;          /* residual stream width */
+    uint32_t hidden_dim;   /* SwiGLU inner width */
+    uint32_t n_layers;
+    uint32_t n_heads;
+    uint32_t n_kv_heads;   /* < n_heads: grouped-query attention */
+    uint32_t head_dim;     /* dim / n_heads */
+    uint32_t vocab_size;
+    uint32_t seq_len;      /* longest context the model was trained for */
+    uint32_t norm_eps_q32; /* RMSNorm epsilon as unsigned Q0.32 (1e-5 -> 42950) */
+    uint32_t rope_theta;   /* RoPE base (informational; see rope_freq) */
+    bool     shared_classifier; /* classifier == token embedding */
+} flm_model_config_t;
+
+typedef struct {
+    flm_ivec_t rms_att;    /* [dim] */
+    flm_qmat_t wq;         /* [n_heads * head_dim][dim] */
+    flm_qmat_t wk;         /* [n_kv_heads * head_dim][dim] */
+    flm_qmat_t wv;         /* [n_kv_heads * head_dim][dim] */
+    flm_qmat_t wo;         /* [dim][n_heads * head_dim] */
+    flm_ivec_t rms_ffn;    /* [dim] */
+    flm_qmat_t w1;         /* [hidden_dim][dim]  gate */
+    flm_qmat_t w2;         /* [dim][hidden_dim]  down */
+    flm_qmat_t w3;         /* [hidden_dim][dim]  up */
+} flm_layer_t;
+
+/* The tokenizer's vocabulary, read from the image. */
+typedef struct {
+    uint32_t vocab_size;
+    uint32_t max_token_len;
+    uint32_t bos_id, eos_id;   /* llama2.c: 1 and 2 */
+    const uint32_t *offsets;   /* [vocab_size + 1]: token i is bytes[offsets[i] .. offsets[i+1]) */
+    const uint8_t  *bytes;
+    const int32_t  *scores;    /* [vocab_size] merge-score keys (see above) */
+    const uint32_t *sorted;    /* [vocab_size] token ids in memcmp order of their bytes
+                                * (shorter first on a common prefix), for binary search */
+} flm_vocab_t;
+
+typedef struct {
+    flm_model_config_t cfg;
+    flm_qmat_t  tok_embedding;            /* [vocab_size][dim] */
+    flm_layer_t layers[FLM_MODEL_MAX_LAYERS];
+    flm_ivec_t  rms_final;                /* [dim] */
+    flm_qmat_t  classifier;               /* [vocab_size][dim]; a copy of tok_embedding's view when shared */
+    const uint32_t *rope_freq;            /* [head_dim / 2], turns per position, Q0.32 */
+    flm_vocab_t vocab;
+    const uint8_t *image;                 /* the validated image, used in place */
+    size_t image_size;
+} flm_model_t;
+
+#endif /* FLM_MODEL_H */
