@@ -124,7 +124,7 @@ uint64_t flm_hal_time_ms(void)
 
 void flm_hal_sleep_ms(uint32_t ms)
 {
-    struct timespec ts = { .tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L };
+    struct timespec ts = { .tv_sec = (time_t)(ms / 1000u), .tv_nsec = (long)(ms % 1000u) * 1000000L };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
