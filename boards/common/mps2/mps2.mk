@@ -1,0 +1,19 @@
+# Shared toolchain settings of the MPS2 bare-metal boards (QEMU -M mps2-*).
+# The board's board.mk sets MPS2_CPU and QEMU_MACHINE, then includes this.
+CROSS     := arm-none-eabi-
+CC        := $(CROSS)gcc
+AR        := $(CROSS)ar
+SIZE      := $(CROSS)size
+NM        := $(CROSS)nm
+PORT      := cortexm
+# No sockets, no mbedTLS on bare metal.
+override TLS := 0
+BOARD_CFLAGS  := $(MPS2_CPU) -mthumb -ffunction-sections -fdata-sections \
+                 -DFLM_BOARD_NAME='"$(BOARD)"'
+# newlib-nano for memcpy & co.; our own startup; nothing may pull in the
+# heap (tests/sh/board_elf_checks.sh checks the linked ELF).
+BOARD_LDFLAGS := $(MPS2_CPU) -mthumb --specs=nano.specs -nostartfiles \
+                 -T boards/common/mps2/mps2.ld -Wl,--gc-sections
+BOARD_ALL      = $(BUILD)/fieldlm.elf
+BOARD_RUN     := qemu-system-arm -M $(QEMU_MACHINE) -display none -serial none \
+                 -monitor none -semihosting-config enable=on,target=native -kernel
