@@ -24,6 +24,7 @@
 enum {
     SEMI_SYS_OPEN          = 0x01,
     SEMI_SYS_WRITE         = 0x05,
+    SEMI_SYS_GET_CMDLINE   = 0x15,
     SEMI_SYS_EXIT          = 0x18,
     SEMI_SYS_EXIT_EXTENDED = 0x20,
     SEMI_APP_EXIT          = 0x20026, /* ADP_Stopped_ApplicationExit */
@@ -52,6 +53,19 @@ static void semi_write(int handle, const void *data, size_t n)
         return;
     const uint32_t args[3] = { (uint32_t)handle, (uint32_t)(uintptr_t)data, (uint32_t)n };
     (void)semihost(SEMI_SYS_WRITE, args);
+}
+
+flm_err_t flm_hal_cortexm_cmdline(char *buf, size_t cap)
+{
+    if (!buf || cap == 0 || cap > UINT32_MAX)
+        return FLM_ERR_ARG;
+    uint32_t args[2] = { (uint32_t)(uintptr_t)buf, (uint32_t)cap };
+    if (semihost(SEMI_SYS_GET_CMDLINE, args) != 0) {
+        buf[0] = '\0';
+        return FLM_ERR_UNSUPPORTED;
+    }
+    buf[args[1] < cap ? args[1] : cap - 1] = '\0';
+    return FLM_OK;
 }
 
 void flm_hal_cortexm_exit(int status)

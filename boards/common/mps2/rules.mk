@@ -1,12 +1,40 @@
-# Build rules of the MPS2 bare-metal boards: the firmware ELF.
-MPS2_DIR  := boards/common/mps2
-FW        := $(BUILD)/fieldlm.elf
-FW_SRCS   := $(MPS2_DIR)/startup.c $(MPS2_DIR)/main.c
+# Build and run rules of the MPS2 bare-metal boards: the firmware ELF (the
+# runtime, the demo application and the model image in one static link),
+# `make demo`, `make demo-sample`, `make run ARGS=...` and `make footprint`.
+include boards/common/demo.mk
 
-$(FW): $(call obj,$(FW_SRCS)) $(LIB) $(MPS2_DIR)/mps2.ld
+MPS2_DIR := boards/common/mps2
+FW       := $(BUILD)/fieldlm.elf
+FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/main.c
+FW_OBJS  := $(call obj,$(FW_SRCS)) $(BUILD)/obj/model.o
+
+# Without ../shared the firmware links an empty image and says so at run time.
+ifneq ($(wildcard $(DEMO_MODEL_SRC)),)
+FW_MODEL := $(DEMO_MODEL)
+else
+FW_MODEL := $(BUILD)/gen/no-model.flm
+$(FW_MODEL):
+	@mkdir -p $(dir $@) && : > $@
+endif
+
+$(BUILD)/obj/model.o: $(MPS2_DIR)/model.S $(FW_MODEL)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_MODEL_PATH='"$(abspath $(FW_MODEL))"' -c $< -o $@
+
+$(FW): $(FW_OBJS) $(LIB) $(MPS2_DIR)/mps2.ld
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) -Wl,-Map=$(BUILD)/fieldlm.map
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(FW_OBJS) $(LIB) -Wl,-Map=$(BUILD)/fieldlm.map
 
-.PHONY: run
+.PHONY: run footprint
 run: $(FW)
-	$(BOARD_RUN) $(FW)
+	$(Q)$(BOARD_RUN) $(FW) -append "$(ARGS)"
+
+demo: $(FW) $(DEMO_MODEL)
+	$(Q)$(BOARD_RUN) $(FW) -append "$(DEMO_GREEDY)"
+
+demo-sample: $(FW) $(DEMO_MODEL)
+	$(Q)$(BOARD_RUN) $(FW) -append "$(DEMO_SAMPLE)"
+
+footprint: $(FW) $(DEMO_MODEL) $(QEMU_INSN)
+	$(Q)sh $(MPS2_DIR)/footprint.sh $(FW) $(QEMU_INSN) "$(DEMO_GREEDY)" $(BOARD_RUN)

@@ -1,0 +1,9 @@
+# Demo rules of the POSIX boards (host, and ARM Linux under qemu-user):
+# `fieldlm run` itself is the demo program.
+include boards/common/demo.mk
+
+demo: $(CLI) $(DEMO_MODEL)
+	$(Q)$(BOARD_RUN) $(CLI) run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" $(DEMO_GREEDY)
+
+demo-sample: $(CLI) $(DEMO_MODEL)
+	$(Q)$(BOARD_RUN) $(CLI) run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" $(DEMO_SAMPLE)
