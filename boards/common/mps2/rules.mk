@@ -8,8 +8,9 @@ FW       := $(BUILD)/fieldlm.elf
 FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/main.c
 FW_OBJS  := $(call obj,$(FW_SRCS)) $(BUILD)/obj/model.o
 
-# Without ../shared the firmware links an empty image and says so at run time.
-ifneq ($(wildcard $(DEMO_MODEL_SRC)),)
+# Without ../shared (or before the converter exists) the firmware links an
+# empty image and says so at run time.
+ifneq ($(and $(wildcard $(DEMO_MODEL_SRC)),$(shell grep -l '"convert"' tools/cli/main.c)),)
 FW_MODEL := $(DEMO_MODEL)
 else
 FW_MODEL := $(BUILD)/gen/no-model.flm
