@@ -7,3 +7,8 @@ demo: $(CLI) $(DEMO_MODEL)
 
 demo-sample: $(CLI) $(DEMO_MODEL)
 	$(Q)$(BOARD_RUN) $(CLI) run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" $(DEMO_SAMPLE)
+
+# The unit tests on this board (under qemu-user for the ARM Linux boards).
+.PHONY: run-unit
+run-unit: $(UNIT)
+	$(Q)$(BOARD_RUN) $(UNIT) $(T)
