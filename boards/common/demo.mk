@@ -6,10 +6,11 @@ DEMO_MODEL_SRC := $(FLM_SHARED)/models/stories260K.bin
 DEMO_TOK_SRC   := $(FLM_SHARED)/models/tok512.bin
 DEMO_MODEL     := build/models/stories260K.flm
 DEMO_PROMPT    := Once upon a time
-# Options shared by `fieldlm run` and the bare-metal demo (boards/common/mps2/main.c).
-# Sampling values are exact in binary so every parser agrees on them.
-DEMO_GREEDY    := -n 64 -t 0
-DEMO_SAMPLE    := -n 64 -t 0.75 --top-p 0.875 -s 42
+# Options shared by `fieldlm run` and the bare-metal demo (boards/common/mps2/main.c),
+# with the context length of the smallest board. Sampling values are exact
+# in binary so every parser agrees on them.
+DEMO_GREEDY    := -n 64 -t 0 --ctx 256
+DEMO_SAMPLE    := -n 64 -t 0.75 --top-p 0.875 -s 42 --ctx 256
 
 # The host fieldlm converts; for cross boards it is built by a sub-make
 # (re-run each time, so a converter change reconverts).

@@ -1,5 +1,7 @@
 /*
- * The MPS2 boards' application (Cortex-M4 AN386, Cortex-M3 AN385).
+ * The MPS2 boards' application (Cortex-M4 AN386, Cortex-M3 AN385): the
+ * stories260K demo, the model image read in place from flash, all working
+ * memory in one static arena.
  *
  * Options come from the semihosting command line (QEMU -append), spelled as
  * for `fieldlm run`; the console then carries exactly what `fieldlm run`
@@ -9,12 +11,15 @@
  *   -t T         temperature, decimal (default 0: greedy)
  *   --top-p P    nucleus mass, decimal (default 0.9)
  *   -s SEED      sampling seed (default 42)
+ *   --ctx N      KV-cache positions (default FLM_BOARD_CTX_LEN, at most what
+ *                the static arena holds)
  *   --selftest   exercise the HAL port instead (tests/sh/cortexm_hal.sh)
  */
 #include <string.h>
 
 #include "boards/common/mps2/board.h"
 #include "core/arena.h"
+#include "core/engine.h"
 #include "port/cortexm/hal_cortexm.h"
 
 typedef struct {
@@ -22,6 +27,7 @@ typedef struct {
     uint32_t temperature; /* Q16.16 */
     uint32_t top_p;       /* Q16.16 */
     uint64_t seed;
+    uint32_t ctx_len;
     bool     selftest;
 } options_t;
 
@@ -104,8 +110,11 @@ static flm_err_t parse_options(char *line, options_t *o)
             ok = parse_q16(val, &o->top_p);
         } else if (strcmp(opt, "-s") == 0) {
             ok = parse_u64(val, UINT64_MAX, &o->seed);
+        } else if (strcmp(opt, "--ctx") == 0) {
+            ok = parse_u64(val, UINT32_MAX, &v) && v > 0;
+            o->ctx_len = (uint32_t)v;
         } else {
-            flm_hal_log(FLM_LOG_ERROR, "unknown option '%s' (want -n, -t, --top-p, -s, --selftest)", opt);
+            flm_hal_log(FLM_LOG_ERROR, "unknown option '%s' (want -n, -t, --top-p, -s, --ctx, --selftest)", opt);
             return FLM_ERR_ARG;
         }
         if (!ok) {
@@ -168,29 +177,99 @@ static int selftest(void)
     return 0;
 }
 
-/* ---- entry -------------------------------------------------------------- */
+/* ---- the demo --------------------------------------------------------- */
 
-static uint8_t arena_mem[4096];
+/* The model image linked into flash (model.S). */
+extern const uint8_t flm_board_model[], flm_board_model_end[];
+
+#define DEMO_PROMPT "Once upon a time"
+
+/* The engine's whole working set (KV cache, activations, sampler and
+ * tokenizer scratch) for FLM_BOARD_CTX_LEN positions, in .bss. The sizes are
+ * the board budget's: board.mk sets them, the linker script enforces RAM. */
+static uint8_t arena_mem[FLM_BOARD_ARENA_BYTES] __attribute__((aligned(16)));
+static flm_model_t model;   /* per-layer views: too big for the stack */
+static flm_engine_t engine;
+
+/* llama2.c's safe_printf, as `fieldlm run` applies it: a lone control byte
+ * is not printed. */
+static void put_piece(const uint8_t *p, size_t n)
+{
+    if (n == 1 && p[0] < 0x80 && !(p[0] >= 0x20 && p[0] < 0x7F) &&
+        !(p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r')))
+        return;
+    flm_hal_console_write(p, n);
+}
+
+static int demo(const options_t *o)
+{
+    size_t image_size = (size_t)(flm_board_model_end - flm_board_model);
+    if (image_size == 0) {
+        flm_hal_log(FLM_LOG_ERROR, "no model image linked (built without ../shared/models)");
+        return 3;
+    }
+    flm_err_t err = flm_model_open(&model, flm_board_model, image_size, FLM_MODEL_VERIFY_FULL);
+    if (err) {
+        flm_hal_log(FLM_LOG_ERROR, "model: %s (%s)", flm_strerror(err), model.detail);
+        return 1;
+    }
+    flm_engine_config_t cfg = {
+        .ctx_len = o->ctx_len,
+        .max_prompt_bytes = sizeof DEMO_PROMPT - 1,
+        .sampler = { .temperature = o->temperature, .top_p = o->top_p, .seed = o->seed },
+    };
+    flm_arena_t arena;
+    flm_arena_init(&arena, arena_mem, sizeof arena_mem);
+    err = flm_engine_init(&engine, &model, &cfg, &arena);
+    if (!err)
+        err = flm_engine_start(&engine, (const uint8_t *)DEMO_PROMPT, sizeof DEMO_PROMPT - 1, o->steps);
+    if (err) {
+        flm_hal_log(FLM_LOG_ERROR, "engine: %s (arena short by %zu bytes)", flm_strerror(err),
+                    arena.shortfall);
+        return 1;
+    }
+
+    /* tools/qemu-insn records the instruction count at each mark: one
+     * before the first position, then one after each. */
+    flm_engine_token_t t;
+    uint32_t positions = 0, forced = 0;
+    flm_board_mark();
+    do {
+        err = flm_engine_step(&engine, &t);
+        if (err)
+            break;
+        flm_board_mark();
+        positions++;
+        forced += t.forced;
+        put_piece(t.piece, t.piece_len);
+    } while (t.status == FLM_ENGINE_RUNNING);
+    flm_hal_console_write("\n", 1);
+    if (err)
+        flm_hal_log(FLM_LOG_ERROR, "engine: %s", flm_strerror(err));
+
+    flm_ram_usage_t ram;
+    if (flm_transformer_ram(&model.cfg, engine.ctx_len, &ram) != FLM_OK)
+        ram.kv_cache = 0;
+    flm_hal_log(FLM_LOG_INFO,
+                "stats ctx_len=%u positions=%u prompt_tokens=%u arena=%zu arena_used=%zu "
+                "kv_cache=%zu stack=%zu stack_size=%zu",
+                (unsigned)engine.ctx_len, (unsigned)positions, (unsigned)forced, sizeof arena_mem,
+                flm_arena_high_water(&arena), ram.kv_cache, flm_board_stack_high_water(),
+                flm_board_stack_size());
+    flm_engine_deinit(&engine);
+    return err ? 1 : 0;
+}
+
+/* ---- entry -------------------------------------------------------------- */
 
 int main(void)
 {
     if (flm_hal_init() != FLM_OK)
         return 1;
     static char line[256];
-    options_t o = { .steps = 64, .temperature = 0, .top_p = 58982u, .seed = 42, .selftest = false };
+    options_t o = { .steps = 64, .temperature = 0, .top_p = 58982u, .seed = 42,
+                    .ctx_len = FLM_BOARD_CTX_LEN, .selftest = false };
     if (flm_hal_cortexm_cmdline(line, sizeof line) == FLM_OK && parse_options(line, &o) != FLM_OK)
         return 2;
-    if (o.selftest)
-        return selftest();
-
-    flm_arena_t arena;
-    flm_arena_init(&arena, arena_mem, sizeof arena_mem);
-    flm_board_mark();
-    static const char hello[] = "fieldlm on " FLM_BOARD_NAME "\n";
-    flm_hal_console_write(hello, strlen(hello));
-    flm_board_mark();
-    flm_hal_log(FLM_LOG_INFO, "stats arena=%zu arena_used=%zu stack=%zu stack_size=%zu",
-                sizeof arena_mem, flm_arena_high_water(&arena), flm_board_stack_high_water(),
-                flm_board_stack_size());
-    return 0;
+    return o.selftest ? selftest() : demo(&o);
 }

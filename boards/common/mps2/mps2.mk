@@ -14,6 +14,12 @@ BOARD_CFLAGS  := $(MPS2_CPU) -mthumb -ffunction-sections -fdata-sections \
 # heap (tests/sh/board_elf_checks.sh checks the linked ELF).
 BOARD_LDFLAGS := $(MPS2_CPU) -mthumb --specs=nano.specs -nostartfiles \
                  -T boards/common/mps2/mps2.ld -Wl,--gc-sections
+# The demo's memory budget: KV-cache positions, and the static arena that
+# holds the engine's whole working set for them (flm_engine_ram()).
+BOARD_CTX_LEN     := 256
+BOARD_ARENA_BYTES := 135168
+CFLAGS_boards/common/mps2/ := -DFLM_BOARD_CTX_LEN=$(BOARD_CTX_LEN)u \
+                              -DFLM_BOARD_ARENA_BYTES=$(BOARD_ARENA_BYTES)u
 BOARD_ALL      = $(BUILD)/fieldlm.elf
 BOARD_RUN     := qemu-system-arm -M $(QEMU_MACHINE) -display none -serial none \
                  -monitor none -semihosting-config enable=on,target=native -kernel

@@ -8,15 +8,17 @@ FW       := $(BUILD)/fieldlm.elf
 FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/main.c
 FW_OBJS  := $(call obj,$(FW_SRCS)) $(BUILD)/obj/model.o
 
-# Without ../shared (or before the converter exists) the firmware links an
-# empty image and says so at run time.
-ifneq ($(and $(wildcard $(DEMO_MODEL_SRC)),$(shell grep -l '"convert"' tools/cli/main.c)),)
+# Without ../shared the firmware links an empty image and says so at run time.
+ifneq ($(wildcard $(DEMO_MODEL_SRC)),)
 FW_MODEL := $(DEMO_MODEL)
 else
 FW_MODEL := $(BUILD)/gen/no-model.flm
 $(FW_MODEL):
 	@mkdir -p $(dir $@) && : > $@
 endif
+
+# The budget in mps2.mk is compiled into main.c.
+$(call obj,$(FW_SRCS)): $(MPS2_DIR)/mps2.mk
 
 $(BUILD)/obj/model.o: $(MPS2_DIR)/model.S $(FW_MODEL)
 	@mkdir -p $(dir $@)
