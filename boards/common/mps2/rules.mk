@@ -20,7 +20,12 @@ endif
 # The budget in mps2.mk is compiled into main.c.
 $(call obj,$(FW_SRCS)): $(MPS2_DIR)/mps2.mk
 
-$(BUILD)/obj/model.o: $(MPS2_DIR)/model.S $(FW_MODEL)
+# Names the linked image; rewritten only when that changes, so switching
+# between the model and none re-assembles model.o.
+FW_MODEL_NAME := $(BUILD)/gen/fw-model.txt
+$(shell mkdir -p $(BUILD)/gen && echo '$(FW_MODEL)' | cmp -s - $(FW_MODEL_NAME) || echo '$(FW_MODEL)' > $(FW_MODEL_NAME))
+
+$(BUILD)/obj/model.o: $(MPS2_DIR)/model.S $(FW_MODEL) $(FW_MODEL_NAME)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $@")
 	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_MODEL_PATH='"$(abspath $(FW_MODEL))"' -c $< -o $@
