@@ -44,7 +44,7 @@ static bool parse_q16(const char *s, uint32_t *out)
     }
     if (*p == '.') {
         for (p++; *p >= '0' && *p <= '9'; p++) {
-            if (den < 1000000000u) { /* digits past 1e-9 cannot change Q16.16 */
+            if (den < 1000000000u) { /* later digits: far below the 2^-16 step */
                 num = num * 10u + (uint64_t)(*p - '0');
                 den *= 10u;
             }

@@ -3,13 +3,10 @@
 CROSS     := arm-none-eabi-
 CC        := $(CROSS)gcc
 AR        := $(CROSS)ar
-SIZE      := $(CROSS)size
-NM        := $(CROSS)nm
 PORT      := cortexm
 # No sockets, no mbedTLS on bare metal.
 override TLS := 0
-BOARD_CFLAGS  := $(MPS2_CPU) -mthumb -ffunction-sections -fdata-sections \
-                 -DFLM_BOARD_NAME='"$(BOARD)"'
+BOARD_CFLAGS  := $(MPS2_CPU) -mthumb -ffunction-sections -fdata-sections
 # newlib-nano for memcpy & co.; our own startup; nothing may pull in the
 # heap (tests/sh/board_elf_checks.sh checks the linked ELF).
 BOARD_LDFLAGS := $(MPS2_CPU) -mthumb --specs=nano.specs -nostartfiles \
