@@ -12,3 +12,6 @@ demo-sample: $(CLI) $(DEMO_MODEL)
 .PHONY: run-unit
 run-unit: $(UNIT)
 	$(Q)$(BOARD_RUN) $(UNIT) $(T)
+
+# Compiler flags live in board.mk: a change there rebuilds the board.
+$(call obj,$(LIB_SRCS) $(TOOL_SRCS) $(UNIT_SRCS) tools/cli/main.c): boards/$(BOARD)/board.mk

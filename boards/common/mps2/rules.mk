@@ -17,8 +17,9 @@ $(FW_MODEL):
 	@mkdir -p $(dir $@) && : > $@
 endif
 
-# The budget in mps2.mk is compiled into main.c.
-$(call obj,$(FW_SRCS)): $(MPS2_DIR)/mps2.mk
+# Compiler flags and the memory budget live in the board files: a change
+# there rebuilds every object of the board.
+$(call obj,$(LIB_SRCS) $(FW_SRCS)): $(MPS2_DIR)/mps2.mk boards/$(BOARD)/board.mk
 
 # Names the linked image; rewritten only when that changes, so switching
 # between the model and none re-assembles model.o.
