@@ -237,10 +237,13 @@ static int put_rope(writer_t *w, uint32_t head_dim, double theta)
     return 0;
 }
 
-/* llama2.c scores as order-preserving int32 keys (core/model.h). */
+/* llama2.c scores as order-preserving int32 keys (core/model.h). -0.0 is
+ * stored as +0.0 (tok512 has both) so equal floats give equal keys. */
 static int32_t score_key(float f)
 {
     int32_t bits;
+    if (f == 0.0f)
+        f = 0.0f;
     memcpy(&bits, &f, sizeof bits);
     return bits >= 0 ? bits : -1 - (bits & 0x7FFFFFFF);
 }
