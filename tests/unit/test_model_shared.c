@@ -32,10 +32,15 @@ static uint8_t *convert(const char *ckpt, const char *tokfile, size_t *len, char
 
 FLM_TEST(model_shared_float_and_q80_checkpoints_agree)
 {
-    const char *f32 = flm_test_shared("models/stories260K.bin");
-    const char *q80 = flm_test_shared("models/stories260K_q80.bin");
-    if (!f32 || !q80)
-        FLM_SKIP("../shared/models/stories260K*.bin not found");
+    /* flm_test_shared's result lives until its next call: keep copies */
+    char f32[1024], q80[1024];
+    const char *p = flm_test_shared("models/stories260K.bin");
+    if (!p)
+        FLM_SKIP("../shared/models/stories260K.bin not found");
+    snprintf(f32, sizeof f32, "%s", p);
+    if (!(p = flm_test_shared("models/stories260K_q80.bin")))
+        FLM_SKIP("../shared/models/stories260K_q80.bin not found");
+    snprintf(q80, sizeof q80, "%s", p);
     char err[256];
     flm_fmodel_t a, b;
     FLM_CHECK_MSG(flm_fmodel_load(&a, f32, err, sizeof err) == 0, "%s", err);
@@ -45,7 +50,9 @@ FLM_TEST(model_shared_float_and_q80_checkpoints_agree)
     FLM_CHECK_EQ(a.n_layers, 5);
     FLM_CHECK_EQ(a.n_kv_heads, 4);
     FLM_CHECK(a.shared_classifier && b.shared_classifier);
-    /* Same tensors in the same places: dequantized Q8_0 within 0.007. */
+    FLM_CHECK(strstr(a.source, "legacy") && strstr(b.source, "ak42 v2"));
+    /* Same tensors in the same places: dequantized Q8_0 within 0.0075
+     * (half a quantization step; measured 0.00703), norms exact. */
     const float *xa[] = { a.tok_embedding, a.wq, a.wk, a.wv, a.wo, a.w1, a.w2, a.w3, a.rms_att, a.rms_final };
     const float *xb[] = { b.tok_embedding, b.wq, b.wk, b.wv, b.wo, b.w1, b.w2, b.w3, b.rms_att, b.rms_final };
     size_t n[] = { 512 * 64, 5 * 64 * 64, 5 * 32 * 64, 5 * 32 * 64, 5 * 64 * 64, 5 * 172 * 64, 5 * 172 * 64,
@@ -54,7 +61,7 @@ FLM_TEST(model_shared_float_and_q80_checkpoints_agree)
         double worst = 0;
         for (size_t i = 0; i < n[t]; i++)
             worst = fmax(worst, fabs((double)xa[t][i] - xb[t][i]));
-        FLM_CHECK_MSG(worst < 0.007, "tensor %zu differs by %g", t, worst);
+        FLM_CHECK_MSG(worst < (t < 8 ? 0.0075 : 1e-30), "tensor %zu differs by %g", t, worst);
     }
     flm_fmodel_free(&a);
     flm_fmodel_free(&b);
