@@ -307,7 +307,7 @@ int flm_image_build(const flm_fmodel_t *fm, const flm_ftok_t *tok, uint32_t gs, 
     size_t data = img_alloc(&w.im, 0, FLM_IMG_ALIGN);
 
     if (report)
-        fprintf(report, "quantization error per tensor (vs the input's float values):\n");
+        fprintf(report, "quantization error per tensor (vs the checkpoint's values, dequantized if int8):\n");
     if (!rc) rc = put_q8(&w, FLM_TENSOR_TOK_EMBEDDING, 0, fm->tok_embedding, v, d, gs);
     for (uint32_t l = 0; !rc && l < L; l++) {
         size_t ld = (size_t)l * d;
