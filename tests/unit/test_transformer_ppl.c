@@ -14,7 +14,9 @@
 #include "tools/ref/ref.h"
 
 #define GS 32
-#define SLICE_TOKENS 3000 /* scored tokens: a few seconds */
+/* Scored tokens: a slice that runs in a second or two. FLM_PPL_TOKENS=N
+ * overrides it (0: the whole file, the README protocol's full figure). */
+#define SLICE_TOKENS 3000
 
 typedef struct {
     flm_ref_t ref;
@@ -36,7 +38,7 @@ static bool setup(setup_t *s, uint32_t ctx)
     if (!tp || !flm_test_tokfile_load(&s->tf, tp, 512) || flm_ref_quantize(&s->ref, GS, &s->qm))
         return false;
     flm_arena_init(&s->arena, arena_mem, sizeof arena_mem);
-    s->ref.kv_int8 = getenv("KV8") != NULL;
+    s->ref.kv_int8 = getenv("KV8") ? atoi(getenv("KV8")) : 0;
     return flm_tokenizer_init(&s->tok, &s->tf.vocab) == FLM_OK &&
            flm_transformer_init(&s->tr, &s->qm.model, ctx, &s->arena) == FLM_OK;
 }
@@ -74,8 +76,12 @@ FLM_TEST(transformer_ppl_slice_vs_float)
     uint32_t *ids = malloc((len + 3) * sizeof *ids);
     void *scratch = malloc(flm_tokenizer_scratch_bytes(len));
     double fnll = 0, inll = 0;
-    size_t scored = 0;
-    for (char *line = text; *line && scored < SLICE_TOKENS;) {
+    size_t scored = 0, limit = SLICE_TOKENS;
+    if (getenv("FLM_PPL_TOKENS"))
+        limit = strtoul(getenv("FLM_PPL_TOKENS"), NULL, 10);
+    if (limit == 0)
+        limit = SIZE_MAX;
+    for (char *line = text; *line && scored < limit;) {
         char *end = strchr(line, '\n');
         size_t ll = end ? (size_t)(end - line) : strlen(line);
         size_t n = 0;

@@ -177,9 +177,9 @@ float *flm_ref_forward(flm_ref_t *r, int token, int pos)
         }
 
         if (r->kv_int8)
-            for (int i = 0; i < kv_dim; i += hs) {
-                fake_quant8(k + i, hs);
-                fake_quant8(v + i, hs);
+            for (int i = 0; i < kv_dim; i += r->kv_int8) {
+                fake_quant8(k + i, r->kv_int8);
+                fake_quant8(v + i, r->kv_int8);
             }
         for (int h = 0; h < r->n_heads; h++) {
             float *q = r->q + h * hs;
