@@ -34,9 +34,11 @@ static void image_vs_float(const char *ckpt)
     flm_model_t m;
     FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_FULL), FLM_OK);
 
-    flm_ref_t ref;
-    FLM_CHECK(flm_ref_load(&ref, fp) == 0);
     enum { N = 200 };
+    flm_fmodel_t ffm;
+    flm_ref_t ref;
+    FLM_CHECK_MSG(flm_fmodel_load(&ffm, fp, err, sizeof err) == 0, "%s", err);
+    FLM_CHECK(flm_ref_init(&ref, &ffm, N) == 0);
     static _Alignas(16) uint8_t mem[160 * 1024];
     flm_arena_t a;
     flm_arena_init(&a, mem, sizeof mem);
@@ -68,6 +70,7 @@ static void image_vs_float(const char *ckpt)
     FLM_CHECK(agree >= N * 93 / 100);
     flm_transformer_deinit(&tf);
     flm_ref_free(&ref);
+    flm_fmodel_free(&ffm);
     free(img);
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/tokenizer.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/stories.h"
 #include "tests/unit/tok_ref.h"
 
 static bool load(flm_test_tokfile_t *f, const char *rel, uint32_t n)
@@ -230,4 +231,28 @@ FLM_TEST(tokenizer_edges)
     FLM_CHECK_EQ(flm_tokenizer_init(&t2, &bad), FLM_ERR_ARG);
     FLM_CHECK_EQ(flm_tokenizer_init(&t2, NULL), FLM_ERR_ARG);
     flm_test_tokfile_free(&f);
+}
+
+/* The vocabulary the converter writes into an image encodes exactly like
+ * the llama2.c file it came from. */
+FLM_TEST(tokenizer_from_image)
+{
+    flm_test_tokfile_t f;
+    flm_test_stories_t st;
+    char *data = read_data();
+    if (!data || !load(&f, "models/tok512.bin", 512)) {
+        free(data);
+        FLM_SKIP("needs ../shared/models and data/");
+    }
+    bool opened = flm_test_stories_open(&st);
+    flm_tokenizer_t tok;
+    int bad = -1, lines = 0;
+    if (opened && flm_tokenizer_init(&tok, &st.model.vocab) == FLM_OK)
+        bad = for_each_line(data, 300, &f, &tok, &lines);
+    free(data);
+    flm_test_tokfile_free(&f);
+    flm_test_stories_close(&st);
+    FLM_CHECK(opened);
+    FLM_CHECK_EQ(bad, 0);
+    FLM_CHECK_EQ(lines, 300);
 }
