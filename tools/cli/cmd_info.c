@@ -4,6 +4,7 @@
 
 #include "core/model.h"
 #include "core/model_format.h"
+#include "core/transformer.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/model_file.h"
 
@@ -108,14 +109,16 @@ int flm_cmd_info(int argc, char **argv)
            m->vocab.offsets[m->vocab.vocab_size]);
     printf("flash: %zu bytes (image used in place)\n", m->image_size);
 
-    uint64_t n_ctx = ctx ? (uint64_t)ctx : c->seq_len;
-    uint64_t kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
-    uint64_t kv = 2u * c->n_layers * n_ctx * kv_dim * 2u; /* keys + values, int16 */
-    printf("ram (ctx %llu): KV cache %llu bytes (int16 keys and values);"
-           " activations and scratch: not yet known (engine not wired)\n",
-           (unsigned long long)n_ctx, (unsigned long long)kv);
+    uint32_t n_ctx = ctx ? (uint32_t)ctx : c->seq_len;
+    flm_ram_usage_t ram;
+    flm_err_t rerr = n_ctx > c->seq_len ? FLM_OK : flm_transformer_ram(c, n_ctx, &ram);
     if (n_ctx > c->seq_len)
-        printf("  note: ctx %llu exceeds the trained seq_len %u\n", (unsigned long long)n_ctx, c->seq_len);
+        printf("ram (ctx %u): beyond the trained seq_len %u, which is the engine's limit\n", n_ctx, c->seq_len);
+    else if (rerr)
+        printf("ram (ctx %u): the engine cannot run this config: %s\n", n_ctx, flm_strerror(rerr));
+    else
+        printf("ram (ctx %u): %zu bytes: KV cache %zu, activations %zu, scratch %zu"
+               " (weights stay in flash)\n", n_ctx, ram.total, ram.kv_cache, ram.activations, ram.scratch);
 
     flm_err_t err = flm_model_verify(&f.model);
     if (err) {
