@@ -170,7 +170,7 @@ typedef struct {
 static bool find_slot(flm_model_t *m, uint32_t kind, uint32_t layer, slot_t *s)
 {
     const flm_model_config_t *c = &m->cfg;
-    flm_layer_t *l = &m->layers[layer < FLM_MODEL_MAX_LAYERS ? layer : 0];
+    flm_layer_t *l = &m->layers[layer < FLM_MODEL_MAX_LAYERS ? layer : 0]; /* range: caller */
     const uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
     memset(s, 0, sizeof *s);
     s->dtype = FLM_DTYPE_Q8;
@@ -311,31 +311,29 @@ static flm_err_t load_tensor(flm_model_t *m, uint32_t i, uint64_t data_off, uint
     return FLM_OK;
 }
 
-static flm_err_t check_complete(flm_model_t *m)
+typedef flm_err_t (*slot_fn_t)(flm_model_t *m, const slot_t *s, uint32_t kind, uint32_t layer);
+
+/* Call fn on the slot of every tensor the config requires. */
+static flm_err_t each_required(flm_model_t *m, slot_fn_t fn)
 {
-    if (!m->tok_embedding.q)
-        return fail(m, FLM_ERR_MODEL_TENSOR, "tok_embedding missing");
-    if (!m->rms_final.v)
-        return fail(m, FLM_ERR_MODEL_TENSOR, "rms_final missing");
-    if (!m->rope_freq)
-        return fail(m, FLM_ERR_MODEL_TENSOR, "rope_freq missing");
-    if (!m->cfg.shared_classifier && !m->classifier.q)
-        return fail(m, FLM_ERR_MODEL_TENSOR, "classifier missing (header says not shared)");
-    for (uint32_t l = 0; l < m->cfg.n_layers; l++) {
-        const flm_layer_t *y = &m->layers[l];
-        const flm_qmat_t *mats[] = { &y->wq, &y->wk, &y->wv, &y->wo, &y->w1, &y->w2, &y->w3 };
-        static const uint32_t kinds[] = { FLM_TENSOR_WQ, FLM_TENSOR_WK, FLM_TENSOR_WV, FLM_TENSOR_WO,
-                                          FLM_TENSOR_W1, FLM_TENSOR_W2, FLM_TENSOR_W3 };
-        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-            if (!mats[k]->q)
-                return fail(m, FLM_ERR_MODEL_TENSOR, "layer %u %s missing", l, flm_model_kind_name(kinds[k]));
+    flm_err_t err = FLM_OK;
+    for (uint32_t kind = FLM_TENSOR_TOK_EMBEDDING; !err && kind <= FLM_TENSOR_W3; kind++) {
+        uint32_t layers = kind >= FLM_TENSOR_FIRST_LAYER_KIND ? m->cfg.n_layers : 1;
+        bool needed = kind != FLM_TENSOR_CLASSIFIER || !m->cfg.shared_classifier;
+        slot_t s;
+        for (uint32_t l = 0; !err && needed && l < layers; l++) {
+            if (find_slot(m, kind, l, &s))
+                err = fn(m, &s, kind, l);
         }
-        if (!y->rms_att.v || !y->rms_ffn.v)
-            return fail(m, FLM_ERR_MODEL_TENSOR, "layer %u %s missing", l,
-                        y->rms_att.v ? "rms_ffn" : "rms_att");
     }
-    if (m->cfg.shared_classifier)
-        m->classifier = m->tok_embedding;
+    return err;
+}
+
+static flm_err_t require_present(flm_model_t *m, const slot_t *s, uint32_t kind, uint32_t layer)
+{
+    bool present = s->q ? s->q->q != NULL : s->v ? s->v->v != NULL : *s->u != NULL;
+    if (!present)
+        return fail(m, FLM_ERR_MODEL_TENSOR, "layer %u %s missing", layer, flm_model_kind_name(kind));
     return FLM_OK;
 }
 
@@ -413,31 +411,15 @@ static flm_err_t check_image_crc(flm_model_t *m)
     return FLM_OK;
 }
 
-static flm_err_t check_scales(flm_model_t *m, const flm_qmat_t *q, const char *name, uint32_t layer)
+static flm_err_t check_scales(flm_model_t *m, const slot_t *s, uint32_t kind, uint32_t layer)
 {
-    size_t n = (size_t)q->rows * q->ngroups;
-    for (size_t i = 0; i < n; i++) {
+    const flm_qmat_t *q = s->q;
+    for (size_t i = 0; q && i < (size_t)q->rows * q->ngroups; i++) {
         if (q->s[i] < 0 || q->s[i] >= FLM_IMG_MANTISSA_LIMIT)
             return fail(m, FLM_ERR_MODEL_VALUE, "layer %u %s: group scale %U outside [0, 2^23)", layer,
-                        name, (uint64_t)i);
+                        flm_model_kind_name(kind), (uint64_t)i);
     }
     return FLM_OK;
-}
-
-static flm_err_t check_all_scales(flm_model_t *m)
-{
-    flm_err_t err = check_scales(m, &m->tok_embedding, "tok_embedding", 0);
-    if (!err && !m->cfg.shared_classifier)
-        err = check_scales(m, &m->classifier, "classifier", 0);
-    for (uint32_t l = 0; !err && l < m->cfg.n_layers; l++) {
-        const flm_layer_t *y = &m->layers[l];
-        const flm_qmat_t *mats[] = { &y->wq, &y->wk, &y->wv, &y->wo, &y->w1, &y->w2, &y->w3 };
-        static const uint32_t kinds[] = { FLM_TENSOR_WQ, FLM_TENSOR_WK, FLM_TENSOR_WV, FLM_TENSOR_WO,
-                                          FLM_TENSOR_W1, FLM_TENSOR_W2, FLM_TENSOR_W3 };
-        for (size_t k = 0; !err && k < sizeof kinds / sizeof kinds[0]; k++)
-            err = check_scales(m, mats[k], flm_model_kind_name(kinds[k]), l);
-    }
-    return err;
 }
 
 static flm_err_t open_image(flm_model_t *m, const uint8_t *img, size_t size, flm_model_verify_t verify)
@@ -528,11 +510,13 @@ static flm_err_t open_image(flm_model_t *m, const uint8_t *img, size_t size, flm
     for (uint32_t i = 0; !err && i < n_tensors; i++)
         err = load_tensor(m, i, data, image_size);
     if (!err)
-        err = check_complete(m);
+        err = each_required(m, require_present);
+    if (!err && c->shared_classifier)
+        m->classifier = m->tok_embedding;
     if (!err)
         err = load_tokenizer(m, tok, tok_size);
     if (!err && verify == FLM_MODEL_VERIFY_FULL)
-        err = check_all_scales(m);
+        err = each_required(m, check_scales);
     return err;
 }
 
@@ -556,7 +540,7 @@ flm_err_t flm_model_verify(flm_model_t *m)
     if (!m || !m->image)
         return FLM_ERR_STATE;
     flm_err_t err = check_image_crc(m);
-    return err ? err : check_all_scales(m);
+    return err ? err : each_required(m, check_scales);
 }
 
 void flm_model_close(flm_model_t *m)

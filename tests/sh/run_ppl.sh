@@ -40,6 +40,9 @@ cat "$out"
 line=$(grep '^tokens [0-9]* nll [0-9.]* ppl [0-9.]*$' "$out") || fail "ppl output: $(cat "$out" "$err")"
 set -- $line
 awk -v p="$6" 'BEGIN { exit !(p > 3.5 && p < 5.5) }' || fail "ppl $6 out of bounds"
+# the engine's fixed-point confidence agrees with the NLL computed in double
+diff=$(sed -n 's/.*(differs by \(.*\))$/\1/p' "$err")
+awk -v d="$diff" 'BEGIN { exit !(d != "" && d + 0 < 1e-4) }' || fail "fixed-point nll differs: $(cat "$err")"
 
 # usage errors
 "$cli" run -m "$model" --bogus 2>/dev/null; [ $? -eq 2 ] || fail "run --bogus"

@@ -10,42 +10,33 @@
 #include "core/tokenizer.h"
 #include "core/transformer.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/engine_ref.h"
 #include "tests/unit/tok_ref.h"
-#include "tools/ref/ref.h"
 
-#define GS 32
-#define SLICE_TOKENS 3000 /* scored tokens: a few seconds */
+/* Scored tokens: a slice that runs in a second or two. FLM_PPL_TOKENS=N
+ * overrides it (0: the whole file, the README protocol's full figure). */
+#define SLICE_TOKENS 3000
+
+static _Alignas(16) uint8_t arena_mem[512 * 1024];
 
 typedef struct {
-    flm_ref_t ref;
-    flm_ref_quant_t qm;
-    flm_test_tokfile_t tf;
-    flm_tokenizer_t tok;
+    flm_test_engine_ref_t e;
     flm_transformer_t tr;
     flm_arena_t arena;
 } setup_t;
 
-static _Alignas(16) uint8_t arena_mem[512 * 1024];
-
 static bool setup(setup_t *s, uint32_t ctx)
 {
-    const char *mp = flm_test_shared("models/stories260K.bin");
-    if (!mp || flm_ref_load(&s->ref, mp) != 0)
+    if (!flm_test_engine_ref_open(&s->e, (int)ctx, false))
         return false;
-    const char *tp = flm_test_shared("models/tok512.bin");
-    if (!tp || !flm_test_tokfile_load(&s->tf, tp, 512) || flm_ref_quantize(&s->ref, GS, &s->qm))
-        return false;
+    s->e.ref.kv_int8 = getenv("KV8") ? atoi(getenv("KV8")) : 0;
     flm_arena_init(&s->arena, arena_mem, sizeof arena_mem);
-    s->ref.kv_int8 = getenv("KV8") != NULL;
-    return flm_tokenizer_init(&s->tok, &s->tf.vocab) == FLM_OK &&
-           flm_transformer_init(&s->tr, &s->qm.model, ctx, &s->arena) == FLM_OK;
+    return flm_transformer_init(&s->tr, &s->e.st.model, ctx, &s->arena) == FLM_OK;
 }
 
 static void teardown(setup_t *s)
 {
-    flm_ref_quant_free(&s->qm);
-    flm_ref_free(&s->ref);
-    flm_test_tokfile_free(&s->tf);
+    flm_test_engine_ref_close(&s->e);
 }
 
 /* ln softmax(logits)[target] in double */
@@ -74,17 +65,21 @@ FLM_TEST(transformer_ppl_slice_vs_float)
     uint32_t *ids = malloc((len + 3) * sizeof *ids);
     void *scratch = malloc(flm_tokenizer_scratch_bytes(len));
     double fnll = 0, inll = 0;
-    size_t scored = 0;
-    for (char *line = text; *line && scored < SLICE_TOKENS;) {
+    size_t scored = 0, limit = SLICE_TOKENS;
+    if (getenv("FLM_PPL_TOKENS"))
+        limit = strtoul(getenv("FLM_PPL_TOKENS"), NULL, 10);
+    if (limit == 0)
+        limit = SIZE_MAX;
+    for (char *line = text; *line && scored < limit;) {
         char *end = strchr(line, '\n');
         size_t ll = end ? (size_t)(end - line) : strlen(line);
         size_t n = 0;
         if (ll > 0) {
-            FLM_CHECK_EQ(flm_tokenizer_encode(&s.tok, (const uint8_t *)line, ll, true, false, ids,
+            FLM_CHECK_EQ(flm_tokenizer_encode(&s.e.tok, (const uint8_t *)line, ll, true, false, ids,
                                               len + 3, &n, scratch), FLM_OK);
             size_t npos = n < 512 ? n : 512;
             for (size_t p = 0; p + 1 < npos; p++) {
-                const float *fl = flm_ref_forward(&s.ref, (int)ids[p], (int)p);
+                const float *fl = flm_ref_forward(&s.e.ref, (int)ids[p], (int)p);
                 const int32_t *il;
                 FLM_CHECK_EQ(flm_transformer_forward(&s.tr, ids[p], (uint32_t)p, &il), FLM_OK);
                 int32_t lse;
@@ -125,7 +120,7 @@ static int generate(setup_t *s, bool integer, const uint32_t *prompt, size_t np,
             for (uint32_t i = 1; i < 512; i++)
                 if (il[i] > il[next]) next = i;
         } else {
-            const float *fl = flm_ref_forward(&s->ref, (int)token, (int)pos);
+            const float *fl = flm_ref_forward(&s->e.ref, (int)token, (int)pos);
             for (uint32_t i = 1; i < 512; i++)
                 if (fl[i] > fl[next]) next = i;
         }
@@ -137,7 +132,7 @@ static int generate(setup_t *s, bool integer, const uint32_t *prompt, size_t np,
             break;
         const uint8_t *piece;
         size_t plen;
-        if (flm_tokenizer_decode(&s->tok, token, next, &piece, &plen) != FLM_OK)
+        if (flm_tokenizer_decode(&s->e.tok, token, next, &piece, &plen) != FLM_OK)
             return -1;
         for (size_t i = 0; i < plen && olen + 1 < cap; i++)
             out[olen++] = piece[i] == '\n' ? ' ' : (char)piece[i];
@@ -169,7 +164,7 @@ FLM_TEST(transformer_greedy_vs_float)
             continue;
         *tab = 0;
         size_t n;
-        FLM_CHECK_EQ(flm_tokenizer_encode(&s.tok, (const uint8_t *)line, strlen(line), true,
+        FLM_CHECK_EQ(flm_tokenizer_encode(&s.e.tok, (const uint8_t *)line, strlen(line), true,
                                           false, ids, 256, &n, scratch), FLM_OK);
         int nf = generate(&s, false, ids, n, ftext, sizeof ftext, fgen);
         int ni = generate(&s, true, ids, n, itext, sizeof itext, igen);

@@ -97,6 +97,12 @@ int flm_cmd_run(int argc, char **argv)
     flm_engine_t eng;
     flm_arena_t arena;
     uint8_t *mem = NULL;
+    if (ctx > (long)mf.model.cfg.seq_len) {
+        fprintf(stderr, "fieldlm run: --ctx %ld exceeds the model's seq_len %u\n", ctx,
+                mf.model.cfg.seq_len);
+        flm_model_file_close(&mf);
+        return FLM_EXIT_USAGE;
+    }
     flm_err_t err = flm_engine_ram(&mf.model, &cfg, &need);
     if (!err) {
         mem = malloc(need);
@@ -108,8 +114,12 @@ int flm_cmd_run(int argc, char **argv)
         if (err)
             flm_engine_deinit(&eng);
     }
-    if (err) {
+    if (err == FLM_ERR_OVERFLOW)
+        fprintf(stderr, "fieldlm run: the prompt does not fit the context of %u positions\n",
+                cfg.ctx_len ? cfg.ctx_len : mf.model.cfg.seq_len);
+    else if (err)
         fprintf(stderr, "fieldlm run: %s\n", flm_strerror(err));
+    if (err) {
         free(mem);
         flm_model_file_close(&mf);
         return FLM_EXIT_FAIL;

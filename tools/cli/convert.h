@@ -48,4 +48,12 @@ void flm_ftok_free(flm_ftok_t *tok);
 int flm_image_build(const flm_fmodel_t *fm, const flm_ftok_t *tok, uint32_t gs, FILE *report,
                     uint8_t **out, size_t *out_len, char *err, size_t errlen);
 
+/* Format a message into err (vsnprintf) and return -1: the converter's
+ * error convention. */
+int flm_convert_fail(char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 #endif /* FLM_CONVERT_H */

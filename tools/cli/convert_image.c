@@ -3,7 +3,6 @@
  * core/model.h and lay it out as core/FORMAT.md describes.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,15 +12,6 @@
 #include "tools/cli/convert.h"
 
 #define MANTISSA_MAX ((1 << 23) - 1)
-
-static int failf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* A growing image; regions are handed out as offsets (the buffer moves). */
 typedef struct {
@@ -100,7 +90,7 @@ static int mantissa_shift(double maxval, int *shift, const char *name, char *err
     frexp(maxval, &e); /* maxval = f * 2^e, f in [0.5, 1) */
     *shift = 23 - e;
     if (*shift < 0)
-        return failf(err, errlen, "%s: values up to %g do not fit the fixed-point format", name, maxval);
+        return flm_convert_fail(err, errlen, "%s: values up to %g do not fit the fixed-point format", name, maxval);
     if (*shift > FLM_IMG_SHIFT_MAX)
         *shift = FLM_IMG_SHIFT_MAX; /* tiny values: fewer mantissa bits, still exact enough */
     return 0;
@@ -134,7 +124,7 @@ static int put_q8(writer_t *w, uint32_t kind, uint32_t layer, const float *x, ui
     size_t n = (size_t)rows * cols, ns = (size_t)rows * ng;
     double *fs = malloc(ns * sizeof *fs);
     if (!fs)
-        return failf(w->err, w->errlen, "out of memory");
+        return flm_convert_fail(w->err, w->errlen, "out of memory");
     double smax = 0;
     for (size_t r = 0; r < rows; r++) {
         for (uint32_t g = 0; g < ng; g++) {
@@ -155,7 +145,7 @@ static int put_q8(writer_t *w, uint32_t kind, uint32_t layer, const float *x, ui
     size_t soff = img_alloc(&w->im, ns * 4, FLM_IMG_ALIGN);
     if (w->im.oom) {
         free(fs);
-        return failf(w->err, w->errlen, "out of memory");
+        return flm_convert_fail(w->err, w->errlen, "out of memory");
     }
     double max_abs = 0, sum_sq = 0;
     for (size_t r = 0; r < rows; r++) {
@@ -202,7 +192,7 @@ static int put_i32(writer_t *w, uint32_t kind, uint32_t layer, const float *x, u
         return -1;
     size_t off = img_alloc(&w->im, (size_t)n * 4, FLM_IMG_ALIGN);
     if (w->im.oom)
-        return failf(w->err, w->errlen, "out of memory");
+        return flm_convert_fail(w->err, w->errlen, "out of memory");
     double max_abs = 0, sum_sq = 0;
     for (uint32_t i = 0; i < n; i++) {
         long v = lround(ldexp((double)x[i], shift));
@@ -226,7 +216,7 @@ static int put_rope(writer_t *w, uint32_t head_dim, double theta)
     uint32_t n = head_dim / 2;
     size_t off = img_alloc(&w->im, (size_t)n * 4, FLM_IMG_ALIGN);
     if (w->im.oom)
-        return failf(w->err, w->errlen, "out of memory");
+        return flm_convert_fail(w->err, w->errlen, "out of memory");
     for (uint32_t i = 0; i < n; i++) {
         double turns = pow(theta, -2.0 * i / head_dim) / 6.283185307179586;
         wr32(w->im.p + off + 4 * (size_t)i, (uint32_t)llround(ldexp(turns, 32)));
@@ -237,10 +227,13 @@ static int put_rope(writer_t *w, uint32_t head_dim, double theta)
     return 0;
 }
 
-/* llama2.c scores as order-preserving int32 keys (core/model.h). */
+/* llama2.c scores as order-preserving int32 keys (core/model.h). -0.0 is
+ * stored as +0.0 (tok512 has both) so equal floats give equal keys. */
 static int32_t score_key(float f)
 {
     int32_t bits;
+    if (f == 0.0f)
+        f = 0.0f;
     memcpy(&bits, &f, sizeof bits);
     return bits >= 0 ? bits : -1 - (bits & 0x7FFFFFFF);
 }
@@ -269,7 +262,7 @@ static int put_tokenizer(writer_t *w, const flm_ftok_t *tok, size_t *off, size_t
     tokref_t *refs = malloc((size_t)n * sizeof *refs);
     if (w->im.oom || !refs) {
         free(refs);
-        return failf(w->err, w->errlen, "out of memory");
+        return flm_convert_fail(w->err, w->errlen, "out of memory");
     }
     uint8_t *t = w->im.p + *off;
     wr32(t + FLM_IMG_TOK_VOCAB_SIZE, n);
@@ -297,11 +290,11 @@ int flm_image_build(const flm_fmodel_t *fm, const flm_ftok_t *tok, uint32_t gs, 
                     uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
     if (tok->vocab_size != fm->vocab_size)
-        return failf(err, errlen, "tokenizer has %u tokens, the model %u", tok->vocab_size, fm->vocab_size);
+        return flm_convert_fail(err, errlen, "tokenizer has %u tokens, the model %u", tok->vocab_size, fm->vocab_size);
     if (gs == 0)
-        return failf(err, errlen, "group size must be at least 1");
+        return flm_convert_fail(err, errlen, "group size must be at least 1");
     if (fm->n_layers > 65535)
-        return failf(err, errlen, "%u layers do not fit the format", fm->n_layers);
+        return flm_convert_fail(err, errlen, "%u layers do not fit the format", fm->n_layers);
     writer_t w = { .report = report, .err = err, .errlen = errlen };
     uint32_t d = fm->dim, h = fm->hidden_dim, L = fm->n_layers, v = fm->vocab_size;
     uint32_t hd = d / fm->n_heads, kv = hd * fm->n_kv_heads;
@@ -314,7 +307,7 @@ int flm_image_build(const flm_fmodel_t *fm, const flm_ftok_t *tok, uint32_t gs, 
     size_t data = img_alloc(&w.im, 0, FLM_IMG_ALIGN);
 
     if (report)
-        fprintf(report, "quantization error per tensor (vs the input's float values):\n");
+        fprintf(report, "quantization error per tensor (vs the checkpoint's values, dequantized if int8):\n");
     if (!rc) rc = put_q8(&w, FLM_TENSOR_TOK_EMBEDDING, 0, fm->tok_embedding, v, d, gs);
     for (uint32_t l = 0; !rc && l < L; l++) {
         size_t ld = (size_t)l * d;

@@ -16,7 +16,7 @@
 #define AK42_MAGIC       0x616b3432u
 #define AK42_HEADER_SIZE 256u
 
-static int failf(char *err, size_t errlen, const char *fmt, ...)
+int flm_convert_fail(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -42,7 +42,7 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, char *err, si
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return failf(err, errlen, "%s: cannot open", path);
+        return flm_convert_fail(err, errlen, "%s: cannot open", path);
     uint8_t *p = NULL;
     size_t n = 0, cap = 0;
     for (;;) {
@@ -52,7 +52,7 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, char *err, si
             if (!q) {
                 free(p);
                 fclose(f);
-                return failf(err, errlen, "%s: out of memory", path);
+                return flm_convert_fail(err, errlen, "%s: out of memory", path);
             }
             p = q;
         }
@@ -65,7 +65,7 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, char *err, si
     fclose(f);
     if (bad) {
         free(p);
-        return failf(err, errlen, "%s: read error", path);
+        return flm_convert_fail(err, errlen, "%s: read error", path);
     }
     *buf = p;
     *len = n;
@@ -84,7 +84,7 @@ typedef struct {
 static int take_f32(reader_t *r, float *dst, size_t n, const char *what)
 {
     if (n > (r->len - r->pos) / 4)
-        return failf(r->err, r->errlen, "checkpoint truncated in %s (at byte %zu of %zu)", what, r->pos,
+        return flm_convert_fail(r->err, r->errlen, "checkpoint truncated in %s (at byte %zu of %zu)", what, r->pos,
                      r->len);
     for (size_t i = 0; i < n; i++)
         dst[i] = lef32(r->buf + r->pos + 4 * i);
@@ -97,10 +97,10 @@ static int take_f32(reader_t *r, float *dst, size_t n, const char *what)
 static int take_q80(reader_t *r, float *dst, size_t n, const char *what)
 {
     if (n % r->gs != 0)
-        return failf(r->err, r->errlen, "%s: %zu values not a multiple of group size %u", what, n, r->gs);
+        return flm_convert_fail(r->err, r->errlen, "%s: %zu values not a multiple of group size %u", what, n, r->gs);
     size_t ns = n / r->gs;
     if (n > r->len - r->pos || ns > (r->len - r->pos - n) / 4)
-        return failf(r->err, r->errlen, "checkpoint truncated in %s (at byte %zu of %zu)", what, r->pos,
+        return flm_convert_fail(r->err, r->errlen, "checkpoint truncated in %s (at byte %zu of %zu)", what, r->pos,
                      r->len);
     const int8_t *q = (const int8_t *)(r->buf + r->pos);
     const uint8_t *s = r->buf + r->pos + n;
@@ -121,30 +121,35 @@ static int check_config(const flm_fmodel_t *fm, char *err, size_t errlen)
     if (!fm->dim || !fm->hidden_dim || !fm->n_layers || !fm->n_heads || !fm->n_kv_heads ||
         !fm->vocab_size || !fm->seq_len || fm->dim > lim || fm->hidden_dim > lim ||
         fm->n_layers > 1024 || fm->vocab_size > lim || fm->seq_len > lim || fm->n_heads > fm->dim)
-        return failf(err, errlen, "implausible config (dim %u hidden %u layers %u heads %u kv %u vocab %u seq %u)",
+        return flm_convert_fail(err, errlen, "implausible config (dim %u hidden %u layers %u heads %u kv %u vocab %u seq %u)",
                      fm->dim, fm->hidden_dim, fm->n_layers, fm->n_heads, fm->n_kv_heads, fm->vocab_size,
                      fm->seq_len);
     if (fm->dim % fm->n_heads || fm->n_heads % fm->n_kv_heads || (fm->dim / fm->n_heads) % 2)
-        return failf(err, errlen, "dim %u, n_heads %u, n_kv_heads %u do not make whole (even) heads",
+        return flm_convert_fail(err, errlen, "dim %u, n_heads %u, n_kv_heads %u do not make whole (even) heads",
                      fm->dim, fm->n_heads, fm->n_kv_heads);
     return 0;
 }
 
-/* Carve every array out of one allocation. */
-static int alloc_arrays(flm_fmodel_t *fm, char *err, size_t errlen)
+/* Carve every array out of one allocation. Sizes are computed in 64 bits
+ * and must fit the file (every weight takes at least a byte there), so a
+ * lying header cannot overflow them on a 32-bit host. */
+static int alloc_arrays(flm_fmodel_t *fm, size_t file_len, char *err, size_t errlen)
 {
-    size_t d = fm->dim, h = fm->hidden_dim, l = fm->n_layers, v = fm->vocab_size;
-    size_t kv = d / fm->n_heads * fm->n_kv_heads;
-    size_t sizes[] = { v * d, l * d, l * d, l * d * d, l * kv * d, l * kv * d, l * d * d,
-                       l * h * d, l * d * h, l * h * d, d, fm->shared_classifier ? 0 : v * d };
+    uint64_t d = fm->dim, h = fm->hidden_dim, l = fm->n_layers, v = fm->vocab_size;
+    uint64_t kv = d / fm->n_heads * fm->n_kv_heads;
+    uint64_t sizes[] = { v * d, l * d, l * d, l * d * d, l * kv * d, l * kv * d, l * d * d,
+                         l * h * d, l * d * h, l * h * d, d, fm->shared_classifier ? 0 : v * d };
     float **dst[] = { &fm->tok_embedding, &fm->rms_att, &fm->rms_ffn, &fm->wq, &fm->wk, &fm->wv,
                       &fm->wo, &fm->w1, &fm->w2, &fm->w3, &fm->rms_final, &fm->classifier };
-    size_t total = 0;
+    uint64_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         total += sizes[i];
-    fm->mem = malloc(total * sizeof(float));
+    if (total > file_len || total > SIZE_MAX / sizeof(float))
+        return flm_convert_fail(err, errlen, "the config needs %llu weights, the file has %zu bytes",
+                                (unsigned long long)total, file_len);
+    fm->mem = malloc((size_t)total * sizeof(float));
     if (!fm->mem)
-        return failf(err, errlen, "out of memory for %zu weights", total);
+        return flm_convert_fail(err, errlen, "out of memory for %llu weights", (unsigned long long)total);
     float *p = fm->mem;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         *dst[i] = sizes[i] ? p : NULL;
@@ -179,7 +184,7 @@ static int parse_legacy(flm_fmodel_t *fm, reader_t *r)
         return rc;
     size_t freq = (size_t)fm->seq_len * head; /* freq_cis_real + freq_cis_imag */
     if (freq > (r->len - r->pos) / 4)
-        return failf(r->err, r->errlen, "checkpoint truncated in freq_cis");
+        return flm_convert_fail(r->err, r->errlen, "checkpoint truncated in freq_cis");
     r->pos += 4 * freq;
     if (!fm->shared_classifier)
         return take_f32(r, fm->classifier, v * d, "classifier");
@@ -217,20 +222,20 @@ int flm_fmodel_parse(flm_fmodel_t *fm, const uint8_t *buf, size_t len, char *err
     size_t cfg_at = 0;
     if (ak42) {
         if (len < AK42_HEADER_SIZE)
-            return failf(err, errlen, "ak42 header truncated (%zu bytes)", len);
+            return flm_convert_fail(err, errlen, "ak42 header truncated (%zu bytes)", len);
         version = le32(buf + 4);
         if (version != 1 && version != 2)
-            return failf(err, errlen, "llama2.c export version %u not supported (1 and 2 are)", version);
+            return flm_convert_fail(err, errlen, "llama2.c export version %u not supported (1 and 2 are)", version);
         cfg_at = 8;
     } else if (len < 28) {
-        return failf(err, errlen, "checkpoint truncated: %zu bytes, the header alone is 28", len);
+        return flm_convert_fail(err, errlen, "checkpoint truncated: %zu bytes, the header alone is 28", len);
     }
     int32_t c[7];
     for (int i = 0; i < 7; i++)
         c[i] = (int32_t)le32(buf + cfg_at + 4 * (size_t)i);
     for (int i = 0; i < 7; i++) {
         if (c[i] == 0 || (c[i] < 0 && i != 5) || c[i] == INT32_MIN)
-            return failf(err, errlen, "not a llama2.c checkpoint: config field %d is %d", i, (int)c[i]);
+            return flm_convert_fail(err, errlen, "not a llama2.c checkpoint: config field %d is %d", i, (int)c[i]);
     }
     fm->dim = (uint32_t)c[0];
     fm->hidden_dim = (uint32_t)c[1];
@@ -244,18 +249,18 @@ int flm_fmodel_parse(flm_fmodel_t *fm, const uint8_t *buf, size_t len, char *err
         r.gs = le32(buf + 37);
         r.pos = AK42_HEADER_SIZE;
         if (version == 2 && (r.gs == 0 || r.gs > 1u << 20))
-            return failf(err, errlen, "ak42 group size %u", r.gs);
+            return flm_convert_fail(err, errlen, "ak42 group size %u", r.gs);
         fm->source = version == 2 ? "llama2.c int8 Q8_0 export (ak42 v2)" : "llama2.c float32 export (ak42 v1)";
     } else {
         fm->shared_classifier = c[5] > 0;
         r.pos = 28;
         fm->source = "llama2.c float32 checkpoint (legacy)";
     }
-    if (check_config(fm, err, errlen) || alloc_arrays(fm, err, errlen))
+    if (check_config(fm, err, errlen) || alloc_arrays(fm, len, err, errlen))
         return -1;
     int rc = ak42 ? parse_ak42(fm, &r, version == 2) : parse_legacy(fm, &r);
     if (!rc && r.pos != len)
-        rc = failf(err, errlen, "%zu unexpected bytes after the weights (wrong config?)", len - r.pos);
+        rc = flm_convert_fail(err, errlen, "%zu unexpected bytes after the weights (wrong config?)", len - r.pos);
     if (rc)
         flm_fmodel_free(fm);
     return rc;
@@ -292,26 +297,26 @@ int flm_ftok_load(flm_ftok_t *tok, const char *path, uint32_t vocab_size, char *
     tok->bytes = malloc(len ? len : 1); /* token bytes never exceed the file */
     int rc = 0;
     if (!tok->scores || !tok->offsets || !tok->bytes)
-        rc = failf(err, errlen, "out of memory");
+        rc = flm_convert_fail(err, errlen, "out of memory");
     size_t pos = 4, nbytes = 0;
     if (!rc && len < 4)
-        rc = failf(err, errlen, "%s: truncated tokenizer header", path);
+        rc = flm_convert_fail(err, errlen, "%s: truncated tokenizer header", path);
     if (!rc) {
         int32_t max_len = (int32_t)le32(buf);
         if (max_len <= 0 || max_len > 65536)
-            rc = failf(err, errlen, "%s: max_token_length %d is not plausible", path, (int)max_len);
+            rc = flm_convert_fail(err, errlen, "%s: max_token_length %d is not plausible", path, (int)max_len);
         tok->max_token_len = 1; /* the real longest token, below: tighter buffers */
     }
     for (uint32_t i = 0; !rc && i < vocab_size; i++) {
         if (len - pos < 8) {
-            rc = failf(err, errlen, "%s: ends at token %u, the model has %u", path, i, vocab_size);
+            rc = flm_convert_fail(err, errlen, "%s: ends at token %u, the model has %u", path, i, vocab_size);
             break;
         }
         tok->scores[i] = lef32(buf + pos);
         int32_t n = (int32_t)le32(buf + pos + 4);
         pos += 8;
         if (n < 0 || (size_t)n > len - pos) {
-            rc = failf(err, errlen, "%s: token %u has length %d, past the end of the file", path, i, (int)n);
+            rc = flm_convert_fail(err, errlen, "%s: token %u has length %d, past the end of the file", path, i, (int)n);
             break;
         }
         tok->offsets[i] = (uint32_t)nbytes;
@@ -324,7 +329,7 @@ int flm_ftok_load(flm_ftok_t *tok, const char *path, uint32_t vocab_size, char *
     if (!rc) {
         tok->offsets[vocab_size] = (uint32_t)nbytes;
         if (pos != len)
-            rc = failf(err, errlen, "%s: %zu bytes left after %u tokens (vocabulary size mismatch?)", path,
+            rc = flm_convert_fail(err, errlen, "%s: %zu bytes left after %u tokens (vocabulary size mismatch?)", path,
                        len - pos, vocab_size);
     }
     free(buf);

@@ -2,75 +2,26 @@
 #include "tools/ref/ref.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int flm_ref_load(flm_ref_t *r, const char *path)
+int flm_ref_init(flm_ref_t *r, const flm_fmodel_t *fm, int ctx)
 {
     memset(r, 0, sizeof *r);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    int32_t hdr[7];
-    if (size < (long)sizeof hdr || fread(hdr, sizeof hdr, 1, f) != 1) {
-        fclose(f);
-        return -1;
-    }
-    r->dim = hdr[0];
-    r->hidden_dim = hdr[1];
-    r->n_layers = hdr[2];
-    r->n_heads = hdr[3];
-    r->n_kv_heads = hdr[4];
-    r->shared = hdr[5] > 0;
-    r->vocab_size = abs(hdr[5]);
-    r->seq_len = hdr[6];
-    size_t nfloats = (size_t)(size - (long)sizeof hdr) / sizeof(float);
-    r->data = malloc(nfloats * sizeof(float));
-    if (!r->data || fread(r->data, sizeof(float), nfloats, f) != nfloats) {
-        fclose(f);
-        flm_ref_free(r);
-        return -1;
-    }
-    fclose(f);
-
-    size_t dim = (size_t)r->dim, hd = dim / (size_t)r->n_heads, L = (size_t)r->n_layers;
-    size_t kv_dim = hd * (size_t)r->n_kv_heads, hidden = (size_t)r->hidden_dim;
-    const float *p = r->data;
-    r->tok_emb = p;    p += (size_t)r->vocab_size * dim;
-    r->rms_att = p;    p += L * dim;
-    r->wq = p;         p += L * dim * dim;
-    r->wk = p;         p += L * dim * kv_dim;
-    r->wv = p;         p += L * dim * kv_dim;
-    r->wo = p;         p += L * dim * dim;
-    r->rms_ffn = p;    p += L * dim;
-    r->w1 = p;         p += L * dim * hidden;
-    r->w2 = p;         p += L * hidden * dim;
-    r->w3 = p;         p += L * dim * hidden;
-    r->rms_final = p;  p += dim;
-    p += (size_t)r->seq_len * hd; /* legacy freq_cis_real and _imag */
-    r->wcls = r->shared ? r->tok_emb : p;
-    if (!r->shared)
-        p += (size_t)r->vocab_size * dim;
-    if ((size_t)(p - r->data) > nfloats) {
-        flm_ref_free(r);
-        return -1;
-    }
-
-    size_t ctx = (size_t)r->seq_len;
+    r->fm = fm;
+    r->ctx = ctx;
+    size_t dim = fm->dim, hidden = fm->hidden_dim, L = fm->n_layers, c = (size_t)ctx;
+    size_t kv_dim = dim / fm->n_heads * fm->n_kv_heads;
     r->x = calloc(dim, sizeof(float));
     r->xb = calloc(dim, sizeof(float));
     r->xb2 = calloc(dim, sizeof(float));
     r->hb = calloc(hidden, sizeof(float));
     r->hb2 = calloc(hidden, sizeof(float));
     r->q = calloc(dim, sizeof(float));
-    r->att = calloc((size_t)r->n_heads * ctx, sizeof(float));
-    r->logits = calloc((size_t)r->vocab_size, sizeof(float));
-    r->key_cache = calloc(L * ctx * kv_dim, sizeof(float));
-    r->value_cache = calloc(L * ctx * kv_dim, sizeof(float));
+    r->att = calloc(fm->n_heads * c, sizeof(float));
+    r->logits = calloc(fm->vocab_size, sizeof(float));
+    r->key_cache = calloc(L * c * kv_dim, sizeof(float));
+    r->value_cache = calloc(L * c * kv_dim, sizeof(float));
     if (!r->x || !r->xb || !r->xb2 || !r->hb || !r->hb2 || !r->q || !r->att || !r->logits ||
         !r->key_cache || !r->value_cache) {
         flm_ref_free(r);
@@ -81,7 +32,6 @@ int flm_ref_load(flm_ref_t *r, const char *path)
 
 void flm_ref_free(flm_ref_t *r)
 {
-    free(r->data);
     free(r->x);
     free(r->xb);
     free(r->xb2);
@@ -95,7 +45,7 @@ void flm_ref_free(flm_ref_t *r)
     memset(r, 0, sizeof *r);
 }
 
-void flm_ref_rmsnorm(float *o, const float *x, const float *w, int n)
+static void rmsnorm(float *o, const float *x, const float *w, int n)
 {
     float ss = 0.0f;
     for (int j = 0; j < n; j++)
@@ -107,7 +57,7 @@ void flm_ref_rmsnorm(float *o, const float *x, const float *w, int n)
         o[j] = w[j] * (ss * x[j]);
 }
 
-void flm_ref_softmax(float *x, int n)
+static void softmax(float *x, int n)
 {
     float max = x[0];
     for (int i = 1; i < n; i++)
@@ -123,7 +73,7 @@ void flm_ref_softmax(float *x, int n)
 }
 
 /* W (d,n) @ x (n,) -> o (d,) */
-void flm_ref_matmul(float *o, const float *x, const float *w, int n, int d)
+static void matmul(float *o, const float *x, const float *w, int n, int d)
 {
     for (int i = 0; i < d; i++) {
         float val = 0.0f;
@@ -146,20 +96,21 @@ static void fake_quant8(float *x, int n)
 
 float *flm_ref_forward(flm_ref_t *r, int token, int pos)
 {
-    int dim = r->dim, hidden = r->hidden_dim, hs = dim / r->n_heads;
-    int kv_dim = hs * r->n_kv_heads, kv_mul = r->n_heads / r->n_kv_heads;
+    const flm_fmodel_t *w = r->fm;
+    int dim = (int)w->dim, hidden = (int)w->hidden_dim, hs = dim / (int)w->n_heads;
+    int kv_dim = hs * (int)w->n_kv_heads, kv_mul = (int)(w->n_heads / w->n_kv_heads);
+    size_t D = (size_t)dim, H = (size_t)hidden, KV = (size_t)kv_dim;
     float *x = r->x;
-    memcpy(x, r->tok_emb + (size_t)token * (size_t)dim, (size_t)dim * sizeof *x);
+    memcpy(x, w->tok_embedding + (size_t)token * D, D * sizeof *x);
 
-    for (int l = 0; l < r->n_layers; l++) {
-        size_t L = (size_t)l;
-        flm_ref_rmsnorm(r->xb, x, r->rms_att + L * (size_t)dim, dim);
-        size_t loff = L * (size_t)r->seq_len * (size_t)kv_dim;
-        float *k = r->key_cache + loff + (size_t)pos * (size_t)kv_dim;
-        float *v = r->value_cache + loff + (size_t)pos * (size_t)kv_dim;
-        flm_ref_matmul(r->q, r->xb, r->wq + L * (size_t)dim * (size_t)dim, dim, dim);
-        flm_ref_matmul(k, r->xb, r->wk + L * (size_t)dim * (size_t)kv_dim, dim, kv_dim);
-        flm_ref_matmul(v, r->xb, r->wv + L * (size_t)dim * (size_t)kv_dim, dim, kv_dim);
+    for (size_t l = 0; l < w->n_layers; l++) {
+        rmsnorm(r->xb, x, w->rms_att + l * D, dim);
+        size_t loff = l * (size_t)r->ctx * KV;
+        float *k = r->key_cache + loff + (size_t)pos * KV;
+        float *v = r->value_cache + loff + (size_t)pos * KV;
+        matmul(r->q, r->xb, w->wq + l * D * D, dim, dim);
+        matmul(k, r->xb, w->wk + l * D * KV, dim, kv_dim);
+        matmul(v, r->xb, w->wv + l * D * KV, dim, kv_dim);
 
         /* RoPE */
         for (int i = 0; i < dim; i += 2) {
@@ -175,50 +126,86 @@ float *flm_ref_forward(flm_ref_t *r, int token, int pos)
                 vec[i + 1] = v0 * fci + v1 * fcr;
             }
         }
-
-        if (r->kv_int8)
-            for (int i = 0; i < kv_dim; i += hs) {
-                fake_quant8(k + i, hs);
-                fake_quant8(v + i, hs);
+        if (r->kv_int8 > 0)
+            for (int i = 0; i + r->kv_int8 <= kv_dim; i += r->kv_int8) {
+                fake_quant8(k + i, r->kv_int8);
+                fake_quant8(v + i, r->kv_int8);
             }
-        for (int h = 0; h < r->n_heads; h++) {
+
+        for (int h = 0; h < (int)w->n_heads; h++) {
             float *q = r->q + h * hs;
-            float *att = r->att + (size_t)h * (size_t)r->seq_len;
+            float *att = r->att + (size_t)h * (size_t)r->ctx;
             for (int t = 0; t <= pos; t++) {
-                const float *kt = r->key_cache + loff + (size_t)t * (size_t)kv_dim +
-                                  (size_t)(h / kv_mul * hs);
+                const float *kt = r->key_cache + loff + (size_t)t * KV + (size_t)(h / kv_mul * hs);
                 float score = 0.0f;
                 for (int i = 0; i < hs; i++)
                     score += q[i] * kt[i];
                 att[t] = score / sqrtf((float)hs);
             }
-            flm_ref_softmax(att, pos + 1);
+            softmax(att, pos + 1);
             float *xb = r->xb + h * hs;
             memset(xb, 0, (size_t)hs * sizeof *xb);
             for (int t = 0; t <= pos; t++) {
-                const float *vt = r->value_cache + loff + (size_t)t * (size_t)kv_dim +
-                                  (size_t)(h / kv_mul * hs);
+                const float *vt = r->value_cache + loff + (size_t)t * KV + (size_t)(h / kv_mul * hs);
                 for (int i = 0; i < hs; i++)
                     xb[i] += att[t] * vt[i];
             }
         }
-        flm_ref_matmul(r->xb2, r->xb, r->wo + L * (size_t)dim * (size_t)dim, dim, dim);
+        matmul(r->xb2, r->xb, w->wo + l * D * D, dim, dim);
         for (int i = 0; i < dim; i++)
             x[i] += r->xb2[i];
 
-        flm_ref_rmsnorm(r->xb, x, r->rms_ffn + L * (size_t)dim, dim);
-        flm_ref_matmul(r->hb, r->xb, r->w1 + L * (size_t)dim * (size_t)hidden, dim, hidden);
-        flm_ref_matmul(r->hb2, r->xb, r->w3 + L * (size_t)dim * (size_t)hidden, dim, hidden);
+        rmsnorm(r->xb, x, w->rms_ffn + l * D, dim);
+        matmul(r->hb, r->xb, w->w1 + l * D * H, dim, hidden);
+        matmul(r->hb2, r->xb, w->w3 + l * D * H, dim, hidden);
         for (int i = 0; i < hidden; i++) {
             float val = r->hb[i];
             val *= 1.0f / (1.0f + expf(-val));
             r->hb[i] = val * r->hb2[i];
         }
-        flm_ref_matmul(r->xb, r->hb, r->w2 + L * (size_t)dim * (size_t)hidden, hidden, dim);
+        matmul(r->xb, r->hb, w->w2 + l * D * H, hidden, dim);
         for (int i = 0; i < dim; i++)
             x[i] += r->xb[i];
     }
-    flm_ref_rmsnorm(x, x, r->rms_final, dim);
-    flm_ref_matmul(r->logits, x, r->wcls, dim, r->vocab_size);
+    rmsnorm(x, x, w->rms_final, dim);
+    matmul(r->logits, x, w->shared_classifier ? w->tok_embedding : w->classifier, dim,
+           (int)w->vocab_size);
     return r->logits;
+}
+
+static void dequant_mat(float *w, const flm_qmat_t *m)
+{
+    for (uint32_t r = 0; r < m->rows; r++)
+        for (uint32_t c = 0; c < m->cols; c++)
+            w[(size_t)r * m->cols + c] = (float)ldexp(
+                (double)m->q[(size_t)r * m->cols + c] * m->s[(size_t)r * m->ngroups + c / m->gs],
+                -m->scale_shift);
+}
+
+static void dequant_vec(float *w, const flm_ivec_t *v)
+{
+    for (uint32_t i = 0; i < v->n; i++)
+        w[i] = (float)ldexp(v->v[i], -v->shift);
+}
+
+void flm_ref_apply_quant(flm_fmodel_t *fm, const flm_model_t *m)
+{
+    size_t dim = fm->dim, hidden = fm->hidden_dim;
+    size_t kv_dim = dim / fm->n_heads * fm->n_kv_heads;
+    dequant_mat(fm->tok_embedding, &m->tok_embedding);
+    for (uint32_t l = 0; l < fm->n_layers; l++) {
+        const flm_layer_t *ly = &m->layers[l];
+        dequant_vec(fm->rms_att + l * dim, &ly->rms_att);
+        dequant_mat(fm->wq + l * dim * dim, &ly->wq);
+        dequant_mat(fm->wk + l * dim * kv_dim, &ly->wk);
+        dequant_mat(fm->wv + l * dim * kv_dim, &ly->wv);
+        dequant_mat(fm->wo + l * dim * dim, &ly->wo);
+        dequant_vec(fm->rms_ffn + l * dim, &ly->rms_ffn);
+        dequant_mat(fm->w1 + l * dim * hidden, &ly->w1);
+        dequant_mat(fm->w2 + l * dim * hidden, &ly->w2);
+        dequant_mat(fm->w3 + l * dim * hidden, &ly->w3);
+    }
+    dequant_vec(fm->rms_final, &m->rms_final);
+    if (!fm->shared_classifier)
+        dequant_mat(fm->classifier, &m->classifier);
 }
