@@ -16,6 +16,7 @@
  *  - watchdog: counts kicks (the MPS2 watchdog is not used).
  */
 #include "port/cortexm/hal_cortexm.h"
+#include "port/common/hal_common.h"
 
 #include <string.h>
 
@@ -361,20 +362,6 @@ flm_err_t flm_hal_entropy(void *buf, size_t n)
 
 /* ---- key/record storage (RAM) ----------------------------------------- */
 
-static bool key_valid(const char *key)
-{
-    if (!key || key[0] == '.' || key[0] == '\0')
-        return false;
-    for (size_t n = 0; key[n]; n++) {
-        char c = key[n];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-        if (!ok || n >= FLM_HAL_KEY_MAX)
-            return false;
-    }
-    return true;
-}
-
 static store_slot_t *slot_find(const char *key)
 {
     for (size_t i = 0; i < STORE_SLOTS; i++)
@@ -385,7 +372,7 @@ static store_slot_t *slot_find(const char *key)
 
 flm_err_t flm_hal_store_put(const char *key, const void *data, size_t n)
 {
-    if (!key_valid(key) || (!data && n))
+    if (!flm_hal_key_valid(key) || (!data && n))
         return FLM_ERR_ARG;
     if (n > STORE_DATA_MAX)
         return FLM_ERR_NOMEM;
@@ -405,7 +392,7 @@ flm_err_t flm_hal_store_put(const char *key, const void *data, size_t n)
 
 flm_err_t flm_hal_store_get(const char *key, void *buf, size_t cap, size_t *len)
 {
-    if (!key_valid(key) || (!buf && cap) || !len)
+    if (!flm_hal_key_valid(key) || (!buf && cap) || !len)
         return FLM_ERR_ARG;
     const store_slot_t *s = slot_find(key);
     if (!s)
@@ -418,7 +405,7 @@ flm_err_t flm_hal_store_get(const char *key, void *buf, size_t cap, size_t *len)
 
 flm_err_t flm_hal_store_del(const char *key)
 {
-    if (!key_valid(key))
+    if (!flm_hal_key_valid(key))
         return FLM_ERR_ARG;
     store_slot_t *s = slot_find(key);
     if (!s)
@@ -466,29 +453,6 @@ void flm_hal_tcp_close(flm_hal_tcp_t *c)
 {
     if (c)
         c->fd = -1;
-}
-
-static int tcp_send_cb(void *ctx, const uint8_t *buf, size_t n, uint32_t timeout_ms)
-{
-    return flm_hal_tcp_send(ctx, buf, n, timeout_ms);
-}
-
-static int tcp_recv_cb(void *ctx, uint8_t *buf, size_t cap, uint32_t timeout_ms)
-{
-    return flm_hal_tcp_recv(ctx, buf, cap, timeout_ms);
-}
-
-static void tcp_close_cb(void *ctx)
-{
-    flm_hal_tcp_close(ctx);
-}
-
-void flm_hal_tcp_transport(flm_hal_tcp_t *c, flm_transport_t *t)
-{
-    t->ctx = c;
-    t->send = tcp_send_cb;
-    t->recv = tcp_recv_cb;
-    t->close = tcp_close_cb;
 }
 
 bool flm_hal_link_up(void)
