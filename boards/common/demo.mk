@@ -19,7 +19,7 @@ HOST_FIELDLM := $(CLI)
 else
 HOST_FIELDLM := build/host/fieldlm
 $(HOST_FIELDLM): FORCE_HOST_CLI
-	@$(MAKE) --no-print-directory BOARD=host SAN=0 cli
+	@$(MAKE) --no-print-directory BOARD=host SAN=0 cli >&2
 .PHONY: FORCE_HOST_CLI
 endif
 
@@ -31,4 +31,6 @@ $(DEMO_MODEL): $(DEMO_MODEL_SRC) $(DEMO_TOK_SRC) $(HOST_FIELDLM)
 $(DEMO_MODEL_SRC) $(DEMO_TOK_SRC):
 	@echo "the demo needs $@ (the reference folder ../shared, or set FLM_SHARED)"; exit 1
 
-.PHONY: demo demo-sample
+# The board's rules define demo-build (everything the demos need), so that
+# after it `make -s demo` prints the story and nothing else.
+.PHONY: demo demo-sample demo-build

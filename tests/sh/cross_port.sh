@@ -16,7 +16,7 @@ boards="host linux-aarch64 linux-armhf mps2-an386 mps2-an385"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 status=0
 for board in $boards; do
-    make -s -j2 BOARD=$board SAN=0 >"$tmp/build.log" 2>&1 || {
+    make -s -j2 BOARD=$board SAN=0 all demo-build >"$tmp/build.log" 2>&1 || {
         tail -n 30 "$tmp/build.log"; echo "make BOARD=$board failed"; exit 1; }
     for demo in demo demo-sample; do
         if ! timeout 300 make -s BOARD=$board SAN=0 $demo >"$tmp/$demo.$board" 2>"$tmp/err"; then

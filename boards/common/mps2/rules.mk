@@ -39,10 +39,12 @@ $(FW): $(FW_OBJS) $(LIB) $(MPS2_DIR)/mps2.ld
 run: $(FW)
 	$(Q)$(BOARD_RUN) $(FW) -append "$(ARGS)"
 
-demo: $(FW) $(DEMO_MODEL)
+demo-build: $(FW) $(DEMO_MODEL)
+
+demo: demo-build
 	$(Q)$(BOARD_RUN) $(FW) -append "$(DEMO_GREEDY)"
 
-demo-sample: $(FW) $(DEMO_MODEL)
+demo-sample: demo-build
 	$(Q)$(BOARD_RUN) $(FW) -append "$(DEMO_SAMPLE)"
 
 footprint: $(FW) $(DEMO_MODEL) $(QEMU_INSN)
