@@ -9,7 +9,7 @@ for tool in arm-none-eabi-gcc qemu-system-arm; do
 done
 unset MAKEFLAGS MFLAGS MAKELEVEL
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-make -s -j2 BOARD=mps2-an386 SAN=0 >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; exit 1; }
+make -s -j2 BOARD=mps2-an386 SAN=0 all demo-build qemu-insn >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; exit 1; }
 for run in 1 2; do
     make -s BOARD=mps2-an386 SAN=0 footprint >"$tmp/fp.$run" 2>&1 || { cat "$tmp/fp.$run"; exit 1; }
 done
