@@ -9,9 +9,9 @@
  *    interrupt may perturb the deterministic instruction counts of
  *    tools/qemu-insn.
  *  - entropy: none on these parts -> FLM_ERR_UNSUPPORTED.
- *  - storage: a few records in RAM. Atomic (one thread, the copy completes
- *    before the record is marked valid) but NOT persistent across a reset;
- *    a product maps this onto a flash sector pair.
+ *  - storage: a few small records in RAM: atomic as seen by the one thread
+ *    that uses them, but NOT persistent across a reset (a power cut loses
+ *    them all); a product maps this onto a pair of flash sectors.
  *  - network: none; the link is always down.
  *  - watchdog: counts kicks (the MPS2 watchdog is not used).
  */
@@ -29,6 +29,7 @@ enum {
     SEMI_SYS_EXIT          = 0x18,
     SEMI_SYS_EXIT_EXTENDED = 0x20,
     SEMI_APP_EXIT          = 0x20026, /* ADP_Stopped_ApplicationExit */
+    SEMI_RUNTIME_ERROR     = 0x20023, /* ADP_Stopped_RunTimeErrorUnknown */
     SEMI_OPEN_W            = 4,       /* ":tt" opened "w" is stdout ... */
     SEMI_OPEN_A            = 8,       /* ... and "a" is stderr */
 };
@@ -74,7 +75,7 @@ void flm_hal_cortexm_exit(int status)
     const uint32_t args[2] = { SEMI_APP_EXIT, (uint32_t)status };
     (void)semihost(SEMI_SYS_EXIT_EXTENDED, args);
     /* A host without the extended call: plain exit says pass or fail. */
-    (void)semihost(SEMI_SYS_EXIT, (const void *)(uintptr_t)(status ? 0x20023 : SEMI_APP_EXIT));
+    (void)semihost(SEMI_SYS_EXIT, (const void *)(uintptr_t)(status ? SEMI_RUNTIME_ERROR : SEMI_APP_EXIT));
     for (;;) {
     }
 }
