@@ -8,7 +8,11 @@
  * ADDR (a marker function's entry), the running count is recorded, so the
  * firmware can bracket the region it wants measured. At exit the plugin
  * writes "insns TOTAL" and one "mark I COUNT" line per marker hit to FILE
- * (default: QEMU's log, seen with -d plugin). Single vCPU (the MPS2 boards).
+ * (default: QEMU's log, seen with -d plugin).
+ *
+ * profile=FILE (optional): also count per instruction address and write
+ * "ADDR COUNT" lines (decimal) to FILE at exit, for a per-function profile
+ * (boards/common/mps2/profile.sh). Single vCPU (the MPS2 boards).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,6 +31,30 @@ static uint64_t marks[MAX_MARKS];
 static size_t   n_marks, lost_marks;
 static const char *out_path;
 
+/* profile=: one counter per guest instruction address (open addressing). */
+#define PROFILE_SLOTS (1u << 16)
+typedef struct {
+    uint64_t addr, count;
+    int used;
+} profile_slot_t;
+static profile_slot_t profile[PROFILE_SLOTS];
+static uint64_t profile_overflow; /* executions of instructions that found no slot */
+static const char *profile_path;
+
+static uint64_t *profile_counter(uint64_t addr)
+{
+    size_t i = (size_t)((addr >> 1) * 0x9E3779B97F4A7C15ull >> 48) & (PROFILE_SLOTS - 1);
+    for (size_t probe = 0; probe < PROFILE_SLOTS; probe++, i = (i + 1) & (PROFILE_SLOTS - 1)) {
+        if (!profile[i].used) {
+            profile[i].used = 1;
+            profile[i].addr = addr;
+        }
+        if (profile[i].addr == addr)
+            return &profile[i].count;
+    }
+    return &profile_overflow;
+}
+
 static void on_mark(unsigned int vcpu, void *udata)
 {
     (void)vcpu;
@@ -44,8 +72,12 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &insns, 1);
-        if (qemu_plugin_insn_vaddr(insn) == mark_addr)
+        uint64_t addr = qemu_plugin_insn_vaddr(insn);
+        if (addr == mark_addr)
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark, QEMU_PLUGIN_CB_NO_REGS, NULL);
+        if (profile_path)
+            qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+                                                       profile_counter(addr), 1);
     }
 }
 
@@ -75,6 +107,14 @@ static void report_at_exit(qemu_plugin_id_t id, void *udata)
     }
     if (f)
         fclose(f);
+    if (profile_path && (f = fopen(profile_path, "w")) != NULL) {
+        for (size_t i = 0; i < PROFILE_SLOTS; i++)
+            if (profile[i].count)
+                fprintf(f, "%" PRIu64 " %" PRIu64 "\n", profile[i].addr, profile[i].count);
+        if (profile_overflow)
+            fprintf(f, "overflow %" PRIu64 "\n", profile_overflow);
+        fclose(f);
+    }
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
@@ -90,8 +130,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
                 return -1;
         } else if (strncmp(argv[i], "out=", 4) == 0) {
             out_path = argv[i] + 4;
+        } else if (strncmp(argv[i], "profile=", 8) == 0) {
+            profile_path = argv[i] + 8;
         } else {
-            fprintf(stderr, "qemu-insn: unknown argument '%s' (want mark=ADDR, out=FILE)\n", argv[i]);
+            fprintf(stderr, "qemu-insn: unknown argument '%s' (want mark=ADDR, out=FILE, profile=FILE)\n", argv[i]);
             return -1;
         }
     }

@@ -49,3 +49,8 @@ demo-sample: demo-build
 
 footprint: $(FW) $(DEMO_MODEL) $(QEMU_INSN)
 	$(Q)sh $(MPS2_DIR)/footprint.sh $(FW) $(QEMU_INSN) "$(DEMO_GREEDY)" $(BOARD_RUN)
+
+# Instructions per function for the greedy demo (tools/qemu-insn profile=).
+.PHONY: profile
+profile: demo-build $(QEMU_INSN)
+	$(Q)sh $(MPS2_DIR)/profile.sh $(FW) $(QEMU_INSN) "$(DEMO_GREEDY)" $(BOARD_RUN)
