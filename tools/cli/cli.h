@@ -21,6 +21,10 @@ typedef struct {
     const char *summary;
 } flm_cli_command_t;
 
+/* Subcommands (tools/cli/cmd_<name>.c). */
+int flm_cmd_convert(int argc, char **argv);
+int flm_cmd_info(int argc, char **argv);
+
 /* Report a command-line error for `cmd` and return FLM_EXIT_USAGE. */
 int flm_cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
