@@ -213,9 +213,14 @@ static flm_err_t read_reply(flm_cloud_client_t *c, flm_transport_t *t, uint64_t 
 
 /* Failures that say the endpoint (or the path to it) is unwell, as opposed
  * to our own request, the caller, or a coherent refusal. */
+static bool is_net_error(flm_err_t err)
+{
+    return (err <= FLM_ERR_NET_RESOLVE && err >= FLM_ERR_NET_DOWN) || err == FLM_ERR_TIMEOUT;
+}
+
 static bool endpoint_failure(flm_err_t err)
 {
-    return (err <= FLM_ERR_NET_RESOLVE && err >= FLM_ERR_NET_DOWN) || err == FLM_ERR_TIMEOUT ||
+    return is_net_error(err) ||
            (err <= -0x0401 && err >= -0x042F) || /* HTTP, JSON and SSE framing */
            (err <= -0x0500 && err >= -0x05FF) || /* TLS */
            err == FLM_ERR_CLOUD_PROTOCOL || err == FLM_ERR_CLOUD_NO_DONE;
@@ -232,53 +237,52 @@ static flm_err_t attempt(flm_cloud_client_t *c, uint64_t deadline, verdict_t *v,
     v->endpoint = false;
     v->retry_after_ms = -1;
     *status = 0;
+    *delivered = false;
+    flm_openai_result_reset(&c->reply);
+    c->sse = false;
+    c->body_len = 0;
+    c->body_clipped = false;
+    flm_http_parser_init(&c->http, FLM_HTTP_RESPONSE, 0, choose_body, NULL, c);
 
     size_t req_len = 0;
     flm_err_t err = build_request(c, &req_len);
-    if (err) {
-        wipe(c->work, sizeof c->work);
-        return err;
-    }
-
     uint32_t left = ms_left(deadline);
-    if (left == 0) {
-        wipe(c->work, sizeof c->work);
-        return FLM_ERR_TIMEOUT;
-    }
+    if (!err && left == 0)
+        err = FLM_ERR_TIMEOUT;
     flm_transport_t t = { 0 };
-    err = c->cfg.connect(c->cfg.connect_user, c->cfg.host, c->cfg.port,
-                         min_u32(left, c->cfg.connect_timeout_ms), &t);
-    if (err) {
-        wipe(c->work, sizeof c->work);
-        if (err >= 0)
+    if (!err) {
+        err = c->cfg.connect(c->cfg.connect_user, c->cfg.host, c->cfg.port,
+                             min_u32(left, c->cfg.connect_timeout_ms), &t);
+        if (err > 0)
             err = FLM_ERR_NET_CONNECT;
-        bool net = (err <= FLM_ERR_NET_RESOLVE && err >= FLM_ERR_NET_DOWN) || err == FLM_ERR_TIMEOUT;
-        v->retry = net;
-        v->endpoint = net;
-        return err;
+        if (!err && (!t.send || !t.recv || !t.close)) {
+            if (t.close)
+                t.close(t.ctx);
+            err = FLM_ERR_ARG;
+        }
+        /* Connect failures of the network kind are worth another try;
+         * others (a refused certificate) are final. */
+        v->retry = v->endpoint = is_net_error(err);
+        if (err)
+            t.close = NULL; /* nothing to close */
     }
-    if (!t.send || !t.recv || !t.close) {
-        wipe(c->work, sizeof c->work);
+    if (!err) {
+        err = send_all(c, &t, req_len, deadline);
+        /* A request that did not fully leave cannot have been acted on. */
+        v->retry = v->endpoint = is_net_error(err);
+    }
+    wipe(c->work, sizeof c->work); /* the key leaves memory once it has left the device */
+    if (err) {
         if (t.close)
             t.close(t.ctx);
-        return FLM_ERR_ARG;
+        return err;
     }
 
-    err = send_all(c, &t, req_len, deadline);
-    wipe(c->work, req_len); /* the key leaves memory as soon as it has left the device */
-
-    if (!err) {
-        flm_openai_result_reset(&c->reply);
-        c->sse = false;
-        c->body_len = 0;
-        c->body_clipped = false;
-        flm_http_parser_init(&c->http, FLM_HTTP_RESPONSE, 0, choose_body, NULL, c);
-        err = read_reply(c, &t, deadline);
-    }
+    err = read_reply(c, &t, deadline);
     t.close(t.ctx);
     *status = flm_http_headers_done(&c->http) ? c->http.status : 0;
     *delivered = c->reply.text_len > 0;
-
+    v->retry = false;
     if (err) {
         /* An error status already says what happened, even if its body
          * was then cut off; otherwise the transport or framing failed. */

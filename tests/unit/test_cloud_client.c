@@ -16,6 +16,7 @@ typedef struct {
     size_t      piece;        /* bytes per recv; 0 = as many as fit */
     size_t      fail_at;      /* reply offset where fail_err happens; 0 = never */
     flm_err_t   fail_err;     /* FLM_ERR_TIMEOUT stalls (forever), others fail */
+    flm_err_t   send_err;     /* sending fails with this (after a first piece) */
 } step_t;
 
 typedef struct {
@@ -31,6 +32,8 @@ static int fake_send(void *ctx, const uint8_t *buf, size_t n, uint32_t timeout_m
 {
     script_t *s = ctx;
     (void)timeout_ms;
+    if (s->steps[s->cur].send_err && s->sent_len[s->cur] > 0)
+        return s->steps[s->cur].send_err;
     size_t room = sizeof s->sent[0] - s->sent_len[s->cur];
     if (n > room)
         n = room;
@@ -243,7 +246,7 @@ FLM_TEST(cloud_retries_connect_errors_408_429_5xx)
 {
     static const step_t steps[] = {
         { .connect_err = FLM_ERR_NET_CONNECT },
-        { .connect_err = FLM_ERR_TIMEOUT },
+        { .reply = reply_ok, .send_err = FLM_ERR_NET_SEND },
         { .reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy" },
         { .reply = "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n" },
         { .reply = "HTTP/1.1 429 Too Many Requests\r\nretry-after-ms: 120\r\nContent-Length: 0\r\n\r\n" },
