@@ -18,7 +18,7 @@ void flm_cloud_config_defaults(flm_cloud_config_t *cfg)
     cfg->port = 443;
     cfg->path = "/v1/chat/completions";
     cfg->connect_timeout_ms = 10000;
-    cfg->read_timeout_ms = 30000;
+    cfg->read_timeout_ms = 60000; /* a non-streamed answer's first byte can be slow */
     cfg->deadline_ms = 120000;
     cfg->max_attempts = 4;
     cfg->backoff_base_ms = 500;
@@ -75,7 +75,7 @@ uint32_t flm_cloud_backoff_ms(uint32_t base_ms, uint32_t max_ms, uint32_t retry,
                               int64_t retry_after_ms, uint32_t random)
 {
     uint64_t cap = base_ms;
-    for (uint32_t i = 1; i < retry && cap < max_ms; i++)
+    for (uint32_t i = 1; i < retry && cap && cap < max_ms; i++)
         cap *= 2;
     if (cap > max_ms)
         cap = max_ms;

@@ -98,7 +98,7 @@ typedef struct {
     uint32_t    breaker_cooldown_ms;
 } flm_cloud_config_t;
 
-/* Defaults: port 443, path /v1/chat/completions, connect 10 s, read 30 s,
+/* Defaults: port 443, path /v1/chat/completions, connect 10 s, read 60 s,
  * deadline 120 s, 4 attempts, backoff 500 ms .. 20 s, breaker 5 / 60 s. */
 void flm_cloud_config_defaults(flm_cloud_config_t *cfg);
 
@@ -120,7 +120,8 @@ typedef struct {
     uint32_t    attempts;          /* connection attempts made */
     uint32_t    waited_ms;         /* time spent backing off */
     uint32_t    elapsed_ms;
-    const flm_openai_result_t *reply; /* text, finish_reason, usage, error details */
+    const flm_openai_result_t *reply; /* text, finish_reason, usage, error details;
+                                         inside the client, valid until its next call */
 } flm_cloud_result_t;
 
 typedef enum {

@@ -333,13 +333,11 @@ FLM_TEST(cloud_no_retry_on_4xx_and_quota)
 
 FLM_TEST(cloud_faults_end_in_clean_errors)
 {
-    static char cut_body[2048], big[FLM_CLOUD_WORK_BYTES + 512], slow[2048];
+    static char cut_body[2048], big[FLM_CLOUD_WORK_BYTES + 512];
     snprintf(cut_body, sizeof cut_body, "%.*s", (int)(strlen(reply_ok) - 10), reply_ok);
     int n = snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n[", FLM_CLOUD_WORK_BYTES);
     memset(big + n, ' ', FLM_CLOUD_WORK_BYTES - 2);
     strcpy(big + n + FLM_CLOUD_WORK_BYTES - 2, "]");
-    (void)slow;
-    size_t head_end = (size_t)(strstr(reply_stream, "\r\n\r\n") + 4 - reply_stream);
     const struct {
         step_t step;
         bool stream;
@@ -350,7 +348,7 @@ FLM_TEST(cloud_faults_end_in_clean_errors)
         { { .reply = reply_stream, .fail_at = 400, .fail_err = FLM_ERR_NET_RECV, .piece = 9 }, true, FLM_ERR_NET_RECV },
         /* stall mid-stream, slow first byte beyond the read timeout */
         { { .reply = reply_stream, .fail_at = 500, .fail_err = FLM_ERR_TIMEOUT }, true, FLM_ERR_TIMEOUT },
-        { { .reply = reply_ok, .fail_at = 0 + 1, .fail_err = FLM_ERR_TIMEOUT }, false, FLM_ERR_TIMEOUT },
+        { { .reply = reply_ok, .fail_at = 1, .fail_err = FLM_ERR_TIMEOUT }, false, FLM_ERR_TIMEOUT },
         /* peer closes early: short Content-Length body, stream without [DONE] */
         { { .reply = cut_body }, false, FLM_ERR_HTTP_TRUNCATED },
         { { .reply = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
@@ -365,7 +363,6 @@ FLM_TEST(cloud_faults_end_in_clean_errors)
         { { .reply = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
                      "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}]}\n\ndata: [DONE]\n\n" }, true, FLM_ERR_JSON_SYNTAX },
     };
-    (void)head_end;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         setup(&cases[i].step, 1, 3);
         ui_t u = { .len = 0 };
@@ -512,6 +509,7 @@ FLM_TEST(cloud_backoff_full_jitter)
     FLM_CHECK_EQ(flm_cloud_backoff_ms(100, 1000, 2, 5000, 7), 5000);
     FLM_CHECK_EQ(flm_cloud_backoff_ms(100, 1000, 2, 3, 150), 150);
     FLM_CHECK_EQ(flm_cloud_backoff_ms(0, 0, 1, -1, 12345), 0);
+    FLM_CHECK_EQ(flm_cloud_backoff_ms(0, 1000, UINT32_MAX, -1, 12345), 0); /* and quickly */
     FLM_CHECK_EQ(flm_cloud_backoff_ms(1, UINT32_MAX, 40, INT64_MAX, 0), UINT32_MAX);
     /* Spread: over many draws every tenth of the range is hit. */
     setup(NULL, 0, 1);
