@@ -180,11 +180,12 @@ static flm_err_t on_body(void *user, const uint8_t *d, size_t n)
     return FLM_OK;
 }
 
-/* Read the reply until it is complete, the peer closes, or time runs out. */
+/* Read the reply until it is complete, the peer closes, or time runs out.
+ * An event stream is complete at [DONE] even if the server then lingers. */
 static flm_err_t read_reply(flm_cloud_client_t *c, flm_transport_t *t, uint64_t deadline)
 {
     uint64_t last_byte = flm_hal_time_ms();
-    while (!flm_http_done(&c->http)) {
+    while (!flm_http_done(&c->http) && !(c->sse && c->reply.done)) {
         flm_hal_watchdog_kick();
         if (is_cancelled(c))
             return FLM_ERR_CANCELLED;
@@ -211,13 +212,14 @@ static flm_err_t read_reply(flm_cloud_client_t *c, flm_transport_t *t, uint64_t 
     return FLM_OK;
 }
 
-/* Failures that say the endpoint (or the path to it) is unwell, as opposed
- * to our own request, the caller, or a coherent refusal. */
+/* Connection-level failures: the kind a new connection may not meet. */
 static bool is_net_error(flm_err_t err)
 {
     return (err <= FLM_ERR_NET_RESOLVE && err >= FLM_ERR_NET_DOWN) || err == FLM_ERR_TIMEOUT;
 }
 
+/* Failures that say the endpoint (or the path to it) is unwell, as opposed
+ * to our own request, the caller, or a coherent refusal. */
 static bool endpoint_failure(flm_err_t err)
 {
     return is_net_error(err) ||
@@ -228,7 +230,24 @@ static bool endpoint_failure(flm_err_t err)
 
 /* The HTTP parser's body callback: picks the body reader at the first body
  * byte, when the status and Content-Type are known. */
-static flm_err_t choose_body(void *user, const uint8_t *d, size_t n);
+static flm_err_t choose_body(void *user, const uint8_t *d, size_t n)
+{
+    flm_cloud_client_t *c = user;
+    if (c->http.body_bytes == n && status_ok(c->http.status)) {
+        /* First body bytes: an event stream if the server says so, or if we
+         * asked for one and it gave no type; JSON otherwise (a server may
+         * ignore "stream" and answer whole). */
+        const char *ct = c->http.content_type;
+        c->sse = strcmp(ct, "text/event-stream") == 0 || (c->rq->stream && ct[0] == '\0');
+        if (c->sse) {
+            flm_err_t err = flm_openai_stream_init(&c->stream, c->work, sizeof c->work, &c->reply);
+            if (err)
+                return err;
+        }
+    }
+    return on_body(c, d, n);
+}
+
 
 static flm_err_t attempt(flm_cloud_client_t *c, uint64_t deadline, verdict_t *v,
                          int *status, bool *delivered)
@@ -312,24 +331,6 @@ static flm_err_t attempt(flm_cloud_client_t *c, uint64_t deadline, verdict_t *v,
     v->endpoint = s == 408 || s >= 500;
     v->retry_after_ms = c->http.retry_after_ms;
     return FLM_ERR_CLOUD_HTTP_STATUS;
-}
-
-static flm_err_t choose_body(void *user, const uint8_t *d, size_t n)
-{
-    flm_cloud_client_t *c = user;
-    if (c->http.body_bytes == n && status_ok(c->http.status)) {
-        /* First body bytes: an event stream if the server says so, or if we
-         * asked for one and it gave no type; JSON otherwise (a server may
-         * ignore "stream" and answer whole). */
-        const char *ct = c->http.content_type;
-        c->sse = strcmp(ct, "text/event-stream") == 0 || (c->rq->stream && ct[0] == '\0');
-        if (c->sse) {
-            flm_err_t err = flm_openai_stream_init(&c->stream, c->work, sizeof c->work, &c->reply);
-            if (err)
-                return err;
-        }
-    }
-    return on_body(c, d, n);
 }
 
 /* Mask every copy of the key in a server's error message. */

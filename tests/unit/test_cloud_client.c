@@ -584,3 +584,24 @@ FLM_TEST(cloud_random_replies)
         FLM_CHECK_EQ(script.open, 0);
     }
 }
+
+FLM_TEST(cloud_stream_complete_at_done)
+{
+    /* [DONE] arrived, then the server neither ends the chunked body nor
+     * closes: the answer is complete, no read timeout is waited out. */
+    static char lingering[4096];
+    size_t cut = strlen(reply_stream);
+    step_t steps[1];
+    setup(NULL, 0, 1);
+    cut -= strlen("0\r\n\r\n");
+    memcpy(lingering, reply_stream, cut);
+    lingering[cut] = '\0';
+    steps[0] = (step_t){ .reply = lingering, .fail_at = cut, .fail_err = FLM_ERR_TIMEOUT };
+    setup(steps, 1, 1);
+    client.cfg.read_timeout_ms = 5000;
+    ui_t u = { .len = 0 };
+    flm_cloud_result_t res;
+    FLM_CHECK_EQ(ask(true, &u, &res), FLM_OK);
+    FLM_CHECK(strcmp(u.text, FX_ANSWER) == 0);
+    FLM_CHECK(res.elapsed_ms < 1000);
+}
