@@ -15,6 +15,8 @@ static const flm_cli_command_t commands[] = {
     /* { "name", flm_cmd_name, "one-line summary" }, */
     { "convert", flm_cmd_convert, "convert a llama2.c checkpoint + tokenizer to a .flm model image" },
     { "info",    flm_cmd_info,    "show a .flm image: config, tensors, flash and RAM, integrity" },
+    { "run",     flm_cmd_run,     "generate text from a prompt, streamed as it is produced" },
+    { "ppl",     flm_cmd_ppl,     "perplexity of a model on a text file" },
     { NULL, NULL, NULL },
 };
 
