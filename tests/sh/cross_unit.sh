@@ -10,8 +10,9 @@ esac
 for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm; do
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
 done
-prefixes="arena_ error_ hal_ kernels_ sampler_ engine_prompt engine_cancel engine_done
-          engine_arena tokenizer_tok512_tricky tokenizer_edges transformer_ram"
+prefixes="arena_ error_ hal_ crc32_ model_ kernels_ sampler_ engine_prompt engine_cancel
+          engine_done engine_arena tokenizer_tok512_tricky tokenizer_edges transformer_ram
+          http_ json_ sse_ openai_ cloud_"
 unset MAKEFLAGS MFLAGS MAKELEVEL
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 status=0
