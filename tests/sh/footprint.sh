@@ -12,7 +12,12 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 make -s -j2 BOARD=mps2-an386 SAN=0 all demo-build qemu-insn >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; exit 1; }
 for run in 1 2; do
-    make -s BOARD=mps2-an386 SAN=0 footprint >"$tmp/fp.$run" 2>&1 || { cat "$tmp/fp.$run"; exit 1; }
+    if ! make -s BOARD=mps2-an386 SAN=0 footprint >"$tmp/fp.$run" 2>&1; then
+        cat "$tmp/fp.$run"
+        # QEMU builds without TCG plugins, or with a newer plugin API only.
+        grep -q "Could not load plugin" "$tmp/fp.$run" && { echo "this QEMU cannot load the qemu-insn plugin"; exit 77; }
+        exit 1
+    fi
 done
 cat "$tmp/fp.1"
 cmp -s "$tmp/fp.1" "$tmp/fp.2" || { echo "two footprint runs differ:"; diff "$tmp/fp.1" "$tmp/fp.2"; exit 1; }
