@@ -186,7 +186,8 @@ extern const uint8_t flm_board_model[], flm_board_model_end[];
 
 /* The engine's whole working set (KV cache, activations, sampler and
  * tokenizer scratch) for FLM_BOARD_CTX_LEN positions, in .bss. The sizes are
- * the board budget's: board.mk sets them, the linker script enforces RAM. */
+ * the board budget: boards/common/mps2/mps2.mk sets them, mps2.ld enforces
+ * the RAM they may take. */
 static uint8_t arena_mem[FLM_BOARD_ARENA_BYTES] __attribute__((aligned(16)));
 static flm_model_t model;   /* per-layer views: too big for the stack */
 static flm_engine_t engine;
