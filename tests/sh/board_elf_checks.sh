@@ -1,8 +1,9 @@
 # The bare-metal firmware ELFs must link without a heap (no malloc, free or
-# _sbrk anywhere in the image), and the Cortex-M3 one (soft-float ABI, no
-# FPU) without any floating-point helper routine: proof that the whole
-# inference path is integer-only. Each check first proves it catches a
-# planted offender.
+# _sbrk anywhere in the image), the Cortex-M3 one (soft-float ABI, no FPU)
+# without any floating-point helper routine, and the Cortex-M4F one without
+# any floating-point arithmetic instruction (GCC may still move 64-bit data
+# through VFP registers): proof that the whole inference path is
+# integer-only. Each check first proves it catches a planted offender.
 set -u
 command -v arm-none-eabi-gcc >/dev/null || { echo "arm-none-eabi-gcc not installed"; exit 77; }
 nm=arm-none-eabi-nm
@@ -11,12 +12,19 @@ fp='(__aeabi_[fd][a-z0-9]*|__[a-z]+[sd]f[0-9]?)'
 
 # hits PATTERN FILE: every symbol (defined or not) of FILE matching PATTERN.
 hits() { "$nm" "$2" 2>/dev/null | awk '{print $NF}' | grep -E "^$1\$"; }
+# fpu_ops FILE: VFP arithmetic or conversion instructions in FILE's code.
+fpu_ops() {
+    arm-none-eabi-objdump -d "$1" |
+        grep -E '^ +[0-9a-f]+:[[:space:]]+([0-9a-f]{4} ){1,2}[[:space:]]*v(add|sub|n?mul|div|fn?m[as]|n?ml[as]|cvt|sqrt|neg|abs|cmpe?)[.[:space:]]'
+}
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf '#include <stdlib.h>\nvoid *p(unsigned n) { return malloc(n); }\nfloat q(float a, float b) { return a / b; }\n' > "$tmp/planted.c"
 arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -mfloat-abi=soft -O2 -c "$tmp/planted.c" -o "$tmp/planted.o" || exit 1
 [ -n "$(hits "$heap" "$tmp/planted.o")" ] || { echo "the heap check missed a planted malloc"; exit 1; }
 [ -n "$(hits "$fp" "$tmp/planted.o")" ] || { echo "the float check missed a planted float division"; exit 1; }
+arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -O2 -c "$tmp/planted.c" -o "$tmp/planted-m4.o" || exit 1
+[ -n "$(fpu_ops "$tmp/planted-m4.o")" ] || { echo "the FPU check missed a planted vdiv"; exit 1; }
 
 unset MAKEFLAGS MFLAGS MAKELEVEL
 status=0
@@ -35,5 +43,11 @@ if [ -n "$found" ]; then
     echo "build/mps2-an385/fieldlm.elf links floating-point helpers:" $found; status=1
 else
     echo "build/mps2-an385/fieldlm.elf: no floating-point helpers"
+fi
+found=$(fpu_ops build/mps2-an386/fieldlm.elf)
+if [ -n "$found" ]; then
+    echo "build/mps2-an386/fieldlm.elf has floating-point instructions:"; echo "$found" | head; status=1
+else
+    echo "build/mps2-an386/fieldlm.elf: no floating-point arithmetic instructions"
 fi
 exit $status
