@@ -11,6 +11,11 @@ size_t flm_board_stack_high_water(void);
 /* Bytes reserved for the stack by the linker script. */
 size_t flm_board_stack_size(void);
 
+/* Bytes of RAM the linker script budgets for the whole program, and the
+ * bytes it places there (.data, .bss and the reserved stack). */
+size_t flm_board_ram_size(void);
+size_t flm_board_ram_used(void);
+
 /* Marks a point of the run for tools/qemu-insn (mark=<this function's
  * address>): the plugin records the instruction count at every call. */
 void flm_board_mark(void);

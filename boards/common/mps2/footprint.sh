@@ -21,6 +21,7 @@ text=$(sec .text) model=$(sec .model) data=$(sec .data) bss=$(sec .bss) exidx=$(
 code=$((text + ${exidx:-0} + ${data:-0}))
 arena=$(stat arena) used=$(stat arena_used) kv=$(stat kv_cache) stack=$(stat stack) stack_size=$(stat stack_size)
 ctx=$(stat ctx_len) prompt=$(stat prompt_tokens) steps=$(stat positions)
+ram_size=$(stat ram_size) max_ctx=$(stat max_ctx) seq_len=$(stat seq_len) full=$(stat full_ctx_arena)
 
 # marks: m0 before position 0, m_k after position k-1. Generated tokens are
 # the positions after the prompt's.
@@ -50,6 +51,9 @@ printf '  RAM      of which KV cache             %8d bytes  %s\n' "$kv" "$(kib "
 printf '  RAM    other .data + .bss              %8d bytes\n' "$((data + bss - arena))"
 printf '  RAM    stack high-water                %8d bytes  of %d reserved\n' "$stack" "$stack_size"
 printf '  RAM    total (.data + .bss + stack)    %8d bytes  %s\n' "$((data + bss + stack_size))" "$(kib $((data + bss + stack_size)))"
+printf '  RAM    budget of the part              %8d bytes  %s\n' "$ram_size" "$(kib "$ram_size")"
+printf '  longest context that fits it           %8d positions (the full %d needs a %d-byte arena)\n' \
+    "$max_ctx" "$seq_len" "$full"
 printf '  instructions per generated token       %8d        mean of %d (first %d, last %d)\n' \
     "$((sum / n))" "$n" "$first" "$last"
 printf '  instructions per prompt position       %8d        mean of %d\n' "$((prompt_insns / prompt))" "$prompt"

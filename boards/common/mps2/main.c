@@ -202,6 +202,28 @@ static void put_piece(const uint8_t *p, size_t n)
     flm_hal_console_write(p, n);
 }
 
+/* What else this RAM could hold: the longest context whose arena fits in
+ * place of the static one (everything else in RAM unchanged), and the arena
+ * the model's full context would need. */
+static void longest_context(const flm_engine_config_t *cfg, uint32_t *max_ctx, size_t *full_arena)
+{
+    size_t budget = flm_board_ram_size() - (flm_board_ram_used() - sizeof arena_mem);
+    flm_engine_config_t c = *cfg;
+    size_t need = 0;
+    uint32_t lo = 0, hi = model.cfg.seq_len; /* need(lo) fits; find the largest */
+    while (lo < hi) {
+        c.ctx_len = lo + (hi - lo + 1) / 2;
+        if (flm_engine_ram(&model, &c, &need) == FLM_OK && need <= budget)
+            lo = c.ctx_len;
+        else
+            hi = c.ctx_len - 1;
+    }
+    *max_ctx = lo;
+    c.ctx_len = model.cfg.seq_len;
+    if (flm_engine_ram(&model, &c, full_arena) != FLM_OK)
+        *full_arena = 0;
+}
+
 static int demo(const options_t *o)
 {
     size_t image_size = (size_t)(flm_board_model_end - flm_board_model);
@@ -251,12 +273,17 @@ static int demo(const options_t *o)
     flm_ram_usage_t ram;
     if (flm_transformer_ram(&model.cfg, engine.ctx_len, &ram) != FLM_OK)
         ram.kv_cache = 0;
+    uint32_t max_ctx = 0;
+    size_t full_arena = 0;
+    longest_context(&cfg, &max_ctx, &full_arena);
     flm_hal_log(FLM_LOG_INFO,
                 "stats ctx_len=%u positions=%u prompt_tokens=%u arena=%zu arena_used=%zu "
-                "kv_cache=%zu stack=%zu stack_size=%zu",
+                "kv_cache=%zu stack=%zu stack_size=%zu ram_size=%zu max_ctx=%u seq_len=%u "
+                "full_ctx_arena=%zu",
                 (unsigned)engine.ctx_len, (unsigned)positions, (unsigned)forced, sizeof arena_mem,
                 flm_arena_high_water(&arena), ram.kv_cache, flm_board_stack_high_water(),
-                flm_board_stack_size());
+                flm_board_stack_size(), flm_board_ram_size(), (unsigned)max_ctx,
+                (unsigned)model.cfg.seq_len, full_arena);
     flm_engine_deinit(&engine);
     return err ? 1 : 0;
 }

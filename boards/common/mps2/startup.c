@@ -61,6 +61,17 @@ size_t flm_board_stack_size(void)
     return (size_t)((uintptr_t)__stack_top - (uintptr_t)__stack_limit);
 }
 
+/* .data opens RAM, .bss follows, the stack closes it (mps2.ld). */
+size_t flm_board_ram_size(void)
+{
+    return (size_t)((uintptr_t)__stack_top - (uintptr_t)__data_start);
+}
+
+size_t flm_board_ram_used(void)
+{
+    return (size_t)((uintptr_t)__bss_end - (uintptr_t)__data_start) + flm_board_stack_size();
+}
+
 __attribute__((noinline)) void flm_board_mark(void)
 {
     __asm__ volatile("" ::: "memory"); /* keep the call and its place */
