@@ -1,5 +1,18 @@
 #include "port/common/hal_common.h"
 
+void flm_hal_log(flm_log_level_t level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    flm_hal_vlog(level, fmt, ap);
+    va_end(ap);
+}
+
+uint64_t flm_hal_time_ms(void)
+{
+    return flm_hal_time_us() / 1000u;
+}
+
 bool flm_hal_key_valid(const char *key)
 {
     if (!key || key[0] == '.' || key[0] == '\0')

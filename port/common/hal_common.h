@@ -1,5 +1,7 @@
 /* Parts of port/hal.h every port implements the same way, shared by the
- * ports (port/posix, port/cortexm) instead of copied into each. */
+ * ports (port/posix, port/cortexm) instead of copied into each: here
+ * flm_hal_log, flm_hal_time_ms and flm_hal_tcp_transport, on top of each
+ * port's flm_hal_vlog, flm_hal_time_us and TCP calls. */
 #ifndef FLM_HAL_COMMON_H
 #define FLM_HAL_COMMON_H
 

@@ -320,14 +320,6 @@ void flm_hal_vlog(flm_log_level_t level, const char *fmt, va_list ap)
     semi_write(hal.err, line, n);
 }
 
-void flm_hal_log(flm_log_level_t level, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    flm_hal_vlog(level, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- time ------------------------------------------------------------- */
 
 uint64_t flm_hal_time_us(void)
@@ -338,11 +330,6 @@ uint64_t flm_hal_time_us(void)
     hal.ticks += (uint32_t)(hal.timer_last - now);
     hal.timer_last = now;
     return hal.ticks / TIMER_TICKS_PER_US;
-}
-
-uint64_t flm_hal_time_ms(void)
-{
-    return flm_hal_time_us() / 1000u;
 }
 
 void flm_hal_sleep_ms(uint32_t ms)

@@ -101,14 +101,6 @@ void flm_hal_vlog(flm_log_level_t level, const char *fmt, va_list ap)
     write_all(STDERR_FILENO, line, n);
 }
 
-void flm_hal_log(flm_log_level_t level, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    flm_hal_vlog(level, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- time ------------------------------------------------------------- */
 
 uint64_t flm_hal_time_us(void)
@@ -116,11 +108,6 @@ uint64_t flm_hal_time_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t flm_hal_time_ms(void)
-{
-    return flm_hal_time_us() / 1000u;
 }
 
 void flm_hal_sleep_ms(uint32_t ms)
