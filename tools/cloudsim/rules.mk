@@ -1,0 +1,13 @@
+# cloudsim: the OpenAI-compatible HTTPS test server (host only). It is a host
+# tool with an ordinary heap, so it links Debian's shared mbedTLS, not the
+# pool-backed copies the runtime uses.
+ifeq ($(PORT),posix)
+CLOUDSIM := $(BUILD)/cloudsim
+
+$(CLOUDSIM): $(call obj,tools/cloudsim/cloudsim.c) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
+
+all: $(CLOUDSIM)
+TEST_DEPS += $(CLOUDSIM)
+endif
