@@ -28,10 +28,11 @@ endif
 FLM_FEATURES := \#define FLM_HAVE_TLS $(TLS)
 $(shell mkdir -p $(BUILD)/gen && echo '$(FLM_FEATURES)' | cmp -s - $(BUILD)/gen/flm_features.h || echo '$(FLM_FEATURES)' > $(BUILD)/gen/flm_features.h)
 
-EXTRA_LIB_SRCS += port/mbedtls/net.c
+# The pool has no mbedTLS dependency: built always, so its tests run always.
+EXTRA_LIB_SRCS += port/mbedtls/net.c port/mbedtls/tls_pool.c
 
 ifeq ($(TLS),1)
-EXTRA_LIB_SRCS += port/mbedtls/tls.c port/mbedtls/tls_pool.c
+EXTRA_LIB_SRCS += port/mbedtls/tls.c
 TLS_POOL_LIBS  := $(patsubst %,$(BUILD)/mbedtls/lib%.a,$(MBEDTLS_NAMES))
 LDLIBS         += $(TLS_POOL_LIBS) -lpthread
 

@@ -64,12 +64,10 @@ void *flm_tls_pool_calloc(size_t n, size_t size)
 {
     if (!pool_ready)
         pool_setup();
-    if (size != 0 && n > SIZE_MAX / size)
-        return NULL;
     size_t bytes = n * size;
     if (bytes == 0)
         bytes = 1; /* a unique pointer, as calloc(0) may return */
-    if (bytes > POOL_LEN - HDR) {
+    if ((size != 0 && n > SIZE_MAX / size) || bytes > POOL_LEN - HDR) {
         pool_failures++;
         return NULL;
     }
