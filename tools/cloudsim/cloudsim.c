@@ -57,10 +57,11 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "core/http.h"
 #include "core/json_read.h"
 #include "core/json_write.h"
 
-#define HEAD_MAX   (16 * 1024)
+#define HEAD_MAX   (64 * 1024)
 #define BODY_MAX   (1024 * 1024)
 #define IO_TIMEOUT 5000 /* ms a silent client is given */
 
@@ -214,33 +215,36 @@ static void wait_for_hangup(conn_t *c, int max_ms)
 /* ---- request ------------------------------------------------------------ */
 
 typedef struct {
-    char   head[HEAD_MAX + 1];
-    size_t head_len;
-    char  *body;
+    flm_http_parser_t parser;
+    char  *raw;           /* every byte received, for the record */
+    size_t raw_len;
+    char  *body;          /* de-chunked body, NUL-terminated */
     size_t body_len;
-    char   method[16], path[256];
-    char   auth[512];
+    char   auth[512];     /* the Authorization header, "" if absent */
+    bool   auth_seen;
 } request_t;
 
-/* Header value by name (case-insensitive), copied into out; false if absent. */
-static bool header(const request_t *r, const char *name, char *out, size_t cap)
+static flm_err_t on_header(void *user, const char *name, size_t nlen, const char *value,
+                           size_t vlen)
 {
-    size_t nl = strlen(name);
-    for (const char *p = strstr(r->head, "\r\n"); p && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
-        const char *h = p + 2;
-        if (strncasecmp(h, name, nl) == 0 && h[nl] == ':') {
-            const char *v = h + nl + 1, *end = strstr(v, "\r\n");
-            while (*v == ' ' || *v == '\t')
-                v++;
-            size_t n = (size_t)(end - v);
-            if (n >= cap)
-                n = cap - 1;
-            memcpy(out, v, n);
-            out[n] = '\0';
-            return true;
-        }
+    request_t *r = user;
+    if (nlen == 13 && strncasecmp(name, "Authorization", 13) == 0) {
+        if (r->auth_seen || vlen >= sizeof r->auth)
+            return FLM_ERR_HTTP_SYNTAX; /* two keys, or one absurdly long */
+        memcpy(r->auth, value, vlen);
+        r->auth[vlen] = '\0';
+        r->auth_seen = true;
     }
-    return false;
+    return FLM_OK;
+}
+
+static flm_err_t on_body(void *user, const uint8_t *data, size_t n)
+{
+    request_t *r = user;
+    memcpy(r->body + r->body_len, data, n); /* max_body bounds body_len */
+    r->body_len += n;
+    r->body[r->body_len] = '\0';
+    return FLM_OK;
 }
 
 static void record(const request_t *r, int seq)
@@ -251,56 +255,34 @@ static void record(const request_t *r, int seq)
     if (!f)
         die("cannot append to %s", opt.record);
     fprintf(f, "=== request %d\n", seq);
-    fwrite(r->head, 1, r->head_len, f);
-    fwrite(r->body, 1, r->body_len, f);
+    fwrite(r->raw, 1, r->raw_len, f);
     fprintf(f, "\n=== end %d\n", seq);
     fclose(f);
 }
 
-/* Read the head and a Content-Length body. 0 ok, else an HTTP status. */
+/* Read one request with the runtime's own HTTP parser. 0 when complete,
+ * -1 when the client sent nothing, else the HTTP status to refuse it with. */
 static int read_request(conn_t *c, request_t *r)
 {
-    size_t got = 0;
-    char *end = NULL;
-    while (!end) {
-        if (got >= HEAD_MAX)
-            return 431;
-        int n = conn_read(c, r->head + got, HEAD_MAX - got);
+    r->raw = malloc(HEAD_MAX + BODY_MAX);
+    r->body = malloc(BODY_MAX + 1);
+    if (!r->raw || !r->body)
+        die("out of memory");
+    r->body[0] = '\0';
+    flm_http_parser_init(&r->parser, FLM_HTTP_REQUEST, BODY_MAX, on_body, on_header, r);
+    while (!flm_http_done(&r->parser)) {
+        if (r->raw_len >= HEAD_MAX + BODY_MAX)
+            return 413;
+        int n = conn_read(c, r->raw + r->raw_len, HEAD_MAX + BODY_MAX - r->raw_len);
         if (n <= 0)
-            return -1;
-        got += (size_t)n;
-        r->head[got] = '\0';
-        end = strstr(r->head, "\r\n\r\n");
+            return r->raw_len ? 400 : -1;
+        flm_err_t err = flm_http_parse(&r->parser, (uint8_t *)r->raw + r->raw_len, (size_t)n, NULL);
+        r->raw_len += (size_t)n;
+        if (err)
+            return err == FLM_ERR_HTTP_BODY_TOO_LARGE ? 413
+                 : err == FLM_ERR_HTTP_LINE_TOO_LONG || err == FLM_ERR_HTTP_TOO_MANY_HEADERS ? 431
+                 : 400;
     }
-    r->head_len = (size_t)(end + 4 - r->head);
-    size_t extra = got - r->head_len;
-
-    char cl[32] = "";
-    if (sscanf(r->head, "%15s %255s", r->method, r->path) != 2)
-        return 400;
-    if (!header(r, "Content-Length", cl, sizeof cl)) {
-        r->body = calloc(1, 1);
-        r->body_len = 0;
-        return r->body ? 0 : 500;
-    }
-    char *e;
-    unsigned long long len = strtoull(cl, &e, 10);
-    if (*e || len > BODY_MAX)
-        return 413;
-    r->body = calloc(1, (size_t)len + 1);
-    if (!r->body)
-        return 500;
-    if (extra > len)
-        extra = (size_t)len;
-    memcpy(r->body, r->head + r->head_len, extra);
-    r->body_len = extra;
-    while (r->body_len < len) {
-        int n = conn_read(c, r->body + r->body_len, (size_t)len - r->body_len);
-        if (n <= 0)
-            return -1;
-        r->body_len += (size_t)n;
-    }
-    r->head[r->head_len] = '\0';
     return 0;
 }
 
@@ -640,19 +622,19 @@ static void serve(conn_t *c, int seq)
     request_t *r = calloc(1, sizeof *r);
     chat_t chat = { 0 };
     doc_t e = { 0 };
-    char faultbuf[64], key[600];
+    char faultbuf[64];
     if (!r)
         die("out of memory");
     int status = read_request(c, r);
     if (status < 0)
         goto out; /* the client left before sending a request */
     record(r, seq);
-    if (status == 0 && (strcmp(r->method, "POST") != 0 || strcmp(r->path, "/v1/chat/completions") != 0)) {
+    const flm_http_parser_t *p = &r->parser;
+    if (status == 0 && (strcmp(p->method, "POST") != 0 || strcmp(p->target, "/v1/chat/completions") != 0)) {
         e = error_doc("Unknown request URL.", "invalid_request_error", "unknown_url");
         send_status(c, 404, "Not Found", "", &e);
     } else if (status == 0 && opt.api_key &&
-               (!header(r, "Authorization", key, sizeof key) || strncmp(key, "Bearer ", 7) != 0 ||
-                strcmp(key + 7, opt.api_key) != 0)) {
+               (strncmp(r->auth, "Bearer ", 7) != 0 || strcmp(r->auth + 7, opt.api_key) != 0)) {
         e = error_doc("Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
         send_status(c, 401, "Unauthorized", "", &e);
     } else if (status == 0 && (status = parse_chat(r, &chat)) == 0) {
@@ -660,11 +642,14 @@ static void serve(conn_t *c, int seq)
     }
     if (status > 0) {
         e = error_doc("Bad request.", "invalid_request_error", NULL);
-        send_status(c, status, "Bad Request", "", &e);
+        send_status(c, status, status == 413 ? "Payload Too Large"
+                             : status == 431 ? "Request Header Fields Too Large" : "Bad Request",
+                    "", &e);
     }
     free(e.buf);
 out:
     free(chat.prompt);
+    free(r->raw);
     free(r->body);
     free(r);
 }
