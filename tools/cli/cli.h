@@ -32,4 +32,7 @@ int flm_cli_usage_error(const char *cmd, const char *fmt, ...)
 bool flm_cli_parse_long(const char *s, long lo, long hi, long *out);
 bool flm_cli_parse_double(const char *s, double lo, double hi, double *out);
 
+/* Subcommands (tools/cli/cmd_<name>.c). */
+int flm_cmd_cloud(int argc, char **argv);
+
 #endif /* FLM_CLI_H */

@@ -13,6 +13,7 @@
 
 static const flm_cli_command_t commands[] = {
     /* { "name", flm_cmd_name, "one-line summary" }, */
+    { "cloud", flm_cmd_cloud, "send one prompt to an OpenAI-compatible endpoint" },
     { NULL, NULL, NULL },
 };
 
