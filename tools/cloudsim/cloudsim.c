@@ -502,6 +502,8 @@ static void send_body(conn_t *c, const char *fault, const char *ctype, const cha
     while (off < len) {
         const char *nl = memchr(body + off, '\n', len - off);
         size_t n = nl ? (size_t)(nl - (body + off)) + 1 : len - off;
+        if (off < half && off + n > half)
+            n = half - off; /* so a bad chunk lands mid-body, after a good one */
         if (off >= half && (bad_chunk || huge)) {
             /* "zz" is not hex; 2^68 + 15 does not fit any size type */
             const char *size = bad_chunk ? "zz\r\n" : "10000000000000000f\r\n";

@@ -1,0 +1,45 @@
+# Certificate verification is never optional: a server certificate for
+# another host, or from a CA we do not trust, ends the handshake with a
+# specific error before a single request byte leaves the device. Plain TCP
+# goes to loopback only unless the config allows more.
+. tests/cloud_lib.sh
+
+key="sk-verify-$$"
+# name cert expected-message
+check_refused() {
+    name=$1 cert=$2 msg=$3
+    https_sim "$name" "$cert"
+    write_config "$work/$name.conf" "https://localhost:$PORT/v1" "api_key = $key" \
+        "ca_file = $certs/ca.crt" "max_retries = 0" "connect_timeout_ms = 5000"
+    run_cloud "$name" "$work/$name.conf" -p "must not leave"
+    expect_error "$name" "$msg"
+    [ "$(requests "$name")" -eq 0 ] || fail "$name: a request reached the server"
+    grep -q 'handshake failed' "$work/$name.simlog" || fail "$name: server saw no refused handshake"
+    ! grep -q -- "$key" "$work/$name.err" || fail "$name: key in the error"
+}
+check_refused wronghost wronghost "server certificate does not match the host name"
+check_refused unknownca unknown "server certificate is not signed by a trusted CA"
+
+# The right certificate, but dialled by an address the certificate does not
+# name as a DNS name (mbedTLS 2.28 checks names, not IP SANs): refused too.
+https_sim byip server
+write_config "$work/byip.conf" "https://127.0.0.1:$PORT/v1" "ca_file = $certs/ca.crt" "max_retries = 0"
+run_cloud byip "$work/byip.conf" -p x
+expect_error byip "does not match the host name"
+
+# A CA file that holds no certificate.
+echo "not a certificate" >"$work/junk.pem"
+write_config "$work/junkca.conf" "https://localhost:$PORT/v1" "ca_file = $work/junk.pem" "max_retries = 0"
+run_cloud junkca "$work/junkca.conf" -p x
+expect_error junkca "no usable CA certificate"
+
+# Plain TCP: fine on loopback, refused elsewhere unless allowed.
+start_sim plainsim
+write_config "$work/plain.conf" "http://127.0.0.1:$PORT/v1" "api_key = $key"
+run_cloud plainok "$work/plain.conf" -p "over plain tcp"
+expect_ok plainok
+[ "$(cat "$work/plainok.out")" = "Echo: over plain tcp" ] || fail "plain answer"
+write_config "$work/remote.conf" "http://192.0.2.1:$PORT/v1" "api_key = $key" "max_retries = 0"
+run_cloud remote "$work/remote.conf" -p "must not leave"
+expect_error remote "plain TCP refused for a non-loopback host"
+echo "tls verify ok"
