@@ -12,10 +12,12 @@ backend=$PORT
 
 # start_stunnel NAME CERTNAME: stunnel on a free port in front of the
 # backend; sets SPORT. Ports are tried until one binds.
+tries=0
 start_stunnel() {
     name=$1 cert=$2
     for attempt in 1 2 3 4 5 6 7 8 9 10; do
-        SPORT=$((20000 + ($$ * 7 + attempt * 997) % 40000))
+        tries=$((tries + 1))
+        SPORT=$((20000 + ($$ * 7 + tries * 997) % 40000))
         cat >"$work/$name.stunnel.conf" <<CONF
 foreground = yes
 pid =
@@ -30,7 +32,14 @@ CONF
         spid=$!
         i=0
         while [ $i -lt 100 ]; do
-            grep -q 'Configuration successful' "$work/$name.stunnel.log" && { pids="$pids $spid"; return 0; }
+            if grep -q 'Configuration successful' "$work/$name.stunnel.log"; then
+                sleep 0.3 # it binds after configuring, and exits if it cannot
+                if kill -0 $spid 2>/dev/null && ! grep -q 'failed' "$work/$name.stunnel.log"; then
+                    pids="$pids $spid"
+                    return 0
+                fi
+                break
+            fi
             kill -0 $spid 2>/dev/null || break
             i=$((i + 1))
             sleep 0.05
