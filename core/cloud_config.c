@@ -10,13 +10,13 @@ typedef enum { K_STR, K_KEY, K_U32, K_BOOL } kind_t;
 typedef struct {
     const char *name;
     kind_t      kind;
-    size_t      off;   /* of the field in flm_cloud_config_t */
+    size_t      off;   /* of the field in flm_cloud_settings_t */
     size_t      cap;   /* K_STR/K_KEY: field size */
     uint32_t    lo, hi;/* K_U32: accepted range */
 } setting_t;
 
-#define STR(n, k)       { #n, k, offsetof(flm_cloud_config_t, n), sizeof ((flm_cloud_config_t *)0)->n, 0, 0 }
-#define U32(n, lo, hi)  { #n, K_U32, offsetof(flm_cloud_config_t, n), 0, lo, hi }
+#define STR(n, k)       { #n, k, offsetof(flm_cloud_settings_t, n), sizeof ((flm_cloud_settings_t *)0)->n, 0, 0 }
+#define U32(n, lo, hi)  { #n, K_U32, offsetof(flm_cloud_settings_t, n), 0, lo, hi }
 
 static const setting_t settings[] = {
     STR(url, K_STR),
@@ -29,7 +29,7 @@ static const setting_t settings[] = {
     U32(request_timeout_ms, 1, 3600000),
     U32(read_timeout_ms, 1, 3600000),
     U32(max_retries, 0, 20),
-    { "allow_plain_tcp", K_BOOL, offsetof(flm_cloud_config_t, allow_plain_tcp), 0, 0, 0 },
+    { "allow_plain_tcp", K_BOOL, offsetof(flm_cloud_settings_t, allow_plain_tcp), 0, 0, 0 },
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -124,7 +124,7 @@ static bool next_line(const char *text, size_t len, size_t *pos, span_t *line, b
 
 /* Copy the inline PEM block that starts with the value PEM_BEGIN: lines are
  * joined with '\n' up to and including the END line. */
-static flm_err_t read_pem(flm_cloud_config_t *c, const char *text, size_t len, size_t *pos,
+static flm_err_t read_pem(flm_cloud_settings_t *c, const char *text, size_t len, size_t *pos,
                           uint32_t *lineno)
 {
     size_t out = 0;
@@ -148,7 +148,7 @@ static flm_err_t read_pem(flm_cloud_config_t *c, const char *text, size_t len, s
     }
 }
 
-static flm_err_t set_value(flm_cloud_config_t *c, const setting_t *k, span_t v)
+static flm_err_t set_value(flm_cloud_settings_t *c, const setting_t *k, span_t v)
 {
     uint8_t *field = (uint8_t *)c + k->off;
     switch (k->kind) {
@@ -177,7 +177,7 @@ static flm_err_t set_value(flm_cloud_config_t *c, const setting_t *k, span_t v)
     return FLM_ERR_CONFIG;
 }
 
-void flm_cloud_config_init(flm_cloud_config_t *c)
+void flm_cloud_config_init(flm_cloud_settings_t *c)
 {
     memset(c, 0, sizeof *c);
     c->connect_timeout_ms = 10000;
@@ -187,7 +187,7 @@ void flm_cloud_config_init(flm_cloud_config_t *c)
 }
 
 /* Whole-file rules, checked after every line parsed. */
-static flm_err_t check(flm_cloud_config_t *c, uint32_t url_line, uint32_t *line)
+static flm_err_t check(flm_cloud_settings_t *c, uint32_t url_line, uint32_t *line)
 {
     *line = 0;
     if (!c->url[0] || !c->model[0])
@@ -205,7 +205,7 @@ static flm_err_t check(flm_cloud_config_t *c, uint32_t url_line, uint32_t *line)
     return FLM_OK;
 }
 
-flm_err_t flm_cloud_config_parse(flm_cloud_config_t *c, const char *text, size_t len,
+flm_err_t flm_cloud_config_parse(flm_cloud_settings_t *c, const char *text, size_t len,
                                  uint32_t *line)
 {
     uint32_t scratch, lineno = 0, url_line = 0;
@@ -262,7 +262,7 @@ flm_err_t flm_cloud_config_parse(flm_cloud_config_t *c, const char *text, size_t
     return err;
 }
 
-flm_err_t flm_cloud_config_set_key(flm_cloud_config_t *c, const char *key)
+flm_err_t flm_cloud_config_set_key(flm_cloud_settings_t *c, const char *key)
 {
     if (!c || !key)
         return FLM_ERR_ARG;
@@ -271,7 +271,7 @@ flm_err_t flm_cloud_config_set_key(flm_cloud_config_t *c, const char *key)
     return set_value(c, &api_key, v);
 }
 
-void flm_cloud_config_deinit(flm_cloud_config_t *c)
+void flm_cloud_config_deinit(flm_cloud_settings_t *c)
 {
     if (!c)
         return;

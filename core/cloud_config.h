@@ -1,7 +1,8 @@
 /*
- * The cloud endpoint's configuration: a small "key = value" text, one
- * setting a line, parsed without heap into fixed fields (the device reads
- * the same file from its store).
+ * The cloud endpoint's configuration file: a small "key = value" text, one
+ * setting a line, parsed without heap into flm_cloud_settings_t's fixed
+ * fields (the device reads the same file from its store). The settings then
+ * fill the cloud client's flm_cloud_config_t (core/cloud_client.h).
  *
  *   # OpenAI, key from the environment
  *   url                = https://api.openai.com/v1
@@ -55,20 +56,20 @@ typedef struct {
     uint32_t  read_timeout_ms;     /* silence allowed mid-reply; default 30 s */
     uint32_t  max_retries;         /* default 3 */
     bool      allow_plain_tcp;     /* http:// to a non-loopback host; default false */
-} flm_cloud_config_t;
+} flm_cloud_settings_t;
 
 /* Defaults, no endpoint. */
-void flm_cloud_config_init(flm_cloud_config_t *c);
+void flm_cloud_config_init(flm_cloud_settings_t *c);
 
 /* Parse len bytes of text into c (initialised here first). *line (may be
  * NULL) gets the line of the first error, or 0. */
-flm_err_t flm_cloud_config_parse(flm_cloud_config_t *c, const char *text, size_t len,
+flm_err_t flm_cloud_config_parse(flm_cloud_settings_t *c, const char *text, size_t len,
                                  uint32_t *line);
 
 /* Set the API key (e.g. from the variable api_key_env names). */
-flm_err_t flm_cloud_config_set_key(flm_cloud_config_t *c, const char *key);
+flm_err_t flm_cloud_config_set_key(flm_cloud_settings_t *c, const char *key);
 
 /* Wipe the API key and everything else; call when done with c. */
-void flm_cloud_config_deinit(flm_cloud_config_t *c);
+void flm_cloud_config_deinit(flm_cloud_settings_t *c);
 
 #endif /* FLM_CLOUD_CONFIG_H */

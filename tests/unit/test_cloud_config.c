@@ -4,7 +4,7 @@
 #include "core/cloud_config.h"
 #include "tests/unit/harness.h"
 
-static flm_cloud_config_t cfg; /* 5 KiB: keep it off the test's stack */
+static flm_cloud_settings_t cfg; /* 5 KiB: keep it off the test's stack */
 
 static flm_err_t parse(const char *text, uint32_t *line)
 {

@@ -45,7 +45,7 @@ static const char help[] =
     "Exit status: 0 answered, 1 failed (message on stderr), 2 bad usage.\n";
 
 typedef struct {
-    flm_cloud_config_t cfg;
+    flm_cloud_settings_t cfg;
     char              *ca_pem;    /* trusted CAs: cfg.ca_pem or ca_file's text */
     char              *ca_owned;  /* ca_file's text, freed at the end */
     flm_net_t          net;
