@@ -28,6 +28,12 @@ endif
 FLM_FEATURES := \#define FLM_HAVE_TLS $(TLS)
 $(shell mkdir -p $(BUILD)/gen && echo '$(FLM_FEATURES)' | cmp -s - $(BUILD)/gen/flm_features.h || echo '$(FLM_FEATURES)' > $(BUILD)/gen/flm_features.h)
 
+# Hosts verify against the whole system CA bundle (~460 KiB parsed); a
+# device pins one CA and keeps tls_pool.h's smaller default.
+ifeq ($(PORT),posix)
+CFLAGS_port/mbedtls/ += -DFLM_TLS_POOL_SIZE='(1024u * 1024u)'
+endif
+
 # The pool has no mbedTLS dependency: built always, so its tests run always.
 EXTRA_LIB_SRCS += port/mbedtls/net.c port/mbedtls/tls_pool.c
 

@@ -27,6 +27,15 @@ write_config "$work/byip.conf" "https://127.0.0.1:$PORT/v1" "ca_file = $certs/ca
 run_cloud byip "$work/byip.conf" -p x
 expect_error byip "does not match the host name"
 
+# The whole system CA bundle fits the pool (and does not trust our test CA).
+bundle=/etc/ssl/certs/ca-certificates.crt
+if [ -s "$bundle" ]; then
+    write_config "$work/bundle.conf" "https://localhost:$PORT/v1" "ca_file = $bundle" "max_retries = 0"
+    run_cloud bundle "$work/bundle.conf" -p x
+    expect_error bundle "not signed by a trusted CA"
+    echo "system bundle: $(grep '^tls pool' "$work/bundle.err")"
+fi
+
 # A CA file that holds no certificate.
 echo "not a certificate" >"$work/junk.pem"
 write_config "$work/junkca.conf" "https://localhost:$PORT/v1" "ca_file = $work/junk.pem" "max_retries = 0"
