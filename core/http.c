@@ -534,6 +534,13 @@ flm_err_t flm_http_parse(flm_http_parser_t *p, const uint8_t *data, size_t n, si
                 p->cr = true;
                 break;
             }
+            /* Not HTTP at all (a TLS record, an SSH banner): say so now
+             * rather than after a line that may never end. */
+            if (p->state == ST_START && p->kind == FLM_HTTP_RESPONSE && p->line_len < 5 &&
+                c != (uint8_t)"HTTP/"[p->line_len]) {
+                fail(p, FLM_ERR_HTTP_SYNTAX);
+                goto out;
+            }
             if (p->line_len >= sizeof p->line) {
                 fail(p, FLM_ERR_HTTP_LINE_TOO_LONG);
                 goto out;

@@ -185,11 +185,9 @@ FLM_TEST(openai_stream_faults)
     const char *ev2 = "event: error\ndata: overloaded\n\n";
     FLM_CHECK_EQ(stream_all(ev2, strlen(ev2), 0, &res, text, sizeof text, &d), FLM_ERR_CLOUD_API);
     /* Cut anywhere before [DONE]: never a success. */
-    size_t done_at = sizeof fx_stream - 1 - strlen("data: [DONE]\n\n");
     for (size_t cut = 0; cut < sizeof fx_stream - 1; cut += 1 + rnd() % 7) {
         flm_err_t err = stream_all(fx_stream, cut, 2, &res, text, sizeof text, &d);
         FLM_CHECK_MSG(err == FLM_ERR_CLOUD_NO_DONE, "cut %zu: %d", cut, err);
-        (void)done_at;
     }
     /* [DONE] without its blank line is still a cut stream. */
     FLM_CHECK_EQ(stream_all("data: [DONE]\n", 13, 0, &res, text, sizeof text, &d), FLM_ERR_CLOUD_NO_DONE);
