@@ -181,8 +181,8 @@ void flm_cloud_config_init(flm_cloud_settings_t *c)
 {
     memset(c, 0, sizeof *c);
     c->connect_timeout_ms = 10000;
-    c->request_timeout_ms = 60000;
-    c->read_timeout_ms = 30000;
+    c->request_timeout_ms = 120000;
+    c->read_timeout_ms = 60000;
     c->max_retries = 3;
 }
 

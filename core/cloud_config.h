@@ -52,8 +52,8 @@ typedef struct {
     char      ca_file[FLM_CLOUD_FILE_MAX];    /* PEM file (one CA or a bundle) */
     char      ca_pem[FLM_CLOUD_PEM_MAX];      /* pinned CA, PEM text */
     uint32_t  connect_timeout_ms;  /* TCP connect + TLS handshake; default 10 s */
-    uint32_t  request_timeout_ms;  /* whole request, retries included; default 60 s */
-    uint32_t  read_timeout_ms;     /* silence allowed mid-reply; default 30 s */
+    uint32_t  request_timeout_ms;  /* whole request, retries included; default 120 s */
+    uint32_t  read_timeout_ms;     /* silence allowed mid-reply; default 60 s */
     uint32_t  max_retries;         /* default 3 */
     bool      allow_plain_tcp;     /* http:// to a non-loopback host; default false */
 } flm_cloud_settings_t;

@@ -52,7 +52,8 @@ FLM_TEST(cloud_config_defaults_and_plain_loopback)
     FLM_CHECK_EQ(cfg.endpoint.port, 8080);
     FLM_CHECK(strcmp(cfg.api_key, "sk-#1") == 0); /* '#' inside a value is data */
     FLM_CHECK_EQ(cfg.connect_timeout_ms, 10000);
-    FLM_CHECK_EQ(cfg.request_timeout_ms, 60000);
+    FLM_CHECK_EQ(cfg.request_timeout_ms, 120000);
+    FLM_CHECK_EQ(cfg.read_timeout_ms, 60000);
     FLM_CHECK_EQ(cfg.max_retries, 3);
     FLM_CHECK(!cfg.allow_plain_tcp);
     FLM_CHECK_EQ(flm_cloud_config_set_key(&cfg, "sk-other"), FLM_OK);
