@@ -33,6 +33,7 @@ $(shell mkdir -p $(BUILD)/gen && echo '$(FLM_FEATURES)' | cmp -s - $(BUILD)/gen/
 ifeq ($(PORT),posix)
 CFLAGS_port/mbedtls/ += -DFLM_TLS_POOL_SIZE='(1024u * 1024u)'
 endif
+$(call obj,port/mbedtls/tls_pool.c): port/mbedtls/rules.mk
 
 # The pool has no mbedTLS dependency: built always, so its tests run always.
 EXTRA_LIB_SRCS += port/mbedtls/net.c port/mbedtls/tls_pool.c
