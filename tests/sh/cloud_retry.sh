@@ -58,7 +58,7 @@ conf slow "$PORT" "max_retries = 3" "request_timeout_ms = 1500"
 start=$(date +%s)
 run_cloud slow "$work/slow.conf" -p x
 expect_error slow "timed out"
-[ $(($(date +%s) - start)) -le 3 ] || fail "the deadline did not bound the request"
+[ $(($(date +%s) - start)) -le 5 ] || fail "the deadline did not bound the request"
 
 # Ctrl-C during a stalled stream: a clean "cancelled", promptly. (No
 # `timeout` wrapper here, it would take the signal; the 20 s request
@@ -76,6 +76,6 @@ kill -INT $cpid
 wait $cpid
 RC=$?
 expect_error cancel "cancelled"
-[ $(($(date +%s) - start)) -le 2 ] || fail "cancellation was not prompt"
+[ $(($(date +%s) - start)) -le 3 ] || fail "cancellation was not prompt"
 ! grep -q Sanitizer "$work/cancel.err" || fail "sanitizer report on cancel"
 echo "cloud retry ok"

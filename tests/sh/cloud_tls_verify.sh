@@ -1,7 +1,6 @@
 # Certificate verification is never optional: a server certificate for
 # another host, or from a CA we do not trust, ends the handshake with a
-# specific error before a single request byte leaves the device. Plain TCP
-# goes to loopback only unless the config allows more.
+# specific error before a single request byte leaves the device.
 . tests/cloud_lib.sh
 
 key="sk-verify-$$"
@@ -42,13 +41,4 @@ write_config "$work/junkca.conf" "https://localhost:$PORT/v1" "ca_file = $work/j
 run_cloud junkca "$work/junkca.conf" -p x
 expect_error junkca "no usable CA certificate"
 
-# Plain TCP: fine on loopback, refused elsewhere unless allowed.
-start_sim plainsim
-write_config "$work/plain.conf" "http://127.0.0.1:$PORT/v1" "api_key = $key"
-run_cloud plainok "$work/plain.conf" -p "over plain tcp"
-expect_ok plainok
-[ "$(cat "$work/plainok.out")" = "Echo: over plain tcp" ] || fail "plain answer"
-write_config "$work/remote.conf" "http://192.0.2.1:$PORT/v1" "api_key = $key" "max_retries = 0"
-run_cloud remote "$work/remote.conf" -p "must not leave"
-expect_error remote "plain TCP refused for a non-loopback host"
 echo "tls verify ok"
