@@ -24,7 +24,8 @@
  *  - Retries (up to cfg.max_attempts attempts) only where a repeat is safe
  *    and useful: connect failures (FLM_ERR_NET_*, FLM_ERR_TIMEOUT from the
  *    connect callback; other connect errors such as a refused certificate
- *    are final), and HTTP 408, 429 and 5xx. Never on other 4xx, on a 429
+ *    are final), a request that could not be sent in full (the server cannot
+ *    have acted on it), and HTTP 408, 429 and 5xx. Never on other 4xx, on a 429
  *    whose error names a quota (FLM_ERR_CLOUD_QUOTA), or once answer text
  *    has been handed to on_delta (a repeat would duplicate it) or the reply
  *    has started otherwise (the server may have done the work).

@@ -30,6 +30,19 @@ static const flm_err_name_t flm_err_names[] = {
     { FLM_ERR_ENTROPY,      "entropy source failed" },
 
     /* model image */
+    { FLM_ERR_MODEL_TRUNCATED, "model image truncated: shorter than its header or declared size" },
+    { FLM_ERR_MODEL_MAGIC,     "not a fieldlm model image (bad magic)" },
+    { FLM_ERR_MODEL_VERSION,   "unsupported model image format version" },
+    { FLM_ERR_MODEL_ALIGN,     "model image or one of its sections is misaligned" },
+    { FLM_ERR_MODEL_HEADER,    "malformed model image header" },
+    { FLM_ERR_MODEL_CONFIG,    "inconsistent model hyperparameters" },
+    { FLM_ERR_MODEL_BOUNDS,    "model image offset or size out of bounds" },
+    { FLM_ERR_MODEL_DTYPE,     "unknown or unsupported tensor data type" },
+    { FLM_ERR_MODEL_SHAPE,     "tensor shape inconsistent with the model config" },
+    { FLM_ERR_MODEL_TENSOR,    "tensor missing, duplicated or malformed" },
+    { FLM_ERR_MODEL_VALUE,     "fixed-point value or shift out of range" },
+    { FLM_ERR_MODEL_TOKENIZER, "malformed tokenizer section" },
+    { FLM_ERR_MODEL_CRC,       "model image checksum mismatch (corrupted)" },
 
     /* engine */
 

@@ -36,7 +36,20 @@ typedef enum {
     /* HAL: next free -0x0108 */
 
     /* model image: -0x0200 .. -0x02FF */
-    /* model image: next free -0x0200 */
+    FLM_ERR_MODEL_TRUNCATED = -0x0201, /* image shorter than its header or its declared size */
+    FLM_ERR_MODEL_MAGIC     = -0x0202, /* not a .flm image (bad magic) */
+    FLM_ERR_MODEL_VERSION   = -0x0203, /* format version this loader cannot read */
+    FLM_ERR_MODEL_ALIGN     = -0x0204, /* image base or a section misaligned */
+    FLM_ERR_MODEL_HEADER    = -0x0205, /* malformed header field (sizes, flags, reserved) */
+    FLM_ERR_MODEL_CONFIG    = -0x0206, /* inconsistent hyperparameters */
+    FLM_ERR_MODEL_BOUNDS    = -0x0207, /* an offset or size points outside the image */
+    FLM_ERR_MODEL_DTYPE     = -0x0208, /* unknown or unsupported tensor data type */
+    FLM_ERR_MODEL_SHAPE     = -0x0209, /* tensor shape or size disagrees with the config */
+    FLM_ERR_MODEL_TENSOR    = -0x020A, /* tensor table entry missing, duplicated or malformed */
+    FLM_ERR_MODEL_VALUE     = -0x020B, /* fixed-point value or shift out of its range */
+    FLM_ERR_MODEL_TOKENIZER = -0x020C, /* tokenizer section malformed */
+    FLM_ERR_MODEL_CRC       = -0x020D, /* CRC-32 mismatch (corrupted image) */
+    /* model image: next free -0x020E */
 
     /* engine (kernels, transformer, tokenizer, sampler): -0x0300 .. -0x03FF */
     /* engine: next free -0x0300 */

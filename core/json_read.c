@@ -84,7 +84,7 @@ static flm_err_t scan_string(flm_json_reader_t *r, flm_json_token_t *t)
                 if (hex4(r->buf + i + 2, r->len - i - 2) < 0)
                     return fail(r, FLM_ERR_JSON_SYNTAX);
                 i += 6;
-            } else if (strchr("\"\\/bfnrt", e) && e != '\0') {
+            } else if (e != '\0' && strchr("\"\\/bfnrt", e)) {
                 i += 2;
             } else {
                 return fail(r, FLM_ERR_JSON_SYNTAX);

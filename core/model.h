@@ -25,6 +25,8 @@
 
 #include "core/error.h"
 
+#define FLM_MODEL_DETAIL_MAX 96
+
 #ifndef FLM_MODEL_MAX_LAYERS
 #define FLM_MODEL_MAX_LAYERS 32 /* per-layer views are kept in flm_model_t */
 #endif
@@ -97,7 +99,48 @@ typedef struct {
     const uint32_t *rope_freq;            /* [head_dim / 2], turns per position, Q0.32 */
     flm_vocab_t vocab;
     const uint8_t *image;                 /* the validated image, used in place */
-    size_t image_size;
+    size_t image_size;                    /* bytes of the image proper (header's image_size) */
+    char detail[FLM_MODEL_DETAIL_MAX];    /* after a failed open/verify: names the problem */
 } flm_model_t;
+
+typedef enum {
+    FLM_MODEL_VERIFY_FULL   = 0, /* CRC-32 of the whole image + every scale's range */
+    FLM_MODEL_VERIFY_HEADER = 1, /* CRC-32 of header, tensor table and tokenizer only */
+} flm_model_verify_t;
+
+/* Validate `image` (size bytes, 4-byte aligned, read-only, must outlive m)
+ * and fill m with views into it. Checks magic, version, every offset and
+ * size against the image length, alignment, shapes against the config,
+ * the tokenizer's bounds and order, and the CRC(s) chosen by `verify`;
+ * nothing outside [image, image + size) is ever read. On failure returns a
+ * FLM_ERR_MODEL_* code, m->detail names the problem and m holds no views.
+ * size may exceed the image (a flash partition): the header's image_size
+ * is what counts. */
+flm_err_t flm_model_open(flm_model_t *m, const void *image, size_t size,
+                         flm_model_verify_t verify);
+
+/* The checks FLM_MODEL_VERIFY_FULL adds, on an image opened with
+ * FLM_MODEL_VERIFY_HEADER (e.g. later, in the background). Does not close m
+ * on failure; sets m->detail. */
+flm_err_t flm_model_verify(flm_model_t *m);
+
+void flm_model_close(flm_model_t *m);
+
+/* One entry of the image's tensor table, decoded (for tools like `info`). */
+typedef struct {
+    uint32_t kind;        /* flm_tensor_kind_t (core/model_format.h) */
+    uint32_t layer;
+    uint32_t dtype;       /* flm_dtype_t */
+    uint32_t rows, cols, gs;
+    int32_t  shift;
+    uint64_t offset, size;             /* values */
+    uint64_t scale_offset, scale_size; /* Q8 group scales */
+} flm_tensor_info_t;
+
+uint32_t  flm_model_tensor_count(const flm_model_t *m);
+flm_err_t flm_model_tensor_info(const flm_model_t *m, uint32_t i, flm_tensor_info_t *t);
+/* "wq", "tok_embedding", ...; "unknown" for kinds this build does not know. */
+const char *flm_model_kind_name(uint32_t kind);
+const char *flm_model_dtype_name(uint32_t dtype);
 
 #endif /* FLM_MODEL_H */

@@ -17,6 +17,7 @@ typedef struct {
     size_t      fail_at;      /* reply offset where fail_err happens; 0 = never */
     flm_err_t   fail_err;     /* FLM_ERR_TIMEOUT stalls (forever), others fail */
     flm_err_t   send_err;     /* sending fails with this (after a first piece) */
+    uint32_t    first_byte_ms;/* the reply starts this long after connecting */
 } step_t;
 
 typedef struct {
@@ -51,6 +52,10 @@ static int fake_recv(void *ctx, uint8_t *buf, size_t cap, uint32_t timeout_ms)
     script_t *s = ctx;
     const step_t *st = &s->steps[s->cur];
     size_t len = strlen(st->reply);
+    if (flm_hal_time_ms() < s->connect_ms[s->cur] + st->first_byte_ms) {
+        flm_hal_sleep_ms(timeout_ms < 5 ? timeout_ms : 5);
+        return FLM_ERR_TIMEOUT;
+    }
     if (st->fail_at && s->pos == st->fail_at) {
         if (st->fail_err == FLM_ERR_TIMEOUT)
             flm_hal_sleep_ms(timeout_ms < 5 ? timeout_ms : 5);
@@ -401,6 +406,29 @@ FLM_TEST(cloud_deadline_bounds_everything)
     rq.deadline_ms = 100;
     FLM_CHECK_EQ(flm_cloud_complete(&client, &rq, &res), FLM_ERR_NET_CONNECT);
     FLM_CHECK(res.elapsed_ms < 1000);
+}
+
+FLM_TEST(cloud_slow_first_byte)
+{
+    /* Slower than the poll slice but within the read timeout: fine. */
+    static step_t steps[2];
+    steps[0] = (step_t){ .reply = reply_stream, .first_byte_ms = 150 };
+    setup(steps, 1, 1);
+    client.cfg.read_timeout_ms = 400;
+    ui_t u = { .len = 0 };
+    flm_cloud_result_t res;
+    FLM_CHECK_EQ(ask(true, &u, &res), FLM_OK);
+    FLM_CHECK(strcmp(u.text, FX_ANSWER) == 0);
+    FLM_CHECK(res.elapsed_ms >= 150);
+    /* Beyond it: a timeout, and a slow reply is not retried (the server may
+     * be working on it). */
+    steps[0].first_byte_ms = 600;
+    steps[1] = (step_t){ .reply = reply_ok };
+    setup(steps, 2, 3);
+    client.cfg.read_timeout_ms = 200;
+    FLM_CHECK_EQ(ask(true, &u, &res), FLM_ERR_TIMEOUT);
+    FLM_CHECK_EQ(res.attempts, 1);
+    FLM_CHECK(res.elapsed_ms >= 200 && res.elapsed_ms < 600);
 }
 
 FLM_TEST(cloud_cancellation)

@@ -21,6 +21,11 @@ typedef struct {
     const char *summary;
 } flm_cli_command_t;
 
+/* Subcommands (tools/cli/cmd_<name>.c). */
+int flm_cmd_cloud(int argc, char **argv);
+int flm_cmd_convert(int argc, char **argv);
+int flm_cmd_info(int argc, char **argv);
+
 /* Report a command-line error for `cmd` and return FLM_EXIT_USAGE. */
 int flm_cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -31,8 +36,5 @@ int flm_cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Parse a whole decimal integer / number in [lo, hi]; false on junk. */
 bool flm_cli_parse_long(const char *s, long lo, long hi, long *out);
 bool flm_cli_parse_double(const char *s, double lo, double hi, double *out);
-
-/* Subcommands (tools/cli/cmd_<name>.c). */
-int flm_cmd_cloud(int argc, char **argv);
 
 #endif /* FLM_CLI_H */

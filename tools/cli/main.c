@@ -13,7 +13,9 @@
 
 static const flm_cli_command_t commands[] = {
     /* { "name", flm_cmd_name, "one-line summary" }, */
-    { "cloud", flm_cmd_cloud, "send one prompt to an OpenAI-compatible endpoint" },
+    { "cloud",   flm_cmd_cloud,   "send one prompt to an OpenAI-compatible endpoint" },
+    { "convert", flm_cmd_convert, "convert a llama2.c checkpoint + tokenizer to a .flm model image" },
+    { "info",    flm_cmd_info,    "show a .flm image: config, tensors, flash and RAM, integrity" },
     { NULL, NULL, NULL },
 };
 

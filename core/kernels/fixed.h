@@ -1,0 +1,86 @@
+/*
+ * Fixed-point helpers shared by the kernels (internal to core/kernels/).
+ *
+ * C leaves `>>` of a negative value implementation-defined, so every shift
+ * of a signed value goes through these helpers, which are written with
+ * unsigned shifts only and give the same bits on every target. Rounding is
+ * round-half-up (toward +inf on ties) everywhere; see core/NUMERICS.md.
+ */
+#ifndef FLM_KERNELS_FIXED_H
+#define FLM_KERNELS_FIXED_H
+
+#include <stdint.h>
+
+#define FLM_Q30_ONE (INT32_C(1) << 30)
+#define FLM_LN2_Q30   INT64_C(744261118)  /* ln 2 */
+#define FLM_LOG2E_Q30 INT64_C(1549082005) /* log2 e */
+#define FLM_2PI_Q28   INT64_C(1686629713) /* 2 pi */
+
+extern const uint32_t flm_exp2_tab[32];
+extern const int32_t  flm_ln1p_tab[64];
+extern const int32_t  flm_sin_tab[65];
+
+/* floor(v / 2^s), s in [0, 63]. */
+static inline int64_t flm_floor_shr64(int64_t v, uint32_t s)
+{
+    if (v >= 0)
+        return (int64_t)((uint64_t)v >> s);
+    return -(int64_t)((uint64_t)(-(v + 1)) >> s) - 1;
+}
+
+/* floor(v / 2^s + 1/2): round half up, for any v and s >= 0. The half is
+ * bit s-1 of v's remainder (two's complement), so nothing can overflow. */
+static inline int64_t flm_round_shr64(int64_t v, uint32_t s)
+{
+    if (s == 0)
+        return v;
+    if (s > 63)
+        return 0;
+    return flm_floor_shr64(v, s) + (int64_t)(((uint64_t)v >> (s - 1)) & 1u);
+}
+
+static inline int32_t flm_sat32(int64_t v)
+{
+    if (v > INT32_MAX)
+        return INT32_MAX;
+    if (v < INT32_MIN)
+        return INT32_MIN;
+    return (int32_t)v;
+}
+
+/* v * 2^-s rounded half up (s > 0) or v * 2^|s| (s < 0), saturated to int32. */
+static inline int32_t flm_rescale_sat32(int64_t v, int32_t s)
+{
+    if (s >= 0)
+        return flm_sat32(flm_round_shr64(v, (uint32_t)s));
+    if (v == 0)
+        return 0;
+    if (s < -31)
+        return v > 0 ? INT32_MAX : INT32_MIN;
+    int64_t lim = (int64_t)1 << (31 + s); /* 2^(31-|s|) */
+    if (v >= lim)
+        return INT32_MAX;
+    if (v < -lim)
+        return INT32_MIN;
+    return (int32_t)(v * ((int64_t)1 << -s));
+}
+
+/* Number of significant bits of v (0 for 0). */
+static inline uint32_t flm_bitlen64(uint64_t v)
+{
+    uint32_t n = 0;
+    for (uint32_t step = 32; step; step >>= 1) {
+        if (v >> step) {
+            v >>= step;
+            n += step;
+        }
+    }
+    return n + (uint32_t)v;
+}
+
+static inline uint32_t flm_abs32(int32_t v)
+{
+    return v < 0 ? (uint32_t)0 - (uint32_t)v : (uint32_t)v;
+}
+
+#endif /* FLM_KERNELS_FIXED_H */

@@ -1,0 +1,85 @@
+/* Elementary functions in fixed point: isqrt, exp, ln, sin/cos. */
+#include "core/kernels.h"
+#include "core/kernels/fixed.h"
+
+uint32_t flm_isqrt_u64(uint64_t v)
+{
+    /* Bit-by-bit: exact floor, same on every target. */
+    uint64_t res = 0, bit = (uint64_t)1 << 62;
+    while (bit > v)
+        bit >>= 2;
+    while (bit) {
+        if (v >= res + bit) {
+            v -= res + bit;
+            res = (res >> 1) + bit;
+        } else {
+            res >>= 1;
+        }
+        bit >>= 2;
+    }
+    return (uint32_t)res;
+}
+
+uint32_t flm_exp_q16(int32_t x)
+{
+    if (x >= 0)
+        return (uint32_t)FLM_Q30_ONE;
+    /* exp(x) = 2^y, y = x log2(e) = n + f with n integer, f in [0, 1). */
+    int64_t y = flm_floor_shr64((int64_t)x * FLM_LOG2E_Q30, 16); /* Q30 */
+    int64_t n = flm_floor_shr64(y, 30);
+    if (n < -31)
+        return 0;
+    uint32_t f = (uint32_t)(y - n * FLM_Q30_ONE);
+    /* 2^f = 2^(i/32) * e^z, z = (f mod 1/32) ln 2 < 0.022: four terms. */
+    int64_t z = flm_round_shr64((int64_t)(f & 0x1FFFFFFu) * FLM_LN2_Q30, 30);
+    int64_t z2 = flm_round_shr64(z * z, 30);
+    int64_t z3 = flm_round_shr64(z2 * z, 30);
+    int64_t z4 = flm_round_shr64(z2 * z2, 30);
+    int64_t poly = FLM_Q30_ONE + z + flm_round_shr64(z2, 1) + z3 / 6 + z4 / 24;
+    int64_t m = flm_round_shr64((int64_t)flm_exp2_tab[f >> 25] * poly, 30);
+    return (uint32_t)flm_round_shr64(m, (uint32_t)-n);
+}
+
+int32_t flm_ln_q16(uint64_t v, int32_t frac_bits)
+{
+    if (v == 0)
+        return INT32_MIN;
+    /* v = m * 2^b with m in [1, 2) as Q30 (truncated: error < 2^-30). */
+    int32_t b = (int32_t)flm_bitlen64(v) - 1;
+    uint64_t m = b >= 30 ? v >> (b - 30) : v << (30 - b);
+    /* m = t (1 + r) with t = 1 + i/64 from the table, r < 1/64. */
+    uint32_t i = (uint32_t)(m >> 24) & 63u;
+    uint64_t t = ((uint64_t)1 << 30) + ((uint64_t)i << 24);
+    int64_t r = (int64_t)((((m - t) << 30) + t / 2) / t);
+    int64_t r2 = flm_round_shr64(r * r, 30);
+    int64_t r3 = flm_round_shr64(r2 * r, 30);
+    int64_t ln_q30 = flm_ln1p_tab[i] + r - flm_round_shr64(r2, 1) + r3 / 3 +
+                     ((int64_t)b - frac_bits) * FLM_LN2_Q30;
+    return flm_sat32(flm_round_shr64(ln_q30, 14));
+}
+
+/* sin of i/256 turn from the quarter-wave table. */
+static int32_t sin_step(uint32_t i)
+{
+    uint32_t k = i & 63u;
+    switch ((i >> 6) & 3u) {
+    case 0: return flm_sin_tab[k];
+    case 1: return flm_sin_tab[64 - k];
+    case 2: return -flm_sin_tab[k];
+    default: return -flm_sin_tab[64 - k];
+    }
+}
+
+void flm_sincos_q30(uint32_t turns, int32_t *sin_q30, int32_t *cos_q30)
+{
+    uint32_t i = turns >> 24;
+    /* remainder b < 1/256 turn in radians: sin b ~ b - b^3/6,
+     * cos b ~ 1 - b^2/2 + b^4/24 */
+    int64_t b = flm_round_shr64((int64_t)(turns & 0xFFFFFFu) * FLM_2PI_Q28, 30); /* Q30 */
+    int64_t b2 = flm_round_shr64(b * b, 30);
+    int64_t sb = b - flm_round_shr64(b2 * b, 30) / 6;
+    int64_t cb = FLM_Q30_ONE - flm_round_shr64(b2, 1) + flm_round_shr64(b2 * b2, 30) / 24;
+    int64_t sa = sin_step(i), ca = sin_step(i + 64u);
+    *sin_q30 = flm_sat32(flm_round_shr64(sa * cb + ca * sb, 30));
+    *cos_q30 = flm_sat32(flm_round_shr64(ca * cb - sa * sb, 30));
+}

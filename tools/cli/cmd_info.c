@@ -1,0 +1,148 @@
+/* fieldlm info: what a .flm image holds and what it costs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/model.h"
+#include "core/model_format.h"
+#include "core/transformer.h"
+#include "tools/cli/cli.h"
+#include "tools/cli/model_file.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: fieldlm info MODEL.flm [--ctx N]\n"
+            "\n"
+            "Print the model config, a summary of the tensor table, the flash bytes,\n"
+            "the RAM the model needs for a context of N tokens (default: seq_len),\n"
+            "and whether the CRC-32 integrity check passes (exit 1 if it does not).\n");
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Tensors of one kind, summed over layers; returns the bytes of all. */
+static uint64_t print_tensors(const flm_model_t *m)
+{
+    static const uint32_t order[] = {
+        FLM_TENSOR_TOK_EMBEDDING, FLM_TENSOR_RMS_ATT, FLM_TENSOR_WQ, FLM_TENSOR_WK, FLM_TENSOR_WV,
+        FLM_TENSOR_WO, FLM_TENSOR_RMS_FFN, FLM_TENSOR_W1, FLM_TENSOR_W2, FLM_TENSOR_W3,
+        FLM_TENSOR_RMS_FINAL, FLM_TENSOR_ROPE_FREQ, FLM_TENSOR_CLASSIFIER,
+    };
+    uint32_t n = flm_model_tensor_count(m), shown = 0;
+    uint64_t total = 0;
+    printf("tensors: %u\n", n);
+    printf("  %-14s %5s %-5s %-11s %5s %-9s %10s\n", "kind", "count", "dtype", "shape", "gs", "shift", "bytes");
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        flm_tensor_info_t t, first;
+        uint32_t count = 0;
+        int32_t lo = 0, hi = 0;
+        uint64_t bytes = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (flm_model_tensor_info(m, i, &t) || t.kind != order[k])
+                continue;
+            if (count++ == 0) {
+                first = t;
+                lo = hi = t.shift;
+            }
+            lo = t.shift < lo ? t.shift : lo;
+            hi = t.shift > hi ? t.shift : hi;
+            bytes += t.size + t.scale_size;
+        }
+        if (!count)
+            continue;
+        char shape[24], shifts[16], gs[12];
+        snprintf(shape, sizeof shape, "%ux%u", first.rows, first.cols);
+        snprintf(shifts, sizeof shifts, lo == hi ? "%d" : "%d..%d", lo, hi);
+        snprintf(gs, sizeof gs, first.gs ? "%u" : "-", first.gs);
+        printf("  %-14s %5u %-5s %-11s %5s %-9s %10llu\n", flm_model_kind_name(order[k]), count,
+               flm_model_dtype_name(first.dtype), shape, gs, shifts, (unsigned long long)bytes);
+        shown += count;
+        total += bytes;
+    }
+    if (shown != n)
+        printf("  (%u entries of kinds this build does not know, ignored)\n", n - shown);
+    printf("  %-14s %5u %-5s %-11s %5s %-9s %10llu\n", "total", shown, "", "", "", "",
+           (unsigned long long)total);
+    return total;
+}
+
+int flm_cmd_info(int argc, char **argv)
+{
+    const char *path = NULL;
+    long ctx = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return FLM_EXIT_OK;
+        } else if (strcmp(a, "--ctx") == 0) {
+            if (i + 1 >= argc || !flm_cli_parse_long(argv[i + 1], 1, FLM_IMG_DIM_MAX, &ctx))
+                return flm_cli_usage_error("info", "--ctx needs a token count (1..%u)", FLM_IMG_DIM_MAX);
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            return flm_cli_usage_error("info", "unknown option '%s'", a);
+        } else if (path) {
+            return flm_cli_usage_error("info", "one model file only ('%s' and '%s')", path, a);
+        } else {
+            path = a;
+        }
+    }
+    if (!path)
+        return flm_cli_usage_error("info", "which model? fieldlm info MODEL.flm");
+
+    /* Header-level checks first so a corrupted payload still shows the config. */
+    flm_model_file_t f;
+    if (flm_model_file_open(&f, path, FLM_MODEL_VERIFY_HEADER, "info"))
+        return FLM_EXIT_FAIL;
+    const flm_model_t *m = &f.model;
+    const flm_model_config_t *c = &m->cfg;
+    const uint8_t *img = m->image;
+    printf("model: %s\n", path);
+    printf("format: fieldlm image %u.%u\n", le32(img + FLM_IMG_OFF_VER_MAJOR) & 0xFFFFu,
+           le32(img + FLM_IMG_OFF_VER_MAJOR) >> 16);
+    printf("config: dim %u, hidden_dim %u, n_layers %u, n_heads %u, n_kv_heads %u, head_dim %u,\n"
+           "        vocab_size %u, seq_len %u, norm_eps %.3g (Q0.32 %u), rope_theta %u,\n"
+           "        classifier %s\n",
+           c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads, c->head_dim, c->vocab_size,
+           c->seq_len, (double)c->norm_eps_q32 / 4294967296.0, c->norm_eps_q32, c->rope_theta,
+           c->shared_classifier ? "shared with the token embedding" : "separate");
+    uint64_t tensor_bytes = print_tensors(m);
+    printf("tokenizer: %u tokens, max_token_len %u, bos %u, eos %u, %u token bytes\n",
+           m->vocab.vocab_size, m->vocab.max_token_len, m->vocab.bos_id, m->vocab.eos_id,
+           m->vocab.offsets[m->vocab.vocab_size]);
+    const flm_vocab_t *v = &m->vocab;
+    uint64_t tok_bytes = FLM_IMG_TOK_HEADER_SIZE + 4u * (3u * (uint64_t)v->vocab_size + 1u) +
+                         v->offsets[v->vocab_size];
+    uint64_t meta = le32(img + FLM_IMG_OFF_HEADER_SIZE) +
+                    (uint64_t)flm_model_tensor_count(m) * le32(img + FLM_IMG_OFF_ENTRY_SIZE);
+    printf("flash: %zu bytes, used in place: tensors %llu, tokenizer %llu, header and table %llu,"
+           " alignment %llu\n", m->image_size, (unsigned long long)tensor_bytes,
+           (unsigned long long)tok_bytes, (unsigned long long)meta,
+           (unsigned long long)(m->image_size - tensor_bytes - tok_bytes - meta));
+
+    uint32_t n_ctx = ctx ? (uint32_t)ctx : c->seq_len;
+    flm_ram_usage_t ram;
+    flm_err_t rerr = n_ctx > c->seq_len ? FLM_OK : flm_transformer_ram(c, n_ctx, &ram);
+    if (n_ctx > c->seq_len)
+        printf("ram (ctx %u): beyond the trained seq_len %u, which is the engine's limit\n", n_ctx, c->seq_len);
+    else if (rerr)
+        printf("ram (ctx %u): the engine cannot run this config: %s\n", n_ctx, flm_strerror(rerr));
+    else
+        printf("ram (ctx %u): %zu bytes: KV cache %zu, activations %zu, scratch %zu"
+               " (weights stay in flash)\n", n_ctx, ram.total, ram.kv_cache, ram.activations, ram.scratch);
+
+    flm_err_t err = flm_model_verify(&f.model);
+    if (err) {
+        printf("integrity: FAILED: %s: %s\n", flm_strerror(err), f.model.detail);
+        fprintf(stderr, "fieldlm info: %s: %s: %s\n", path, flm_strerror(err), f.model.detail);
+    } else {
+        printf("integrity: ok (CRC-32 %02x%02x%02x%02x over %zu bytes)\n", img[FLM_IMG_OFF_IMAGE_CRC + 3],
+               img[FLM_IMG_OFF_IMAGE_CRC + 2], img[FLM_IMG_OFF_IMAGE_CRC + 1], img[FLM_IMG_OFF_IMAGE_CRC],
+               m->image_size);
+    }
+    flm_model_file_close(&f);
+    return err ? FLM_EXIT_FAIL : FLM_EXIT_OK;
+}

@@ -1,0 +1,364 @@
+/*
+ * The .flm writer: quantize a float model into the integer encodings of
+ * core/model.h and lay it out as core/FORMAT.md describes.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/crc32.h"
+#include "core/model.h"
+#include "core/model_format.h"
+#include "tools/cli/convert.h"
+
+#define MANTISSA_MAX ((1 << 23) - 1)
+
+/* A growing image; regions are handed out as offsets (the buffer moves). */
+typedef struct {
+    uint8_t *p;
+    size_t len, cap;
+    bool oom;
+} img_t;
+
+static size_t img_alloc(img_t *im, size_t n, size_t align)
+{
+    size_t off = (im->len + align - 1) / align * align;
+    if (off + n > im->cap) {
+        size_t cap = im->cap ? im->cap : 1u << 16;
+        while (cap < off + n)
+            cap *= 2;
+        uint8_t *q = realloc(im->p, cap);
+        if (!q) {
+            im->oom = true;
+            return 0;
+        }
+        memset(q + im->cap, 0, cap - im->cap);
+        im->p = q;
+        im->cap = cap;
+    }
+    im->len = off + n;
+    return off;
+}
+
+static void wr16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    wr16(p, v);
+    wr16(p + 2, v >> 16);
+}
+
+static void wr64(uint8_t *p, uint64_t v)
+{
+    wr32(p, (uint32_t)v);
+    wr32(p + 4, (uint32_t)(v >> 32));
+}
+
+typedef struct {
+    img_t im;
+    size_t table;     /* offset of the tensor table */
+    uint32_t n;       /* entries written so far */
+    FILE *report;
+    char *err;
+    size_t errlen;
+} writer_t;
+
+static uint8_t *entry(writer_t *w, uint32_t kind, uint32_t layer, uint32_t dtype, uint32_t rows,
+                      uint32_t cols)
+{
+    uint8_t *e = w->im.p + w->table + (size_t)w->n++ * FLM_IMG_ENTRY_SIZE;
+    wr16(e + FLM_IMG_ENT_KIND, kind);
+    wr16(e + FLM_IMG_ENT_LAYER, layer);
+    wr16(e + FLM_IMG_ENT_DTYPE, dtype);
+    wr32(e + FLM_IMG_ENT_ROWS, rows);
+    wr32(e + FLM_IMG_ENT_COLS, cols);
+    return e;
+}
+
+/* Fractional bits that put `maxval` in [2^22, 2^23): a 23-bit mantissa. */
+static int mantissa_shift(double maxval, int *shift, const char *name, char *err, size_t errlen)
+{
+    int e = 0;
+    if (maxval <= 0) {
+        *shift = 0; /* all-zero: any shift represents it */
+        return 0;
+    }
+    frexp(maxval, &e); /* maxval = f * 2^e, f in [0.5, 1) */
+    *shift = 23 - e;
+    if (*shift < 0)
+        return flm_convert_fail(err, errlen, "%s: values up to %g do not fit the fixed-point format", name, maxval);
+    if (*shift > FLM_IMG_SHIFT_MAX)
+        *shift = FLM_IMG_SHIFT_MAX; /* tiny values: fewer mantissa bits, still exact enough */
+    return 0;
+}
+
+static void report_error(writer_t *w, const char *name, uint32_t layer, bool per_layer, uint32_t rows,
+                         uint32_t cols, uint32_t gs, int shift, double max_abs, double sum_sq)
+{
+    if (!w->report)
+        return;
+    char label[32];
+    if (per_layer)
+        snprintf(label, sizeof label, "layer %u %s", layer, name);
+    else
+        snprintf(label, sizeof label, "%s", name);
+    char shape[32];
+    snprintf(shape, sizeof shape, "%ux%u", rows, cols);
+    fprintf(w->report, "  %-18s %-10s gs %-3u shift %-2d  max_abs %.3e  rms %.3e\n", label, shape, gs,
+            shift, max_abs, sqrt(sum_sq / ((double)rows * cols)));
+}
+
+/* Symmetric group-wise int8 (core/model.h flm_qmat_t): per group
+ * scale = maxabs / 127; scales stored as int32 with one tensor-wide shift. */
+static int put_q8(writer_t *w, uint32_t kind, uint32_t layer, const float *x, uint32_t rows,
+                  uint32_t cols, uint32_t gs)
+{
+    const char *name = flm_model_kind_name(kind);
+    if (gs > cols)
+        gs = cols;
+    uint32_t ng = (cols + gs - 1) / gs;
+    size_t n = (size_t)rows * cols, ns = (size_t)rows * ng;
+    double *fs = malloc(ns * sizeof *fs);
+    if (!fs)
+        return flm_convert_fail(w->err, w->errlen, "out of memory");
+    double smax = 0;
+    for (size_t r = 0; r < rows; r++) {
+        for (uint32_t g = 0; g < ng; g++) {
+            uint32_t c0 = g * gs, c1 = c0 + gs < cols ? c0 + gs : cols;
+            double m = 0;
+            for (uint32_t c = c0; c < c1; c++)
+                m = fmax(m, fabs((double)x[r * cols + c]));
+            fs[r * ng + g] = m / 127.0;
+            smax = fmax(smax, m / 127.0);
+        }
+    }
+    int shift;
+    if (mantissa_shift(smax, &shift, name, w->err, w->errlen)) {
+        free(fs);
+        return -1;
+    }
+    size_t qoff = img_alloc(&w->im, n, FLM_IMG_ALIGN);
+    size_t soff = img_alloc(&w->im, ns * 4, FLM_IMG_ALIGN);
+    if (w->im.oom) {
+        free(fs);
+        return flm_convert_fail(w->err, w->errlen, "out of memory");
+    }
+    double max_abs = 0, sum_sq = 0;
+    for (size_t r = 0; r < rows; r++) {
+        for (uint32_t g = 0; g < ng; g++) {
+            long s = lround(ldexp(fs[r * ng + g], shift));
+            if (s > MANTISSA_MAX)
+                s = MANTISSA_MAX; /* rounding pushed the largest scale to 2^23 */
+            wr32(w->im.p + soff + 4 * (r * ng + g), (uint32_t)s);
+            /* Quantize against the scale actually stored, not the ideal one. */
+            double scale = ldexp((double)s, -shift);
+            uint32_t c0 = g * gs, c1 = c0 + gs < cols ? c0 + gs : cols;
+            for (uint32_t c = c0; c < c1; c++) {
+                double v = x[r * cols + c];
+                long q = scale > 0 ? lround(v / scale) : 0;
+                q = q > 127 ? 127 : q < -127 ? -127 : q;
+                w->im.p[qoff + r * cols + c] = (uint8_t)(int8_t)q;
+                double e = fabs(v - (double)q * scale);
+                max_abs = fmax(max_abs, e);
+                sum_sq += e * e;
+            }
+        }
+    }
+    free(fs);
+    uint8_t *e = entry(w, kind, layer, FLM_DTYPE_Q8, rows, cols);
+    wr32(e + FLM_IMG_ENT_GROUP_SIZE, gs);
+    wr32(e + FLM_IMG_ENT_SHIFT, (uint32_t)shift);
+    wr64(e + FLM_IMG_ENT_OFFSET, qoff);
+    wr64(e + FLM_IMG_ENT_SIZE, n);
+    wr64(e + FLM_IMG_ENT_SCALE_OFFSET, soff);
+    wr64(e + FLM_IMG_ENT_SCALE_SIZE, ns * 4);
+    report_error(w, name, layer, kind >= FLM_TENSOR_FIRST_LAYER_KIND, rows, cols, gs, shift, max_abs, sum_sq);
+    return 0;
+}
+
+/* int32 vector with one shift putting the largest |value| in [2^22, 2^23). */
+static int put_i32(writer_t *w, uint32_t kind, uint32_t layer, const float *x, uint32_t n)
+{
+    const char *name = flm_model_kind_name(kind);
+    double vmax = 0;
+    for (uint32_t i = 0; i < n; i++)
+        vmax = fmax(vmax, fabs((double)x[i]));
+    int shift;
+    if (mantissa_shift(vmax, &shift, name, w->err, w->errlen))
+        return -1;
+    size_t off = img_alloc(&w->im, (size_t)n * 4, FLM_IMG_ALIGN);
+    if (w->im.oom)
+        return flm_convert_fail(w->err, w->errlen, "out of memory");
+    double max_abs = 0, sum_sq = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        long v = lround(ldexp((double)x[i], shift));
+        v = v > MANTISSA_MAX ? MANTISSA_MAX : v < -MANTISSA_MAX ? -MANTISSA_MAX : v;
+        wr32(w->im.p + off + 4 * (size_t)i, (uint32_t)(int32_t)v);
+        double e = fabs((double)x[i] - ldexp((double)v, -shift));
+        max_abs = fmax(max_abs, e);
+        sum_sq += e * e;
+    }
+    uint8_t *e = entry(w, kind, layer, FLM_DTYPE_I32, 1, n);
+    wr32(e + FLM_IMG_ENT_SHIFT, (uint32_t)shift);
+    wr64(e + FLM_IMG_ENT_OFFSET, off);
+    wr64(e + FLM_IMG_ENT_SIZE, (uint64_t)n * 4);
+    report_error(w, name, layer, kind >= FLM_TENSOR_FIRST_LAYER_KIND, 1, n, 0, shift, max_abs, sum_sq);
+    return 0;
+}
+
+/* rope_freq[i] = theta^(-2i/head_dim) / (2 pi), in turns, unsigned Q0.32. */
+static int put_rope(writer_t *w, uint32_t head_dim, double theta)
+{
+    uint32_t n = head_dim / 2;
+    size_t off = img_alloc(&w->im, (size_t)n * 4, FLM_IMG_ALIGN);
+    if (w->im.oom)
+        return flm_convert_fail(w->err, w->errlen, "out of memory");
+    for (uint32_t i = 0; i < n; i++) {
+        double turns = pow(theta, -2.0 * i / head_dim) / 6.283185307179586;
+        wr32(w->im.p + off + 4 * (size_t)i, (uint32_t)llround(ldexp(turns, 32)));
+    }
+    uint8_t *e = entry(w, FLM_TENSOR_ROPE_FREQ, 0, FLM_DTYPE_U32, 1, n);
+    wr64(e + FLM_IMG_ENT_OFFSET, off);
+    wr64(e + FLM_IMG_ENT_SIZE, (uint64_t)n * 4);
+    return 0;
+}
+
+/* llama2.c scores as order-preserving int32 keys (core/model.h). -0.0 is
+ * stored as +0.0 (tok512 has both) so equal floats give equal keys. */
+static int32_t score_key(float f)
+{
+    int32_t bits;
+    if (f == 0.0f)
+        f = 0.0f;
+    memcpy(&bits, &f, sizeof bits);
+    return bits >= 0 ? bits : -1 - (bits & 0x7FFFFFFF);
+}
+
+typedef struct {
+    const uint8_t *p;
+    uint32_t len, id;
+} tokref_t;
+
+static int tokref_cmp(const void *a, const void *b)
+{
+    const tokref_t *x = a, *y = b;
+    int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+    if (c)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int put_tokenizer(writer_t *w, const flm_ftok_t *tok, size_t *off, size_t *size)
+{
+    uint32_t n = tok->vocab_size, nbytes = tok->offsets[n];
+    *size = FLM_IMG_TOK_HEADER_SIZE + 4 * (3 * (size_t)n + 1) + nbytes;
+    *off = img_alloc(&w->im, *size, 8);
+    tokref_t *refs = malloc((size_t)n * sizeof *refs);
+    if (w->im.oom || !refs) {
+        free(refs);
+        return flm_convert_fail(w->err, w->errlen, "out of memory");
+    }
+    uint8_t *t = w->im.p + *off;
+    wr32(t + FLM_IMG_TOK_VOCAB_SIZE, n);
+    wr32(t + FLM_IMG_TOK_MAX_LEN, tok->max_token_len);
+    wr32(t + FLM_IMG_TOK_BOS, 1);
+    wr32(t + FLM_IMG_TOK_EOS, 2);
+    wr32(t + FLM_IMG_TOK_BYTES_SIZE, nbytes);
+    uint8_t *offsets = t + FLM_IMG_TOK_HEADER_SIZE, *scores = offsets + 4 * ((size_t)n + 1);
+    uint8_t *sorted = scores + 4 * (size_t)n, *bytes = sorted + 4 * (size_t)n;
+    for (uint32_t i = 0; i <= n; i++)
+        wr32(offsets + 4 * (size_t)i, tok->offsets[i]);
+    for (uint32_t i = 0; i < n; i++) {
+        wr32(scores + 4 * (size_t)i, (uint32_t)score_key(tok->scores[i]));
+        refs[i] = (tokref_t){ tok->bytes + tok->offsets[i], tok->offsets[i + 1] - tok->offsets[i], i };
+    }
+    qsort(refs, n, sizeof *refs, tokref_cmp);
+    for (uint32_t i = 0; i < n; i++)
+        wr32(sorted + 4 * (size_t)i, refs[i].id);
+    memcpy(bytes, tok->bytes, nbytes);
+    free(refs);
+    return 0;
+}
+
+int flm_image_build(const flm_fmodel_t *fm, const flm_ftok_t *tok, uint32_t gs, FILE *report,
+                    uint8_t **out, size_t *out_len, char *err, size_t errlen)
+{
+    if (tok->vocab_size != fm->vocab_size)
+        return flm_convert_fail(err, errlen, "tokenizer has %u tokens, the model %u", tok->vocab_size, fm->vocab_size);
+    if (gs == 0)
+        return flm_convert_fail(err, errlen, "group size must be at least 1");
+    if (fm->n_layers > 65535)
+        return flm_convert_fail(err, errlen, "%u layers do not fit the format", fm->n_layers);
+    writer_t w = { .report = report, .err = err, .errlen = errlen };
+    uint32_t d = fm->dim, h = fm->hidden_dim, L = fm->n_layers, v = fm->vocab_size;
+    uint32_t hd = d / fm->n_heads, kv = hd * fm->n_kv_heads;
+    uint32_t n_tensors = 3u + (fm->shared_classifier ? 0u : 1u) + 9u * L;
+
+    img_alloc(&w.im, FLM_IMG_HEADER_SIZE, 8);
+    w.table = img_alloc(&w.im, (size_t)n_tensors * FLM_IMG_ENTRY_SIZE, 8);
+    size_t tok_off = 0, tok_size = 0;
+    int rc = put_tokenizer(&w, tok, &tok_off, &tok_size);
+    size_t data = img_alloc(&w.im, 0, FLM_IMG_ALIGN);
+
+    if (report)
+        fprintf(report, "quantization error per tensor (vs the checkpoint's values, dequantized if int8):\n");
+    if (!rc) rc = put_q8(&w, FLM_TENSOR_TOK_EMBEDDING, 0, fm->tok_embedding, v, d, gs);
+    for (uint32_t l = 0; !rc && l < L; l++) {
+        size_t ld = (size_t)l * d;
+        rc = put_i32(&w, FLM_TENSOR_RMS_ATT, l, fm->rms_att + ld, d);
+        if (!rc) rc = put_q8(&w, FLM_TENSOR_WQ, l, fm->wq + ld * d, d, d, gs);
+        if (!rc) rc = put_q8(&w, FLM_TENSOR_WK, l, fm->wk + ld * kv, kv, d, gs);
+        if (!rc) rc = put_q8(&w, FLM_TENSOR_WV, l, fm->wv + ld * kv, kv, d, gs);
+        if (!rc) rc = put_q8(&w, FLM_TENSOR_WO, l, fm->wo + ld * d, d, d, gs);
+        if (!rc) rc = put_i32(&w, FLM_TENSOR_RMS_FFN, l, fm->rms_ffn + ld, d);
+        if (!rc) rc = put_q8(&w, FLM_TENSOR_W1, l, fm->w1 + ld * h, h, d, gs);
+        if (!rc) rc = put_q8(&w, FLM_TENSOR_W2, l, fm->w2 + ld * h, d, h, gs);
+        if (!rc) rc = put_q8(&w, FLM_TENSOR_W3, l, fm->w3 + ld * h, h, d, gs);
+    }
+    if (!rc) rc = put_i32(&w, FLM_TENSOR_RMS_FINAL, 0, fm->rms_final, d);
+    if (!rc) rc = put_rope(&w, hd, 10000.0);
+    if (!rc && !fm->shared_classifier)
+        rc = put_q8(&w, FLM_TENSOR_CLASSIFIER, 0, fm->classifier, v, d, gs);
+    if (rc) {
+        free(w.im.p);
+        return rc;
+    }
+
+    uint8_t *p = w.im.p;
+    wr32(p + FLM_IMG_OFF_MAGIC, FLM_IMG_MAGIC);
+    wr16(p + FLM_IMG_OFF_VER_MAJOR, FLM_IMG_VERSION_MAJOR);
+    wr16(p + FLM_IMG_OFF_VER_MINOR, FLM_IMG_VERSION_MINOR);
+    wr32(p + FLM_IMG_OFF_HEADER_SIZE, FLM_IMG_HEADER_SIZE);
+    wr32(p + FLM_IMG_OFF_FLAGS, fm->shared_classifier ? FLM_IMG_FLAG_SHARED_CLASSIFIER : 0);
+    wr64(p + FLM_IMG_OFF_IMAGE_SIZE, w.im.len);
+    wr32(p + FLM_IMG_OFF_DIM, d);
+    wr32(p + FLM_IMG_OFF_HIDDEN_DIM, h);
+    wr32(p + FLM_IMG_OFF_N_LAYERS, L);
+    wr32(p + FLM_IMG_OFF_N_HEADS, fm->n_heads);
+    wr32(p + FLM_IMG_OFF_N_KV_HEADS, fm->n_kv_heads);
+    wr32(p + FLM_IMG_OFF_HEAD_DIM, hd);
+    wr32(p + FLM_IMG_OFF_VOCAB_SIZE, v);
+    wr32(p + FLM_IMG_OFF_SEQ_LEN, fm->seq_len);
+    wr32(p + FLM_IMG_OFF_NORM_EPS, (uint32_t)llround(ldexp(1e-5, 32)));
+    wr32(p + FLM_IMG_OFF_ROPE_THETA, 10000);
+    wr32(p + FLM_IMG_OFF_N_TENSORS, w.n);
+    wr32(p + FLM_IMG_OFF_ENTRY_SIZE, FLM_IMG_ENTRY_SIZE);
+    wr64(p + FLM_IMG_OFF_TABLE, w.table);
+    wr64(p + FLM_IMG_OFF_TOK, tok_off);
+    wr64(p + FLM_IMG_OFF_TOK_SIZE, tok_size);
+    wr64(p + FLM_IMG_OFF_DATA, data);
+    uint32_t head = flm_crc32_update(0, p, FLM_IMG_CRC_SKIP_BEGIN);
+    uint32_t hcrc = flm_crc32_update(head, p + FLM_IMG_CRC_SKIP_END, data - FLM_IMG_CRC_SKIP_END);
+    uint32_t icrc = flm_crc32_update(head, p + FLM_IMG_CRC_SKIP_END, w.im.len - FLM_IMG_CRC_SKIP_END);
+    wr32(p + FLM_IMG_OFF_HEADER_CRC, hcrc);
+    wr32(p + FLM_IMG_OFF_IMAGE_CRC, icrc);
+    *out = p;
+    *out_len = w.im.len;
+    return 0;
+}

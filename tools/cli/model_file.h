@@ -1,0 +1,23 @@
+/* Load a .flm model file for a CLI command: map it read-only (page-aligned,
+ * so the 4-byte alignment core/model.c needs holds) and open it with
+ * flm_model_open. Used by info, run, ppl, ... */
+#ifndef FLM_MODEL_FILE_H
+#define FLM_MODEL_FILE_H
+
+#include <stddef.h>
+
+#include "core/model.h"
+
+typedef struct {
+    flm_model_t model;
+    void  *map;      /* the mapping, or NULL for an empty file */
+    size_t map_size; /* file size */
+} flm_model_file_t;
+
+/* On failure prints "fieldlm CMD: PATH: <what>: <detail>" to stderr and
+ * returns the flm_err_t (FLM_ERR_IO when the file cannot be read). */
+int  flm_model_file_open(flm_model_file_t *f, const char *path, flm_model_verify_t verify,
+                         const char *cmd);
+void flm_model_file_close(flm_model_file_t *f);
+
+#endif /* FLM_MODEL_FILE_H */
