@@ -29,9 +29,12 @@ static const setting_t settings[] = {
     U32(request_timeout_ms, 1, 3600000),
     U32(read_timeout_ms, 1, 3600000),
     U32(max_retries, 0, 20),
+    U32(breaker_threshold, 0, 1000),
+    U32(breaker_cooldown_ms, 1, 3600000),
     { "allow_plain_tcp", K_BOOL, offsetof(flm_cloud_settings_t, allow_plain_tcp), 0, 0, 0 },
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
+_Static_assert(N_SETTINGS <= 32, "the seen-mask has 32 bits");
 
 /* A line of the text: [p, p + n), without its line ending. */
 typedef struct {
@@ -184,6 +187,8 @@ void flm_cloud_config_init(flm_cloud_settings_t *c)
     c->request_timeout_ms = 120000;
     c->read_timeout_ms = 60000;
     c->max_retries = 3;
+    c->breaker_threshold = 5;
+    c->breaker_cooldown_ms = 60000;
 }
 
 /* Whole-file rules, checked after every line parsed. */

@@ -15,8 +15,8 @@
  *
  * Keys: url, model (required); api_key or api_key_env (one of them);
  * ca_file or ca_pem (one of them for https); connect_timeout_ms,
- * request_timeout_ms, read_timeout_ms, max_retries, allow_plain_tcp
- * (true/false). A '#' starts a comment only at the beginning of a line (API
+ * request_timeout_ms, read_timeout_ms, max_retries, breaker_threshold,
+ * breaker_cooldown_ms, allow_plain_tcp (true/false). A '#' starts a comment only at the beginning of a line (API
  * keys and URLs may contain '#'). ca_pem takes a PEM block inline: the value
  * "-----BEGIN CERTIFICATE-----" and the lines after it up to the END line.
  *
@@ -55,6 +55,8 @@ typedef struct {
     uint32_t  request_timeout_ms;  /* whole request, retries included; default 120 s */
     uint32_t  read_timeout_ms;     /* silence allowed mid-reply; default 60 s */
     uint32_t  max_retries;         /* default 3 */
+    uint32_t  breaker_threshold;   /* failures in a row that open the breaker; 0 = never; default 5 */
+    uint32_t  breaker_cooldown_ms; /* how long it stays open; default 60 s */
     bool      allow_plain_tcp;     /* http:// to a non-loopback host; default false */
 } flm_cloud_settings_t;
 

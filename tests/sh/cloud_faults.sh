@@ -39,6 +39,11 @@ check oversized       stream "server-sent event too long"
 check bad-length      whole  "connection dropped"
 check error-midstream stream "API error"
 
+# A slow first byte within the read timeout is just slow.
+run_cloud slowok "$conf" -p "patience [fault:slow:300]"
+expect_ok slowok
+[ "$(cat "$work/slowok.out")" = "Echo: patience [fault:slow:300]" ] || fail "slow but in time"
+
 # After all that, the server still answers the next request normally.
 run_cloud after "$conf" -p "still fine" --stream
 expect_ok after

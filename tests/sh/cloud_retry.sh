@@ -60,6 +60,16 @@ run_cloud slow "$work/slow.conf" -p x
 expect_error slow "timed out"
 [ $(($(date +%s) - start)) -le 5 ] || fail "the deadline did not bound the request"
 
+# The circuit breaker: after 4 failures in a row (two requests of two
+# attempts each) it opens, and the next requests fail at once without
+# reaching the server.
+https_sim breaker server --fault 500
+conf breaker "$PORT" "max_retries = 1" "breaker_threshold = 4" "breaker_cooldown_ms = 60000"
+run_cloud breaker "$work/breaker.conf" -p x --repeat 4
+expect_error breaker "HTTP 500"
+[ "$(grep -c 'cloud circuit breaker open' "$work/breaker.err")" -eq 2 ] || fail "breaker: $(cat "$work/breaker.err")"
+[ "$(requests breaker)" -eq 4 ] || fail "breaker let $(requests breaker) requests through, want 4"
+
 # Ctrl-C during a stalled stream: a clean "cancelled", promptly. (No
 # `timeout` wrapper here, it would take the signal; the 20 s request
 # deadline bounds the run instead.)

@@ -24,6 +24,8 @@ FLM_TEST(cloud_config_full_example)
         "request_timeout_ms = 30000\n"
         "read_timeout_ms = 7000\n"
         "max_retries = 5\n"
+        "breaker_threshold = 0\n"
+        "breaker_cooldown_ms = 1500\n"
         "allow_plain_tcp = no\n";
     uint32_t line = 99;
     FLM_CHECK_EQ(parse(text, &line), FLM_OK);
@@ -41,6 +43,8 @@ FLM_TEST(cloud_config_full_example)
     FLM_CHECK_EQ(cfg.request_timeout_ms, 30000);
     FLM_CHECK_EQ(cfg.read_timeout_ms, 7000);
     FLM_CHECK_EQ(cfg.max_retries, 5);
+    FLM_CHECK_EQ(cfg.breaker_threshold, 0);
+    FLM_CHECK_EQ(cfg.breaker_cooldown_ms, 1500);
     FLM_CHECK(!cfg.allow_plain_tcp);
     flm_cloud_config_deinit(&cfg);
 }
@@ -55,6 +59,8 @@ FLM_TEST(cloud_config_defaults_and_plain_loopback)
     FLM_CHECK_EQ(cfg.request_timeout_ms, 120000);
     FLM_CHECK_EQ(cfg.read_timeout_ms, 60000);
     FLM_CHECK_EQ(cfg.max_retries, 3);
+    FLM_CHECK_EQ(cfg.breaker_threshold, 5);
+    FLM_CHECK_EQ(cfg.breaker_cooldown_ms, 60000);
     FLM_CHECK(!cfg.allow_plain_tcp);
     FLM_CHECK_EQ(flm_cloud_config_set_key(&cfg, "sk-other"), FLM_OK);
     FLM_CHECK(strcmp(cfg.api_key, "sk-other") == 0);

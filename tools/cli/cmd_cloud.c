@@ -22,6 +22,7 @@
 
 static const char help[] =
     "usage: fieldlm cloud -c CONFIG -p PROMPT [--stream] [--system TEXT] [--max-tokens N]\n"
+    "                     [--repeat N]\n"
     "\n"
     "Send one prompt to the OpenAI-compatible endpoint named in CONFIG and print\n"
     "the answer on stdout (as it arrives with --stream). Token usage and the TLS\n"
@@ -30,11 +31,14 @@ static const char help[] =
     "  -c, --config FILE   endpoint configuration (key = value lines):\n"
     "                        url, model, api_key | api_key_env, ca_file | ca_pem,\n"
     "                        connect_timeout_ms, request_timeout_ms, read_timeout_ms,\n"
-    "                        max_retries, allow_plain_tcp\n"
+    "                        max_retries, breaker_threshold, breaker_cooldown_ms,\n"
+    "                        allow_plain_tcp\n"
     "  -p, --prompt TEXT   the user message\n"
     "      --stream        ask for a streamed answer (server-sent events)\n"
     "      --system TEXT   a system message before the prompt\n"
     "      --max-tokens N  cap the answer's length (default: the server's)\n"
+    "      --repeat N      send the prompt N times through one client (retries and the\n"
+    "                      circuit breaker see the whole series; exit 1 if any failed)\n"
     "  -h, --help          show this help\n"
     "\n"
     "Exit status: 0 answered, 1 failed (message on stderr), 2 bad usage.\n";
@@ -152,7 +156,46 @@ static int load(cloud_cli_t *c, const char *config_path)
     return FLM_EXIT_OK;
 }
 
-static int run(cloud_cli_t *c, const flm_cloud_request_t *rq)
+/* Report one request's outcome; returns its exit status. */
+static int report(const cloud_cli_t *c, const flm_cloud_request_t *rq, flm_err_t err,
+                  const flm_cloud_result_t *res)
+{
+    const flm_openai_result_t *reply = res->reply;
+    int status = FLM_EXIT_OK;
+    if (err) {
+        bool partial = rq->stream && reply && reply->text_len;
+        fprintf(stderr, "%sfieldlm cloud: %s: %s", partial ? "\n" : "", c->set.url, flm_strerror(err));
+        if (res->http_status && res->http_status / 100 != 2)
+            fprintf(stderr, " (HTTP %d)", res->http_status);
+        if (reply && reply->api_error)
+            fprintf(stderr, ": %s", reply->err_message); /* the client masked the key */
+        fputc('\n', stderr);
+        status = FLM_EXIT_FAIL;
+    } else {
+        if (!rq->stream)
+            fwrite(reply->text, 1, reply->text_len, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+        if (reply->has_usage)
+            fprintf(stderr, "tokens: prompt %lld, completion %lld, total %lld\n",
+                    (long long)reply->prompt_tokens, (long long)reply->completion_tokens,
+                    (long long)reply->total_tokens);
+    }
+    if (res->attempts > 1)
+        fprintf(stderr, "attempts: %u, waited %u ms\n", res->attempts, res->waited_ms);
+    fprintf(stderr, "time: %u ms\n", res->elapsed_ms);
+    if (c->set.endpoint.tls) {
+        flm_tls_pool_stats_t ps;
+        flm_tls_pool_stats(&ps);
+        fprintf(stderr, "tls pool: high-water %zu of %zu bytes, %zu in use\n",
+                ps.high_water, ps.size, ps.used);
+    }
+    return status;
+}
+
+/* Send the prompt `repeat` times through one client, so retries and the
+ * circuit breaker see the whole series. */
+static int run(cloud_cli_t *c, const flm_cloud_request_t *rq, long repeat)
 {
     static flm_cloud_client_t client;
     static char path[FLM_URL_PATH_MAX + 32];
@@ -172,42 +215,20 @@ static int run(cloud_cli_t *c, const flm_cloud_request_t *rq)
     cc.read_timeout_ms = c->set.read_timeout_ms;
     cc.deadline_ms = c->set.request_timeout_ms;
     cc.max_attempts = c->set.max_retries + 1;
+    cc.breaker_threshold = c->set.breaker_threshold;
+    cc.breaker_cooldown_ms = c->set.breaker_cooldown_ms;
     flm_err_t err = flm_cloud_init(&client, &cc);
     if (err) {
         fprintf(stderr, "fieldlm cloud: %s\n", flm_strerror(err));
         return FLM_EXIT_FAIL;
     }
-
-    flm_tls_pool_reset_peak();
-    flm_cloud_result_t res;
-    err = flm_cloud_complete(&client, rq, &res);
-    const flm_openai_result_t *reply = res.reply;
     int status = FLM_EXIT_OK;
-    if (err) {
-        bool partial = rq->stream && reply && reply->text_len;
-        fprintf(stderr, "%sfieldlm cloud: %s: %s", partial ? "\n" : "", c->set.url, flm_strerror(err));
-        if (res.http_status && res.http_status / 100 != 2)
-            fprintf(stderr, " (HTTP %d)", res.http_status);
-        if (reply && reply->api_error)
-            fprintf(stderr, ": %s", reply->err_message); /* the client masked the key */
-        fputc('\n', stderr);
-        status = FLM_EXIT_FAIL;
-    } else {
-        if (!rq->stream)
-            fwrite(reply->text, 1, reply->text_len, stdout);
-        fputc('\n', stdout);
-        if (reply->has_usage)
-            fprintf(stderr, "tokens: prompt %lld, completion %lld, total %lld\n",
-                    (long long)reply->prompt_tokens, (long long)reply->completion_tokens,
-                    (long long)reply->total_tokens);
-    }
-    if (res.attempts > 1)
-        fprintf(stderr, "attempts: %u, waited %u ms\n", res.attempts, res.waited_ms);
-    if (u->tls) {
-        flm_tls_pool_stats_t ps;
-        flm_tls_pool_stats(&ps);
-        fprintf(stderr, "tls pool: high-water %zu of %zu bytes, %zu in use\n",
-                ps.high_water, ps.size, ps.used);
+    for (long i = 0; i < repeat && !interrupted; i++) {
+        flm_cloud_result_t res;
+        flm_tls_pool_reset_peak();
+        err = flm_cloud_complete(&client, rq, &res);
+        if (report(c, rq, err, &res) != FLM_EXIT_OK)
+            status = FLM_EXIT_FAIL;
     }
     flm_cloud_deinit(&client);
     return status;
@@ -216,7 +237,7 @@ static int run(cloud_cli_t *c, const flm_cloud_request_t *rq)
 int flm_cmd_cloud(int argc, char **argv)
 {
     const char *config = NULL, *prompt = NULL, *system = NULL;
-    long max_tokens = 0;
+    long max_tokens = 0, repeat = 1;
     bool stream = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -232,6 +253,9 @@ int flm_cmd_cloud(int argc, char **argv)
             prompt = argv[++i];
         } else if (strcmp(a, "--system") == 0 && has_v) {
             system = argv[++i];
+        } else if (strcmp(a, "--repeat") == 0 && has_v) {
+            if (!flm_cli_parse_long(argv[++i], 1, 100000, &repeat))
+                return flm_cli_usage_error("cloud", "--repeat needs an integer in [1, 100000]");
         } else if (strcmp(a, "--max-tokens") == 0 && has_v) {
             if (!flm_cli_parse_long(argv[++i], 1, 1000000, &max_tokens))
                 return flm_cli_usage_error("cloud", "--max-tokens needs an integer in [1, 1000000]");
@@ -257,7 +281,7 @@ int flm_cmd_cloud(int argc, char **argv)
             .on_delta = stream ? on_delta : NULL, .cancelled = cancelled,
         };
         signal(SIGINT, on_sigint); /* Ctrl-C cancels the request cleanly */
-        status = run(c, &rq);
+        status = run(c, &rq, repeat);
     }
     flm_cloud_config_deinit(&c->set);
     free(c->ca_owned);

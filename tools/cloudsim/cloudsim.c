@@ -14,7 +14,7 @@
  *
  * A fault applies to every request (--fault), to the first N (--fault-times),
  * or to one request whose prompt contains the marker "[fault:MODE]":
- *   slow           wait 3 s before the first response byte
+ *   slow[:MS]      wait MS milliseconds (default 3000) before the first byte
  *   stall          send part of the answer, then nothing (for up to 10 s)
  *   reset:K        reset the connection after K bytes of the body
  *   429            429 with Retry-After: 1
@@ -533,8 +533,11 @@ static void sse_add(char **text, size_t *len, const char *data, size_t n)
 
 static void answer(conn_t *c, const chat_t *chat, int seq, const char *fault)
 {
-    if (strcmp(fault, "slow") == 0)
-        sleep(3);
+    if (strncmp(fault, "slow", 4) == 0 && (fault[4] == '\0' || fault[4] == ':')) {
+        long ms = fault[4] ? strtol(fault + 5, NULL, 10) : 3000;
+        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
 
     doc_t e = { 0 };
     if (strcmp(fault, "429") == 0) {
