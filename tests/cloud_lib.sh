@@ -1,5 +1,5 @@
 # Plumbing for the cloud end-to-end tests (sourced by tests/sh/cloud_*.sh):
-# fresh certificates, cloudsim (and stunnel) on loopback, bounded CLI runs.
+# test certificates, cloudsim on loopback, bounded CLI runs.
 # Every process started here is bounded by `timeout` and killed on exit.
 set -u
 cli="$BUILD/fieldlm"

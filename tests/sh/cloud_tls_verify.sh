@@ -1,6 +1,6 @@
 # Certificate verification is never optional: a server certificate for
-# another host, or from a CA we do not trust, ends the handshake with a
-# specific error before a single request byte leaves the device.
+# another host, from a CA we do not trust, or expired ends the handshake
+# with a specific error before a single request byte leaves the device.
 . tests/cloud_lib.sh
 
 key="sk-verify-$$"
@@ -18,6 +18,7 @@ check_refused() {
 }
 check_refused wronghost wronghost "server certificate does not match the host name"
 check_refused unknownca unknown "server certificate is not signed by a trusted CA"
+check_refused expired expired "server certificate refused (expired"
 
 # The right certificate, but dialled by an address the certificate does not
 # name as a DNS name (mbedTLS 2.28 checks names, not IP SANs): refused too.

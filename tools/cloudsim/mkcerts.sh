@@ -4,13 +4,18 @@
 #   server.crt/.key   localhost + 127.0.0.1, signed by the test CA
 #   wronghost.crt/.key  wrong.example only, signed by the test CA
 #   unknown.crt/.key  localhost + 127.0.0.1, signed by a CA nobody trusts
+#   expired.crt/.key  localhost, signed by the test CA, expired in 2020
 #
 # usage: tools/cloudsim/mkcerts.sh DIR
 set -eu
 dir=${1:?usage: mkcerts.sh DIR}
 mkdir -p "$dir"
 cd "$dir"
-[ -f server.crt ] && [ -f .complete ] && exit 0
+# Reuse a complete set that stays valid for the next hour; else start over.
+if [ -f .complete ] && openssl x509 -checkend 3600 -noout -in server.crt >/dev/null 2>&1; then
+    exit 0
+fi
+rm -rf ./*.crt ./*.key ./*.srl .complete cadb
 
 cat > openssl.cnf <<'CNF'
 [req]
@@ -48,4 +53,32 @@ ca rogue "fieldlm rogue CA"
 leaf server ca localhost "DNS:localhost,IP:127.0.0.1"
 leaf wronghost ca wrong.example "DNS:wrong.example"
 leaf unknown rogue localhost "DNS:localhost,IP:127.0.0.1"
+
+# `openssl x509` cannot date a certificate in the past; `openssl ca` can.
+mkdir -p cadb
+: >cadb/index.txt
+echo 1000 >cadb/serial
+cat > ca.cnf <<'CNF'
+[ca]
+default_ca = test
+[test]
+database = cadb/index.txt
+serial = cadb/serial
+new_certs_dir = cadb
+default_md = sha256
+policy = any
+unique_subject = no
+[any]
+commonName = supplied
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
+CNF
+key expired.key
+SAN=none openssl req -config openssl.cnf -new -key expired.key -subj /CN=localhost -out expired.csr
+openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -in expired.csr -out expired.crt \
+    -startdate 20200101000000Z -enddate 20200102000000Z -extensions leaf -notext 2>/dev/null
+rm -f expired.csr
 touch .complete
