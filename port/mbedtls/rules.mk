@@ -2,13 +2,14 @@
 # connection opener in net.c (built with TLS=0 too: plain TCP on loopback).
 #
 # No heap: Debian's mbedTLS calls calloc/free and lacks both
-# MBEDTLS_MEMORY_BUFFER_ALLOC_C and MBEDTLS_PLATFORM_MEMORY. Rather than
-# -Wl,--wrap=calloc,--wrap=free (which would also capture every calloc of the
-# CLI, the tests and their sanitizer runtime), copies of the static libraries
-# get their calloc/free references renamed to the pool in tls_pool.c
-# (objcopy --redefine-sym). The redirection is confined to mbedTLS's own
-# objects, nothing else in the link changes, and tests/sh/tls_noheap.sh
-# proves the copies reference no allocator.
+# MBEDTLS_MEMORY_BUFFER_ALLOC_C and MBEDTLS_PLATFORM_MEMORY. Linking with
+# -Wl,--wrap=calloc,--wrap=free would capture every calloc of the CLI, the
+# tests and the sanitizer runtime too; rebuilding mbedTLS from source would
+# add a build of its own. Instead, copies of the static libraries get their
+# calloc/free references renamed to the pool in tls_pool.c (objcopy
+# --redefine-sym): the redirection is confined to mbedTLS's own objects,
+# nothing else in the link changes, and tests/sh/tls_noheap.sh proves the
+# copies reference no allocator.
 
 MBEDTLS_LIBDIR ?= /usr/lib/$(shell $(CC) -dumpmachine 2>/dev/null)
 MBEDTLS_NAMES  := mbedtls mbedx509 mbedcrypto

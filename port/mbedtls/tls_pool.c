@@ -66,7 +66,7 @@ void *flm_tls_pool_calloc(size_t n, size_t size)
         pool_setup();
     size_t bytes = n * size;
     if (bytes == 0)
-        bytes = 1; /* a unique pointer, as calloc(0) may return */
+        bytes = 1; /* a unique pointer, as a zero-size allocation may be */
     if ((size != 0 && n > SIZE_MAX / size) || bytes > POOL_LEN - HDR) {
         pool_failures++;
         return NULL;
