@@ -45,9 +45,9 @@ static const char help[] =
 
 typedef struct {
     flm_cloud_settings_t set;
-    char              *ca_pem;    /* trusted CAs: cfg.ca_pem or ca_file's text */
-    char              *ca_owned;  /* ca_file's text, freed at the end */
-    flm_net_t          net;
+    char                *ca_pem;   /* trusted CAs: set.ca_pem or ca_file's text */
+    char                *ca_owned; /* ca_file's text, freed at the end */
+    flm_net_t            net;
 } cloud_cli_t;
 
 /* Reads a whole file (up to FILE_MAX) as a NUL-terminated string. */
