@@ -164,7 +164,7 @@ flm_err_t flm_tls_connect(flm_tls_t *t, const flm_tls_config_t *cfg,
 
     flm_err_t err = setup(t, cfg, host);
     if (!err)
-        err = flm_hal_tcp_connect(&t->tcp, host, port, cfg->timeout_ms);
+        err = flm_hal_tcp_connect(&t->tcp, host, port, time_left(t)); /* CA parsing took some */
     while (!err && t->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
         int ret = mbedtls_ssl_handshake_step(&t->ssl);
         flm_hal_watchdog_kick(); /* an RSA/ECDHE step can take a while */
