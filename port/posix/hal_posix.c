@@ -7,7 +7,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "port/posix/hal_posix.h"
-#include "port/posix/dns.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +21,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "port/posix/dns.h"
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0
