@@ -36,6 +36,20 @@ if [ -s "$bundle" ]; then
     echo "system bundle: $(grep '^tls pool' "$work/bundle.err")"
 fi
 
+# A server that never answers the handshake: the connect timeout ends it.
+https_sim mute server --fault handshake-stall
+write_config "$work/mute.conf" "https://localhost:$PORT/v1" "ca_file = $certs/ca.crt" \
+    "max_retries = 0" "connect_timeout_ms = 800"
+run_cloud mute "$work/mute.conf" -p x
+expect_error mute "timed out"
+
+# A server that does not speak TLS at all (plain HTTP on the port).
+start_sim plainport
+write_config "$work/notls.conf" "https://localhost:$PORT/v1" "ca_file = $certs/ca.crt" "max_retries = 0"
+run_cloud notls "$work/notls.conf" -p x
+expect_error notls "TLS handshake failed"
+[ "$(requests plainport)" -le 1 ] || fail "handshake garbage was retried"
+
 # A CA file that holds no certificate.
 echo "not a certificate" >"$work/junk.pem"
 write_config "$work/junkca.conf" "https://localhost:$PORT/v1" "ca_file = $work/junk.pem" "max_retries = 0"

@@ -27,6 +27,7 @@
  *   bad-chunk      a chunk size line that is not hex
  *   huge-chunk     a chunk size that overflows 64 bits
  *   error-midstream  an error object after two streamed chunks
+ *   handshake-stall  (--fault only) accept, then say nothing, TLS or not
  *
  * Binds only to 127.0.0.1, serves one connection at a time, answers with
  * "Connection: close", and exits after --max-requests or --timeout.
@@ -123,11 +124,17 @@ static void tls_setup(void)
     mbedtls_ssl_conf_read_timeout(&tls.conf, IO_TIMEOUT);
 }
 
+static void wait_for_hangup(conn_t *c, int max_ms);
+
 static bool conn_open(conn_t *c, int fd)
 {
     memset(c, 0, sizeof *c);
     c->fd = fd;
     c->tls = opt.cert != NULL;
+    if (opt.fault && strcmp(opt.fault, "handshake-stall") == 0) {
+        wait_for_hangup(c, 10000);
+        return false;
+    }
     if (!c->tls)
         return true;
     c->net.fd = fd;
