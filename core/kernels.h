@@ -40,20 +40,20 @@
 uint32_t flm_isqrt_u64(uint64_t v);
 
 /* exp(x * 2^-16) for x <= 0 as Q2.30 (1.0 = 2^30); x > 0 is taken as 0.
- * Error below 2^-28 relative (tested). */
+ * Relative error below 4e-9, or one ulp for tiny results (tested). */
 uint32_t flm_exp_q16(int32_t x);
 
 /* ln(v * 2^-frac_bits) as Q15.16, saturated; v == 0 gives INT32_MIN (-inf).
- * Absolute error at most 2^-16 + 1 ulp (tested). */
+ * Absolute error at most 2^-16 (tested). */
 int32_t flm_ln_q16(uint64_t v, int32_t frac_bits);
 
 /* sin and cos of an angle in turns (unsigned Q0.32, 2^32 = one turn), Q2.30.
- * Table of 256 steps per turn plus a third-order correction; error < 2^-26. */
+ * Table of 256 steps per turn plus a Taylor correction; error < 2^-26. */
 void flm_sincos_q30(uint32_t turns, int32_t *sin_q30, int32_t *cos_q30);
 
 /* ---- softmax family over int32 scores with `shift` fractional bits -------
  * Differences to the maximum are taken in Q15.16 (saturated), so scores may
- * use any shift in [0, 62]. n must be at least 1. */
+ * use any shift in [0, 62]. n must be in [1, 2^18]. */
 
 /* p[i] = exp(x[i]) / sum_j exp(x[j]) as Q2.30 (sum within n ulps of 2^30).
  * p may alias x (in-place: int32 in, uint32 out). */

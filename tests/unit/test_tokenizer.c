@@ -128,6 +128,18 @@ static const char *const tricky[] = {
     "\xc3",
 };
 
+static int check_tricky(const flm_test_tokfile_t *f, const flm_tokenizer_t *tok)
+{
+    int bad = 0;
+    for (size_t i = 0; i < sizeof tricky / sizeof tricky[0]; i++) {
+        size_t len = strlen(tricky[i]);
+        if (!same_as_llama2c(f, tok, tricky[i], len) ||
+            !round_trips(tok, (const uint8_t *)tricky[i], len))
+            bad++;
+    }
+    return bad;
+}
+
 FLM_TEST(tokenizer_tok32k_lines_and_utf8)
 {
     flm_test_tokfile_t f;
@@ -138,13 +150,7 @@ FLM_TEST(tokenizer_tok32k_lines_and_utf8)
     }
     flm_tokenizer_t tok;
     FLM_CHECK_EQ(flm_tokenizer_init(&tok, &f.vocab), FLM_OK);
-    int bad = 0;
-    for (size_t i = 0; i < sizeof tricky / sizeof tricky[0]; i++) {
-        size_t len = strlen(tricky[i]);
-        if (!same_as_llama2c(&f, &tok, tricky[i], len) ||
-            !round_trips(&tok, (const uint8_t *)tricky[i], len))
-            bad++;
-    }
+    int bad = check_tricky(&f, &tok);
     int lines;
     bad += for_each_line(data, 300, &f, &tok, &lines);
     free(data);
@@ -160,13 +166,7 @@ FLM_TEST(tokenizer_tok512_tricky)
         FLM_SKIP("needs ../shared/models/tok512.bin");
     flm_tokenizer_t tok;
     FLM_CHECK_EQ(flm_tokenizer_init(&tok, &f.vocab), FLM_OK);
-    int bad = 0;
-    for (size_t i = 0; i < sizeof tricky / sizeof tricky[0]; i++) {
-        size_t len = strlen(tricky[i]);
-        if (!same_as_llama2c(&f, &tok, tricky[i], len) ||
-            !round_trips(&tok, (const uint8_t *)tricky[i], len))
-            bad++;
-    }
+    int bad = check_tricky(&f, &tok);
     /* NUL is just another byte (llama2.c would stop at it) */
     static const uint8_t nul[] = { 'a', 0, 'b' };
     if (!round_trips(&tok, nul, sizeof nul))

@@ -25,6 +25,8 @@ typedef struct {
 int flm_cmd_cloud(int argc, char **argv);
 int flm_cmd_convert(int argc, char **argv);
 int flm_cmd_info(int argc, char **argv);
+int flm_cmd_run(int argc, char **argv);
+int flm_cmd_ppl(int argc, char **argv);
 
 /* Report a command-line error for `cmd` and return FLM_EXIT_USAGE. */
 int flm_cli_usage_error(const char *cmd, const char *fmt, ...)

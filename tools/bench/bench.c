@@ -1,0 +1,113 @@
+/*
+ * fieldlm-bench: host speed of the integer kernels and of the forward pass.
+ *
+ *   fieldlm-bench MODEL.flm [--ctx N]
+ *
+ * Times each kernel on the model's own shapes, then a whole context of
+ * flm_transformer_forward calls, and prints ns per call and tokens/s.
+ * Speed is measured here, never asserted in tests.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/kernels.h"
+#include "core/transformer.h"
+#include "port/hal.h"
+#include "tools/cli/cli.h"
+#include "tools/cli/model_file.h"
+
+static double now_ns(void)
+{
+    return (double)flm_hal_time_us() * 1e3;
+}
+
+/* Run body until 0.2 s have passed; print the mean time per call. */
+#define BENCH(name, body)                                                        \
+    do {                                                                         \
+        long n_ = 0;                                                             \
+        double t0_ = now_ns(), t_;                                               \
+        do {                                                                     \
+            for (int i_ = 0; i_ < 16; i_++) { body; }                            \
+            n_ += 16;                                                            \
+        } while ((t_ = now_ns() - t0_) < 2e8);                                   \
+        printf("  %-34s %10.0f ns\n", name, t_ / (double)n_);                    \
+    } while (0)
+
+int main(int argc, char **argv)
+{
+    long ctx = 256;
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            printf("usage: fieldlm-bench MODEL.flm [--ctx N]\n");
+            return FLM_EXIT_OK;
+        } else if (strcmp(argv[i], "--ctx") == 0 && i + 1 < argc) {
+            if (!flm_cli_parse_long(argv[++i], 1, 1 << 16, &ctx))
+                return flm_cli_usage_error("bench", "--ctx needs a number, not '%s'", argv[i]);
+        } else if (argv[i][0] != '-' && !path) {
+            path = argv[i];
+        } else {
+            return flm_cli_usage_error("bench", "unknown option '%s'", argv[i]);
+        }
+    }
+    if (!path)
+        return flm_cli_usage_error("bench", "no model file");
+    if (flm_hal_init() != FLM_OK)
+        return FLM_EXIT_FAIL;
+    flm_model_file_t mf;
+    if (flm_model_file_open(&mf, path, FLM_MODEL_VERIFY_FULL, "bench") != FLM_OK)
+        return FLM_EXIT_FAIL;
+    const flm_model_t *m = &mf.model;
+    const flm_model_config_t *c = &m->cfg;
+    if ((uint32_t)ctx > c->seq_len)
+        ctx = c->seq_len;
+
+    flm_ram_usage_t ram;
+    if (flm_transformer_ram(c, (uint32_t)ctx, &ram) != FLM_OK) {
+        fprintf(stderr, "fieldlm-bench: the engine cannot run this model\n");
+        return FLM_EXIT_FAIL;
+    }
+    void *mem = aligned_alloc(16, (ram.total + 15u) & ~(size_t)15u);
+    flm_arena_t arena;
+    flm_arena_init(&arena, mem, ram.total);
+    flm_transformer_t tf;
+    if (!mem || flm_transformer_init(&tf, m, (uint32_t)ctx, &arena) != FLM_OK) {
+        fprintf(stderr, "fieldlm-bench: init failed\n");
+        return FLM_EXIT_FAIL;
+    }
+
+    printf("%s: dim %u, hidden %u, layers %u, vocab %u, ctx %ld, arena %zu bytes\n", path,
+           c->dim, c->hidden_dim, c->n_layers, c->vocab_size, ctx, ram.total);
+    static int32_t x[65536], y[65536];
+    static int16_t q[65536];
+    int32_t sh, lse;
+    for (uint32_t i = 0; i < 65536; i++)
+        x[i] = (int32_t)((i * 2654435761u) >> 12) - (1 << 19);
+    const flm_layer_t *l0 = &m->layers[0];
+    BENCH("quantize_s16 (dim)", flm_quantize_s16(x, c->dim, 16, q, &sh));
+    BENCH("matvec wq (dim x dim)", flm_matvec_q8_s16(&l0->wq, q, 16, y, 16));
+    BENCH("matvec w1 (hidden x dim)", flm_matvec_q8_s16(&l0->w1, q, 16, y, 16));
+    BENCH("matvec w2 (dim x hidden)", flm_matvec_q8_s16(&l0->w2, q, 16, y, 16));
+    BENCH("matvec classifier (vocab x dim)", flm_matvec_q8_s16(&m->classifier, q, 16, y, 16));
+    BENCH("rmsnorm (dim)", flm_rmsnorm_s32(x, &l0->rms_att, c->norm_eps_q32, y));
+    BENCH("rope q (dim)", flm_rope_s32(y, c->n_heads * c->head_dim, c->head_dim, m->rope_freq, 77));
+    memcpy(y, x, c->hidden_dim * sizeof *y);
+    BENCH("swiglu (hidden)", flm_swiglu_s32(y, x, c->hidden_dim));
+    BENCH("softmax (vocab)", flm_softmax_q(x, c->vocab_size, 16, (uint32_t *)y));
+    BENCH("logsumexp (vocab)", flm_logsumexp_q(x, c->vocab_size, 16, &lse));
+
+    /* a whole context, token by token */
+    const int32_t *logits;
+    double t0 = now_ns();
+    for (uint32_t pos = 0; pos < (uint32_t)ctx; pos++)
+        if (flm_transformer_forward(&tf, (pos * 37u + 1u) % c->vocab_size, pos, &logits) != FLM_OK)
+            return FLM_EXIT_FAIL;
+    double t = now_ns() - t0;
+    printf("  forward, positions 0..%ld: %.1f us/token, %.0f tokens/s\n", ctx - 1,
+           t / 1e3 / (double)ctx, (double)ctx * 1e9 / t);
+    flm_transformer_deinit(&tf);
+    free(mem);
+    flm_model_file_close(&mf);
+    return FLM_EXIT_OK;
+}

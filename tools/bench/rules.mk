@@ -1,0 +1,20 @@
+# tools/bench: `make bench` times the kernels and the forward pass on the
+# host (build/<board>/fieldlm-bench), on ../shared's stories260K converted
+# by `fieldlm convert`. BENCH_MODEL=path.flm benchmarks another image.
+BENCH_BIN   := $(BUILD)/fieldlm-bench
+BENCH_MODEL ?= $(BUILD)/bench/stories260K.flm
+FLM_SHARED  ?= ../shared
+
+$(BENCH_BIN): $(call obj,tools/bench/bench.c) $(TOOL_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+
+$(BUILD)/bench/stories260K.flm: $(CLI)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLI) convert --in $(FLM_SHARED)/models/stories260K.bin \
+	    --tokenizer $(FLM_SHARED)/models/tok512.bin --out $@ --quiet
+
+.PHONY: bench
+bench: $(BENCH_BIN) $(BENCH_MODEL)
+	$(Q)$(BENCH_BIN) $(BENCH_MODEL)

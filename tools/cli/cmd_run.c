@@ -1,0 +1,154 @@
+/* fieldlm run: generate text from a prompt, streamed as llama2.c's run does. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/engine.h"
+#include "port/hal.h"
+#include "tools/cli/cli.h"
+#include "tools/cli/model_file.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: fieldlm run -m MODEL.flm [-p PROMPT] [-n STEPS] [-t TEMP] [--top-p P] [-s SEED]\n"
+            "\n"
+            "Stream the prompt and its continuation to stdout as tokens are produced.\n"
+            "\n"
+            "  -m FILE     model image (.flm)\n"
+            "  -p TEXT     prompt (default: empty)\n"
+            "  -n STEPS    positions to run, counting BOS and the prompt (default 256;\n"
+            "              0 = the whole context)\n"
+            "  -t TEMP     temperature, 0 = greedy (default 1.0)\n"
+            "  --top-p P   nucleus sampling mass in (0, 1]; 1 = off (default 0.9)\n"
+            "  -s SEED     PRNG seed (default 0 = from the clock)\n"
+            "  --ctx N     KV-cache positions (default: the model's seq_len)\n"
+            "\n"
+            "Prints tokens/s and arena bytes on stderr.\n");
+}
+
+/* llama2.c's safe_printf: drop lone control bytes, keep text and whitespace. */
+static void put_piece(const uint8_t *p, size_t n)
+{
+    if (n == 1 && !(isprint(p[0]) || isspace(p[0]) || p[0] >= 0x80))
+        return;
+    fwrite(p, 1, n, stdout);
+}
+
+static uint32_t q16(double x)
+{
+    return (uint32_t)(x * 65536.0 + 0.5);
+}
+
+int flm_cmd_run(int argc, char **argv)
+{
+    const char *model_path = NULL, *prompt = "";
+    long steps = 256, seed = 0, ctx = 0;
+    double temp = 1.0, top_p = 0.9;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return FLM_EXIT_OK;
+        }
+        if (i + 1 >= argc)
+            return flm_cli_usage_error("run", "unknown option or missing value: '%s'", a);
+        const char *v = argv[++i];
+        if (strcmp(a, "-m") == 0) {
+            model_path = v;
+        } else if (strcmp(a, "-p") == 0) {
+            prompt = v;
+        } else if (strcmp(a, "-n") == 0) {
+            if (!flm_cli_parse_long(v, 0, 1 << 20, &steps))
+                return flm_cli_usage_error("run", "-n wants a step count, not '%s'", v);
+        } else if (strcmp(a, "-t") == 0) {
+            if (!flm_cli_parse_double(v, 0, 100, &temp))
+                return flm_cli_usage_error("run", "-t wants a temperature in [0, 100], not '%s'", v);
+        } else if (strcmp(a, "--top-p") == 0) {
+            if (!flm_cli_parse_double(v, 0, 1, &top_p) || top_p == 0)
+                return flm_cli_usage_error("run", "--top-p wants a number in (0, 1], not '%s'", v);
+        } else if (strcmp(a, "-s") == 0) {
+            if (!flm_cli_parse_long(v, 0, 0x7FFFFFFF, &seed))
+                return flm_cli_usage_error("run", "-s wants a non-negative seed, not '%s'", v);
+        } else if (strcmp(a, "--ctx") == 0) {
+            if (!flm_cli_parse_long(v, 1, 1 << 20, &ctx))
+                return flm_cli_usage_error("run", "--ctx wants a position count, not '%s'", v);
+        } else {
+            return flm_cli_usage_error("run", "unknown option '%s'", a);
+        }
+    }
+    if (!model_path)
+        return flm_cli_usage_error("run", "missing -m MODEL.flm");
+
+    flm_model_file_t mf;
+    if (flm_model_file_open(&mf, model_path, FLM_MODEL_VERIFY_FULL, "run") != 0)
+        return FLM_EXIT_FAIL;
+    flm_engine_config_t cfg = {
+        .ctx_len = (uint32_t)ctx,
+        .max_prompt_bytes = (uint32_t)strlen(prompt),
+        .sampler = { .temperature = q16(temp), .top_p = q16(top_p),
+                     .seed = seed ? (uint64_t)seed : (uint64_t)time(NULL) },
+    };
+    if (cfg.max_prompt_bytes == 0)
+        cfg.max_prompt_bytes = 1;
+    size_t need = 0;
+    flm_engine_t eng;
+    flm_arena_t arena;
+    uint8_t *mem = NULL;
+    if (ctx > (long)mf.model.cfg.seq_len) {
+        fprintf(stderr, "fieldlm run: --ctx %ld exceeds the model's seq_len %u\n", ctx,
+                mf.model.cfg.seq_len);
+        flm_model_file_close(&mf);
+        return FLM_EXIT_USAGE;
+    }
+    flm_err_t err = flm_engine_ram(&mf.model, &cfg, &need);
+    if (!err) {
+        mem = malloc(need);
+        flm_arena_init(&arena, mem, mem ? need : 0);
+        err = flm_engine_init(&eng, &mf.model, &cfg, &arena);
+    }
+    if (!err) {
+        err = flm_engine_start(&eng, (const uint8_t *)prompt, strlen(prompt), (uint32_t)steps);
+        if (err)
+            flm_engine_deinit(&eng);
+    }
+    if (err == FLM_ERR_OVERFLOW)
+        fprintf(stderr, "fieldlm run: the prompt does not fit the context of %u positions\n",
+                cfg.ctx_len ? cfg.ctx_len : mf.model.cfg.seq_len);
+    else if (err)
+        fprintf(stderr, "fieldlm run: %s\n", flm_strerror(err));
+    if (err) {
+        free(mem);
+        flm_model_file_close(&mf);
+        return FLM_EXIT_FAIL;
+    }
+
+    /* like llama2.c, time from the end of the first step */
+    uint64_t start = 0;
+    uint32_t timed = 0;
+    flm_engine_token_t t;
+    do {
+        err = flm_engine_step(&eng, &t);
+        if (err)
+            break;
+        put_piece(t.piece, t.piece_len);
+        fflush(stdout);
+        if (start == 0)
+            start = flm_hal_time_us();
+        else
+            timed++;
+    } while (t.status == FLM_ENGINE_RUNNING);
+    uint64_t end = flm_hal_time_us();
+    printf("\n");
+    if (err)
+        fprintf(stderr, "fieldlm run: %s\n", flm_strerror(err));
+    if (timed > 0 && end > start)
+        fprintf(stderr, "achieved tok/s: %f\n", timed * 1e6 / (double)(end - start));
+    fprintf(stderr, "arena bytes: %zu (reserved %zu)\n", flm_arena_high_water(&arena), need);
+    flm_engine_deinit(&eng);
+    free(mem);
+    flm_model_file_close(&mf);
+    return err ? FLM_EXIT_FAIL : FLM_EXIT_OK;
+}
