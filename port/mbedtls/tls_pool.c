@@ -54,7 +54,7 @@ static void coalesce(size_t off)
         block_t *next = block_at(off + b->size);
         if (next->used)
             break;
-        size_t absorbed = next->size;
+        size_t absorbed = next->size; /* read before the header is poisoned */
         POISON(next, HDR);
         b->size += absorbed;
     }
