@@ -37,6 +37,7 @@ check malformed       stream "malformed JSON"
 check oversized       whole  "HTTP body too large"
 check oversized       stream "server-sent event too long"
 check bad-length      whole  "connection dropped"
+check short-length    whole  "malformed JSON"
 check error-midstream stream "API error"
 
 # A slow first byte within the read timeout is just slow.

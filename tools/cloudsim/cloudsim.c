@@ -24,6 +24,7 @@
  *   malformed      a body (or SSE event) that is not valid JSON
  *   oversized      a 2 MiB answer (or SSE event)
  *   bad-length     Content-Length 100 bytes longer than the body
+ *   short-length   Content-Length 10 bytes shorter than the body
  *   bad-chunk      a chunk size line that is not hex
  *   huge-chunk     a chunk size that overflows 64 bits
  *   error-midstream  an error object after two streamed chunks
@@ -490,7 +491,8 @@ static void send_body(conn_t *c, const char *fault, const char *ctype, const cha
     else
         conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                        "Connection: close\r\n\r\n", ctype,
-                    len + (strcmp(fault, "bad-length") == 0 ? 100 : 0));
+                    strcmp(fault, "bad-length") == 0 ? len + 100
+                    : strcmp(fault, "short-length") == 0 && len > 10 ? len - 10 : len);
     if (reset_at >= 0) {
         size_t k = (size_t)reset_at < len ? (size_t)reset_at : len;
         if (chunked)
