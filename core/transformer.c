@@ -69,8 +69,8 @@ static flm_err_t plan(const flm_model_config_t *c, uint32_t ctx_len, layout_t *l
         [B_ATT] = ctx_len * sizeof(int32_t),
         [B_KC] = kv_elems,
         [B_VC] = kv_elems,
-        [B_KS] = kv_scales * sizeof(int32_t),
-        [B_VS] = kv_scales * sizeof(int32_t),
+        [B_KS] = kv_scales * sizeof(uint16_t),
+        [B_VS] = kv_scales * sizeof(uint16_t),
     };
     memset(lo, 0, sizeof *lo);
     size_t total = 0;
@@ -167,8 +167,8 @@ flm_err_t flm_transformer_init(flm_transformer_t *t, const flm_model_t *m, uint3
     t->att = (int32_t *)(void *)(mem + lo.off[B_ATT]);
     t->kc = (int8_t *)(mem + lo.off[B_KC]);
     t->vc = (int8_t *)(mem + lo.off[B_VC]);
-    t->ks = (int32_t *)(void *)(mem + lo.off[B_KS]);
-    t->vs = (int32_t *)(void *)(mem + lo.off[B_VS]);
+    t->ks = (uint16_t *)(void *)(mem + lo.off[B_KS]);
+    t->vs = (uint16_t *)(void *)(mem + lo.off[B_VS]);
     return FLM_OK;
 }
 

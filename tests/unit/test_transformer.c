@@ -23,7 +23,7 @@ FLM_TEST(transformer_ram_equals_init)
     FLM_CHECK_EQ(ram.total, ram.kv_cache + ram.activations + ram.scratch);
     printf("    stories260K ctx 256: total %zu B (kv %zu, activations %zu, scratch %zu)\n",
            ram.total, ram.kv_cache, ram.activations, ram.scratch);
-    FLM_CHECK(ram.total < 128 * 1024 + 1024); /* half of a 256 KB-RAM part */
+    FLM_CHECK(ram.total <= 108480); /* 106 KB: well inside a 256 KB-RAM part */
 
     flm_arena_t a;
     flm_arena_init(&a, mem, sizeof mem);
@@ -105,8 +105,8 @@ static void logits_vs_float(bool same_weights)
            "argmax agreement %u/%d\n",
            same_weights ? "float with the int8 weights and KV rounding" : "float", N, max_err,
            mean_err, max_logit, agree, N);
-    /* measured: vs float 0.12 mean, 1.1 max, 196/200; vs the same weights
-     * and cache rounding 0.024 mean, 0.47 max, 199/200 */
+    /* measured: vs float 0.115 mean, 1.08 max, 196/200; vs the same weights
+     * and cache rounding 0.029 mean, 0.46 max, 197/200 */
     FLM_CHECK(mean_err < (same_weights ? 0.04 : 0.2));
     FLM_CHECK(max_err < (same_weights ? 0.8 : 2.0));
     FLM_CHECK(agree >= (same_weights ? N * 98 / 100 : N * 95 / 100));

@@ -83,15 +83,20 @@ static void matmul(float *o, const float *x, const float *w, int n, int d)
     }
 }
 
-/* round to int8 steps of max|x| / 127 */
+/* round to int8 steps of max|x| / 127, the step itself rounded to 11
+ * significant bits like the engine's 16-bit scale codes */
 static void fake_quant8(float *x, int n)
 {
     float amax = 0.0f;
     for (int i = 0; i < n; i++)
         amax = fmaxf(amax, fabsf(x[i]));
-    if (amax > 0.0f)
-        for (int i = 0; i < n; i++)
-            x[i] = roundf(x[i] / amax * 127.0f) * amax / 127.0f;
+    if (amax == 0.0f)
+        return;
+    int e;
+    float m = frexpf(amax / 127.0f, &e); /* [0.5, 1) */
+    float step = ldexpf(roundf(ldexpf(m, 11)), e - 11);
+    for (int i = 0; i < n; i++)
+        x[i] = fminf(127.0f, fmaxf(-127.0f, roundf(x[i] / step))) * step;
 }
 
 float *flm_ref_forward(flm_ref_t *r, int token, int pos)
