@@ -50,7 +50,8 @@ static flm_err_t plan(const flm_model_config_t *c, uint32_t ctx_len, layout_t *l
     flm_err_t err = check_config(c, ctx_len);
     if (err)
         return err;
-    const size_t q_dim = (size_t)c->n_heads * c->head_dim, kv_dim = (size_t)c->n_kv_heads * c->head_dim;
+    const size_t q_dim = (size_t)c->n_heads * c->head_dim;
+    const size_t kv_dim = (size_t)c->n_kv_heads * c->head_dim;
     size_t kv_elems, kv_scales;
     if (!mul3(c->n_layers, ctx_len, kv_dim, &kv_elems) ||
         !mul3(c->n_layers, ctx_len, c->n_kv_heads, &kv_scales))
@@ -227,9 +228,10 @@ flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t
         if (!err) err = flm_rope_s32(t->k, kv_dim, hd, m->rope_freq, pos);
         /* cache k and v as int8, one scale per head */
         for (uint32_t h = 0; h < c->n_kv_heads && !err; h++) {
-            err = flm_quantize_s8(t->k + h * hd, hd, t->kc + kv_row + h * hd, t->ks + sc_row + h);
+            const size_t o = kv_row + h * hd;
+            err = flm_quantize_s8(t->k + h * hd, hd, t->kc + o, t->ks + sc_row + h);
             if (!err)
-                err = flm_quantize_s8(t->v + h * hd, hd, t->vc + kv_row + h * hd, t->vs + sc_row + h);
+                err = flm_quantize_s8(t->v + h * hd, hd, t->vc + o, t->vs + sc_row + h);
         }
         /* grouped-query attention, one head at a time */
         const size_t layer_kv = (size_t)l * t->ctx_len * kv_dim;

@@ -57,7 +57,8 @@ flm_err_t flm_quantize_s8(const int32_t *x, uint32_t n, int8_t *q, uint16_t *sca
     *scale = kv_scale_code((amax * 512u + 127u) / 254u);
     uint64_t step = (uint64_t)flm_kv_scale(*scale);
     for (uint32_t i = 0; i < n; i++) {
-        /* round(|x| * 2^8 / step), half away from zero; <= 127.5 + rounding of the step */
+        /* round(|x| * 2^8 / step), half away from zero; clamped because the
+         * step may have been rounded down */
         uint64_t m = step ? (((uint64_t)flm_abs32(x[i]) << 9) + step) / (2u * step) : 0;
         int32_t v = m > 127u ? 127 : (int32_t)m;
         q[i] = (int8_t)(x[i] < 0 ? -v : v);
