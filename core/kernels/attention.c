@@ -18,10 +18,8 @@ flm_err_t flm_attention_head_q(const int32_t *q, uint32_t head_dim, const flm_kv
 
     /* scores: (qs . k_t) * ks_t in Q(q_shift + 24), to Q16, times 1/sqrt(d) */
     for (uint32_t t = 0; t < npos; t++) {
-        const int8_t *k = kv->k + (size_t)t * kv->stride;
-        int32_t dot = 0; /* |qs k| <= 2^22 per term, head_dim <= 256 terms */
-        for (uint32_t j = 0; j < head_dim; j++)
-            dot += qs[j] * k[j];
+        /* |qs k| <= 2^22 per term, head_dim <= 256 terms: exact */
+        int32_t dot = flm_dot_q8_s16(kv->k + (size_t)t * kv->stride, qs, head_dim);
         int32_t ks = flm_kv_scale(kv->ks[(size_t)t * kv->scale_stride]);
         int32_t s = flm_rescale_sat32((int64_t)dot * ks,
                                       q_shift + FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);

@@ -1,46 +1,7 @@
 /* Group-quantized int8 matrix x int16 vector, int32 group sums, int64 row sums. */
 #include "core/kernels.h"
-
-#include <string.h>
-
 #include "core/kernels/fixed.h"
 
-#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
-#include <arm_acle.h>
-
-/* Cortex-M4/M7 and ARMv7-A: per 4 columns, one word of weights split by
- * SXTB16 into (w0, w2) and (w1, w3) and four 16 x 16 MACs that pick the
- * halves, instead of 8 sign-extending loads. A group sum is exact in int32
- * whatever the order, so the bits are the plain loop's. */
-static int32_t dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t n)
-{
-    int32_t sum = 0;
-    uint32_t c = 0;
-    for (; c + 4 <= n; c += 4) {
-        uint32_t w;
-        int32_t x01, x23;
-        memcpy(&w, q + c, 4); /* unaligned word loads are fine on these cores */
-        memcpy(&x01, x + c, 4);
-        memcpy(&x23, x + c + 2, 4);
-        int32_t w02 = __sxtb16((int32_t)w), w13 = __sxtb16((int32_t)(w >> 8 | w << 24));
-        sum = __smlabb(w02, x01, sum);
-        sum = __smlabt(w13, x01, sum);
-        sum = __smlatb(w02, x23, sum);
-        sum = __smlatt(w13, x23, sum);
-    }
-    for (; c < n; c++)
-        sum += q[c] * x[c];
-    return sum;
-}
-#else
-static int32_t dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t n)
-{
-    int32_t sum = 0;
-    for (uint32_t c = 0; c < n; c++)
-        sum += q[c] * x[c];
-    return sum;
-}
-#endif
 
 /* The shape invariants every kernel here relies on. */
 static bool shape_ok(const flm_qmat_t *w)
@@ -78,7 +39,7 @@ flm_err_t flm_matvec_q8_s16(const flm_qmat_t *w, const int16_t *x, int32_t x_shi
         for (uint32_t g = 0, c = 0; g < ng; g++, c += gs) {
             if (sr[g] >= FLM_QMAT_MAX_SCALE || sr[g] <= -FLM_QMAT_MAX_SCALE)
                 return FLM_ERR_ARG;
-            acc += (int64_t)dot_q8_s16(qr + c, x + c, cols - c < gs ? cols - c : gs) * sr[g];
+            acc += (int64_t)flm_dot_q8_s16(qr + c, x + c, cols - c < gs ? cols - c : gs) * sr[g];
         }
         out[r] = flm_rescale_sat32(acc, shift);
     }
