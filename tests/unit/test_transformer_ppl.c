@@ -27,9 +27,12 @@ typedef struct {
 
 static bool setup(setup_t *s, uint32_t ctx)
 {
-    if (!flm_test_engine_ref_open(&s->e, (int)ctx, false))
+    if (!flm_test_engine_ref_open(&s->e, (int)ctx, getenv("QW") != NULL))
         return false;
+    /* knobs for measuring design choices on the float side (NUMERICS.md):
+     * QW=1 int8 weights, KV8=n int8 cache with a scale per n, ACT=8|16 */
     s->e.ref.kv_int8 = getenv("KV8") ? atoi(getenv("KV8")) : 0;
+    s->e.ref.act_bits = getenv("ACT") ? atoi(getenv("ACT")) : 0;
     flm_arena_init(&s->arena, arena_mem, sizeof arena_mem);
     return flm_transformer_init(&s->tr, &s->e.st.model, ctx, &s->arena) == FLM_OK;
 }
