@@ -170,7 +170,7 @@ typedef struct {
 static bool find_slot(flm_model_t *m, uint32_t kind, uint32_t layer, slot_t *s)
 {
     const flm_model_config_t *c = &m->cfg;
-    flm_layer_t *l = &m->layers[layer < FLM_MODEL_MAX_LAYERS ? layer : 0];
+    flm_layer_t *l = &m->layers[layer < FLM_MODEL_MAX_LAYERS ? layer : 0]; /* range: caller */
     const uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
     memset(s, 0, sizeof *s);
     s->dtype = FLM_DTYPE_Q8;

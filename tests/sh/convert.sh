@@ -30,7 +30,7 @@ grep -q 'ak42 v2' "$tmp/convert-q.out" || fail "q80 source not recognised"
 for m in s q; do
     "$cli" info "$tmp/$m.flm" --ctx 256 >"$tmp/info.out" 2>&1 || { cat "$tmp/info.out"; fail "info $m.flm"; }
     for want in 'dim 64, hidden_dim 172, n_layers 5, n_heads 8, n_kv_heads 4' 'vocab_size 512, seq_len 512' \
-                '^flash: [0-9]* bytes' '^ram (ctx 256): [0-9]* bytes: KV cache [0-9]*, activations' '^integrity: ok' \
+                '^flash: [0-9]* bytes, used in place: tensors [0-9]*, tokenizer' '^ram (ctx 256): [0-9]* bytes: KV cache [0-9]*, activations' '^integrity: ok' \
                 '^  w2  *5 q8  *64x172  *32 ' 'tokenizer: 512 tokens'; do
         grep -q "$want" "$tmp/info.out" || { cat "$tmp/info.out"; fail "info $m.flm lacks '$want'"; }
     done

@@ -62,7 +62,7 @@ uint8_t *flm_synth_checkpoint(const flm_synth_t *s, size_t *len)
 }
 
 /* Tokens: "<unk>", "<s>", "</s>", then "a", "b", ..., "aa", "ab", ... */
-static int synth_tokenizer(flm_ftok_t *t, uint32_t n, uint32_t seed)
+static int synth_tokenizer(flm_ftok_t *t, uint32_t n, uint32_t seed, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
     t->vocab_size = n;
@@ -70,7 +70,7 @@ static int synth_tokenizer(flm_ftok_t *t, uint32_t n, uint32_t seed)
     t->offsets = malloc((n + 1) * sizeof *t->offsets);
     t->bytes = malloc((size_t)n * 8);
     if (!t->scores || !t->offsets || !t->bytes)
-        return -1;
+        return flm_convert_fail(err, errlen, "out of memory");
     uint32_t state = seed, pos = 0;
     for (uint32_t i = 0; i < n; i++) {
         char tok[16];
@@ -108,8 +108,11 @@ uint8_t *flm_synth_image(const flm_synth_t *s, size_t *len)
         printf("    synth: %s\n", err);
         return NULL;
     }
-    if (synth_tokenizer(&tok, s->vocab_size, s->seed) == 0 &&
-        flm_image_build(&fm, &tok, s->gs, NULL, &img, len, err, sizeof err) != 0) {
+    rc = s->tokenizer ? flm_ftok_load(&tok, s->tokenizer, s->vocab_size, err, sizeof err)
+                      : synth_tokenizer(&tok, s->vocab_size, s->seed, err, sizeof err);
+    if (rc == 0)
+        rc = flm_image_build(&fm, &tok, s->gs, NULL, &img, len, err, sizeof err);
+    if (rc) {
         printf("    synth: %s\n", err);
         img = NULL;
     }

@@ -13,12 +13,13 @@ typedef struct {
     bool shared;
     uint32_t gs;
     uint32_t seed;
+    const char *tokenizer; /* a llama2.c tokenizer file, or NULL for made-up tokens */
 } flm_synth_t;
 
 /* The default shape: hidden_dim 40 with gs 32 gives short last groups. */
-#define FLM_SYNTH_DEFAULT { 16, 40, 2, 4, 2, 40, 32, false, 32, 1 }
+#define FLM_SYNTH_DEFAULT { 16, 40, 2, 4, 2, 40, 32, false, 32, 1, NULL }
 
-/* A .flm image in a malloc'd buffer (free() it), or NULL. */
+/* A .flm image in a malloc'd buffer (free() it), or NULL after printing why. */
 uint8_t *flm_synth_image(const flm_synth_t *s, size_t *len);
 
 /* A llama2.c legacy float32 checkpoint in a malloc'd buffer. */

@@ -390,17 +390,25 @@ FLM_TEST(model_mutation_fuzz)
         size_t meta = (size_t)rd64(img + FLM_IMG_OFF_DATA);
         size_t span = lcg(&seed) % 4 ? meta : len;
         if (kind == 0) {
-            for (uint32_t k = 1 + lcg(&seed) % 4; k; k--)
-                p[lcg(&seed) % span] ^= (uint8_t)(1u << (lcg(&seed) % 8));
+            for (uint32_t k = 1 + lcg(&seed) % 4; k; k--) {
+                size_t at = lcg(&seed) % span; /* one call per statement: same runs everywhere */
+                p[at] ^= (uint8_t)(1u << (lcg(&seed) % 8));
+            }
         } else if (kind == 1) {
             size_t at = (lcg(&seed) % (span / 4)) * 4;
-            uint64_t v = lcg(&seed) % 2 ? specials[lcg(&seed) % (sizeof specials / sizeof specials[0])]
-                                        : (uint64_t)lcg(&seed) * lcg(&seed);
+            uint64_t v = lcg(&seed);
+            if (v % 2)
+                v = specials[lcg(&seed) % (sizeof specials / sizeof specials[0])];
+            else {
+                v = (uint64_t)lcg(&seed) << 32;
+                v |= lcg(&seed);
+            }
             if (at + 8 <= n)
                 wr64(p + at, v);
         } else if (kind == 2) {
             size_t at = (lcg(&seed) % (span / 4)) * 4;
-            wr32(p + at, rd32(p + at) + (lcg(&seed) % 2 ? 1u : 0xFFFFFFFFu) * (1u + lcg(&seed) % 64));
+            uint32_t sign = lcg(&seed) % 2 ? 1u : 0xFFFFFFFFu;
+            wr32(p + at, rd32(p + at) + sign * (1u + lcg(&seed) % 64));
         } else {
             n = lcg(&seed) % len;
         }

@@ -142,18 +142,12 @@ FLM_TEST(model_shared_large_tokenizer)
     const char *tp = flm_test_shared("models/tokenizer.bin");
     if (!tp)
         FLM_SKIP("../shared/models/tokenizer.bin not found");
-    flm_synth_t s = { 8, 16, 1, 2, 2, 32000, 16, true, 32, 7 };
-    size_t clen, len;
-    uint8_t *ckpt = flm_synth_checkpoint(&s, &clen);
-    FLM_CHECK(ckpt != NULL);
-    char err[256];
-    flm_fmodel_t fm;
-    flm_ftok_t tok;
-    FLM_CHECK_MSG(flm_fmodel_parse(&fm, ckpt, clen, err, sizeof err) == 0, "%s", err);
-    free(ckpt);
-    FLM_CHECK_MSG(flm_ftok_load(&tok, tp, 32000, err, sizeof err) == 0, "%s", err);
-    uint8_t *img = NULL;
-    FLM_CHECK_MSG(flm_image_build(&fm, &tok, 32, NULL, &img, &len, err, sizeof err) == 0, "%s", err);
+    char path[1024], err[256];
+    snprintf(path, sizeof path, "%s", tp);
+    flm_synth_t s = { 8, 16, 1, 2, 2, 32000, 16, true, 32, 7, path };
+    size_t len;
+    uint8_t *img = flm_synth_image(&s, &len);
+    FLM_CHECK(img != NULL);
     flm_model_t m;
     flm_err_t e = flm_model_open(&m, img, len, FLM_MODEL_VERIFY_FULL);
     FLM_CHECK_MSG(e == FLM_OK, "%s: %s", flm_strerror(e), m.detail);
@@ -162,10 +156,8 @@ FLM_TEST(model_shared_large_tokenizer)
     FLM_CHECK(memcmp(m.vocab.bytes + m.vocab.offsets[1], "\n<s>\n", 5) == 0);
     /* A tokenizer with a different vocabulary size is refused clearly. */
     flm_ftok_t wrong;
-    FLM_CHECK(flm_ftok_load(&wrong, tp, 512, err, sizeof err) != 0);
+    FLM_CHECK(flm_ftok_load(&wrong, path, 512, err, sizeof err) != 0);
     FLM_CHECK(strstr(err, "left after") != NULL);
-    flm_ftok_free(&tok);
-    flm_fmodel_free(&fm);
     free(img);
 }
 
@@ -205,18 +197,10 @@ FLM_TEST(model_shared_vocab_feeds_tokenizer)
             FLM_SKIP("../shared/models tokenizers not found");
         char path[1024];
         snprintf(path, sizeof path, "%s", tp);
-        flm_synth_t s = { 8, 16, 1, 2, 2, toks[k].n, 16, true, 32, 3 };
-        size_t clen, len;
-        uint8_t *ckpt = flm_synth_checkpoint(&s, &clen), *img = NULL;
-        char err[256];
-        flm_fmodel_t fm;
-        flm_ftok_t tok;
-        FLM_CHECK_MSG(flm_fmodel_parse(&fm, ckpt, clen, err, sizeof err) == 0, "%s", err);
-        free(ckpt);
-        FLM_CHECK_MSG(flm_ftok_load(&tok, path, toks[k].n, err, sizeof err) == 0, "%s", err);
-        FLM_CHECK_MSG(flm_image_build(&fm, &tok, 32, NULL, &img, &len, err, sizeof err) == 0, "%s", err);
-        flm_ftok_free(&tok);
-        flm_fmodel_free(&fm);
+        flm_synth_t s = { 8, 16, 1, 2, 2, toks[k].n, 16, true, 32, 3, path };
+        size_t len;
+        uint8_t *img = flm_synth_image(&s, &len);
+        FLM_CHECK(img != NULL);
         flm_model_t m;
         FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_FULL), FLM_OK);
 

@@ -131,8 +131,8 @@ FLM_TEST(transformer_synthetic_shapes_vs_float)
 {
     static const flm_synth_t shapes[] = {
         FLM_SYNTH_DEFAULT,                                   /* dim 16, gqa, separate classifier */
-        { 16, 40, 2, 4, 4, 40, 32, true, 32, 7 },            /* mha, shared */
-        { 64, 100, 3, 4, 2, 300, 64, false, 64, 3 },         /* head_dim 16, groups of 64 */
+        { 16, 40, 2, 4, 4, 40, 32, true, 32, 7, NULL },      /* mha, shared */
+        { 64, 100, 3, 4, 2, 300, 64, false, 64, 3, NULL },   /* head_dim 16, groups of 64 */
     };
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         const flm_synth_t *s = &shapes[k];

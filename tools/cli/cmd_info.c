@@ -18,8 +18,13 @@ static void usage(FILE *f)
             "and whether the CRC-32 integrity check passes (exit 1 if it does not).\n");
 }
 
-/* Tensors of one kind, summed over layers. */
-static void print_tensors(const flm_model_t *m)
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Tensors of one kind, summed over layers; returns the bytes of all. */
+static uint64_t print_tensors(const flm_model_t *m)
 {
     static const uint32_t order[] = {
         FLM_TENSOR_TOK_EMBEDDING, FLM_TENSOR_RMS_ATT, FLM_TENSOR_WQ, FLM_TENSOR_WK, FLM_TENSOR_WV,
@@ -61,6 +66,7 @@ static void print_tensors(const flm_model_t *m)
         printf("  (%u entries of kinds this build does not know, ignored)\n", n - shown);
     printf("  %-14s %5u %-5s %-11s %5s %-9s %10llu\n", "total", shown, "", "", "", "",
            (unsigned long long)total);
+    return total;
 }
 
 int flm_cmd_info(int argc, char **argv)
@@ -95,19 +101,27 @@ int flm_cmd_info(int argc, char **argv)
     const flm_model_config_t *c = &m->cfg;
     const uint8_t *img = m->image;
     printf("model: %s\n", path);
-    printf("format: fieldlm image %u.%u\n", img[FLM_IMG_OFF_VER_MAJOR] | img[FLM_IMG_OFF_VER_MAJOR + 1] << 8,
-           img[FLM_IMG_OFF_VER_MINOR] | img[FLM_IMG_OFF_VER_MINOR + 1] << 8);
+    printf("format: fieldlm image %u.%u\n", le32(img + FLM_IMG_OFF_VER_MAJOR) & 0xFFFFu,
+           le32(img + FLM_IMG_OFF_VER_MAJOR) >> 16);
     printf("config: dim %u, hidden_dim %u, n_layers %u, n_heads %u, n_kv_heads %u, head_dim %u,\n"
            "        vocab_size %u, seq_len %u, norm_eps %.3g (Q0.32 %u), rope_theta %u,\n"
            "        classifier %s\n",
            c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads, c->head_dim, c->vocab_size,
            c->seq_len, (double)c->norm_eps_q32 / 4294967296.0, c->norm_eps_q32, c->rope_theta,
            c->shared_classifier ? "shared with the token embedding" : "separate");
-    print_tensors(m);
+    uint64_t tensor_bytes = print_tensors(m);
     printf("tokenizer: %u tokens, max_token_len %u, bos %u, eos %u, %u token bytes\n",
            m->vocab.vocab_size, m->vocab.max_token_len, m->vocab.bos_id, m->vocab.eos_id,
            m->vocab.offsets[m->vocab.vocab_size]);
-    printf("flash: %zu bytes (image used in place)\n", m->image_size);
+    const flm_vocab_t *v = &m->vocab;
+    uint64_t tok_bytes = FLM_IMG_TOK_HEADER_SIZE + 4u * (3u * (uint64_t)v->vocab_size + 1u) +
+                         v->offsets[v->vocab_size];
+    uint64_t meta = le32(img + FLM_IMG_OFF_HEADER_SIZE) +
+                    (uint64_t)flm_model_tensor_count(m) * le32(img + FLM_IMG_OFF_ENTRY_SIZE);
+    printf("flash: %zu bytes, used in place: tensors %llu, tokenizer %llu, header and table %llu,"
+           " alignment %llu\n", m->image_size, (unsigned long long)tensor_bytes,
+           (unsigned long long)tok_bytes, (unsigned long long)meta,
+           (unsigned long long)(m->image_size - tensor_bytes - tok_bytes - meta));
 
     uint32_t n_ctx = ctx ? (uint32_t)ctx : c->seq_len;
     flm_ram_usage_t ram;

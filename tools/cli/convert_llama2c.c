@@ -130,21 +130,26 @@ static int check_config(const flm_fmodel_t *fm, char *err, size_t errlen)
     return 0;
 }
 
-/* Carve every array out of one allocation. */
-static int alloc_arrays(flm_fmodel_t *fm, char *err, size_t errlen)
+/* Carve every array out of one allocation. Sizes are computed in 64 bits
+ * and must fit the file (every weight takes at least a byte there), so a
+ * lying header cannot overflow them on a 32-bit host. */
+static int alloc_arrays(flm_fmodel_t *fm, size_t file_len, char *err, size_t errlen)
 {
-    size_t d = fm->dim, h = fm->hidden_dim, l = fm->n_layers, v = fm->vocab_size;
-    size_t kv = d / fm->n_heads * fm->n_kv_heads;
-    size_t sizes[] = { v * d, l * d, l * d, l * d * d, l * kv * d, l * kv * d, l * d * d,
-                       l * h * d, l * d * h, l * h * d, d, fm->shared_classifier ? 0 : v * d };
+    uint64_t d = fm->dim, h = fm->hidden_dim, l = fm->n_layers, v = fm->vocab_size;
+    uint64_t kv = d / fm->n_heads * fm->n_kv_heads;
+    uint64_t sizes[] = { v * d, l * d, l * d, l * d * d, l * kv * d, l * kv * d, l * d * d,
+                         l * h * d, l * d * h, l * h * d, d, fm->shared_classifier ? 0 : v * d };
     float **dst[] = { &fm->tok_embedding, &fm->rms_att, &fm->rms_ffn, &fm->wq, &fm->wk, &fm->wv,
                       &fm->wo, &fm->w1, &fm->w2, &fm->w3, &fm->rms_final, &fm->classifier };
-    size_t total = 0;
+    uint64_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         total += sizes[i];
-    fm->mem = malloc(total * sizeof(float));
+    if (total > file_len || total > SIZE_MAX / sizeof(float))
+        return flm_convert_fail(err, errlen, "the config needs %llu weights, the file has %zu bytes",
+                                (unsigned long long)total, file_len);
+    fm->mem = malloc((size_t)total * sizeof(float));
     if (!fm->mem)
-        return flm_convert_fail(err, errlen, "out of memory for %zu weights", total);
+        return flm_convert_fail(err, errlen, "out of memory for %llu weights", (unsigned long long)total);
     float *p = fm->mem;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         *dst[i] = sizes[i] ? p : NULL;
@@ -251,7 +256,7 @@ int flm_fmodel_parse(flm_fmodel_t *fm, const uint8_t *buf, size_t len, char *err
         r.pos = 28;
         fm->source = "llama2.c float32 checkpoint (legacy)";
     }
-    if (check_config(fm, err, errlen) || alloc_arrays(fm, err, errlen))
+    if (check_config(fm, err, errlen) || alloc_arrays(fm, len, err, errlen))
         return -1;
     int rc = ak42 ? parse_ak42(fm, &r, version == 2) : parse_legacy(fm, &r);
     if (!rc && r.pos != len)
