@@ -77,7 +77,11 @@ flm_err_t flm_quantize_s16(const int32_t *x, uint32_t n, int32_t x_shift, int16_
 
 /* A KV scale code: 11-bit mantissa m and 5-bit exponent e, code = e << 11 | m,
  * scale = m << min(e, 20) (Q24, so at most 2047 << 20 for any code). */
-int32_t flm_kv_scale(uint16_t code);
+static inline int32_t flm_kv_scale(uint16_t code)
+{
+    uint32_t e = (uint32_t)code >> 11;
+    return (int32_t)((code & 0x7FFu) << (e > 20u ? 20u : e));
+}
 
 /* Quantize a Q15.16 vector to int8 with one scale: the step amax / 127
  * (amax = max |x|) as Q24 rounded to a scale code (11 significant bits,

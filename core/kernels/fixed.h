@@ -40,6 +40,15 @@ static inline int64_t flm_round_shr64(int64_t v, uint32_t s)
     return flm_floor_shr64(v, s) + (int64_t)(((uint64_t)v >> (s - 1)) & 1u);
 }
 
+/* flm_round_shr64 for an int32 in 32-bit arithmetic (s in [0, 31]). */
+static inline int32_t flm_round_shr32(int32_t v, uint32_t s)
+{
+    if (s == 0)
+        return v;
+    int32_t fl = v >= 0 ? (int32_t)((uint32_t)v >> s) : -(int32_t)((uint32_t)(-(v + 1)) >> s) - 1;
+    return fl + (int32_t)(((uint32_t)v >> (s - 1)) & 1u);
+}
+
 static inline int32_t flm_sat32(int64_t v)
 {
     if (v > INT32_MAX)
@@ -95,21 +104,20 @@ static inline uint32_t flm_abs32(int32_t v)
 static inline int32_t flm_dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t n)
 {
     int32_t sum = 0;
-    uint32_t c = 0;
-    for (; c + 4 <= n; c += 4) {
+    for (; n >= 4; n -= 4, q += 4, x += 4) {
         uint32_t w;
         int32_t x01, x23;
-        memcpy(&w, q + c, 4); /* unaligned word loads are fine on these cores */
-        memcpy(&x01, x + c, 4);
-        memcpy(&x23, x + c + 2, 4);
+        memcpy(&w, q, 4); /* unaligned word loads are fine on these cores */
+        memcpy(&x01, x, 4);
+        memcpy(&x23, x + 2, 4);
         int32_t w02 = __sxtb16((int32_t)w), w13 = __sxtb16((int32_t)(w >> 8 | w << 24));
         sum = __smlabb(w02, x01, sum);
         sum = __smlabt(w13, x01, sum);
         sum = __smlatb(w02, x23, sum);
         sum = __smlatt(w13, x23, sum);
     }
-    for (; c < n; c++)
-        sum += q[c] * x[c];
+    for (; n; n--)
+        sum += *q++ * *x++;
     return sum;
 }
 #else

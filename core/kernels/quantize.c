@@ -24,15 +24,9 @@ flm_err_t flm_quantize_s16(const int32_t *x, uint32_t n, int32_t x_shift, int16_
         k++;
     /* round half up never takes -amax below -round(amax): |q| <= 32767 */
     for (uint32_t i = 0; i < n; i++)
-        q[i] = (int16_t)flm_round_shr64(x[i], k);
+        q[i] = (int16_t)flm_round_shr32(x[i], k);
     *q_shift = x_shift - (int32_t)k;
     return FLM_OK;
-}
-
-int32_t flm_kv_scale(uint16_t code)
-{
-    uint32_t e = (uint32_t)code >> 11;
-    return (int32_t)((code & 0x7FFu) << (e > 20u ? 20u : e)); /* any code fits an int32 */
 }
 
 /* The 16-bit code nearest to s (Q24), capped at 2047 << 20 so a decoded
