@@ -121,11 +121,14 @@ static inline int32_t flm_dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t
     return sum;
 }
 #else
+/* Four columns a step: fewer loop branches on cores without SIMD (M3). */
 static inline int32_t flm_dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t n)
 {
     int32_t sum = 0;
-    for (uint32_t c = 0; c < n; c++)
-        sum += q[c] * x[c];
+    for (; n >= 4; n -= 4, q += 4, x += 4)
+        sum += q[0] * x[0] + q[1] * x[1] + q[2] * x[2] + q[3] * x[3];
+    for (; n; n--)
+        sum += *q++ * *x++;
     return sum;
 }
 #endif
