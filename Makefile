@@ -97,7 +97,7 @@ $(CLI): $(call obj,tools/cli/main.c) $(TOOL_LIB) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 # The unit tests are found by grepping for FLM_TEST(name).
-$(BUILD)/gen/test_list.h: $(UNIT_SRCS) Makefile
+$(BUILD)/gen/test_list.h: $(UNIT_SRCS) $(call member_list,unit,$(UNIT_SRCS)) Makefile
 	@mkdir -p $(dir $@)
 	$(Q)grep -ho '^FLM_TEST([A-Za-z0-9_]*)' $(UNIT_SRCS) | sed 's/FLM_TEST(\(.*\))/X(\1)/' > $@.tmp && mv $@.tmp $@
 

@@ -47,6 +47,29 @@ static const flm_err_name_t flm_err_names[] = {
     /* engine */
 
     /* cloud protocol */
+    { FLM_ERR_HTTP_SYNTAX, "malformed HTTP status line, header or framing" },
+    { FLM_ERR_HTTP_LINE_TOO_LONG, "HTTP line too long" },
+    { FLM_ERR_HTTP_TOO_MANY_HEADERS, "too many HTTP headers" },
+    { FLM_ERR_HTTP_BODY_TOO_LARGE, "HTTP body too large" },
+    { FLM_ERR_HTTP_CHUNK, "malformed HTTP chunked encoding" },
+    { FLM_ERR_HTTP_LENGTH, "bad HTTP Content-Length" },
+    { FLM_ERR_HTTP_TRUNCATED, "HTTP message truncated (connection dropped)" },
+    { FLM_ERR_HTTP_UNSUPPORTED, "unsupported HTTP feature" },
+    { FLM_ERR_HTTP_HEADER_VALUE, "invalid character in HTTP header" },
+    { FLM_ERR_JSON_SYNTAX, "malformed JSON" },
+    { FLM_ERR_JSON_DEPTH, "JSON nested too deeply" },
+    { FLM_ERR_JSON_UTF8, "invalid UTF-8 in JSON string" },
+    { FLM_ERR_JSON_TYPE, "JSON value has an unexpected type" },
+    { FLM_ERR_JSON_RANGE, "JSON number out of range" },
+    { FLM_ERR_SSE_TOO_LONG, "server-sent event too long" },
+    { FLM_ERR_SSE_TRUNCATED, "event stream ended inside an event" },
+    { FLM_ERR_CLOUD_HTTP_STATUS, "cloud endpoint returned an HTTP error" },
+    { FLM_ERR_CLOUD_API, "cloud endpoint returned an API error" },
+    { FLM_ERR_CLOUD_QUOTA, "cloud quota exhausted" },
+    { FLM_ERR_CLOUD_PROTOCOL, "unexpected cloud reply" },
+    { FLM_ERR_CLOUD_BREAKER_OPEN, "cloud circuit breaker open" },
+    { FLM_ERR_CLOUD_ANSWER_TOO_LONG, "cloud answer larger than the text buffer" },
+    { FLM_ERR_CLOUD_NO_DONE, "cloud stream ended without [DONE]" },
 
     /* TLS transport */
 };

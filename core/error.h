@@ -55,7 +55,34 @@ typedef enum {
     /* engine: next free -0x0300 */
 
     /* cloud protocol (HTTP, JSON, SSE, client): -0x0400 .. -0x04FF */
-    /* cloud: next free -0x0400 */
+    /* HTTP */
+    FLM_ERR_HTTP_SYNTAX             = -0x0401, /* malformed HTTP message */
+    FLM_ERR_HTTP_LINE_TOO_LONG      = -0x0402, /* HTTP line longer than the parser's limit */
+    FLM_ERR_HTTP_TOO_MANY_HEADERS   = -0x0403, /* more headers than the parser's limit */
+    FLM_ERR_HTTP_BODY_TOO_LARGE     = -0x0404, /* body larger than the configured limit */
+    FLM_ERR_HTTP_CHUNK              = -0x0405, /* bad chunk size, extension or terminator */
+    FLM_ERR_HTTP_LENGTH             = -0x0406, /* bad or conflicting Content-Length */
+    FLM_ERR_HTTP_TRUNCATED          = -0x0407, /* connection ended before the message did */
+    FLM_ERR_HTTP_UNSUPPORTED        = -0x0408, /* transfer/content coding or version we do not speak */
+    FLM_ERR_HTTP_HEADER_VALUE       = -0x0409, /* CR, LF or NUL in a header we were asked to write */
+    /* JSON */
+    FLM_ERR_JSON_SYNTAX             = -0x0410, /* malformed JSON */
+    FLM_ERR_JSON_DEPTH              = -0x0411, /* nesting deeper than the limit */
+    FLM_ERR_JSON_UTF8               = -0x0412, /* invalid UTF-8 in a JSON string */
+    FLM_ERR_JSON_TYPE               = -0x0413, /* value has another type than asked for */
+    FLM_ERR_JSON_RANGE              = -0x0414, /* number not an integer or out of range */
+    /* server-sent events */
+    FLM_ERR_SSE_TOO_LONG            = -0x0420, /* event or line longer than the buffer */
+    FLM_ERR_SSE_TRUNCATED           = -0x0421, /* stream ended inside an event */
+    /* chat completions and the client */
+    FLM_ERR_CLOUD_HTTP_STATUS       = -0x0430, /* endpoint answered with a non-2xx status */
+    FLM_ERR_CLOUD_API               = -0x0431, /* endpoint returned an error object */
+    FLM_ERR_CLOUD_QUOTA             = -0x0432, /* quota exhausted (429 insufficient_quota): do not retry */
+    FLM_ERR_CLOUD_PROTOCOL          = -0x0433, /* reply is not a chat completion we understand */
+    FLM_ERR_CLOUD_BREAKER_OPEN      = -0x0434, /* circuit breaker open: endpoint not called */
+    FLM_ERR_CLOUD_ANSWER_TOO_LONG   = -0x0435, /* answer larger than the text buffer */
+    FLM_ERR_CLOUD_NO_DONE           = -0x0436, /* stream ended without [DONE] */
+    /* cloud: next free HTTP -0x040A, JSON -0x0415, SSE -0x0422, CLOUD -0x0437 */
 
     /* TLS transport: -0x0500 .. -0x05FF */
     /* TLS: next free -0x0500 */
