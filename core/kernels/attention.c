@@ -18,11 +18,10 @@ flm_err_t flm_attention_head_q(const int32_t *q, uint32_t head_dim, const flm_kv
 
     /* scores: (qs . k_t) * ks_t in Q(q_shift + 24), to Q16, times 1/sqrt(d) */
     for (uint32_t t = 0; t < npos; t++) {
-        const int8_t *k = kv->k + (size_t)t * kv->stride;
-        int32_t dot = 0; /* |qs k| <= 2^22 per term, head_dim <= 256 terms */
-        for (uint32_t j = 0; j < head_dim; j++)
-            dot += qs[j] * k[j];
-        int32_t s = flm_rescale_sat32((int64_t)dot * kv->ks[(size_t)t * kv->scale_stride],
+        /* |qs k| <= 2^22 per term, head_dim <= 256 terms: exact */
+        int32_t dot = flm_dot_q8_s16(kv->k + (size_t)t * kv->stride, qs, head_dim);
+        int32_t ks = flm_kv_scale(kv->ks[(size_t)t * kv->scale_stride]);
+        int32_t s = flm_rescale_sat32((int64_t)dot * ks,
                                       q_shift + FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
         att[t] = flm_sat32(flm_round_shr64(s * inv_sqrt, 30));
     }
@@ -31,9 +30,10 @@ flm_err_t flm_attention_head_q(const int32_t *q, uint32_t head_dim, const flm_kv
     if (err)
         return err;
     /* fold each probability into its value scale: w_t = p_t * vs_t, Q24 */
-    for (uint32_t t = 0; t < npos; t++)
-        att[t] = flm_sat32(flm_round_shr64((int64_t)p[t] * kv->vs[(size_t)t * kv->scale_stride],
-                                           FLM_PROB_SHIFT));
+    for (uint32_t t = 0; t < npos; t++) {
+        int32_t vs = flm_kv_scale(kv->vs[(size_t)t * kv->scale_stride]);
+        att[t] = flm_sat32(flm_round_shr64((int64_t)p[t] * vs, FLM_PROB_SHIFT));
+    }
     for (uint32_t j = 0; j < head_dim; j++) {
         int64_t acc = 0; /* |w v| < 2^38, npos <= 2^16 terms */
         const int8_t *v = kv->v + j;

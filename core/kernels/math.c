@@ -20,6 +20,12 @@ uint32_t flm_isqrt_u64(uint64_t v)
     return (uint32_t)res;
 }
 
+/* round(v / 2^s) for v >= 0, s in [1, 63]: flm_round_shr64 without the sign work */
+static inline uint64_t round_shr_u64(uint64_t v, uint32_t s)
+{
+    return (v >> s) + ((v >> (s - 1)) & 1u);
+}
+
 uint32_t flm_exp_q16(int32_t x)
 {
     if (x >= 0)
@@ -30,14 +36,15 @@ uint32_t flm_exp_q16(int32_t x)
     if (n < -31)
         return 0;
     uint32_t f = (uint32_t)(y - n * FLM_Q30_ONE);
-    /* 2^f = 2^(i/32) * e^z, z = (f mod 1/32) ln 2 < 0.022: four terms. */
-    int64_t z = flm_round_shr64((int64_t)(f & 0x1FFFFFFu) * FLM_LN2_Q30, 30);
-    int64_t z2 = flm_round_shr64(z * z, 30);
-    int64_t z3 = flm_round_shr64(z2 * z, 30);
-    int64_t z4 = flm_round_shr64(z2 * z2, 30);
-    int64_t poly = FLM_Q30_ONE + z + flm_round_shr64(z2, 1) + z3 / 6 + z4 / 24;
-    int64_t m = flm_round_shr64((int64_t)flm_exp2_tab[f >> 25] * poly, 30);
-    return (uint32_t)flm_round_shr64(m, (uint32_t)-n);
+    /* 2^f = 2^(i/32) * e^z, z = (f mod 1/32) ln 2 < 0.022: four terms, all
+     * non-negative and below 2^31, so unsigned 32-bit where a product allows */
+    uint32_t z = (uint32_t)round_shr_u64((uint64_t)(f & 0x1FFFFFFu) * FLM_LN2_Q30, 30);
+    uint32_t z2 = (uint32_t)round_shr_u64((uint64_t)z * z, 30);
+    uint32_t z3 = (uint32_t)round_shr_u64((uint64_t)z2 * z, 30);
+    uint32_t z4 = (uint32_t)round_shr_u64((uint64_t)z2 * z2, 30);
+    uint32_t poly = (uint32_t)FLM_Q30_ONE + z + (z2 >> 1) + (z2 & 1u) + z3 / 6u + z4 / 24u;
+    uint64_t m = round_shr_u64((uint64_t)flm_exp2_tab[f >> 25] * poly, 30); /* < 2^31 */
+    return n == 0 ? (uint32_t)m : (uint32_t)round_shr_u64(m, (uint32_t)-n);
 }
 
 int32_t flm_ln_q16(uint64_t v, int32_t frac_bits)
