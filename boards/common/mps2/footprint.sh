@@ -52,8 +52,13 @@ printf '  RAM    other .data + .bss              %8d bytes\n' "$((data + bss - a
 printf '  RAM    stack high-water                %8d bytes  of %d reserved\n' "$stack" "$stack_size"
 printf '  RAM    total (.data + .bss + stack)    %8d bytes  %s\n' "$((data + bss + stack_size))" "$(kib $((data + bss + stack_size)))"
 printf '  RAM    budget of the part              %8d bytes  %s\n' "$ram_size" "$(kib "$ram_size")"
-printf '  longest context that fits it           %8d positions (the full %d needs a %d-byte arena)\n' \
-    "$max_ctx" "$seq_len" "$full"
+if [ "$max_ctx" -eq "$seq_len" ]; then
+    printf '  longest context that fits it           %8d positions, all of the model'"'"'s (a %d-byte arena)\n' \
+        "$max_ctx" "$full"
+else
+    printf '  longest context that fits it           %8d positions (the full %d needs a %d-byte arena)\n' \
+        "$max_ctx" "$seq_len" "$full"
+fi
 printf '  instructions per generated token       %8d        mean of %d (first %d, last %d)\n' \
     "$((sum / n))" "$n" "$first" "$last"
 printf '  instructions per prompt position       %8d        mean of %d\n' "$((prompt_insns / prompt))" "$prompt"

@@ -17,7 +17,7 @@ BOARD_LDFLAGS := $(MPS2_CPU) -mthumb --specs=nano.specs -nostartfiles \
 # The demo's memory budget: KV-cache positions, and the static arena that
 # holds the engine's whole working set for them (flm_engine_ram()).
 BOARD_CTX_LEN     := 256
-BOARD_ARENA_BYTES := 135168
+BOARD_ARENA_BYTES := 114688
 CFLAGS_boards/common/mps2/ := -DFLM_BOARD_CTX_LEN=$(BOARD_CTX_LEN)u \
                               -DFLM_BOARD_ARENA_BYTES=$(BOARD_ARENA_BYTES)u
 BOARD_ALL      = $(BUILD)/fieldlm.elf
