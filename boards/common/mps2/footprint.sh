@@ -15,13 +15,13 @@ mark=$(arm-none-eabi-nm "$fw" | awk '$3 == "flm_board_mark" { print "0x" $1 }')
 "$@" "$fw" -append "$args" -plugin "$plugin,mark=$mark,out=$tmp/insn" \
     >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; echo "footprint: the firmware failed"; exit 1; }
 
-sec() { arm-none-eabi-size -A "$fw" | awk -v s="$1" '$1 == s { print $2 } END { }' | head -n 1; }
-stat() { sed -n 's/^stats //p' "$tmp/err" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+sec() { arm-none-eabi-size -A "$fw" | awk -v s="$1" '$1 == s { print $2; exit }'; }
+field() { sed -n 's/^stats //p' "$tmp/err" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 text=$(sec .text) model=$(sec .model) data=$(sec .data) bss=$(sec .bss) exidx=$(sec .ARM.exidx)
 code=$((text + ${exidx:-0} + ${data:-0}))
-arena=$(stat arena) used=$(stat arena_used) kv=$(stat kv_cache) stack=$(stat stack) stack_size=$(stat stack_size)
-ctx=$(stat ctx_len) prompt=$(stat prompt_tokens) steps=$(stat positions)
-ram_size=$(stat ram_size) max_ctx=$(stat max_ctx) seq_len=$(stat seq_len) full=$(stat full_ctx_arena)
+arena=$(field arena) used=$(field arena_used) kv=$(field kv_cache) stack=$(field stack) stack_size=$(field stack_size)
+ctx=$(field ctx_len) prompt=$(field prompt_tokens) steps=$(field positions)
+ram_size=$(field ram_size) max_ctx=$(field max_ctx) seq_len=$(field seq_len) full=$(field full_ctx_arena)
 
 # marks: m0 before position 0, m_k after position k-1. Generated tokens are
 # the positions after the prompt's.
