@@ -17,7 +17,7 @@
 #define FLM_LOG2E_Q30 INT64_C(1549082005) /* log2 e */
 #define FLM_2PI_Q28   INT64_C(1686629713) /* 2 pi */
 
-extern const uint32_t flm_exp2_tab[32];
+extern const uint32_t flm_exp2_tab[256];
 extern const int32_t  flm_ln1p_tab[64];
 extern const int32_t  flm_sin_tab[65];
 
