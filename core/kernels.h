@@ -134,8 +134,8 @@ typedef struct {
     uint32_t scale_stride; /* scales between consecutive positions */
 } flm_kv_view_t;
 
-/* out = sum_t softmax_t(q . k_t / sqrt(head_dim)) * v_t (Q15.16).
- * Scratch: qs[head_dim], att[npos]. */
+/* out = sum_t softmax_t(q . k_t / sqrt(head_dim)) * v_t (Q15.16); out must
+ * not overlap q. Scratch: qs[head_dim], att[npos]. */
 flm_err_t flm_attention_head_q(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
                                uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
 
