@@ -96,7 +96,7 @@ static inline uint32_t flm_abs32(int32_t v)
 #if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
 #include <arm_acle.h>
 
-/* sum q[i] * x[i] in int32; exact while n * 2^22 < 2^31 (n <= 256 here).
+/* sum q[i] * x[i] in int32; exact while n * 2^22 < 2^31 (callers keep n <= 256).
  * Cortex-M4/M7 and ARMv7-A: per 4 columns, one word of weights split by
  * SXTB16 into (w0, w2) and (w1, w3) and four 16 x 16 MACs that pick the
  * halves, instead of 8 sign-extending loads. A group sum is exact in int32
