@@ -110,7 +110,7 @@ static inline int32_t flm_dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t
         memcpy(&w, q, 4); /* unaligned word loads are fine on these cores */
         memcpy(&x01, x, 4);
         memcpy(&x23, x + 2, 4);
-        int32_t w02 = __sxtb16((int32_t)w), w13 = __sxtb16((int32_t)(w >> 8 | w << 24));
+        int32_t w02 = __sxtb16((int32_t)w), w13 = __sxtb16((int32_t)(w >> 8)); /* bytes 0, 2 / 1, 3 */
         sum = __smlabb(w02, x01, sum);
         sum = __smlabt(w13, x01, sum);
         sum = __smlatb(w02, x23, sum);
