@@ -8,7 +8,8 @@
 #   make clean
 #
 # Modules add rules without editing this file: every tools/*/rules.mk,
-# port/*/rules.mk and boards/$(BOARD)/board.mk is included.
+# port/*/rules.mk, boards/$(BOARD)/board.mk (toolchain) and
+# boards/$(BOARD)/rules.mk (run, demo, footprint) is included.
 
 BOARD ?= host
 TLS   ?= 1
@@ -70,7 +71,7 @@ endif
 lib: $(LIB)
 cli: $(CLI)
 
--include $(sort $(wildcard port/*/rules.mk tools/*/rules.mk))
+-include $(sort $(wildcard port/*/rules.mk tools/*/rules.mk)) $(wildcard boards/$(BOARD)/rules.mk)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

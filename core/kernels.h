@@ -8,8 +8,8 @@
  *    (flm_quantize_s16 picks the shift from the vector's largest magnitude);
  *  - probabilities are uint32 with FLM_PROB_SHIFT fractional bits (Q2.30,
  *    1.0 = 2^30); logs are int32 Q15.16;
- *  - the KV cache is int8 with one int32 scale per vector, real value
- *    q * scale * 2^-FLM_KV_SCALE_SHIFT.
+ *  - the KV cache is int8 with one 16-bit scale code per vector, real value
+ *    q * flm_kv_scale(code) * 2^-FLM_KV_SCALE_SHIFT.
  * Rounding is round-half-up unless a function says otherwise; results that
  * do not fit saturate. Optimised variants must be bit-exact with these.
  * No kernel allocates: buffers and scratch come from the caller.
@@ -30,7 +30,6 @@
 
 /* Limits the kernels check (beyond them intermediate sums could overflow). */
 #define FLM_KERNEL_MAX_COLS 65536u /* matrix columns, vector lengths */
-#define FLM_KERNEL_MAX_GS   256u   /* quantization group size */
 #define FLM_KERNEL_MAX_HEAD 256u   /* attention head size */
 #define FLM_QMAT_MAX_SCALE  (INT32_C(1) << 24) /* |group scale| must stay below */
 
@@ -75,19 +74,27 @@ flm_err_t flm_entropy_q(const int32_t *x, uint32_t n, int32_t shift, int32_t *en
 flm_err_t flm_quantize_s16(const int32_t *x, uint32_t n, int32_t x_shift, int16_t *q,
                            int32_t *q_shift);
 
-/* Quantize a Q15.16 vector to int8 with one scale: amax = max |x|,
- * q[i] = round(x[i] * 127 / amax) (half away from zero), *scale =
- * round(amax * 2^8 / 127) saturated, so real x ~ q * scale * 2^-24.
- * An all-zero vector gives q = 0, scale = 0. */
-flm_err_t flm_quantize_s8(const int32_t *x, uint32_t n, int8_t *q, int32_t *scale);
+/* A KV scale code: 11-bit mantissa m and 5-bit exponent e, code = e << 11 | m,
+ * scale = m << min(e, 20) (Q24, so at most 2047 << 20 for any code). */
+static inline int32_t flm_kv_scale(uint16_t code)
+{
+    uint32_t e = (uint32_t)code >> 11;
+    return (int32_t)((code & 0x7FFu) << (e > 20u ? 20u : e));
+}
+
+/* Quantize a Q15.16 vector to int8 with one scale: the step amax / 127
+ * (amax = max |x|) as Q24 rounded to a scale code (11 significant bits,
+ * capped), then q[i] = round(x[i] / step) (half away from zero, |q| <= 127),
+ * so real x ~ q * flm_kv_scale(*scale) * 2^-24. All zeros give code 0. */
+flm_err_t flm_quantize_s8(const int32_t *x, uint32_t n, int8_t *q, uint16_t *scale);
 
 /* ---- matrices ----------------------------------------------------------- */
 
-/* out[r] = sum_c W[r][c] * x[c] for a group-quantized int8 matrix and an int16
- * vector of w->cols elements (real x * 2^-x_shift). Each group's products are
- * summed in int32 (exact), multiplied by the group scale into an int64 row
- * sum (exact), which is rounded once to out_shift fractional bits and
- * saturated. Group scales must satisfy |s| < FLM_QMAT_MAX_SCALE. */
+/* out[r] = sum_c W[r][c] * x[c] for a group-quantized int8 matrix (any group
+ * size) and an int16 vector of w->cols elements (real x * 2^-x_shift). Each
+ * group's products are summed exactly, multiplied by the group scale into an
+ * int64 row sum (exact), which is rounded once to out_shift fractional bits
+ * and saturated. Group scales must satisfy |s| < FLM_QMAT_MAX_SCALE. */
 flm_err_t flm_matvec_q8_s16(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                             int32_t *out, int32_t out_shift);
 
@@ -117,17 +124,17 @@ int32_t flm_silu_q16(int32_t x);
 flm_err_t flm_swiglu_s32(int32_t *h1, const int32_t *h3, uint32_t n);
 
 /* One attention head over the cached positions 0..npos-1. The cache holds
- * int8 vectors with one scale each; vector t of this head starts at
+ * int8 vectors with one scale code each; vector t of this head starts at
  * k + t * stride (resp. v) and its scale is ks[t * scale_stride] (resp. vs). */
 typedef struct {
-    const int8_t  *k, *v;
-    const int32_t *ks, *vs;
+    const int8_t   *k, *v;
+    const uint16_t *ks, *vs; /* scale codes (flm_kv_scale) */
     uint32_t stride;       /* int8 elements between consecutive positions */
     uint32_t scale_stride; /* scales between consecutive positions */
 } flm_kv_view_t;
 
-/* out = sum_t softmax_t(q . k_t / sqrt(head_dim)) * v_t (Q15.16).
- * Scratch: qs[head_dim], att[npos]. */
+/* out = sum_t softmax_t(q . k_t / sqrt(head_dim)) * v_t (Q15.16); out must
+ * not overlap q. Scratch: qs[head_dim], att[npos]. */
 flm_err_t flm_attention_head_q(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
                                uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
 

@@ -50,10 +50,12 @@ static flm_err_t plan(const flm_model_config_t *c, uint32_t ctx_len, layout_t *l
     flm_err_t err = check_config(c, ctx_len);
     if (err)
         return err;
-    const size_t q_dim = (size_t)c->n_heads * c->head_dim, kv_dim = (size_t)c->n_kv_heads * c->head_dim;
-    size_t kv_elems, kv_scales;
+    const size_t q_dim = (size_t)c->n_heads * c->head_dim;
+    const size_t kv_dim = (size_t)c->n_kv_heads * c->head_dim;
+    size_t kv_elems, kv_scales, logits;
     if (!mul3(c->n_layers, ctx_len, kv_dim, &kv_elems) ||
-        !mul3(c->n_layers, ctx_len, c->n_kv_heads, &kv_scales))
+        !mul3(c->n_layers, ctx_len, c->n_kv_heads, &kv_scales) ||
+        !mul3(c->vocab_size, sizeof(int32_t), 1, &logits))
         return FLM_ERR_OVERFLOW;
     const size_t bytes[B_COUNT] = {
         [B_X] = c->dim * sizeof(int32_t),
@@ -64,13 +66,13 @@ static flm_err_t plan(const flm_model_config_t *c, uint32_t ctx_len, layout_t *l
         [B_V] = kv_dim * sizeof(int32_t),
         [B_HB] = c->hidden_dim * sizeof(int32_t),
         [B_HB2] = c->hidden_dim * sizeof(int32_t),
-        [B_LOGITS] = (size_t)c->vocab_size * sizeof(int32_t),
+        [B_LOGITS] = logits,
         [B_XQ] = max3(c->dim, (uint32_t)q_dim, c->hidden_dim) * sizeof(int16_t),
         [B_ATT] = ctx_len * sizeof(int32_t),
         [B_KC] = kv_elems,
         [B_VC] = kv_elems,
-        [B_KS] = kv_scales * sizeof(int32_t),
-        [B_VS] = kv_scales * sizeof(int32_t),
+        [B_KS] = kv_scales * sizeof(uint16_t),
+        [B_VS] = kv_scales * sizeof(uint16_t),
     };
     memset(lo, 0, sizeof *lo);
     size_t total = 0;
@@ -167,8 +169,8 @@ flm_err_t flm_transformer_init(flm_transformer_t *t, const flm_model_t *m, uint3
     t->att = (int32_t *)(void *)(mem + lo.off[B_ATT]);
     t->kc = (int8_t *)(mem + lo.off[B_KC]);
     t->vc = (int8_t *)(mem + lo.off[B_VC]);
-    t->ks = (int32_t *)(void *)(mem + lo.off[B_KS]);
-    t->vs = (int32_t *)(void *)(mem + lo.off[B_VS]);
+    t->ks = (uint16_t *)(void *)(mem + lo.off[B_KS]);
+    t->vs = (uint16_t *)(void *)(mem + lo.off[B_VS]);
     return FLM_OK;
 }
 
@@ -176,22 +178,6 @@ void flm_transformer_deinit(flm_transformer_t *t)
 {
     if (t)
         memset(t, 0, sizeof *t);
-}
-
-/* out = W x for a Q15.16 vector x of w->cols elements, through the int16
- * scratch; out has out_shift fractional bits. */
-static flm_err_t matvec_to(const flm_transformer_t *t, const flm_qmat_t *w, const int32_t *x,
-                           int32_t *out, int32_t out_shift)
-{
-    int32_t sh;
-    flm_err_t err = flm_quantize_s16(x, w->cols, FLM_ACT_SHIFT, t->xq, &sh);
-    return err ? err : flm_matvec_q8_s16(w, t->xq, sh, out, out_shift);
-}
-
-static flm_err_t matvec(const flm_transformer_t *t, const flm_qmat_t *w, const int32_t *x,
-                        int32_t *out)
-{
-    return matvec_to(t, w, x, out, FLM_ACT_SHIFT);
 }
 
 /* x += y, saturating */
@@ -210,6 +196,7 @@ flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t
     const flm_model_config_t *c = &m->cfg;
     const uint32_t dim = c->dim, hd = c->head_dim, kv_dim = t->kv_dim;
     const uint32_t kv_mul = c->n_heads / c->n_kv_heads;
+    int32_t sh; /* shift of the int16 copy in t->xq */
     flm_err_t err = flm_dequant_row_q8(&m->tok_embedding, token, t->x, FLM_ACT_SHIFT);
 
     for (uint32_t l = 0; l < c->n_layers && !err; l++) {
@@ -217,21 +204,23 @@ flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t
         const size_t kv_row = ((size_t)l * t->ctx_len + pos) * kv_dim;
         const size_t sc_row = ((size_t)l * t->ctx_len + pos) * c->n_kv_heads;
 
-        /* attention rmsnorm, then q, k, v */
+        /* attention rmsnorm, then q, k, v from one int16 copy of it */
         err = flm_rmsnorm_s32(t->x, &ly->rms_att, c->norm_eps_q32, t->xb);
-        if (!err) err = matvec(t, &ly->wq, t->xb, t->q);
-        if (!err) err = matvec(t, &ly->wk, t->xb, t->k);
-        if (!err) err = matvec(t, &ly->wv, t->xb, t->v);
+        if (!err) err = flm_quantize_s16(t->xb, dim, FLM_ACT_SHIFT, t->xq, &sh);
+        if (!err) err = flm_matvec_q8_s16(&ly->wq, t->xq, sh, t->q, FLM_ACT_SHIFT);
+        if (!err) err = flm_matvec_q8_s16(&ly->wk, t->xq, sh, t->k, FLM_ACT_SHIFT);
+        if (!err) err = flm_matvec_q8_s16(&ly->wv, t->xq, sh, t->v, FLM_ACT_SHIFT);
         /* RoPE on q and k */
         if (!err) err = flm_rope_s32(t->q, t->q_dim, hd, m->rope_freq, pos);
         if (!err) err = flm_rope_s32(t->k, kv_dim, hd, m->rope_freq, pos);
         /* cache k and v as int8, one scale per head */
         for (uint32_t h = 0; h < c->n_kv_heads && !err; h++) {
-            err = flm_quantize_s8(t->k + h * hd, hd, t->kc + kv_row + h * hd, t->ks + sc_row + h);
+            const size_t o = kv_row + h * hd;
+            err = flm_quantize_s8(t->k + h * hd, hd, t->kc + o, t->ks + sc_row + h);
             if (!err)
-                err = flm_quantize_s8(t->v + h * hd, hd, t->vc + kv_row + h * hd, t->vs + sc_row + h);
+                err = flm_quantize_s8(t->v + h * hd, hd, t->vc + o, t->vs + sc_row + h);
         }
-        /* grouped-query attention, one head at a time */
+        /* grouped-query attention, one head at a time (t->xq is its scratch) */
         const size_t layer_kv = (size_t)l * t->ctx_len * kv_dim;
         const size_t layer_sc = (size_t)l * t->ctx_len * c->n_kv_heads;
         for (uint32_t h = 0; h < c->n_heads && !err; h++) {
@@ -243,20 +232,24 @@ flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t
                                        t->xb + h * hd);
         }
         /* output projection and residual */
-        if (!err) err = matvec(t, &ly->wo, t->xb, t->xb2);
+        if (!err) err = flm_quantize_s16(t->xb, t->q_dim, FLM_ACT_SHIFT, t->xq, &sh);
+        if (!err) err = flm_matvec_q8_s16(&ly->wo, t->xq, sh, t->xb2, FLM_ACT_SHIFT);
         if (!err) residual(t->x, t->xb2, dim);
 
         /* ffn rmsnorm, SwiGLU, down projection and residual */
         if (!err) err = flm_rmsnorm_s32(t->x, &ly->rms_ffn, c->norm_eps_q32, t->xb);
-        if (!err) err = matvec(t, &ly->w1, t->xb, t->hb);
-        if (!err) err = matvec(t, &ly->w3, t->xb, t->hb2);
+        if (!err) err = flm_quantize_s16(t->xb, dim, FLM_ACT_SHIFT, t->xq, &sh);
+        if (!err) err = flm_matvec_q8_s16(&ly->w1, t->xq, sh, t->hb, FLM_ACT_SHIFT);
+        if (!err) err = flm_matvec_q8_s16(&ly->w3, t->xq, sh, t->hb2, FLM_ACT_SHIFT);
         if (!err) err = flm_swiglu_s32(t->hb, t->hb2, c->hidden_dim);
-        if (!err) err = matvec(t, &ly->w2, t->hb, t->xb);
+        if (!err) err = flm_quantize_s16(t->hb, c->hidden_dim, FLM_ACT_SHIFT, t->xq, &sh);
+        if (!err) err = flm_matvec_q8_s16(&ly->w2, t->xq, sh, t->xb, FLM_ACT_SHIFT);
         if (!err) residual(t->x, t->xb, dim);
     }
     /* final rmsnorm and classifier */
     if (!err) err = flm_rmsnorm_s32(t->x, &m->rms_final, c->norm_eps_q32, t->xb);
-    if (!err) err = matvec_to(t, &m->classifier, t->xb, t->logits, FLM_LOGIT_SHIFT);
+    if (!err) err = flm_quantize_s16(t->xb, dim, FLM_ACT_SHIFT, t->xq, &sh);
+    if (!err) err = flm_matvec_q8_s16(&m->classifier, t->xq, sh, t->logits, FLM_LOGIT_SHIFT);
     if (!err)
         *logits = t->logits;
     return err;

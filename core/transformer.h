@@ -50,10 +50,10 @@ typedef struct flm_transformer {
     /* scratch */
     int16_t *xq;     /* [max(dim, q_dim, hidden_dim)] quantized matvec input */
     int32_t *att;    /* [ctx_len] attention scores */
-    /* KV cache: int8 [n_layers][ctx_len][kv_dim], one scale per
-     * (layer, position, kv head) */
-    int8_t  *kc, *vc;
-    int32_t *ks, *vs;
+    /* KV cache: int8 [n_layers][ctx_len][kv_dim], one scale code
+     * (flm_kv_scale) per (layer, position, kv head) */
+    int8_t   *kc, *vc;
+    uint16_t *ks, *vs;
 } flm_transformer_t;
 
 /* Check the model's shapes and scales (walks every group scale once), then

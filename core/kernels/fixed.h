@@ -10,13 +10,14 @@
 #define FLM_KERNELS_FIXED_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define FLM_Q30_ONE (INT32_C(1) << 30)
 #define FLM_LN2_Q30   INT64_C(744261118)  /* ln 2 */
 #define FLM_LOG2E_Q30 INT64_C(1549082005) /* log2 e */
 #define FLM_2PI_Q28   INT64_C(1686629713) /* 2 pi */
 
-extern const uint32_t flm_exp2_tab[32];
+extern const uint32_t flm_exp2_tab[256];
 extern const int32_t  flm_ln1p_tab[64];
 extern const int32_t  flm_sin_tab[65];
 
@@ -37,6 +38,15 @@ static inline int64_t flm_round_shr64(int64_t v, uint32_t s)
     if (s > 63)
         return 0;
     return flm_floor_shr64(v, s) + (int64_t)(((uint64_t)v >> (s - 1)) & 1u);
+}
+
+/* flm_round_shr64 for an int32 in 32-bit arithmetic (s in [0, 31]). */
+static inline int32_t flm_round_shr32(int32_t v, uint32_t s)
+{
+    if (s == 0)
+        return v;
+    int32_t fl = v >= 0 ? (int32_t)((uint32_t)v >> s) : -(int32_t)((uint32_t)(-(v + 1)) >> s) - 1;
+    return fl + (int32_t)(((uint32_t)v >> (s - 1)) & 1u);
 }
 
 static inline int32_t flm_sat32(int64_t v)
@@ -82,5 +92,45 @@ static inline uint32_t flm_abs32(int32_t v)
 {
     return v < 0 ? (uint32_t)0 - (uint32_t)v : (uint32_t)v;
 }
+
+#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
+#include <arm_acle.h>
+
+/* sum q[i] * x[i] in int32; exact while n * 2^22 < 2^31 (callers keep n <= 256).
+ * Cortex-M4/M7 and ARMv7-A: per 4 columns, one word of weights split by
+ * SXTB16 into (w0, w2) and (w1, w3) and four 16 x 16 MACs that pick the
+ * halves, instead of 8 sign-extending loads. A group sum is exact in int32
+ * whatever the order, so the bits are the plain loop's. */
+static inline int32_t flm_dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t n)
+{
+    int32_t sum = 0;
+    for (; n >= 4; n -= 4, q += 4, x += 4) {
+        uint32_t w;
+        int32_t x01, x23;
+        memcpy(&w, q, 4); /* unaligned word loads are fine on these cores */
+        memcpy(&x01, x, 4);
+        memcpy(&x23, x + 2, 4);
+        int32_t w02 = __sxtb16((int32_t)w), w13 = __sxtb16((int32_t)(w >> 8 | w << 24));
+        sum = __smlabb(w02, x01, sum);
+        sum = __smlabt(w13, x01, sum);
+        sum = __smlatb(w02, x23, sum);
+        sum = __smlatt(w13, x23, sum);
+    }
+    for (; n; n--)
+        sum += *q++ * *x++;
+    return sum;
+}
+#else
+/* Four columns a step: fewer loop branches on cores without SIMD (M3). */
+static inline int32_t flm_dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t n)
+{
+    int32_t sum = 0;
+    for (; n >= 4; n -= 4, q += 4, x += 4)
+        sum += q[0] * x[0] + q[1] * x[1] + q[2] * x[2] + q[3] * x[3];
+    for (; n; n--)
+        sum += *q++ * *x++;
+    return sum;
+}
+#endif
 
 #endif /* FLM_KERNELS_FIXED_H */

@@ -24,28 +24,38 @@ flm_err_t flm_quantize_s16(const int32_t *x, uint32_t n, int32_t x_shift, int16_
         k++;
     /* round half up never takes -amax below -round(amax): |q| <= 32767 */
     for (uint32_t i = 0; i < n; i++)
-        q[i] = (int16_t)flm_round_shr64(x[i], k);
+        q[i] = (int16_t)flm_round_shr32(x[i], k);
     *q_shift = x_shift - (int32_t)k;
     return FLM_OK;
 }
 
-flm_err_t flm_quantize_s8(const int32_t *x, uint32_t n, int8_t *q, int32_t *scale)
+/* The 16-bit code nearest to s (Q24), capped at 2047 << 20 so a decoded
+ * scale always fits an int32. */
+static uint16_t kv_scale_code(uint64_t s)
+{
+    uint32_t e = 0;
+    while ((s + ((uint64_t)1 << e >> 1)) >> e > 2047u)
+        e++;
+    uint64_t m = (s + ((uint64_t)1 << e >> 1)) >> e;
+    if (e > 20)
+        return (uint16_t)(20u << 11 | 2047u);
+    return (uint16_t)(e << 11 | (uint32_t)m);
+}
+
+flm_err_t flm_quantize_s8(const int32_t *x, uint32_t n, int8_t *q, uint16_t *scale)
 {
     if (!x || !q || !scale || n > FLM_KERNEL_MAX_COLS)
         return FLM_ERR_ARG;
     uint64_t amax = amax_of(x, n);
-    if (amax == 0) {
-        for (uint32_t i = 0; i < n; i++)
-            q[i] = 0;
-        *scale = 0;
-        return FLM_OK;
-    }
+    /* step amax / 127 in Q24, to 11 significant bits */
+    *scale = kv_scale_code((amax * 512u + 127u) / 254u);
+    uint64_t step = (uint64_t)flm_kv_scale(*scale);
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t a = flm_abs32(x[i]);
-        int32_t m = (int32_t)((a * 254u + amax) / (2u * amax)); /* round(a * 127 / amax) */
-        q[i] = (int8_t)(x[i] < 0 ? -m : m);
+        /* round(|x| * 2^8 / step), half away from zero; clamped because the
+         * step may have been rounded down */
+        uint64_t m = step ? (((uint64_t)flm_abs32(x[i]) << 9) + step) / (2u * step) : 0;
+        int32_t v = m > 127u ? 127 : (int32_t)m;
+        q[i] = (int8_t)(x[i] < 0 ? -v : v);
     }
-    uint64_t s = (amax * 512u + 127u) / 254u; /* round(amax * 2^8 / 127) */
-    *scale = s > INT32_MAX ? INT32_MAX : (int32_t)s;
     return FLM_OK;
 }

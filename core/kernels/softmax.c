@@ -1,4 +1,5 @@
-/* Softmax, log-sum-exp and entropy over int32 scores, in fixed point. */
+/* Softmax, log-sum-exp and entropy over int32 scores, in fixed point.
+ * Each computes exp once per element. */
 #include "core/kernels.h"
 #include "core/kernels/fixed.h"
 
@@ -23,15 +24,6 @@ static int32_t max_of(const int32_t *x, uint32_t n)
 static int32_t diff_q16(int32_t x, int32_t max, int32_t shift)
 {
     return flm_rescale_sat32((int64_t)x - max, shift - FLM_LOG_SHIFT);
-}
-
-/* sum_j exp(x[j] - max) as Q30, in [2^30, n * 2^30]. */
-static uint64_t sum_exp(const int32_t *x, uint32_t n, int32_t shift, int32_t max)
-{
-    uint64_t sum = 0;
-    for (uint32_t i = 0; i < n; i++)
-        sum += flm_exp_q16(diff_q16(x[i], max, shift));
-    return sum;
 }
 
 flm_err_t flm_softmax_q(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p)
@@ -65,20 +57,24 @@ flm_err_t flm_entropy_q(const int32_t *x, uint32_t n, int32_t shift, int32_t *en
     if (err)
         return err;
     int32_t max = max_of(x, n);
-    uint64_t sum = sum_exp(x, n, shift, max);
+    /* One pass: sum e_i = exp(d_i) (Q30) with d_i = x_i - max <= 0 (Q16),
+     * and, for the entropy, e_i * d_i (Q46) reduced by 2^16 into an int64. */
+    uint64_t sum = 0;
+    int64_t acc = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t d = diff_q16(x[i], max, shift);
+        uint32_t e = flm_exp_q16(d);
+        sum += e;
+        if (entropy)
+            acc += flm_round_shr64((int64_t)e * d, 16);
+    }
     /* ln sum_j exp(x[j]) = max + ln(sum_j exp(x[j] - max)) */
     int32_t ln_sum = flm_ln_q16(sum, 30);
     if (lse)
         *lse = flm_sat32((int64_t)flm_rescale_sat32(max, shift - FLM_LOG_SHIFT) + ln_sum);
     if (entropy) {
-        /* H = ln(sum) - sum_i p_i d_i with d_i = x_i - max <= 0 (Q16):
-         * accumulate e_i * d_i (Q46) in int64 after a 16-bit reduction. */
-        int64_t acc = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            int32_t d = diff_q16(x[i], max, shift);
-            acc += flm_round_shr64((int64_t)flm_exp_q16(d) * d, 16); /* Q30 */
-        }
-        /* acc / sum is the mean of d (Q30 / Q30 -> Q16 via 2^16) */
+        /* H = ln(sum) - sum_i p_i d_i; acc / sum is the mean of d (Q30 / Q30,
+         * to Q16 via 2^16) */
         int64_t mean = -(int64_t)(((uint64_t)(-acc) * 65536u + sum / 2) / sum);
         *entropy = flm_sat32((int64_t)ln_sum - mean);
     }

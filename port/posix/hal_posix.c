@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "port/posix/hal_posix.h"
+#include "port/common/hal_common.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -126,7 +127,7 @@ uint64_t flm_hal_time_ms(void)
 
 void flm_hal_sleep_ms(uint32_t ms)
 {
-    struct timespec ts = { .tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L };
+    struct timespec ts = { .tv_sec = (time_t)(ms / 1000u), .tv_nsec = (long)(ms % 1000u) * 1000000L };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
@@ -169,21 +170,6 @@ flm_err_t flm_hal_posix_set_store_dir(const char *dir)
     return FLM_OK;
 }
 
-static bool key_valid(const char *key)
-{
-    size_t n = 0;
-    if (!key || key[0] == '.' || key[0] == '\0')
-        return false;
-    for (; key[n]; n++) {
-        char c = key[n];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-        if (!ok || n >= FLM_HAL_KEY_MAX)
-            return false;
-    }
-    return true;
-}
-
 static void key_path(char *out, const char *prefix, const char *key)
 {
     snprintf(out, STORE_PATH_MAX, "%s/%s%s", hal_store_dir, prefix, key);
@@ -201,7 +187,7 @@ static flm_err_t fsync_dir(void)
 
 flm_err_t flm_hal_store_put(const char *key, const void *data, size_t n)
 {
-    if (!key_valid(key) || (!data && n))
+    if (!flm_hal_key_valid(key) || (!data && n))
         return FLM_ERR_ARG;
     if (mkdir(hal_store_dir, 0700) != 0 && errno != EEXIST)
         return FLM_ERR_IO;
@@ -241,7 +227,7 @@ flm_err_t flm_hal_store_put(const char *key, const void *data, size_t n)
 
 flm_err_t flm_hal_store_get(const char *key, void *buf, size_t cap, size_t *len)
 {
-    if (!key_valid(key) || (!buf && cap) || !len)
+    if (!flm_hal_key_valid(key) || (!buf && cap) || !len)
         return FLM_ERR_ARG;
     char path[STORE_PATH_MAX];
     key_path(path, "", key);
@@ -265,7 +251,7 @@ flm_err_t flm_hal_store_get(const char *key, void *buf, size_t cap, size_t *len)
 
 flm_err_t flm_hal_store_del(const char *key)
 {
-    if (!key_valid(key))
+    if (!flm_hal_key_valid(key))
         return FLM_ERR_ARG;
     char path[STORE_PATH_MAX];
     key_path(path, "", key);
@@ -415,29 +401,6 @@ void flm_hal_tcp_close(flm_hal_tcp_t *c)
         close(c->fd);
         c->fd = -1;
     }
-}
-
-static int tcp_send_cb(void *ctx, const uint8_t *buf, size_t n, uint32_t t)
-{
-    return flm_hal_tcp_send(ctx, buf, n, t);
-}
-
-static int tcp_recv_cb(void *ctx, uint8_t *buf, size_t cap, uint32_t t)
-{
-    return flm_hal_tcp_recv(ctx, buf, cap, t);
-}
-
-static void tcp_close_cb(void *ctx)
-{
-    flm_hal_tcp_close(ctx);
-}
-
-void flm_hal_tcp_transport(flm_hal_tcp_t *c, flm_transport_t *t)
-{
-    t->ctx = c;
-    t->send = tcp_send_cb;
-    t->recv = tcp_recv_cb;
-    t->close = tcp_close_cb;
 }
 
 /* ---- link status ------------------------------------------------------ */

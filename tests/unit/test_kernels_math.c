@@ -10,8 +10,8 @@
 
 FLM_TEST(kernels_tables_match_libm)
 {
-    for (int i = 0; i < 32; i++)
-        FLM_CHECK_EQ(flm_exp2_tab[i], llround(pow(2.0, i / 32.0) * 1073741824.0));
+    for (int i = 0; i < 256; i++)
+        FLM_CHECK_EQ(flm_exp2_tab[i], llround(pow(2.0, i / 256.0) * 1073741824.0));
     for (int i = 0; i < 64; i++)
         FLM_CHECK_EQ(flm_ln1p_tab[i], llround(log(1.0 + i / 64.0) * 1073741824.0));
     for (int i = 0; i <= 64; i++)
@@ -34,6 +34,15 @@ FLM_TEST(kernels_shift_helpers_round_half_up)
     FLM_CHECK_EQ(flm_rescale_sat32(1 << 29, -2), INT32_MAX);
     FLM_CHECK_EQ(flm_rescale_sat32(-(1 << 29), -2), INT32_MIN);
     FLM_CHECK_EQ(flm_rescale_sat32(-1, -40), INT32_MIN);
+    uint32_t r = 12345;
+    for (int i = 0; i < 100000; i++) {
+        r = r * 1664525u + 1013904223u;
+        int32_t v = (int32_t)r;
+        uint32_t sh = (r >> 7) % 32u;
+        FLM_CHECK_EQ(flm_round_shr32(v, sh), flm_round_shr64(v, sh));
+    }
+    FLM_CHECK_EQ(flm_round_shr32(INT32_MIN, 31), -1);
+    FLM_CHECK_EQ(flm_round_shr32(INT32_MAX, 31), 1);
     FLM_CHECK_EQ(flm_bitlen64(0), 0);
     FLM_CHECK_EQ(flm_bitlen64(UINT64_MAX), 64);
     FLM_CHECK_EQ(flm_bitlen64(1u << 20), 21);

@@ -110,15 +110,18 @@ FLM_TEST(kernels_quantize)
         }
         int32_t sh;
         FLM_CHECK_EQ(flm_quantize_s16(x, n, 16, q, &sh), FLM_OK);
-        int32_t s8;
-        FLM_CHECK_EQ(flm_quantize_s8(x, n, q8, &s8), FLM_OK);
+        uint16_t code;
+        FLM_CHECK_EQ(flm_quantize_s8(x, n, q8, &code), FLM_OK);
+        double step = flm_kv_scale(code) / 16777216.0;
         for (uint32_t i = 0; i < n; i++) {
             double v = x[i] / Q16;
             double e16 = fabs(ldexp(q[i], -sh) - v);
             FLM_CHECK_MSG(e16 <= amax / 32767.0 + 1e-12, "s16 error %g of %g", e16, amax);
-            double e8 = fabs(q8[i] * (double)s8 / 16777216.0 - v);
-            /* half a step, plus 127 times the scale's own rounding (2^-25) */
-            FLM_CHECK_MSG(e8 <= amax / 254.0 + 127 / 33554432.0, "s8 error %g of %g", e8, amax);
+            double e8 = fabs(q8[i] * step - v);
+            /* half a step, plus 127 times the step's own rounding: 2^-12
+             * relative (11 significant bits) or 2^-25 absolute (Q24) */
+            FLM_CHECK_MSG(e8 <= amax / 254.0 * (1 + 1.0 / 2048) + 127 / 33554432.0,
+                          "s8 error %g of %g", e8, amax);
             FLM_CHECK(q[i] >= -32767 && q8[i] >= -127);
         }
     }
@@ -127,13 +130,17 @@ FLM_TEST(kernels_quantize)
     FLM_CHECK_EQ(q[0], -16384); /* |INT32_MIN| needs k = 17 */
     FLM_CHECK_EQ(q[1], 16384);
     FLM_CHECK_EQ(sh, -1);
-    int32_t s8;
-    FLM_CHECK_EQ(flm_quantize_s8(big, 3, q8, &s8), FLM_OK);
+    uint16_t code;
+    FLM_CHECK_EQ(flm_quantize_s8(big, 3, q8, &code), FLM_OK);
     FLM_CHECK_EQ(q8[0], -127);
-    FLM_CHECK_EQ(s8, INT32_MAX); /* saturated */
+    FLM_CHECK_EQ(q8[1], 127);
+    FLM_CHECK_EQ(code, 20u << 11 | 2047u); /* capped */
+    FLM_CHECK_EQ(flm_kv_scale(code), 2047 << 20);
+    FLM_CHECK_EQ(flm_kv_scale(0xFFFF), 2047 << 20); /* any code decodes into an int32 */
+    FLM_CHECK_EQ(flm_kv_scale(3u << 11 | 5u), 40);
     int32_t zero[4] = { 0 };
-    FLM_CHECK_EQ(flm_quantize_s8(zero, 4, q8, &s8), FLM_OK);
-    FLM_CHECK_EQ(s8, 0);
+    FLM_CHECK_EQ(flm_quantize_s8(zero, 4, q8, &code), FLM_OK);
+    FLM_CHECK_EQ(code, 0);
     FLM_CHECK_EQ(q8[3], 0);
     FLM_CHECK_EQ(flm_quantize_s16(zero, 4, 16, q, &sh), FLM_OK);
     FLM_CHECK_EQ(sh, 16);
@@ -164,10 +171,11 @@ static void make_mat(test_mat_t *t, uint32_t rows, uint32_t cols, uint32_t gs)
 FLM_TEST(kernels_matvec_vs_float)
 {
     static test_mat_t t;
-    static int32_t x[200], out[96];
-    static int16_t xq[200];
+    static int32_t x[600], out[96];
+    static int16_t xq[600];
     static const uint32_t shapes[][3] = { { 64, 64, 32 }, { 96, 172, 32 }, { 5, 200, 64 },
-                                          { 7, 37, 8 }, { 3, 200, 200 }, { 1, 1, 1 } };
+                                          { 7, 37, 8 }, { 3, 200, 200 }, { 1, 1, 1 },
+                                          { 4, 600, 600 }, { 5, 600, 300 } }; /* long groups */
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         uint32_t rows = shapes[k][0], cols = shapes[k][1], gs = shapes[k][2];
         make_mat(&t, rows, cols, gs);
@@ -190,21 +198,23 @@ FLM_TEST(kernels_matvec_vs_float)
             FLM_CHECK(fabs(out[r] / Q16 - want) <= mag * 3.0 / 32767 + 1.0 / Q16);
         }
     }
-    /* extremes: -128 weights, max scales, max inputs: exact, no overflow */
-    make_mat(&t, 2, 200, 200);
-    for (uint32_t c = 0; c < 400; c++)
+    /* extremes: -128 weights, max scales, max inputs, one group of 600
+     * (more than int32 holds): exact, no overflow */
+    make_mat(&t, 2, 600, 600);
+    for (uint32_t c = 0; c < 1200; c++)
         t.q[c] = -128;
     t.s[0] = (1 << 24) - 1;
     t.s[1] = -((1 << 24) - 1);
-    for (uint32_t c = 0; c < 200; c++)
+    for (uint32_t c = 0; c < 600; c++)
         xq[c] = -32768;
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 10), FLM_OK);
     FLM_CHECK_EQ(out[0], INT32_MAX);
     FLM_CHECK_EQ(out[1], INT32_MIN);
-    /* 200 * 2^22 * (2^24 - 1) / 2^26 = +-209715187.5, rounded half up */
+    /* 600 * 2^22 * (2^24 - 1) / 2^26 = +-629145562.5, rounded half up */
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 4), FLM_OK);
-    FLM_CHECK_EQ(out[0], 209715188);
-    FLM_CHECK_EQ(out[1], -209715187);
+    FLM_CHECK_EQ(out[0], 629145563);
+    FLM_CHECK_EQ(out[1], -629145562);
+    make_mat(&t, 2, 200, 200);
     /* bad shapes and scales are errors */
     t.s[0] = 1 << 24;
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 0), FLM_ERR_ARG);
@@ -213,8 +223,7 @@ FLM_TEST(kernels_matvec_vs_float)
     FLM_CHECK_EQ(flm_qmat_check(&t.m, 2, 201), FLM_ERR_ARG);
     t.m.ngroups = 2;
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 0), FLM_ERR_ARG);
-    t.m.gs = 257;
-    t.m.ngroups = 1;
+    t.m.gs = 0;
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 0), FLM_ERR_ARG);
 }
 
@@ -316,7 +325,7 @@ FLM_TEST(kernels_attention_vs_float)
     enum { HD = 8, KVH = 2, T = 40 };
     static int32_t kf[T][KVH * HD], vf[T][KVH * HD], q[HD], att[T], out[HD];
     static int8_t k8[T][KVH * HD], v8[T][KVH * HD];
-    static int32_t ks[T][KVH], vs[T][KVH];
+    static uint16_t ks[T][KVH], vs[T][KVH];
     static int16_t qs[HD];
     for (int trial = 0; trial < 10; trial++) {
         double amp = trial < 5 ? 1.0 : 6.0;
@@ -345,7 +354,7 @@ FLM_TEST(kernels_attention_vs_float)
             for (uint32_t t = 0; t < npos; t++) {
                 s[t] = 0;
                 for (int j = 0; j < HD; j++) {
-                    double kj = pass ? k8[t][h * HD + j] * (double)ks[t][h] / 16777216.0
+                    double kj = pass ? k8[t][h * HD + j] * (double)flm_kv_scale(ks[t][h]) / 16777216.0
                                      : kf[t][h * HD + j] / Q16;
                     s[t] += q[j] / Q16 * kj;
                     vmax = fmax(vmax, fabs(vf[t][h * HD + j] / Q16));
@@ -357,7 +366,7 @@ FLM_TEST(kernels_attention_vs_float)
                 sum += s[t] = exp(s[t] - max);
             for (uint32_t t = 0; t < npos; t++)
                 for (int j = 0; j < HD; j++)
-                    want[j] += s[t] / sum * (pass ? v8[t][h * HD + j] * (double)vs[t][h] / 16777216.0
+                    want[j] += s[t] / sum * (pass ? v8[t][h * HD + j] * (double)flm_kv_scale(vs[t][h]) / 16777216.0
                                                   : vf[t][h * HD + j] / Q16);
             double bound = pass ? vmax * 2e-4 + 2 / Q16 : vmax * 0.03;
             for (int j = 0; j < HD; j++)

@@ -23,7 +23,7 @@ FLM_TEST(transformer_ram_equals_init)
     FLM_CHECK_EQ(ram.total, ram.kv_cache + ram.activations + ram.scratch);
     printf("    stories260K ctx 256: total %zu B (kv %zu, activations %zu, scratch %zu)\n",
            ram.total, ram.kv_cache, ram.activations, ram.scratch);
-    FLM_CHECK(ram.total < 128 * 1024 + 1024); /* half of a 256 KB-RAM part */
+    FLM_CHECK(ram.total <= 108480); /* 106 KB: well inside a 256 KB-RAM part */
 
     flm_arena_t a;
     flm_arena_init(&a, mem, sizeof mem);
@@ -105,8 +105,8 @@ static void logits_vs_float(bool same_weights)
            "argmax agreement %u/%d\n",
            same_weights ? "float with the int8 weights and KV rounding" : "float", N, max_err,
            mean_err, max_logit, agree, N);
-    /* measured: vs float 0.12 mean, 1.1 max, 196/200; vs the same weights
-     * and cache rounding 0.024 mean, 0.47 max, 199/200 */
+    /* measured: vs float 0.116 mean, 1.14 max, 196/200; vs the same weights
+     * and cache rounding 0.024 mean, 0.39 max, 198/200 */
     FLM_CHECK(mean_err < (same_weights ? 0.04 : 0.2));
     FLM_CHECK(max_err < (same_weights ? 0.8 : 2.0));
     FLM_CHECK(agree >= (same_weights ? N * 98 / 100 : N * 95 / 100));
@@ -184,4 +184,41 @@ FLM_TEST(transformer_synthetic_shapes_vs_float)
         free(ckpt);
         free(img);
     }
+}
+
+/* Restarting at position 0 replays the same bits: nothing but the KV cache
+ * of positions < pos is read, so a new sequence needs no reset. ctx 1 works. */
+FLM_TEST(transformer_restart_is_deterministic)
+{
+    flm_test_stories_t st;
+    if (!flm_test_stories_open(&st))
+        FLM_SKIP("no ../shared/models/stories260K.bin or tok512.bin");
+    enum { N = 12 };
+    static int32_t first[N][512];
+    flm_arena_t a;
+    flm_arena_init(&a, mem, sizeof mem);
+    flm_transformer_t tf;
+    FLM_CHECK_EQ(flm_transformer_init(&tf, &st.model, N, &a), FLM_OK);
+    for (int run = 0; run < 2; run++) {
+        for (uint32_t pos = 0; pos < N; pos++) {
+            const int32_t *l;
+            FLM_CHECK_EQ(flm_transformer_forward(&tf, (pos * 31u + 7u) % 512u, pos, &l), FLM_OK);
+            if (run == 0)
+                memcpy(first[pos], l, sizeof first[pos]);
+            else
+                FLM_CHECK(memcmp(first[pos], l, sizeof first[pos]) == 0);
+        }
+        /* a different sequence in between must not leak into the replay */
+        for (uint32_t pos = 0; pos < N / 2 && run == 0; pos++) {
+            const int32_t *l;
+            FLM_CHECK_EQ(flm_transformer_forward(&tf, (pos * 17u + 3u) % 512u, pos, &l), FLM_OK);
+        }
+    }
+    flm_arena_init(&a, mem, sizeof mem);
+    FLM_CHECK_EQ(flm_transformer_init(&tf, &st.model, 1, &a), FLM_OK);
+    const int32_t *l;
+    FLM_CHECK_EQ(flm_transformer_forward(&tf, 7, 0, &l), FLM_OK); /* the first run's token */
+    FLM_CHECK(memcmp(first[0], l, sizeof first[0]) == 0);          /* context size changes no bit */
+    FLM_CHECK_EQ(flm_transformer_forward(&tf, 7, 1, &l), FLM_ERR_ARG);
+    flm_test_stories_close(&st);
 }

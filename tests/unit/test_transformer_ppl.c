@@ -27,9 +27,12 @@ typedef struct {
 
 static bool setup(setup_t *s, uint32_t ctx)
 {
-    if (!flm_test_engine_ref_open(&s->e, (int)ctx, false))
+    if (!flm_test_engine_ref_open(&s->e, (int)ctx, getenv("QW") != NULL))
         return false;
+    /* knobs for measuring design choices on the float side (NUMERICS.md):
+     * QW=1 int8 weights, KV8=n int8 cache with a scale per n, ACT=8|16 */
     s->e.ref.kv_int8 = getenv("KV8") ? atoi(getenv("KV8")) : 0;
+    s->e.ref.act_bits = getenv("ACT") ? atoi(getenv("ACT")) : 0;
     flm_arena_init(&s->arena, arena_mem, sizeof arena_mem);
     return flm_transformer_init(&s->tr, &s->e.st.model, ctx, &s->arena) == FLM_OK;
 }
@@ -55,6 +58,7 @@ FLM_TEST(transformer_ppl_slice_vs_float)
     static setup_t s;
     if (!setup(&s, 512))
         FLM_SKIP("no ../shared/models/stories260K.bin or tok512.bin");
+    const uint32_t vocab = s.e.st.model.cfg.vocab_size, seq_len = s.e.st.model.cfg.seq_len;
     const char *dp = flm_test_shared("data/tinystories_train_head_197k.txt");
     size_t len;
     char *text = dp ? flm_test_read_file(dp, &len) : NULL;
@@ -77,14 +81,14 @@ FLM_TEST(transformer_ppl_slice_vs_float)
         if (ll > 0) {
             FLM_CHECK_EQ(flm_tokenizer_encode(&s.e.tok, (const uint8_t *)line, ll, true, false, ids,
                                               len + 3, &n, scratch), FLM_OK);
-            size_t npos = n < 512 ? n : 512;
+            size_t npos = n < seq_len ? n : seq_len;
             for (size_t p = 0; p + 1 < npos; p++) {
                 const float *fl = flm_ref_forward(&s.e.ref, (int)ids[p], (int)p);
                 const int32_t *il;
                 FLM_CHECK_EQ(flm_transformer_forward(&s.tr, ids[p], (uint32_t)p, &il), FLM_OK);
                 int32_t lse;
-                FLM_CHECK_EQ(flm_logsumexp_q(il, 512, FLM_LOGIT_SHIFT, &lse), FLM_OK);
-                fnll += float_nll(fl, 512, (int)ids[p + 1]);
+                FLM_CHECK_EQ(flm_logsumexp_q(il, vocab, FLM_LOGIT_SHIFT, &lse), FLM_OK);
+                fnll += float_nll(fl, (int)vocab, (int)ids[p + 1]);
                 inll += (lse - il[ids[p + 1]]) / 65536.0;
                 scored++;
             }
@@ -94,7 +98,7 @@ FLM_TEST(transformer_ppl_slice_vs_float)
     double fppl = exp(fnll / (double)scored), ippl = exp(inll / (double)scored);
     printf("    %zu tokens: float ppl %.4f, integer ppl %.4f (%+.2f%%)\n", scored, fppl, ippl,
            100 * (ippl / fppl - 1));
-    FLM_CHECK(ippl <= fppl * 1.02);
+    FLM_CHECK(ippl <= fppl * 1.01); /* the bar is 2%; measured -0.05% here, +0.45% on the file */
     free(ids);
     free(scratch);
     free(text);
@@ -117,11 +121,11 @@ static int generate(setup_t *s, bool integer, const uint32_t *prompt, size_t np,
             const int32_t *il;
             if (flm_transformer_forward(&s->tr, token, pos, &il) != FLM_OK)
                 return -1;
-            for (uint32_t i = 1; i < 512; i++)
+            for (uint32_t i = 1; i < s->e.st.model.cfg.vocab_size; i++)
                 if (il[i] > il[next]) next = i;
         } else {
             const float *fl = flm_ref_forward(&s->e.ref, (int)token, (int)pos);
-            for (uint32_t i = 1; i < 512; i++)
+            for (uint32_t i = 1; i < s->e.st.model.cfg.vocab_size; i++)
                 if (fl[i] > fl[next]) next = i;
         }
         if (pos + 1 < np)

@@ -83,15 +83,38 @@ static void matmul(float *o, const float *x, const float *w, int n, int d)
     }
 }
 
-/* round to int8 steps of max|x| / 127 */
+/* round to int8 steps of max|x| / 127, the step itself rounded to 11
+ * significant bits like the engine's 16-bit scale codes */
 static void fake_quant8(float *x, int n)
 {
     float amax = 0.0f;
     for (int i = 0; i < n; i++)
         amax = fmaxf(amax, fabsf(x[i]));
-    if (amax > 0.0f)
+    if (amax == 0.0f)
+        return;
+    int e;
+    float m = frexpf(amax / 127.0f, &e); /* [0.5, 1) */
+    float step = ldexpf(roundf(ldexpf(m, 11)), e - 11);
+    for (int i = 0; i < n; i++)
+        x[i] = fminf(127.0f, fmaxf(-127.0f, roundf(x[i] / step))) * step;
+}
+
+/* round a matmul input as r->act_bits says, in place */
+static void quant_act(const flm_ref_t *r, float *x, int n)
+{
+    if (r->act_bits == 8) {
+        for (int g = 0; g < n; g += 32)
+            fake_quant8(x + g, n - g < 32 ? n - g : 32);
+    } else if (r->act_bits == 16) {
+        float amax = 0.0f;
         for (int i = 0; i < n; i++)
-            x[i] = roundf(x[i] / amax * 127.0f) * amax / 127.0f;
+            amax = fmaxf(amax, fabsf(x[i]));
+        int e;
+        frexpf(amax, &e); /* amax < 2^e: 15 bits below it */
+        float step = ldexpf(1.0f, e - 15);
+        for (int i = 0; i < n; i++)
+            x[i] = roundf(x[i] / step) * step;
+    }
 }
 
 float *flm_ref_forward(flm_ref_t *r, int token, int pos)
@@ -108,6 +131,7 @@ float *flm_ref_forward(flm_ref_t *r, int token, int pos)
         size_t loff = l * (size_t)r->ctx * KV;
         float *k = r->key_cache + loff + (size_t)pos * KV;
         float *v = r->value_cache + loff + (size_t)pos * KV;
+        quant_act(r, r->xb, dim);
         matmul(r->q, r->xb, w->wq + l * D * D, dim, dim);
         matmul(k, r->xb, w->wk + l * D * KV, dim, kv_dim);
         matmul(v, r->xb, w->wv + l * D * KV, dim, kv_dim);
@@ -151,11 +175,13 @@ float *flm_ref_forward(flm_ref_t *r, int token, int pos)
                     xb[i] += att[t] * vt[i];
             }
         }
+        quant_act(r, r->xb, dim);
         matmul(r->xb2, r->xb, w->wo + l * D * D, dim, dim);
         for (int i = 0; i < dim; i++)
             x[i] += r->xb2[i];
 
         rmsnorm(r->xb, x, w->rms_ffn + l * D, dim);
+        quant_act(r, r->xb, dim);
         matmul(r->hb, r->xb, w->w1 + l * D * H, dim, hidden);
         matmul(r->hb2, r->xb, w->w3 + l * D * H, dim, hidden);
         for (int i = 0; i < hidden; i++) {
@@ -163,11 +189,13 @@ float *flm_ref_forward(flm_ref_t *r, int token, int pos)
             val *= 1.0f / (1.0f + expf(-val));
             r->hb[i] = val * r->hb2[i];
         }
+        quant_act(r, r->hb, hidden);
         matmul(r->xb, r->hb, w->w2 + l * D * H, hidden, dim);
         for (int i = 0; i < dim; i++)
             x[i] += r->xb[i];
     }
     rmsnorm(x, x, w->rms_final, dim);
+    quant_act(r, x, dim);
     matmul(r->logits, x, w->shared_classifier ? w->tok_embedding : w->classifier, dim,
            (int)w->vocab_size);
     return r->logits;

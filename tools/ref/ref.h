@@ -17,6 +17,9 @@ typedef struct {
     const flm_fmodel_t *fm;
     int ctx;      /* positions the caches hold */
     int kv_int8;  /* > 0: round the KV cache to int8, one scale per kv_int8 values */
+    int act_bits; /* matmul inputs: 0 float; 8: int8 in groups of 32 with
+                   * amax/127 scales (llama2.c runq.c); 16: int16 with one
+                   * power-of-two step per vector (the integer engine) */
     float *x, *xb, *xb2, *hb, *hb2, *q, *att, *logits, *key_cache, *value_cache;
 } flm_ref_t;
 

@@ -1,0 +1,36 @@
+# The demo every board runs: the stories260K greedy continuation of
+# "Once upon a time" (64 positions), and a seeded sampling run. The model is
+# converted once, on the build machine, by the host fieldlm.
+FLM_SHARED     ?= ../shared
+DEMO_MODEL_SRC := $(FLM_SHARED)/models/stories260K.bin
+DEMO_TOK_SRC   := $(FLM_SHARED)/models/tok512.bin
+DEMO_MODEL     := build/models/stories260K.flm
+DEMO_PROMPT    := Once upon a time
+# Options shared by `fieldlm run` and the bare-metal demo (boards/common/mps2/main.c),
+# with the context length of the smallest board. Sampling values are exact
+# in binary so every parser agrees on them.
+DEMO_GREEDY    := -n 64 -t 0 --ctx 256
+DEMO_SAMPLE    := -n 64 -t 0.75 --top-p 0.875 -s 42 --ctx 256
+
+# The host fieldlm converts; for cross boards it is built by a sub-make
+# (re-run each time, so a converter change reconverts).
+ifeq ($(BOARD)$(SAN),host0)
+HOST_FIELDLM := $(CLI)
+else
+HOST_FIELDLM := build/host/fieldlm
+$(HOST_FIELDLM): FORCE_HOST_CLI
+	@$(MAKE) --no-print-directory BOARD=host SAN=0 cli >&2
+.PHONY: FORCE_HOST_CLI
+endif
+
+$(DEMO_MODEL): $(DEMO_MODEL_SRC) $(DEMO_TOK_SRC) $(HOST_FIELDLM)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CONVERT $@")
+	$(Q)$(HOST_FIELDLM) convert --in $(DEMO_MODEL_SRC) --tokenizer $(DEMO_TOK_SRC) --out $@ >/dev/null
+
+$(DEMO_MODEL_SRC) $(DEMO_TOK_SRC):
+	@echo "the demo needs $@ (the reference folder ../shared, or set FLM_SHARED)"; exit 1
+
+# The board's rules define demo-build (everything the demos need), so that
+# after it `make -s demo` prints the story and nothing else.
+.PHONY: demo demo-sample demo-build

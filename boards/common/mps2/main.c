@@ -1,0 +1,275 @@
+/*
+ * The MPS2 boards' application (Cortex-M4 AN386, Cortex-M3 AN385): the
+ * stories260K demo, the model image read in place from flash, all working
+ * memory in one static arena.
+ *
+ * Options come from the semihosting command line (QEMU -append), spelled as
+ * for `fieldlm run`; the console then carries exactly what `fieldlm run`
+ * prints on stdout, and statistics go to the log (semihosting stderr):
+ *
+ *   -n N         positions, counting BOS and the prompt (default 64)
+ *   -t T         temperature, decimal (default 0: greedy)
+ *   --top-p P    nucleus mass, decimal (default 0.9)
+ *   -s SEED      sampling seed (default 42)
+ *   --ctx N      KV-cache positions (default FLM_BOARD_CTX_LEN, at most what
+ *                the static arena holds)
+ *   --selftest   exercise the HAL port instead (tests/sh/cortexm_hal.sh)
+ */
+#include <string.h>
+
+#include "boards/common/mps2/board.h"
+#include "core/arena.h"
+#include "core/engine.h"
+#include "port/cortexm/hal_cortexm.h"
+
+typedef struct {
+    uint32_t steps;
+    uint32_t temperature; /* Q16.16 */
+    uint32_t top_p;       /* Q16.16 */
+    uint64_t seed;
+    uint32_t ctx_len;
+    bool     selftest;
+} options_t;
+
+/* A whole decimal number "12" or "0.75" as Q16.16, rounded to nearest;
+ * false on junk or overflow. Integer-only: the firmware has no FPU path. */
+static bool parse_q16(const char *s, uint32_t *out)
+{
+    uint64_t ip = 0, num = 0, den = 1;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        ip = ip * 10u + (uint64_t)(*p - '0');
+        if (ip > 0xFFFFu)
+            return false;
+    }
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+            if (den < 1000000000u) { /* later digits: far below the 2^-16 step */
+                num = num * 10u + (uint64_t)(*p - '0');
+                den *= 10u;
+            }
+        }
+    }
+    if (*p || p == s)
+        return false;
+    uint64_t q = (ip << 16) + ((num << 16) + den / 2u) / den;
+    if (q > UINT32_MAX)
+        return false;
+    *out = (uint32_t)q;
+    return true;
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        uint64_t d = (uint64_t)(*s - '0');
+        if (v > (max - d) / 10u)
+            return false;
+        v = v * 10u + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* Split the command line in place on spaces and read the options; the
+ * first word is the program's name, as in argv. */
+static flm_err_t parse_options(char *line, options_t *o)
+{
+    char *argv[16];
+    int argc = 0;
+    for (char *p = line; *p;) {
+        while (*p == ' ')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        if (argc == (int)(sizeof argv / sizeof argv[0]))
+            return FLM_ERR_ARG;
+        argv[argc++] = p;
+        while (*p && *p != ' ')
+            p++;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : "";
+        uint64_t v;
+        bool ok = true;
+        if (strcmp(opt, "--selftest") == 0) {
+            o->selftest = true;
+            continue;
+        } else if (strcmp(opt, "-n") == 0) {
+            ok = parse_u64(val, UINT32_MAX, &v) && v > 0;
+            o->steps = (uint32_t)v;
+        } else if (strcmp(opt, "-t") == 0) {
+            ok = parse_q16(val, &o->temperature);
+        } else if (strcmp(opt, "--top-p") == 0) {
+            ok = parse_q16(val, &o->top_p);
+        } else if (strcmp(opt, "-s") == 0) {
+            ok = parse_u64(val, UINT64_MAX, &o->seed);
+        } else if (strcmp(opt, "--ctx") == 0) {
+            ok = parse_u64(val, UINT32_MAX, &v) && v > 0;
+            o->ctx_len = (uint32_t)v;
+        } else {
+            flm_hal_log(FLM_LOG_ERROR, "unknown option '%s' (want -n, -t, --top-p, -s, --ctx, --selftest)", opt);
+            return FLM_ERR_ARG;
+        }
+        if (!ok) {
+            flm_hal_log(FLM_LOG_ERROR, "bad value '%s' for %s", val, opt);
+            return FLM_ERR_ARG;
+        }
+        i++;
+    }
+    return FLM_OK;
+}
+
+/* ---- HAL self-test ------------------------------------------------------ */
+
+#define EXPECT(cond)                                                       \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            flm_hal_log(FLM_LOG_ERROR, "selftest: %s:%d: %s", __FILE__,     \
+                        __LINE__, #cond);                                  \
+            return 1;                                                      \
+        }                                                                  \
+    } while (0)
+
+/* Checks the port's contract; tests/sh/cortexm_hal.sh compares the log
+ * lines it prints with the formatter's expected output. */
+static int selftest(void)
+{
+    uint8_t buf[300];
+    size_t len = 0;
+    EXPECT(flm_hal_store_get("k1", buf, sizeof buf, &len) == FLM_ERR_NOT_FOUND);
+    EXPECT(flm_hal_store_put("k1", "hello", 5) == FLM_OK);
+    EXPECT(flm_hal_store_put("k1", "world!", 6) == FLM_OK);
+    EXPECT(flm_hal_store_get("k1", buf, sizeof buf, &len) == FLM_OK && len == 6);
+    EXPECT(memcmp(buf, "world!", 6) == 0);
+    EXPECT(flm_hal_store_get("k1", buf, 2, &len) == FLM_ERR_OVERFLOW && len == 6);
+    EXPECT(flm_hal_store_put(".hidden", "x", 1) == FLM_ERR_ARG);
+    EXPECT(flm_hal_store_put("bad/key", "x", 1) == FLM_ERR_ARG);
+    EXPECT(flm_hal_store_put("big", buf, sizeof buf) == FLM_ERR_NOMEM);
+    EXPECT(flm_hal_store_del("k1") == FLM_OK);
+    EXPECT(flm_hal_store_del("k1") == FLM_ERR_NOT_FOUND);
+
+    EXPECT(flm_hal_entropy(buf, 4) == FLM_ERR_UNSUPPORTED);
+    flm_hal_tcp_t c;
+    flm_hal_tcp_init(&c);
+    EXPECT(flm_hal_tcp_connect(&c, "127.0.0.1", 80, 10) == FLM_ERR_UNSUPPORTED);
+    EXPECT(flm_hal_tcp_send(&c, buf, 1, 10) == FLM_ERR_STATE);
+    EXPECT(!flm_hal_link_up());
+
+    uint64_t t0 = flm_hal_time_us();
+    flm_hal_sleep_ms(2);
+    EXPECT(flm_hal_time_us() >= t0 + 2000u);
+    uint64_t k = flm_hal_cortexm_watchdog_kicks();
+    flm_hal_watchdog_kick();
+    EXPECT(flm_hal_cortexm_watchdog_kicks() == k + 1);
+
+    flm_hal_log(FLM_LOG_INFO, "fmt [%d] [%5u] [%-4s] [%04x] [%lld] [%zu] [%.3s] [%c%%]",
+                -42, 7u, "ab", 0xBEEFu, -9000000000LL, (size_t)123, "abcdef", 'z');
+    flm_hal_log(FLM_LOG_INFO, "fmt [%llu] [%X] [%*s] [%05d] [%ld]", 18446744073709551615ULL,
+                255u, -3, "x", -12, -2147483647L - 1);
+    flm_hal_log(FLM_LOG_DEBUG, "not shown at the default level");
+    return 0;
+}
+
+/* ---- the demo --------------------------------------------------------- */
+
+/* The model image linked into flash (model.S). */
+extern const uint8_t flm_board_model[], flm_board_model_end[];
+
+#define DEMO_PROMPT "Once upon a time"
+
+/* The engine's whole working set (KV cache, activations, sampler and
+ * tokenizer scratch) for FLM_BOARD_CTX_LEN positions, in .bss. The sizes are
+ * the board budget's: board.mk sets them, the linker script enforces RAM. */
+static uint8_t arena_mem[FLM_BOARD_ARENA_BYTES] __attribute__((aligned(16)));
+static flm_model_t model;   /* per-layer views: too big for the stack */
+static flm_engine_t engine;
+
+/* llama2.c's safe_printf, as `fieldlm run` applies it: a lone control byte
+ * is not printed. */
+static void put_piece(const uint8_t *p, size_t n)
+{
+    if (n == 1 && p[0] < 0x80 && !(p[0] >= 0x20 && p[0] < 0x7F) &&
+        !(p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r')))
+        return;
+    flm_hal_console_write(p, n);
+}
+
+static int demo(const options_t *o)
+{
+    size_t image_size = (size_t)(flm_board_model_end - flm_board_model);
+    if (image_size == 0) {
+        flm_hal_log(FLM_LOG_ERROR, "no model image linked (built without ../shared/models)");
+        return 3;
+    }
+    flm_err_t err = flm_model_open(&model, flm_board_model, image_size, FLM_MODEL_VERIFY_FULL);
+    if (err) {
+        flm_hal_log(FLM_LOG_ERROR, "model: %s (%s)", flm_strerror(err), model.detail);
+        return 1;
+    }
+    flm_engine_config_t cfg = {
+        .ctx_len = o->ctx_len,
+        .max_prompt_bytes = sizeof DEMO_PROMPT - 1,
+        .sampler = { .temperature = o->temperature, .top_p = o->top_p, .seed = o->seed },
+    };
+    flm_arena_t arena;
+    flm_arena_init(&arena, arena_mem, sizeof arena_mem);
+    err = flm_engine_init(&engine, &model, &cfg, &arena);
+    if (!err)
+        err = flm_engine_start(&engine, (const uint8_t *)DEMO_PROMPT, sizeof DEMO_PROMPT - 1, o->steps);
+    if (err) {
+        flm_hal_log(FLM_LOG_ERROR, "engine: %s (arena short by %zu bytes)", flm_strerror(err),
+                    arena.shortfall);
+        return 1;
+    }
+
+    /* tools/qemu-insn records the instruction count at each mark: one
+     * before the first position, then one after each. */
+    flm_engine_token_t t;
+    uint32_t positions = 0, forced = 0;
+    flm_board_mark();
+    do {
+        err = flm_engine_step(&engine, &t);
+        if (err)
+            break;
+        flm_board_mark();
+        positions++;
+        forced += t.forced;
+        put_piece(t.piece, t.piece_len);
+    } while (t.status == FLM_ENGINE_RUNNING);
+    flm_hal_console_write("\n", 1);
+    if (err)
+        flm_hal_log(FLM_LOG_ERROR, "engine: %s", flm_strerror(err));
+
+    flm_ram_usage_t ram;
+    if (flm_transformer_ram(&model.cfg, engine.ctx_len, &ram) != FLM_OK)
+        ram.kv_cache = 0;
+    flm_hal_log(FLM_LOG_INFO,
+                "stats ctx_len=%u positions=%u prompt_tokens=%u arena=%zu arena_used=%zu "
+                "kv_cache=%zu stack=%zu stack_size=%zu",
+                (unsigned)engine.ctx_len, (unsigned)positions, (unsigned)forced, sizeof arena_mem,
+                flm_arena_high_water(&arena), ram.kv_cache, flm_board_stack_high_water(),
+                flm_board_stack_size());
+    flm_engine_deinit(&engine);
+    return err ? 1 : 0;
+}
+
+/* ---- entry -------------------------------------------------------------- */
+
+int main(void)
+{
+    if (flm_hal_init() != FLM_OK)
+        return 1;
+    static char line[256];
+    options_t o = { .steps = 64, .temperature = 0, .top_p = 58982u, .seed = 42,
+                    .ctx_len = FLM_BOARD_CTX_LEN, .selftest = false };
+    if (flm_hal_cortexm_cmdline(line, sizeof line) == FLM_OK && parse_options(line, &o) != FLM_OK)
+        return 2;
+    return o.selftest ? selftest() : demo(&o);
+}

@@ -1,0 +1,25 @@
+# Shared toolchain settings of the MPS2 bare-metal boards (QEMU -M mps2-*).
+# The board's board.mk sets MPS2_CPU and QEMU_MACHINE, then includes this.
+CROSS     := arm-none-eabi-
+CC        := $(CROSS)gcc
+AR        := $(CROSS)ar
+PORT      := cortexm
+# No sockets, no mbedTLS on bare metal.
+override TLS := 0
+# flm_model_t keeps a view per layer: 8 are plenty for the models a
+# 256 KB-RAM part runs, and save 5 KB of RAM over the default 32.
+BOARD_CFLAGS  := $(MPS2_CPU) -mthumb -ffunction-sections -fdata-sections \
+                 -DFLM_MODEL_MAX_LAYERS=8
+# newlib-nano for memcpy & co.; our own startup; nothing may pull in the
+# heap (tests/sh/board_elf_checks.sh checks the linked ELF).
+BOARD_LDFLAGS := $(MPS2_CPU) -mthumb --specs=nano.specs -nostartfiles \
+                 -T boards/common/mps2/mps2.ld -Wl,--gc-sections
+# The demo's memory budget: KV-cache positions, and the static arena that
+# holds the engine's whole working set for them (flm_engine_ram()).
+BOARD_CTX_LEN     := 256
+BOARD_ARENA_BYTES := 135168
+CFLAGS_boards/common/mps2/ := -DFLM_BOARD_CTX_LEN=$(BOARD_CTX_LEN)u \
+                              -DFLM_BOARD_ARENA_BYTES=$(BOARD_ARENA_BYTES)u
+BOARD_ALL      = $(BUILD)/fieldlm.elf
+BOARD_RUN     := qemu-system-arm -M $(QEMU_MACHINE) -display none -serial none \
+                 -monitor none -semihosting-config enable=on,target=native -kernel

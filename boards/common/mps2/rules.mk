@@ -1,0 +1,56 @@
+# Build and run rules of the MPS2 bare-metal boards: the firmware ELF (the
+# runtime, the demo application and the model image in one static link),
+# `make demo`, `make demo-sample`, `make run ARGS=...` and `make footprint`.
+include boards/common/demo.mk
+
+MPS2_DIR := boards/common/mps2
+FW       := $(BUILD)/fieldlm.elf
+FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/main.c
+FW_OBJS  := $(call obj,$(FW_SRCS)) $(BUILD)/obj/model.o
+
+# Without ../shared the firmware links an empty image and says so at run time.
+ifneq ($(wildcard $(DEMO_MODEL_SRC)),)
+FW_MODEL := $(DEMO_MODEL)
+else
+FW_MODEL := $(BUILD)/gen/no-model.flm
+$(FW_MODEL):
+	@mkdir -p $(dir $@) && : > $@
+endif
+
+# Compiler flags and the memory budget live in the board files: a change
+# there rebuilds every object of the board.
+$(call obj,$(LIB_SRCS) $(FW_SRCS)): $(MPS2_DIR)/mps2.mk boards/$(BOARD)/board.mk
+
+# Names the linked image; rewritten only when that changes, so switching
+# between the model and none re-assembles model.o.
+FW_MODEL_NAME := $(BUILD)/gen/fw-model.txt
+$(shell mkdir -p $(BUILD)/gen && echo '$(FW_MODEL)' | cmp -s - $(FW_MODEL_NAME) || echo '$(FW_MODEL)' > $(FW_MODEL_NAME))
+
+$(BUILD)/obj/model.o: $(MPS2_DIR)/model.S $(FW_MODEL) $(FW_MODEL_NAME)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_MODEL_PATH='"$(abspath $(FW_MODEL))"' -c $< -o $@
+
+$(FW): $(FW_OBJS) $(LIB) $(MPS2_DIR)/mps2.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(FW_OBJS) $(LIB) -Wl,-Map=$(BUILD)/fieldlm.map
+
+.PHONY: run footprint
+run: $(FW)
+	$(Q)$(BOARD_RUN) $(FW) -append "$(ARGS)"
+
+demo-build: $(FW) $(DEMO_MODEL)
+
+demo: demo-build
+	$(Q)$(BOARD_RUN) $(FW) -append "$(DEMO_GREEDY)"
+
+demo-sample: demo-build
+	$(Q)$(BOARD_RUN) $(FW) -append "$(DEMO_SAMPLE)"
+
+footprint: $(FW) $(DEMO_MODEL) $(QEMU_INSN)
+	$(Q)sh $(MPS2_DIR)/footprint.sh $(FW) $(QEMU_INSN) "$(DEMO_GREEDY)" $(BOARD_RUN)
+
+# Instructions per function for the greedy demo (tools/qemu-insn profile=).
+.PHONY: profile
+profile: demo-build $(QEMU_INSN)
+	$(Q)sh $(MPS2_DIR)/profile.sh $(FW) $(QEMU_INSN) "$(DEMO_GREEDY)" $(BOARD_RUN)

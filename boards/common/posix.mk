@@ -1,0 +1,20 @@
+# Demo rules of the POSIX boards (host, and ARM Linux under qemu-user):
+# `fieldlm run` itself is the demo program.
+include boards/common/demo.mk
+
+demo-build: $(CLI) $(DEMO_MODEL)
+
+demo: demo-build
+	$(Q)$(BOARD_RUN) $(CLI) run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" $(DEMO_GREEDY)
+
+demo-sample: demo-build
+	$(Q)$(BOARD_RUN) $(CLI) run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" $(DEMO_SAMPLE)
+
+# The unit tests on this board (under qemu-user for the ARM Linux boards).
+.PHONY: run-unit
+run-unit: $(UNIT)
+	$(Q)$(BOARD_RUN) $(UNIT) $(T)
+
+# Compiler flags live in the board files: a change there rebuilds the board.
+$(call obj,$(LIB_SRCS) $(TOOL_SRCS) $(UNIT_SRCS) tools/cli/main.c): \
+    boards/$(BOARD)/board.mk $(wildcard boards/common/linux.mk)

@@ -1,0 +1,1 @@
+include boards/common/posix.mk

@@ -1,0 +1,32 @@
+# The bare-metal HAL (port/cortexm) on both MPS2 boards under QEMU: the
+# firmware's --selftest checks the store, network, entropy, time and
+# watchdog contracts, and prints log lines through the port's own
+# integer-only formatter, compared here with what printf would print.
+set -u
+for tool in arm-none-eabi-gcc qemu-system-arm; do
+    command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
+done
+unset MAKEFLAGS MFLAGS MAKELEVEL
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/want" <<'WANT'
+fmt [-42] [    7] [ab  ] [beef] [-9000000000] [123] [abc] [z%]
+fmt [18446744073709551615] [FF] [x  ] [-0012] [-2147483648]
+WANT
+status=0
+for board in mps2-an386 mps2-an385; do
+    make -s -j2 BOARD=$board SAN=0 >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; echo "make BOARD=$board failed"; exit 1; }
+    if ! timeout 60 make -s BOARD=$board SAN=0 run ARGS=--selftest >"$tmp/out" 2>"$tmp/err"; then
+        cat "$tmp/err"; echo "$board: selftest failed"; status=1; continue
+    fi
+    if cmp -s "$tmp/want" "$tmp/err"; then
+        echo "$board: selftest passed, log formatting identical to printf"
+    else
+        echo "$board: log lines differ:"; diff "$tmp/want" "$tmp/err"; status=1
+    fi
+    # A bad option must fail the run, visibly, through the exit status.
+    if timeout 60 make -s BOARD=$board SAN=0 run ARGS=--bogus >/dev/null 2>"$tmp/err"; then
+        echo "$board: an unknown option did not fail the run"; status=1
+    fi
+    grep -q "unknown option '--bogus'" "$tmp/err" || { echo "$board: no message for a bad option"; status=1; }
+done
+exit $status

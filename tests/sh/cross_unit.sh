@@ -1,0 +1,35 @@
+# The unit tests are portable C: build them for the ARM Linux boards and run
+# them under qemu-user, so 32-bit (armhf: 32-bit long and size_t) and 64-bit
+# ARM keep every contract the build machine keeps. The long float-accuracy
+# and whole-file tests are left to the host run (emulated, they take minutes);
+# bit-identical results across boards are cross_port's job.
+set -u
+case "${BUILD:-}" in
+    *-san) echo "ARM unit tests run once, in the plain (non-sanitizer) pass"; exit 77 ;;
+esac
+for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm; do
+    command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
+done
+prefixes="arena_ error_ hal_ kernels_ sampler_ engine_prompt engine_cancel engine_done
+          engine_arena tokenizer_tok512_tricky tokenizer_edges transformer_ram"
+unset MAKEFLAGS MFLAGS MAKELEVEL
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+status=0
+for board in linux-aarch64 linux-armhf; do
+    make -s -j2 BOARD=$board SAN=0 build/$board/tests/unit >"$tmp/build.log" 2>&1 || {
+        tail -n 30 "$tmp/build.log"; echo "make BOARD=$board failed"; exit 1; }
+    passed=0 failed=0 skipped=0
+    for p in $prefixes; do
+        make -s BOARD=$board SAN=0 run-unit T=$p >"$tmp/out" 2>&1 || status=1
+        grep -E '^FAIL|check failed' "$tmp/out"
+        set -- $(tail -n 1 "$tmp/out")
+        case "$*" in
+            *" passed, "*) passed=$((passed + $1)) failed=$((failed + $3)) skipped=$((skipped + $5)) ;;
+            *) echo "$board $p: no summary (crashed?)"; failed=$((failed + 1)) ;;
+        esac
+    done
+    [ "$passed" -gt 0 ] || { echo "$board: no test ran"; status=1; }
+    [ "$failed" -eq 0 ] || status=1
+    echo "$board: $passed passed, $failed failed, $skipped skipped"
+done
+exit $status
