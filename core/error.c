@@ -72,6 +72,14 @@ static const flm_err_name_t flm_err_names[] = {
     { FLM_ERR_CLOUD_NO_DONE, "cloud stream ended without [DONE]" },
 
     /* TLS transport */
+    { FLM_ERR_TLS_SETUP,         "TLS setup failed" },
+    { FLM_ERR_TLS_CA,            "no usable CA certificate" },
+    { FLM_ERR_TLS_HANDSHAKE,     "TLS handshake failed" },
+    { FLM_ERR_TLS_UNKNOWN_CA,    "server certificate is not signed by a trusted CA" },
+    { FLM_ERR_TLS_HOSTNAME,      "server certificate does not match the host name" },
+    { FLM_ERR_TLS_CERT,          "server certificate refused (expired, not yet valid, wrong usage or weak)" },
+    { FLM_ERR_TLS_IO,            "TLS record error" },
+    { FLM_ERR_TLS_PLAIN_REFUSED, "plain TCP refused for a non-loopback host (allow_plain_tcp is off)" },
 };
 
 const char *flm_strerror(int err)

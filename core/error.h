@@ -85,7 +85,15 @@ typedef enum {
     /* cloud: next free HTTP -0x040A, JSON -0x0415, SSE -0x0422, CLOUD -0x0437 */
 
     /* TLS transport: -0x0500 .. -0x05FF */
-    /* TLS: next free -0x0500 */
+    FLM_ERR_TLS_SETUP         = -0x0501, /* TLS context could not be set up */
+    FLM_ERR_TLS_CA            = -0x0502, /* no usable CA certificate given */
+    FLM_ERR_TLS_HANDSHAKE     = -0x0503, /* handshake failed (protocol, alert) */
+    FLM_ERR_TLS_UNKNOWN_CA    = -0x0504, /* server cert not from a trusted CA */
+    FLM_ERR_TLS_HOSTNAME      = -0x0505, /* server cert names another host */
+    FLM_ERR_TLS_CERT          = -0x0506, /* server cert refused otherwise */
+    FLM_ERR_TLS_IO            = -0x0507, /* bad TLS record after the handshake */
+    FLM_ERR_TLS_PLAIN_REFUSED = -0x0508, /* plain TCP to a non-loopback host */
+    /* TLS: next free -0x0509 */
 
     /* router: -0x0600 .. -0x06FF (reserved) */
 } flm_err_t;

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "port/posix/dns.h"
+
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0
 #endif
@@ -279,9 +281,9 @@ static int wait_fd(int fd, short events, uint32_t timeout_ms)
     }
 }
 
-/* Resolve without the heap: numeric addresses and "localhost" only here.
- * (getaddrinfo allocates; a name-server client belongs in a later port.) */
-static flm_err_t resolve(const char *host, uint16_t port,
+/* Resolve without the heap: numeric addresses, "localhost", else the
+ * minimal DNS client in dns.c (getaddrinfo allocates). */
+static flm_err_t resolve(const char *host, uint16_t port, uint32_t timeout_ms,
                          struct sockaddr_storage *ss, socklen_t *len)
 {
     memset(ss, 0, sizeof *ss);
@@ -289,19 +291,29 @@ static flm_err_t resolve(const char *host, uint16_t port,
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
     if (strcmp(host, "localhost") == 0)
         host = "127.0.0.1";
-    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+    int family = 0;
+    uint8_t addr[16];
+    if (inet_pton(AF_INET, host, addr) == 1)
+        family = 4;
+    else if (inet_pton(AF_INET6, host, addr) == 1)
+        family = 6;
+    else {
+        flm_err_t err = flm_dns_resolve(NULL, host, timeout_ms, addr, &family);
+        if (err)
+            return err;
+    }
+    if (family == 4) {
         in4->sin_family = AF_INET;
         in4->sin_port = htons(port);
+        memcpy(&in4->sin_addr, addr, 4);
         *len = sizeof *in4;
-        return FLM_OK;
-    }
-    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+    } else {
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons(port);
+        memcpy(&in6->sin6_addr, addr, 16);
         *len = sizeof *in6;
-        return FLM_OK;
     }
-    return FLM_ERR_NET_RESOLVE;
+    return FLM_OK;
 }
 
 flm_err_t flm_hal_tcp_connect(flm_hal_tcp_t *c, const char *host, uint16_t port,
@@ -311,9 +323,12 @@ flm_err_t flm_hal_tcp_connect(flm_hal_tcp_t *c, const char *host, uint16_t port,
         return FLM_ERR_ARG;
     struct sockaddr_storage ss;
     socklen_t len;
-    flm_err_t err = resolve(host, port, &ss, &len);
+    uint64_t start = flm_hal_time_ms();
+    flm_err_t err = resolve(host, port, timeout_ms, &ss, &len);
     if (err)
         return err;
+    uint64_t spent = flm_hal_time_ms() - start;
+    timeout_ms = spent >= timeout_ms ? 0 : timeout_ms - (uint32_t)spent;
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return FLM_ERR_NET_CONNECT;

@@ -22,6 +22,7 @@ typedef struct {
 } flm_cli_command_t;
 
 /* Subcommands (tools/cli/cmd_<name>.c). */
+int flm_cmd_cloud(int argc, char **argv);
 int flm_cmd_convert(int argc, char **argv);
 int flm_cmd_info(int argc, char **argv);
 int flm_cmd_run(int argc, char **argv);

@@ -13,6 +13,7 @@
 
 static const flm_cli_command_t commands[] = {
     /* { "name", flm_cmd_name, "one-line summary" }, */
+    { "cloud",   flm_cmd_cloud,   "send one prompt to an OpenAI-compatible endpoint" },
     { "convert", flm_cmd_convert, "convert a llama2.c checkpoint + tokenizer to a .flm model image" },
     { "info",    flm_cmd_info,    "show a .flm image: config, tensors, flash and RAM, integrity" },
     { "run",     flm_cmd_run,     "generate text from a prompt, streamed as it is produced" },

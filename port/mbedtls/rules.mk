@@ -1,0 +1,54 @@
+# TLS transport on mbedTLS 2.28 (Debian's libmbedtls-dev), and the
+# connection opener in net.c (built with TLS=0 too: plain TCP on loopback).
+#
+# No heap: Debian's mbedTLS calls calloc/free and lacks both
+# MBEDTLS_MEMORY_BUFFER_ALLOC_C and MBEDTLS_PLATFORM_MEMORY. Linking with
+# -Wl,--wrap=calloc,--wrap=free would capture every calloc of the CLI, the
+# tests and the sanitizer runtime too; rebuilding mbedTLS from source would
+# add a build of its own. Instead, copies of the static libraries get their
+# calloc/free references renamed to the pool in tls_pool.c (objcopy
+# --redefine-sym): the redirection is confined to mbedTLS's own objects,
+# nothing else in the link changes, and tests/sh/tls_noheap.sh proves the
+# copies reference no allocator.
+
+MBEDTLS_LIBDIR ?= /usr/lib/$(shell $(CC) -dumpmachine 2>/dev/null)
+MBEDTLS_NAMES  := mbedtls mbedx509 mbedcrypto
+OBJCOPY        ?= objcopy
+
+ifeq ($(TLS),1)
+ifneq ($(PORT),posix)
+override TLS := 0
+else ifeq ($(wildcard $(MBEDTLS_LIBDIR)/libmbedtls.a),)
+$(warning no static mbedTLS in $(MBEDTLS_LIBDIR): building with TLS=0)
+override TLS := 0
+endif
+endif
+
+# flm_features.h says what this build has; rewritten only when it changes,
+# so flipping TLS= rebuilds exactly the objects that include it.
+FLM_FEATURES := \#define FLM_HAVE_TLS $(TLS)
+$(shell mkdir -p $(BUILD)/gen && echo '$(FLM_FEATURES)' | cmp -s - $(BUILD)/gen/flm_features.h || echo '$(FLM_FEATURES)' > $(BUILD)/gen/flm_features.h)
+
+# Hosts verify against the whole system CA bundle (~460 KiB parsed); a
+# device pins one CA and keeps tls_pool.h's smaller default.
+ifeq ($(PORT),posix)
+CFLAGS_port/mbedtls/ += -DFLM_TLS_POOL_SIZE='(1024u * 1024u)'
+endif
+$(call obj,port/mbedtls/tls_pool.c): port/mbedtls/rules.mk
+
+# The pool has no mbedTLS dependency: built always, so its tests run always.
+EXTRA_LIB_SRCS += port/mbedtls/net.c port/mbedtls/tls_pool.c
+
+ifeq ($(TLS),1)
+EXTRA_LIB_SRCS += port/mbedtls/tls.c
+TLS_POOL_LIBS  := $(patsubst %,$(BUILD)/mbedtls/lib%.a,$(MBEDTLS_NAMES))
+LDLIBS         += $(TLS_POOL_LIBS) -lpthread
+
+$(BUILD)/mbedtls/lib%.a: $(MBEDTLS_LIBDIR)/lib%.a port/mbedtls/rules.mk
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  OBJCOPY $@")
+	$(Q)$(OBJCOPY) --redefine-sym calloc=flm_tls_pool_calloc \
+	    --redefine-sym free=flm_tls_pool_free $< $@
+
+$(CLI) $(UNIT): | $(TLS_POOL_LIBS)
+endif
