@@ -30,7 +30,6 @@
 
 /* Limits the kernels check (beyond them intermediate sums could overflow). */
 #define FLM_KERNEL_MAX_COLS 65536u /* matrix columns, vector lengths */
-#define FLM_KERNEL_MAX_GS   256u   /* quantization group size */
 #define FLM_KERNEL_MAX_HEAD 256u   /* attention head size */
 #define FLM_QMAT_MAX_SCALE  (INT32_C(1) << 24) /* |group scale| must stay below */
 
@@ -91,11 +90,11 @@ flm_err_t flm_quantize_s8(const int32_t *x, uint32_t n, int8_t *q, uint16_t *sca
 
 /* ---- matrices ----------------------------------------------------------- */
 
-/* out[r] = sum_c W[r][c] * x[c] for a group-quantized int8 matrix and an int16
- * vector of w->cols elements (real x * 2^-x_shift). Each group's products are
- * summed in int32 (exact), multiplied by the group scale into an int64 row
- * sum (exact), which is rounded once to out_shift fractional bits and
- * saturated. Group scales must satisfy |s| < FLM_QMAT_MAX_SCALE. */
+/* out[r] = sum_c W[r][c] * x[c] for a group-quantized int8 matrix (any group
+ * size) and an int16 vector of w->cols elements (real x * 2^-x_shift). Each
+ * group's products are summed exactly, multiplied by the group scale into an
+ * int64 row sum (exact), which is rounded once to out_shift fractional bits
+ * and saturated. Group scales must satisfy |s| < FLM_QMAT_MAX_SCALE. */
 flm_err_t flm_matvec_q8_s16(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                             int32_t *out, int32_t out_shift);
 
@@ -134,8 +133,8 @@ typedef struct {
     uint32_t scale_stride; /* scales between consecutive positions */
 } flm_kv_view_t;
 
-/* out = sum_t softmax_t(q . k_t / sqrt(head_dim)) * v_t (Q15.16).
- * Scratch: qs[head_dim], att[npos]. */
+/* out = sum_t softmax_t(q . k_t / sqrt(head_dim)) * v_t (Q15.16); out must
+ * not overlap q. Scratch: qs[head_dim], att[npos]. */
 flm_err_t flm_attention_head_q(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
                                uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
 

@@ -52,9 +52,10 @@ static flm_err_t plan(const flm_model_config_t *c, uint32_t ctx_len, layout_t *l
         return err;
     const size_t q_dim = (size_t)c->n_heads * c->head_dim;
     const size_t kv_dim = (size_t)c->n_kv_heads * c->head_dim;
-    size_t kv_elems, kv_scales;
+    size_t kv_elems, kv_scales, logits;
     if (!mul3(c->n_layers, ctx_len, kv_dim, &kv_elems) ||
-        !mul3(c->n_layers, ctx_len, c->n_kv_heads, &kv_scales))
+        !mul3(c->n_layers, ctx_len, c->n_kv_heads, &kv_scales) ||
+        !mul3(c->vocab_size, sizeof(int32_t), 1, &logits))
         return FLM_ERR_OVERFLOW;
     const size_t bytes[B_COUNT] = {
         [B_X] = c->dim * sizeof(int32_t),
@@ -65,7 +66,7 @@ static flm_err_t plan(const flm_model_config_t *c, uint32_t ctx_len, layout_t *l
         [B_V] = kv_dim * sizeof(int32_t),
         [B_HB] = c->hidden_dim * sizeof(int32_t),
         [B_HB2] = c->hidden_dim * sizeof(int32_t),
-        [B_LOGITS] = (size_t)c->vocab_size * sizeof(int32_t),
+        [B_LOGITS] = logits,
         [B_XQ] = max3(c->dim, (uint32_t)q_dim, c->hidden_dim) * sizeof(int16_t),
         [B_ATT] = ctx_len * sizeof(int32_t),
         [B_KC] = kv_elems,

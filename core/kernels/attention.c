@@ -9,21 +9,22 @@ flm_err_t flm_attention_head_q(const int32_t *q, uint32_t head_dim, const flm_kv
         head_dim == 0 || head_dim > FLM_KERNEL_MAX_HEAD || npos == 0 ||
         npos > FLM_KERNEL_MAX_COLS)
         return FLM_ERR_ARG;
+    /* q / sqrt(head_dim) (Q16, in out until the end), then int16: the scale
+     * is applied once instead of once per position */
+    int64_t inv_sqrt = flm_isqrt_u64(((uint64_t)1 << 60) / head_dim); /* Q30 */
+    for (uint32_t j = 0; j < head_dim; j++)
+        out[j] = flm_sat32(flm_round_shr64(q[j] * inv_sqrt, 30));
     int32_t q_shift;
-    flm_err_t err = flm_quantize_s16(q, head_dim, FLM_ACT_SHIFT, qs, &q_shift);
+    flm_err_t err = flm_quantize_s16(out, head_dim, FLM_ACT_SHIFT, qs, &q_shift);
     if (err)
         return err;
-    /* 1/sqrt(head_dim) as Q30 */
-    int64_t inv_sqrt = flm_isqrt_u64(((uint64_t)1 << 60) / head_dim);
 
-    /* scores: (qs . k_t) * ks_t in Q(q_shift + 24), to Q16, times 1/sqrt(d) */
+    /* scores: (qs . k_t) * ks_t in Q(q_shift + 24), to Q16 */
     for (uint32_t t = 0; t < npos; t++) {
         /* |qs k| <= 2^22 per term, head_dim <= 256 terms: exact */
         int32_t dot = flm_dot_q8_s16(kv->k + (size_t)t * kv->stride, qs, head_dim);
         int32_t ks = flm_kv_scale(kv->ks[(size_t)t * kv->scale_stride]);
-        int32_t s = flm_rescale_sat32((int64_t)dot * ks,
-                                      q_shift + FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
-        att[t] = flm_sat32(flm_round_shr64(s * inv_sqrt, 30));
+        att[t] = flm_rescale_sat32((int64_t)dot * ks, q_shift + FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
     }
     uint32_t *p = (uint32_t *)att;
     err = flm_softmax_q(att, npos, FLM_ACT_SHIFT, p);

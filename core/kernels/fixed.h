@@ -17,7 +17,7 @@
 #define FLM_LOG2E_Q30 INT64_C(1549082005) /* log2 e */
 #define FLM_2PI_Q28   INT64_C(1686629713) /* 2 pi */
 
-extern const uint32_t flm_exp2_tab[32];
+extern const uint32_t flm_exp2_tab[256];
 extern const int32_t  flm_ln1p_tab[64];
 extern const int32_t  flm_sin_tab[65];
 
@@ -96,7 +96,7 @@ static inline uint32_t flm_abs32(int32_t v)
 #if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
 #include <arm_acle.h>
 
-/* sum q[i] * x[i] in int32; exact while n * 2^22 < 2^31 (n <= 256 here).
+/* sum q[i] * x[i] in int32; exact while n * 2^22 < 2^31 (callers keep n <= 256).
  * Cortex-M4/M7 and ARMv7-A: per 4 columns, one word of weights split by
  * SXTB16 into (w0, w2) and (w1, w3) and four 16 x 16 MACs that pick the
  * halves, instead of 8 sign-extending loads. A group sum is exact in int32
@@ -110,7 +110,7 @@ static inline int32_t flm_dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t
         memcpy(&w, q, 4); /* unaligned word loads are fine on these cores */
         memcpy(&x01, x, 4);
         memcpy(&x23, x + 2, 4);
-        int32_t w02 = __sxtb16((int32_t)w), w13 = __sxtb16((int32_t)(w >> 8 | w << 24));
+        int32_t w02 = __sxtb16((int32_t)w), w13 = __sxtb16((int32_t)(w >> 8)); /* bytes 0, 2 / 1, 3 */
         sum = __smlabb(w02, x01, sum);
         sum = __smlabt(w13, x01, sum);
         sum = __smlatb(w02, x23, sum);

@@ -30,21 +30,21 @@ uint32_t flm_exp_q16(int32_t x)
 {
     if (x >= 0)
         return (uint32_t)FLM_Q30_ONE;
-    /* exp(x) = 2^y, y = x log2(e) = n + f with n integer, f in [0, 1). */
-    int64_t y = flm_floor_shr64((int64_t)x * FLM_LOG2E_Q30, 16); /* Q30 */
-    int64_t n = flm_floor_shr64(y, 30);
-    if (n < -31)
+    /* exp(x) = 2^-y, y = -x log2(e) > 0 in Q30, rounded up; 2^-y = 2^f / 2^k
+     * with k = ceil(y) and f = k - y in [0, 1). All unsigned from here. */
+    uint64_t y = ((uint64_t)(0u - (uint32_t)x) * (uint64_t)FLM_LOG2E_Q30 + 0xFFFFu) >> 16;
+    uint64_t k = (y + (uint64_t)FLM_Q30_ONE - 1u) >> 30;
+    if (k > 31)
         return 0;
-    uint32_t f = (uint32_t)(y - n * FLM_Q30_ONE);
-    /* 2^f = 2^(i/32) * e^z, z = (f mod 1/32) ln 2 < 0.022: four terms, all
-     * non-negative and below 2^31, so unsigned 32-bit where a product allows */
-    uint32_t z = (uint32_t)round_shr_u64((uint64_t)(f & 0x1FFFFFFu) * FLM_LN2_Q30, 30);
-    uint32_t z2 = (uint32_t)round_shr_u64((uint64_t)z * z, 30);
-    uint32_t z3 = (uint32_t)round_shr_u64((uint64_t)z2 * z, 30);
-    uint32_t z4 = (uint32_t)round_shr_u64((uint64_t)z2 * z2, 30);
-    uint32_t poly = (uint32_t)FLM_Q30_ONE + z + (z2 >> 1) + (z2 & 1u) + z3 / 6u + z4 / 24u;
-    uint64_t m = round_shr_u64((uint64_t)flm_exp2_tab[f >> 25] * poly, 30); /* < 2^31 */
-    return n == 0 ? (uint32_t)m : (uint32_t)round_shr_u64(m, (uint32_t)-n);
+    uint32_t f = (uint32_t)((k << 30) - y);
+    /* 2^f = 2^(i/256) * e^z, z = (f mod 1/256) ln 2 < 0.0028: 1 + z + z^2/2 + z^3/6 */
+    uint32_t z = (uint32_t)round_shr_u64((uint64_t)(f & 0x3FFFFFu) * FLM_LN2_Q30, 30);
+    uint32_t z2 = (uint32_t)round_shr_u64((uint64_t)z * z, 31);
+    uint32_t z3 = (uint32_t)round_shr_u64((uint64_t)z2 * z, 30) / 3u;
+    uint32_t poly = (uint32_t)FLM_Q30_ONE + z + z2 + z3;
+    uint32_t m = (uint32_t)round_shr_u64((uint64_t)flm_exp2_tab[f >> 22] * poly, 30); /* < 2^31 */
+    uint32_t s = (uint32_t)k;
+    return s == 0 ? m : (m >> s) + ((m >> (s - 1)) & 1u);
 }
 
 int32_t flm_ln_q16(uint64_t v, int32_t frac_bits)

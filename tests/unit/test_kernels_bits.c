@@ -109,8 +109,8 @@ FLM_TEST(kernels_bits_golden)
     h[7] = fnv(FNV0, out, 8);
 
     static const uint64_t golden[8] = {
-        0x16d853c4ec82fa06ull, 0xc63691210a2a7873ull, 0xb351b48615abe210ull, 0x6b612fdad031909aull,
-        0xd3c66ac3b81144d9ull, 0x30c3793df7bd6c31ull, 0x3f963f16fc74626bull, 0x6e4da3d7a284ef4bull,
+        0x5ee03ab9f9f31ccaull, 0xc9a7a4da986b4622ull, 0xb351b48615abe210ull, 0x6b612fdad031909aull,
+        0xd3c66ac3b81144d9ull, 0x30c3793df7bd6c31ull, 0x3f963f16fc74626bull, 0xb559de0f9a45e881ull,
     };
     bool same = memcmp(h, golden, sizeof h) == 0;
     for (int i = 0; i < 8 && !same; i++)
@@ -182,5 +182,5 @@ FLM_TEST(transformer_bits_golden)
         FLM_CHECK_EQ(flm_transformer_forward(&tf, (pos * 7u + 3u) % VOCAB, pos, &logits), FLM_OK);
         h = fnv(h, logits, VOCAB);
     }
-    FLM_CHECK_MSG(h == 0x9d8d120fdefe5656ull, "forward hash 0x%016llxull", (unsigned long long)h);
+    FLM_CHECK_MSG(h == 0x11261677e1ff87c2ull, "forward hash 0x%016llxull", (unsigned long long)h);
 }

@@ -171,10 +171,11 @@ static void make_mat(test_mat_t *t, uint32_t rows, uint32_t cols, uint32_t gs)
 FLM_TEST(kernels_matvec_vs_float)
 {
     static test_mat_t t;
-    static int32_t x[200], out[96];
-    static int16_t xq[200];
+    static int32_t x[600], out[96];
+    static int16_t xq[600];
     static const uint32_t shapes[][3] = { { 64, 64, 32 }, { 96, 172, 32 }, { 5, 200, 64 },
-                                          { 7, 37, 8 }, { 3, 200, 200 }, { 1, 1, 1 } };
+                                          { 7, 37, 8 }, { 3, 200, 200 }, { 1, 1, 1 },
+                                          { 4, 600, 600 }, { 5, 600, 300 } }; /* long groups */
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         uint32_t rows = shapes[k][0], cols = shapes[k][1], gs = shapes[k][2];
         make_mat(&t, rows, cols, gs);
@@ -197,21 +198,23 @@ FLM_TEST(kernels_matvec_vs_float)
             FLM_CHECK(fabs(out[r] / Q16 - want) <= mag * 3.0 / 32767 + 1.0 / Q16);
         }
     }
-    /* extremes: -128 weights, max scales, max inputs: exact, no overflow */
-    make_mat(&t, 2, 200, 200);
-    for (uint32_t c = 0; c < 400; c++)
+    /* extremes: -128 weights, max scales, max inputs, one group of 600
+     * (more than int32 holds): exact, no overflow */
+    make_mat(&t, 2, 600, 600);
+    for (uint32_t c = 0; c < 1200; c++)
         t.q[c] = -128;
     t.s[0] = (1 << 24) - 1;
     t.s[1] = -((1 << 24) - 1);
-    for (uint32_t c = 0; c < 200; c++)
+    for (uint32_t c = 0; c < 600; c++)
         xq[c] = -32768;
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 10), FLM_OK);
     FLM_CHECK_EQ(out[0], INT32_MAX);
     FLM_CHECK_EQ(out[1], INT32_MIN);
-    /* 200 * 2^22 * (2^24 - 1) / 2^26 = +-209715187.5, rounded half up */
+    /* 600 * 2^22 * (2^24 - 1) / 2^26 = +-629145562.5, rounded half up */
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 4), FLM_OK);
-    FLM_CHECK_EQ(out[0], 209715188);
-    FLM_CHECK_EQ(out[1], -209715187);
+    FLM_CHECK_EQ(out[0], 629145563);
+    FLM_CHECK_EQ(out[1], -629145562);
+    make_mat(&t, 2, 200, 200);
     /* bad shapes and scales are errors */
     t.s[0] = 1 << 24;
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 0), FLM_ERR_ARG);
@@ -220,8 +223,7 @@ FLM_TEST(kernels_matvec_vs_float)
     FLM_CHECK_EQ(flm_qmat_check(&t.m, 2, 201), FLM_ERR_ARG);
     t.m.ngroups = 2;
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 0), FLM_ERR_ARG);
-    t.m.gs = 257;
-    t.m.ngroups = 1;
+    t.m.gs = 0;
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 0), FLM_ERR_ARG);
 }
 
