@@ -1,10 +1,14 @@
 /*
  * fieldlm-bench: host speed of the integer kernels and of the forward pass.
  *
- *   fieldlm-bench MODEL.flm [--ctx N]
+ *   fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT]
  *
  * Times each kernel on the model's own shapes, then a whole context of
  * flm_transformer_forward calls, and prints ns per call and tokens/s.
+ * With --float, the float32 reference (tools/ref) of the same checkpoint
+ * runs the same tokens, alternating with the integer engine round by round,
+ * and the ratio of the two is printed: on a shared, noisy machine a ratio
+ * measured side by side means more than either absolute figure.
  * Speed is measured here, never asserted in tests.
  */
 #include <stdio.h>
@@ -16,6 +20,7 @@
 #include "port/hal.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/model_file.h"
+#include "tools/ref/ref.h"
 
 static double now_ns(void)
 {
@@ -34,17 +39,66 @@ static double now_ns(void)
         printf("  %-34s %10.0f ns\n", name, t_ / (double)n_);                    \
     } while (0)
 
+static uint32_t token_at(uint32_t pos, uint32_t vocab)
+{
+    return (pos * 37u + 1u) % vocab;
+}
+
+/* Integer engine vs float32 reference on the same tokens: rounds alternate
+ * so both see the same machine load; the best round of each is compared. */
+static int bench_vs_float(flm_transformer_t *tf, const char *float_path, int ctx)
+{
+    enum { ROUNDS = 7 };
+    flm_fmodel_t fm;
+    flm_ref_t ref;
+    char err[256];
+    if (flm_fmodel_load(&fm, float_path, err, sizeof err) != 0) {
+        fprintf(stderr, "fieldlm-bench: %s\n", err);
+        return -1;
+    }
+    if (flm_ref_init(&ref, &fm, ctx) != 0) {
+        fprintf(stderr, "fieldlm-bench: float reference does not fit ctx %d\n", ctx);
+        flm_fmodel_free(&fm);
+        return -1;
+    }
+    uint32_t vocab = tf->model->cfg.vocab_size;
+    double best_int = 0, best_flt = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        const int32_t *logits;
+        double t0 = now_ns();
+        for (int pos = 0; pos < ctx; pos++)
+            flm_transformer_forward(tf, token_at((uint32_t)pos, vocab), (uint32_t)pos, &logits);
+        double t1 = now_ns();
+        for (int pos = 0; pos < ctx; pos++)
+            flm_ref_forward(&ref, (int)token_at((uint32_t)pos, vocab), pos);
+        double t2 = now_ns();
+        if (r == 0 || t1 - t0 < best_int)
+            best_int = t1 - t0;
+        if (r == 0 || t2 - t1 < best_flt)
+            best_flt = t2 - t1;
+    }
+    printf("  side by side, best of %d rounds of %d positions:\n", ROUNDS, ctx);
+    printf("    integer engine %.1f us/token, float32 reference %.1f us/token\n",
+           best_int / 1e3 / ctx, best_flt / 1e3 / ctx);
+    printf("    integer / float32 time: %.2f\n", best_int / best_flt);
+    flm_ref_free(&ref);
+    flm_fmodel_free(&fm);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     long ctx = 256;
-    const char *path = NULL;
+    const char *path = NULL, *float_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: fieldlm-bench MODEL.flm [--ctx N]\n");
+            printf("usage: fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT]\n");
             return FLM_EXIT_OK;
         } else if (strcmp(argv[i], "--ctx") == 0 && i + 1 < argc) {
             if (!flm_cli_parse_long(argv[++i], 1, 1 << 16, &ctx))
                 return flm_cli_usage_error("bench", "--ctx needs a number, not '%s'", argv[i]);
+        } else if (strcmp(argv[i], "--float") == 0 && i + 1 < argc) {
+            float_path = argv[++i];
         } else if (argv[i][0] != '-' && !path) {
             path = argv[i];
         } else {
@@ -101,11 +155,13 @@ int main(int argc, char **argv)
     const int32_t *logits;
     double t0 = now_ns();
     for (uint32_t pos = 0; pos < (uint32_t)ctx; pos++)
-        if (flm_transformer_forward(&tf, (pos * 37u + 1u) % c->vocab_size, pos, &logits) != FLM_OK)
+        if (flm_transformer_forward(&tf, token_at(pos, c->vocab_size), pos, &logits) != FLM_OK)
             return FLM_EXIT_FAIL;
     double t = now_ns() - t0;
     printf("  forward, positions 0..%ld: %.1f us/token, %.0f tokens/s\n", ctx - 1,
            t / 1e3 / (double)ctx, (double)ctx * 1e9 / t);
+    if (float_path && bench_vs_float(&tf, float_path, (int)ctx) != 0)
+        return FLM_EXIT_FAIL;
     flm_transformer_deinit(&tf);
     free(mem);
     flm_model_file_close(&mf);

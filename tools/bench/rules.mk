@@ -1,6 +1,7 @@
 # tools/bench: `make bench` times the kernels and the forward pass on the
 # host (build/<board>/fieldlm-bench), on ../shared's stories260K converted
-# by `fieldlm convert`. BENCH_MODEL=path.flm benchmarks another image.
+# by `fieldlm convert`. BENCH_MODEL=path.flm benchmarks another image;
+# BENCH_FLOAT=checkpoint.bin is the float32 reference timed beside it.
 BENCH_BIN   := $(BUILD)/fieldlm-bench
 BENCH_MODEL ?= $(BUILD)/bench/stories260K.flm
 FLM_SHARED  ?= ../shared
@@ -16,5 +17,7 @@ $(BUILD)/bench/stories260K.flm: $(CLI)
 	    --tokenizer $(FLM_SHARED)/models/tok512.bin --out $@ --quiet
 
 .PHONY: bench
+BENCH_FLOAT ?= $(wildcard $(FLM_SHARED)/models/stories260K.bin)
+
 bench: $(BENCH_BIN) $(BENCH_MODEL)
-	$(Q)$(BENCH_BIN) $(BENCH_MODEL)
+	$(Q)$(BENCH_BIN) $(BENCH_MODEL) $(if $(BENCH_FLOAT),--float $(BENCH_FLOAT))

@@ -8,3 +8,4 @@ $(REF_LIB): $(call obj,$(REF_SRCS))
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(UNIT): $(REF_LIB)
+$(BENCH_BIN): $(REF_LIB)
