@@ -60,6 +60,17 @@ void flm_test_skip(const char *why);
  * returned string is valid until the next call. */
 const char *flm_test_shared(const char *relpath);
 
+/* Marsaglia's xorshift32: the tests' deterministic random stream. Each
+ * test file keeps its own state (any non-zero seed). */
+static inline uint32_t flm_test_xorshift32(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
 /* A scratch directory for this test run (created on first use). */
 const char *flm_test_tmpdir(void);
 

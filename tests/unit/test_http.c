@@ -7,10 +7,7 @@
 static uint32_t rng_state = 777u;
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return rng_state;
+    return flm_test_xorshift32(&rng_state);
 }
 
 FLM_TEST(http_write_head)

@@ -15,10 +15,7 @@ static uint32_t rng = 2463534242u;
 
 static uint32_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
+    return flm_test_xorshift32(&rng);
 }
 
 /* FNV-1a over 32-bit values, byte order fixed */

@@ -8,10 +8,7 @@
 static uint32_t rng_state = 99u;
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return rng_state;
+    return flm_test_xorshift32(&rng_state);
 }
 
 typedef struct {

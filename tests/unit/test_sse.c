@@ -6,10 +6,7 @@
 static uint32_t rng_state = 4242u;
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return rng_state;
+    return flm_test_xorshift32(&rng_state);
 }
 
 /* Events rendered as "type=data|" into one string. */
