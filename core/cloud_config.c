@@ -1,5 +1,7 @@
 #include "core/cloud_config.h"
 
+#include "core/cloud_client.h"
+
 #include <string.h>
 
 #define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
@@ -180,15 +182,18 @@ static flm_err_t set_value(flm_cloud_settings_t *c, const setting_t *k, span_t v
     return FLM_ERR_CONFIG;
 }
 
+/* The client's defaults are the one source of these numbers. */
 void flm_cloud_config_init(flm_cloud_settings_t *c)
 {
+    flm_cloud_config_t d;
+    flm_cloud_config_defaults(&d);
     memset(c, 0, sizeof *c);
-    c->connect_timeout_ms = 10000;
-    c->request_timeout_ms = 120000;
-    c->read_timeout_ms = 60000;
-    c->max_retries = 3;
-    c->breaker_threshold = 5;
-    c->breaker_cooldown_ms = 60000;
+    c->connect_timeout_ms = d.connect_timeout_ms;
+    c->request_timeout_ms = d.deadline_ms;
+    c->read_timeout_ms = d.read_timeout_ms;
+    c->max_retries = d.max_attempts - 1;
+    c->breaker_threshold = d.breaker_threshold;
+    c->breaker_cooldown_ms = d.breaker_cooldown_ms;
 }
 
 /* Whole-file rules, checked after every line parsed. */
