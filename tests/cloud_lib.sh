@@ -37,6 +37,17 @@ wait_file() {
     done
 }
 
+# wait_grep PATTERN FILE: up to 5 s for FILE to contain PATTERN (the server
+# logs a refused handshake only after the client has already gone).
+wait_grep() {
+    i=0
+    until grep -q "$1" "$2" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -le 100 ] || return 1
+        sleep 0.05
+    done
+}
+
 # start_sim NAME [cloudsim options]: cloudsim on 127.0.0.1; sets PORT.
 # Its requests are recorded in $work/NAME.rec.
 start_sim() {

@@ -13,7 +13,7 @@ check_refused() {
     run_cloud "$name" "$work/$name.conf" -p "must not leave"
     expect_error "$name" "$msg"
     [ "$(requests "$name")" -eq 0 ] || fail "$name: a request reached the server"
-    grep -q 'handshake failed' "$work/$name.simlog" || fail "$name: server saw no refused handshake"
+    wait_grep 'handshake failed' "$work/$name.simlog" || fail "$name: server saw no refused handshake"
     ! grep -q -- "$key" "$work/$name.err" || fail "$name: key in the error"
 }
 check_refused wronghost wronghost "server certificate does not match the host name"
