@@ -55,7 +55,7 @@ LIB       := $(BUILD)/libfieldlm.a
 TOOL_SRCS := $(sort $(filter-out tools/cli/main.c,$(wildcard tools/cli/*.c)))
 TOOL_LIB  := $(BUILD)/libfieldlm-tools.a
 CLI       := $(BUILD)/fieldlm
-UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_SRCS := $(sort $(shell find tests/unit tests/harness tests/fixtures -name "*.c"))
 UNIT      := $(BUILD)/tests/unit
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -101,7 +101,7 @@ $(BUILD)/gen/test_list.h: $(UNIT_SRCS) $(call member_list,unit,$(UNIT_SRCS)) Mak
 	@mkdir -p $(dir $@)
 	$(Q)grep -ho '^FLM_TEST([A-Za-z0-9_]*)' $(UNIT_SRCS) | sed 's/FLM_TEST(\(.*\))/X(\1)/' > $@.tmp && mv $@.tmp $@
 
-$(call obj,tests/unit/harness.c): $(BUILD)/gen/test_list.h
+$(call obj,tests/harness/harness.c): $(BUILD)/gen/test_list.h
 
 $(UNIT): $(call obj,$(UNIT_SRCS)) $(TOOL_LIB) $(LIB)
 	@mkdir -p $(dir $@)

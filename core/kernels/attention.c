@@ -1,5 +1,5 @@
 /* One attention head over an int8 KV cache with per-vector scales. */
-#include "core/kernels.h"
+#include "core/kernels/kernels.h"
 #include "core/kernels/fixed.h"
 
 flm_err_t flm_attention_head_q(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,

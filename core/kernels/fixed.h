@@ -4,7 +4,7 @@
  * C leaves `>>` of a negative value implementation-defined, so every shift
  * of a signed value goes through these helpers, which are written with
  * unsigned shifts only and give the same bits on every target. Rounding is
- * round-half-up (toward +inf on ties) everywhere; see core/NUMERICS.md.
+ * round-half-up (toward +inf on ties) everywhere; see core/kernels/NUMERICS.md.
  */
 #ifndef FLM_KERNELS_FIXED_H
 #define FLM_KERNELS_FIXED_H

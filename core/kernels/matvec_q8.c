@@ -1,5 +1,5 @@
 /* Group-quantized int8 matrix x int16 vector, int32 group sums, int64 row sums. */
-#include "core/kernels.h"
+#include "core/kernels/kernels.h"
 #include "core/kernels/fixed.h"
 
 

@@ -1,5 +1,5 @@
 /* Rotary position embedding from fixed-point sin/cos. */
-#include "core/kernels.h"
+#include "core/kernels/kernels.h"
 #include "core/kernels/fixed.h"
 
 flm_err_t flm_rope_s32(int32_t *v, uint32_t n, uint32_t head_dim, const uint32_t *freq,

@@ -1,5 +1,5 @@
 /* SiLU and SwiGLU in fixed point. */
-#include "core/kernels.h"
+#include "core/kernels/kernels.h"
 #include "core/kernels/fixed.h"
 
 int32_t flm_silu_q16(int32_t x)

@@ -1,5 +1,5 @@
 /*
- * Bare-metal Cortex-M implementation of port/hal.h (the MPS2 boards under
+ * Bare-metal Cortex-M implementation of core/hal/hal.h (the MPS2 boards under
  * QEMU, or any Cortex-M with a debugger attached).
  *
  *  - console: ARM semihosting, stdout; log lines go to semihosting stderr so

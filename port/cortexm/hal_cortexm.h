@@ -1,5 +1,5 @@
 /* Cortex-M port extras: what a bare-metal board's startup and application
- * need beyond port/hal.h. The console and log use ARM semihosting (QEMU or
+ * need beyond core/hal/hal.h. The console and log use ARM semihosting (QEMU or
  * a debugger); time comes from the CMSDK APB timer 0 of the MPS2 boards. */
 #ifndef FLM_HAL_CORTEXM_H
 #define FLM_HAL_CORTEXM_H
@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "port/hal.h"
+#include "core/hal/hal.h"
 
 /* Stop the program and report `status` (0 = success) to the host through
  * semihosting; QEMU exits with that status. */

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #include "flm_features.h" /* generated: FLM_HAVE_TLS */
-#include "port/hal.h"
+#include "core/hal/hal.h"
 #if FLM_HAVE_TLS
 #include "port/mbedtls/tls.h"
 #endif

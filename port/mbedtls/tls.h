@@ -18,7 +18,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
-#include "port/hal.h"
+#include "core/hal/hal.h"
 
 typedef struct {
     /* Trusted CAs as NUL-terminated PEM text: one pinned CA or a whole

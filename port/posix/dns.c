@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "port/hal.h"
+#include "core/hal/hal.h"
 
 #define MAX_SERVERS 3
 #define TRY_MS      2000 /* per server and record type, within the deadline */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 #define FLM_DNS_A        1
 #define FLM_DNS_AAAA     28

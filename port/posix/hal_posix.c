@@ -1,5 +1,5 @@
 /*
- * POSIX implementation of port/hal.h (Linux, macOS, and ARM Linux boards).
+ * POSIX implementation of core/hal/hal.h (Linux, macOS, and ARM Linux boards).
  *
  * Uses system calls directly (write, open, poll, ...) rather than stdio:
  * stdio buffers and name-service lookups allocate from the heap, and the

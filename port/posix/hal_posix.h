@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "port/hal.h"
+#include "core/hal/hal.h"
 
 /* Directory of the key/record store. Default: $FLM_STORE_DIR, else
  * ".fieldlm-store" in the working directory. Created on first put. */

@@ -1,7 +1,7 @@
 # fieldlm cloud's command line and config errors: usage errors exit 2,
 # a bad config exits 1 naming the file and line, and no key is echoed.
 need_tls=0
-. tests/cloud_lib.sh
+. tests/lib/cloud_lib.sh
 
 "$cli" cloud --help | grep -q '^usage: fieldlm cloud -c CONFIG -p PROMPT' || fail "--help"
 "$cli" help cloud | grep -q 'api_key_env' || fail "help cloud"

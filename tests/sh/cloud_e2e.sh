@@ -2,7 +2,7 @@
 # non-streaming give the same answer, the request that left the device is
 # exactly what we expect (the key only in the Authorization header), the
 # TLS pool's high-water mark is reported and the pool is empty afterwards.
-. tests/cloud_lib.sh
+. tests/lib/cloud_lib.sh
 
 key="sk-test-$$-secret"
 https_sim main server --api-key "$key"

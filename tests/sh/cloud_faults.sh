@@ -2,7 +2,7 @@
 # each ends in a clean, specific error (exit 1 and a message; under SAN=1
 # also no sanitizer or leak report), never a hang, a crash or a wrong
 # answer. The prompt marker [fault:MODE] picks the fault per request.
-. tests/cloud_lib.sh
+. tests/lib/cloud_lib.sh
 
 https_sim faults server
 conf="$work/faults.conf"

@@ -3,7 +3,7 @@
 # leaves in clear for a remote host. Runs with TLS=0 too, where https is
 # refused as unsupported.
 need_tls=0
-. tests/cloud_lib.sh
+. tests/lib/cloud_lib.sh
 
 start_sim plainsim
 write_config "$work/plain.conf" "http://127.0.0.1:$PORT/v1" "api_key = sk-plain"

@@ -2,7 +2,7 @@
 # Retry-After and end in the right answer; no retry on a quota 429 or other
 # 4xx; connect failures are retried; the request deadline bounds slow
 # servers; Ctrl-C cancels a stalled request cleanly.
-. tests/cloud_lib.sh
+. tests/lib/cloud_lib.sh
 
 # conf NAME PORT [extra lines]
 conf() {

@@ -2,7 +2,7 @@
 # terminates TLS in front of a plain-HTTP cloudsim, and fieldlm's mbedTLS
 # client talks to it: handshake, verification, both reply shapes. A
 # certificate stunnel presents for the wrong host is refused the same way.
-. tests/cloud_lib.sh
+. tests/lib/cloud_lib.sh
 
 stunnel=$(command -v stunnel4 || command -v stunnel) ||
     { echo "skipped: stunnel4 is not installed"; exit 77; }

@@ -1,7 +1,7 @@
 # Certificate verification is never optional: a server certificate for
 # another host, from a CA we do not trust, or expired ends the handshake
 # with a specific error before a single request byte leaves the device.
-. tests/cloud_lib.sh
+. tests/lib/cloud_lib.sh
 
 key="sk-verify-$$"
 # name cert expected-message

@@ -8,11 +8,11 @@ lib="$BUILD/libfieldlm.a"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf '#include <stdlib.h>\nvoid *planted(void) { return malloc(4); }\n' > "$tmp/planted.c"
 ${CC:-cc} -c "$tmp/planted.c" -o "$tmp/planted.o" || exit 1
-if sh tests/noheap_check.sh "$tmp/planted.o" >/dev/null; then
+if sh tests/lib/noheap_check.sh "$tmp/planted.o" >/dev/null; then
     echo "the no-heap check missed a planted malloc call"; exit 1
 fi
 
-if ! sh tests/noheap_check.sh "$lib"; then
+if ! sh tests/lib/noheap_check.sh "$lib"; then
     echo "heap use in the runtime (core/ or port/): see the lines above"; exit 1
 fi
 echo "no heap references in $(ar t "$lib" | wc -l) runtime objects"

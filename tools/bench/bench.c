@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/kernels.h"
-#include "core/transformer.h"
-#include "port/hal.h"
+#include "core/kernels/kernels.h"
+#include "core/infer/transformer.h"
+#include "core/hal/hal.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/model_file.h"
 #include "tools/ref/ref.h"

@@ -12,8 +12,8 @@
 #include <sys/prctl.h>
 #endif
 
-#include "core/cloud_client.h"
-#include "core/cloud_config.h"
+#include "core/cloud/cloud_client.h"
+#include "core/cloud/cloud_config.h"
 #include "port/mbedtls/net.h"
 #include "port/mbedtls/tls_pool.h"
 #include "tools/cli/cli.h"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model.h"
+#include "core/model/model.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/convert.h"
 
@@ -13,7 +13,7 @@ static void usage(FILE *f)
             "usage: fieldlm convert --in CHECKPOINT --tokenizer TOKENIZER.bin --out MODEL.flm\n"
             "                       [--group-size N] [--quiet]\n"
             "\n"
-            "Convert a llama2.c model to a fieldlm image (core/FORMAT.md): int8 weights\n"
+            "Convert a llama2.c model to a fieldlm image (core/model/FORMAT.md): int8 weights\n"
             "with int32 group scales, fixed-point norms, the tokenizer, a CRC-32.\n"
             "CHECKPOINT is a llama2.c float32 checkpoint (run.c) or an export.py\n"
             "\"ak42\" file (version 1 float32 or version 2 int8). Prints each tensor's\n"

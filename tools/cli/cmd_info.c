@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/model.h"
-#include "core/model_format.h"
-#include "core/transformer.h"
+#include "core/model/model.h"
+#include "core/model/model_format.h"
+#include "core/infer/transformer.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/model_file.h"
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sampler.h"
-#include "core/tokenizer.h"
-#include "core/transformer.h"
+#include "core/infer/sampler.h"
+#include "core/infer/tokenizer.h"
+#include "core/infer/transformer.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/model_file.h"
 

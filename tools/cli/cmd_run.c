@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/engine.h"
-#include "port/hal.h"
+#include "core/infer/engine.h"
+#include "core/hal/hal.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/model_file.h"
 

@@ -1,7 +1,7 @@
 /*
  * Host-side model conversion: read llama2.c checkpoints and tokenizers into
  * float arrays, then quantize and lay them out as a .flm image
- * (core/FORMAT.md). Floating point and the heap are fine here.
+ * (core/model/FORMAT.md). Floating point and the heap are fine here.
  */
 #ifndef FLM_CONVERT_H
 #define FLM_CONVERT_H

@@ -1,14 +1,14 @@
 /*
  * The .flm writer: quantize a float model into the integer encodings of
- * core/model.h and lay it out as core/FORMAT.md describes.
+ * core/model/model.h and lay it out as core/model/FORMAT.md describes.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/crc32.h"
-#include "core/model.h"
-#include "core/model_format.h"
+#include "core/base/crc32.h"
+#include "core/model/model.h"
+#include "core/model/model_format.h"
 #include "tools/cli/convert.h"
 
 #define MANTISSA_MAX ((1 << 23) - 1)
@@ -112,7 +112,7 @@ static void report_error(writer_t *w, const char *name, uint32_t layer, bool per
             shift, max_abs, sqrt(sum_sq / ((double)rows * cols)));
 }
 
-/* Symmetric group-wise int8 (core/model.h flm_qmat_t): per group
+/* Symmetric group-wise int8 (core/model/model.h flm_qmat_t): per group
  * scale = maxabs / 127; scales stored as int32 with one tensor-wide shift. */
 static int put_q8(writer_t *w, uint32_t kind, uint32_t layer, const float *x, uint32_t rows,
                   uint32_t cols, uint32_t gs)
@@ -227,7 +227,7 @@ static int put_rope(writer_t *w, uint32_t head_dim, double theta)
     return 0;
 }
 
-/* llama2.c scores as order-preserving int32 keys (core/model.h). -0.0 is
+/* llama2.c scores as order-preserving int32 keys (core/model/model.h). -0.0 is
  * stored as +0.0 (tok512 has both) so equal floats give equal keys. */
 static int32_t score_key(float f)
 {

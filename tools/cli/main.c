@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/version.h"
+#include "core/base/version.h"
 #include "tools/cli/cli.h"
 
 static const flm_cli_command_t commands[] = {

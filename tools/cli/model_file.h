@@ -1,12 +1,12 @@
 /* Load a .flm model file for a CLI command: map it read-only (page-aligned,
- * so the 4-byte alignment core/model.c needs holds) and open it with
+ * so the 4-byte alignment core/model/model.c needs holds) and open it with
  * flm_model_open. Used by info, run, ppl, ... */
 #ifndef FLM_MODEL_FILE_H
 #define FLM_MODEL_FILE_H
 
 #include <stddef.h>
 
-#include "core/model.h"
+#include "core/model/model.h"
 
 typedef struct {
     flm_model_t model;

@@ -59,9 +59,9 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
-#include "core/http.h"
-#include "core/json_read.h"
-#include "core/json_write.h"
+#include "core/proto/http.h"
+#include "core/proto/json_read.h"
+#include "core/proto/json_write.h"
 
 #define HEAD_MAX   (64 * 1024)
 #define BODY_MAX   (1024 * 1024)

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "core/model.h"
+#include "core/model/model.h"
 #include "tools/cli/convert.h"
 
 typedef struct {

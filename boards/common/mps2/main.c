@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "boards/common/mps2/board.h"
-#include "core/arena.h"
-#include "core/engine.h"
+#include "core/base/arena.h"
+#include "core/infer/engine.h"
 #include "port/cortexm/hal_cortexm.h"
 
 typedef struct {

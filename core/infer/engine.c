@@ -1,0 +1,169 @@
+/*
+ * The generation session: llama2.c's generate() loop turned inside out so
+ * that each call runs one position and returns.
+ */
+#include "core/infer/engine.h"
+
+#include <string.h>
+
+#include "core/hal/hal.h"
+
+/* Worst-case padding flm_arena_alloc adds to one request. */
+#define ALIGN_SLACK FLM_ARENA_DEFAULT_ALIGN
+
+static flm_err_t resolve(const flm_model_t *m, const flm_engine_config_t *cfg,
+                         uint32_t *ctx_len, uint32_t *prompt_bytes)
+{
+    if (!m || !cfg)
+        return FLM_ERR_ARG;
+    *ctx_len = cfg->ctx_len ? cfg->ctx_len : m->cfg.seq_len;
+    if (*ctx_len == 0 || *ctx_len > m->cfg.seq_len)
+        return FLM_ERR_ARG;
+    *prompt_bytes = cfg->max_prompt_bytes ? cfg->max_prompt_bytes : *ctx_len;
+    return FLM_OK;
+}
+
+flm_err_t flm_engine_ram(const flm_model_t *m, const flm_engine_config_t *cfg, size_t *bytes)
+{
+    uint32_t ctx_len, prompt_bytes;
+    flm_err_t err = bytes ? resolve(m, cfg, &ctx_len, &prompt_bytes) : FLM_ERR_ARG;
+    flm_ram_usage_t tf;
+    if (!err)
+        err = flm_transformer_ram(&m->cfg, ctx_len, &tf);
+    if (err)
+        return err;
+    size_t enc = flm_tokenizer_scratch_bytes(prompt_bytes);
+    if (enc == 0)
+        return FLM_ERR_OVERFLOW;
+    *bytes = tf.total + ctx_len * sizeof(uint32_t) + enc +
+             flm_sampler_scratch_bytes(m->cfg.vocab_size) + 4 * ALIGN_SLACK;
+    return FLM_OK;
+}
+
+static flm_err_t alloc_all(flm_engine_t *e, const flm_model_t *m, const flm_engine_config_t *cfg,
+                           flm_arena_t *arena)
+{
+    flm_err_t err = flm_tokenizer_init(&e->tok, &m->vocab);
+    if (!err)
+        err = flm_arena_alloc(arena, e->ctx_len * sizeof *e->prompt, 0, (void **)&e->prompt);
+    if (!err)
+        err = flm_arena_alloc(arena, flm_tokenizer_scratch_bytes(e->max_prompt_bytes), 0,
+                              &e->enc_scratch);
+    size_t sbytes = flm_sampler_scratch_bytes(m->cfg.vocab_size);
+    void *sscratch = NULL;
+    if (!err)
+        err = flm_arena_alloc(arena, sbytes, 0, &sscratch);
+    if (!err)
+        err = flm_sampler_init(&e->sampler, m->cfg.vocab_size, &cfg->sampler, sscratch, sbytes);
+    if (!err)
+        err = flm_transformer_init(&e->tf, m, e->ctx_len, arena);
+    return err;
+}
+
+flm_err_t flm_engine_init(flm_engine_t *e, const flm_model_t *m, const flm_engine_config_t *cfg,
+                          flm_arena_t *arena)
+{
+    if (!e || !arena)
+        return FLM_ERR_ARG;
+    memset(e, 0, sizeof *e);
+    flm_err_t err = resolve(m, cfg, &e->ctx_len, &e->max_prompt_bytes);
+    if (err)
+        return err;
+    if (m->vocab.vocab_size != m->cfg.vocab_size)
+        return FLM_ERR_ARG;
+    if (flm_tokenizer_scratch_bytes(e->max_prompt_bytes) == 0)
+        return FLM_ERR_OVERFLOW;
+    size_t mark = flm_arena_mark(arena);
+    err = alloc_all(e, m, cfg, arena);
+    if (err) {
+        flm_arena_reset(arena, mark);
+        memset(e, 0, sizeof *e);
+        return err;
+    }
+    e->model = m;
+    return FLM_OK;
+}
+
+void flm_engine_deinit(flm_engine_t *e)
+{
+    if (!e)
+        return;
+    if (e->model)
+        flm_transformer_deinit(&e->tf);
+    flm_sampler_deinit(&e->sampler);
+    flm_tokenizer_deinit(&e->tok);
+    memset(e, 0, sizeof *e);
+}
+
+flm_err_t flm_engine_start(flm_engine_t *e, const uint8_t *prompt, size_t len, uint32_t steps)
+{
+    if (!e || !e->model || (!prompt && len))
+        return FLM_ERR_ARG;
+    e->started = false;
+    if (len > e->max_prompt_bytes)
+        return FLM_ERR_OVERFLOW;
+    size_t n;
+    flm_err_t err = flm_tokenizer_encode(&e->tok, prompt, len, true, false, e->prompt,
+                                         e->ctx_len, &n, e->enc_scratch);
+    if (err)
+        return err;
+    e->n_prompt = (uint32_t)n;
+    e->steps = (steps == 0 || steps > e->ctx_len) ? e->ctx_len : steps;
+    e->pos = 0;
+    e->cur = e->prompt[0];
+    e->status = FLM_ENGINE_RUNNING;
+    e->started = true;
+    return FLM_OK;
+}
+
+flm_err_t flm_engine_step(flm_engine_t *e, flm_engine_token_t *out)
+{
+    if (!e || !out)
+        return FLM_ERR_ARG;
+    if (e->status == FLM_ENGINE_CANCELLED)
+        return FLM_ERR_CANCELLED;
+    if (!e->started || e->status != FLM_ENGINE_RUNNING)
+        return FLM_ERR_STATE;
+    flm_hal_watchdog_kick();
+
+    const int32_t *logits;
+    flm_err_t err = flm_transformer_forward(&e->tf, e->cur, e->pos, &logits);
+    if (err)
+        return err;
+    memset(out, 0, sizeof *out);
+    uint32_t next;
+    out->forced = e->pos + 1 < e->n_prompt;
+    if (out->forced) {
+        next = e->prompt[e->pos + 1];
+        err = flm_sampler_confidence(logits, e->model->cfg.vocab_size, next, &out->conf);
+    } else {
+        err = flm_sampler_sample(&e->sampler, logits, &next, &out->conf);
+    }
+    if (err)
+        return err;
+
+    const flm_vocab_t *v = &e->model->vocab;
+    out->token = next;
+    out->pos = ++e->pos;
+    if (!out->forced && (next == v->bos_id || next == v->eos_id)) {
+        out->piece = (const uint8_t *)"";
+        e->status = FLM_ENGINE_DONE_EOS;
+    } else {
+        err = flm_tokenizer_decode(&e->tok, e->cur, next, &out->piece, &out->piece_len);
+        if (err)
+            return err;
+        if (e->pos >= e->ctx_len)
+            e->status = FLM_ENGINE_DONE_CONTEXT;
+        else if (e->pos >= e->steps)
+            e->status = FLM_ENGINE_DONE_LENGTH;
+    }
+    e->cur = next;
+    out->status = e->status;
+    return FLM_OK;
+}
+
+void flm_engine_cancel(flm_engine_t *e)
+{
+    if (e && e->started)
+        e->status = FLM_ENGINE_CANCELLED;
+}

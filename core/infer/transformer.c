@@ -1,0 +1,256 @@
+/* The integer transformer forward pass (llama2.c's forward(), in fixed point). */
+#include "core/infer/transformer.h"
+
+#include <string.h>
+
+#include "core/kernels/kernels.h"
+#include "core/kernels/fixed.h"
+
+enum { B_X, B_XB, B_XB2, B_Q, B_K, B_V, B_HB, B_HB2, B_LOGITS, /* activations */
+       B_XQ, B_ATT,                                            /* scratch */
+       B_KC, B_VC, B_KS, B_VS,                                 /* KV cache */
+       B_COUNT };
+
+typedef struct {
+    size_t off[B_COUNT];
+    flm_ram_usage_t use;
+} layout_t;
+
+static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
+{
+    uint32_t m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
+/* a * b * c, false on size_t overflow */
+static bool mul3(size_t a, size_t b, size_t c, size_t *out)
+{
+    if ((b && a > SIZE_MAX / b) || (c && a * b > SIZE_MAX / c))
+        return false;
+    *out = a * b * c;
+    return true;
+}
+
+static flm_err_t check_config(const flm_model_config_t *c, uint32_t ctx_len)
+{
+    if (!c || c->dim == 0 || c->hidden_dim == 0 || c->n_layers == 0 ||
+        c->n_layers > FLM_MODEL_MAX_LAYERS || c->n_heads == 0 || c->n_kv_heads == 0 ||
+        c->n_heads % c->n_kv_heads || c->head_dim == 0 || c->head_dim % 2 ||
+        c->head_dim > FLM_KERNEL_MAX_HEAD || c->vocab_size == 0 || ctx_len == 0 ||
+        ctx_len > c->seq_len || ctx_len > FLM_KERNEL_MAX_COLS ||
+        c->dim > FLM_KERNEL_MAX_COLS || c->hidden_dim > FLM_KERNEL_MAX_COLS ||
+        c->n_heads > FLM_KERNEL_MAX_COLS / c->head_dim)
+        return FLM_ERR_ARG;
+    return FLM_OK;
+}
+
+/* One layout for flm_transformer_ram and init: sizes are counted once. */
+static flm_err_t plan(const flm_model_config_t *c, uint32_t ctx_len, layout_t *lo)
+{
+    flm_err_t err = check_config(c, ctx_len);
+    if (err)
+        return err;
+    const size_t q_dim = (size_t)c->n_heads * c->head_dim;
+    const size_t kv_dim = (size_t)c->n_kv_heads * c->head_dim;
+    size_t kv_elems, kv_scales, logits;
+    if (!mul3(c->n_layers, ctx_len, kv_dim, &kv_elems) ||
+        !mul3(c->n_layers, ctx_len, c->n_kv_heads, &kv_scales) ||
+        !mul3(c->vocab_size, sizeof(int32_t), 1, &logits))
+        return FLM_ERR_OVERFLOW;
+    const size_t bytes[B_COUNT] = {
+        [B_X] = c->dim * sizeof(int32_t),
+        [B_XB] = (c->dim > q_dim ? c->dim : q_dim) * sizeof(int32_t),
+        [B_XB2] = c->dim * sizeof(int32_t),
+        [B_Q] = q_dim * sizeof(int32_t),
+        [B_K] = kv_dim * sizeof(int32_t),
+        [B_V] = kv_dim * sizeof(int32_t),
+        [B_HB] = c->hidden_dim * sizeof(int32_t),
+        [B_HB2] = c->hidden_dim * sizeof(int32_t),
+        [B_LOGITS] = logits,
+        [B_XQ] = max3(c->dim, (uint32_t)q_dim, c->hidden_dim) * sizeof(int16_t),
+        [B_ATT] = ctx_len * sizeof(int32_t),
+        [B_KC] = kv_elems,
+        [B_VC] = kv_elems,
+        [B_KS] = kv_scales * sizeof(uint16_t),
+        [B_VS] = kv_scales * sizeof(uint16_t),
+    };
+    memset(lo, 0, sizeof *lo);
+    size_t total = 0;
+    for (int b = 0; b < B_COUNT; b++) {
+        size_t n = bytes[b];
+        if (n > SIZE_MAX - 15u - total)
+            return FLM_ERR_OVERFLOW;
+        n = (n + 15u) & ~(size_t)15u; /* every buffer 16-byte aligned */
+        lo->off[b] = total;
+        total += n;
+        if (b < B_XQ)
+            lo->use.activations += n;
+        else if (b < B_KC)
+            lo->use.scratch += n;
+        else
+            lo->use.kv_cache += n;
+    }
+    lo->use.total = total;
+    return FLM_OK;
+}
+
+flm_err_t flm_transformer_ram(const flm_model_config_t *cfg, uint32_t ctx_len,
+                              flm_ram_usage_t *out)
+{
+    layout_t lo;
+    if (!out)
+        return FLM_ERR_ARG;
+    flm_err_t err = plan(cfg, ctx_len, &lo);
+    if (!err)
+        *out = lo.use;
+    return err;
+}
+
+static flm_err_t check_ivec(const flm_ivec_t *v, uint32_t n)
+{
+    return v->v && v->n == n && v->shift >= 0 && v->shift <= 62 ? FLM_OK : FLM_ERR_ARG;
+}
+
+static flm_err_t check_model(const flm_model_t *m)
+{
+    const flm_model_config_t *c = &m->cfg;
+    const uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
+    flm_err_t err = flm_qmat_check(&m->tok_embedding, c->vocab_size, c->dim);
+    if (!err)
+        err = flm_qmat_check(&m->classifier, c->vocab_size, c->dim);
+    if (!err)
+        err = check_ivec(&m->rms_final, c->dim);
+    if (!err && !m->rope_freq)
+        err = FLM_ERR_ARG;
+    for (uint32_t l = 0; l < c->n_layers && !err; l++) {
+        const flm_layer_t *ly = &m->layers[l];
+        if ((err = check_ivec(&ly->rms_att, c->dim)) || (err = check_ivec(&ly->rms_ffn, c->dim)) ||
+            (err = flm_qmat_check(&ly->wq, q_dim, c->dim)) ||
+            (err = flm_qmat_check(&ly->wk, kv_dim, c->dim)) ||
+            (err = flm_qmat_check(&ly->wv, kv_dim, c->dim)) ||
+            (err = flm_qmat_check(&ly->wo, c->dim, q_dim)) ||
+            (err = flm_qmat_check(&ly->w1, c->hidden_dim, c->dim)) ||
+            (err = flm_qmat_check(&ly->w2, c->dim, c->hidden_dim)) ||
+            (err = flm_qmat_check(&ly->w3, c->hidden_dim, c->dim)))
+            break;
+    }
+    return err;
+}
+
+flm_err_t flm_transformer_init(flm_transformer_t *t, const flm_model_t *m, uint32_t ctx_len,
+                               flm_arena_t *arena)
+{
+    if (!t || !m || !arena)
+        return FLM_ERR_ARG;
+    memset(t, 0, sizeof *t);
+    layout_t lo;
+    flm_err_t err = plan(&m->cfg, ctx_len, &lo);
+    if (!err)
+        err = check_model(m);
+    uint8_t *mem = NULL;
+    if (!err)
+        err = flm_arena_alloc(arena, lo.use.total, 16, (void **)&mem);
+    if (err)
+        return err;
+    t->model = m;
+    t->ctx_len = ctx_len;
+    t->q_dim = m->cfg.n_heads * m->cfg.head_dim;
+    t->kv_dim = m->cfg.n_kv_heads * m->cfg.head_dim;
+    t->x = (int32_t *)(void *)(mem + lo.off[B_X]);
+    t->xb = (int32_t *)(void *)(mem + lo.off[B_XB]);
+    t->xb2 = (int32_t *)(void *)(mem + lo.off[B_XB2]);
+    t->q = (int32_t *)(void *)(mem + lo.off[B_Q]);
+    t->k = (int32_t *)(void *)(mem + lo.off[B_K]);
+    t->v = (int32_t *)(void *)(mem + lo.off[B_V]);
+    t->hb = (int32_t *)(void *)(mem + lo.off[B_HB]);
+    t->hb2 = (int32_t *)(void *)(mem + lo.off[B_HB2]);
+    t->logits = (int32_t *)(void *)(mem + lo.off[B_LOGITS]);
+    t->xq = (int16_t *)(void *)(mem + lo.off[B_XQ]);
+    t->att = (int32_t *)(void *)(mem + lo.off[B_ATT]);
+    t->kc = (int8_t *)(mem + lo.off[B_KC]);
+    t->vc = (int8_t *)(mem + lo.off[B_VC]);
+    t->ks = (uint16_t *)(void *)(mem + lo.off[B_KS]);
+    t->vs = (uint16_t *)(void *)(mem + lo.off[B_VS]);
+    return FLM_OK;
+}
+
+void flm_transformer_deinit(flm_transformer_t *t)
+{
+    if (t)
+        memset(t, 0, sizeof *t);
+}
+
+/* x += y, saturating */
+static void residual(int32_t *x, const int32_t *y, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        x[i] = flm_sat32((int64_t)x[i] + y[i]);
+}
+
+flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t pos,
+                                  const int32_t **logits)
+{
+    if (!t || !t->model || !logits || pos >= t->ctx_len || token >= t->model->cfg.vocab_size)
+        return FLM_ERR_ARG;
+    const flm_model_t *m = t->model;
+    const flm_model_config_t *c = &m->cfg;
+    const uint32_t dim = c->dim, hd = c->head_dim, kv_dim = t->kv_dim;
+    const uint32_t kv_mul = c->n_heads / c->n_kv_heads;
+    int32_t sh; /* shift of the int16 copy in t->xq */
+    flm_err_t err = flm_dequant_row_q8(&m->tok_embedding, token, t->x, FLM_ACT_SHIFT);
+
+    for (uint32_t l = 0; l < c->n_layers && !err; l++) {
+        const flm_layer_t *ly = &m->layers[l];
+        const size_t kv_row = ((size_t)l * t->ctx_len + pos) * kv_dim;
+        const size_t sc_row = ((size_t)l * t->ctx_len + pos) * c->n_kv_heads;
+
+        /* attention rmsnorm, then q, k, v from one int16 copy of it */
+        err = flm_rmsnorm_s32(t->x, &ly->rms_att, c->norm_eps_q32, t->xb);
+        if (!err) err = flm_quantize_s16(t->xb, dim, FLM_ACT_SHIFT, t->xq, &sh);
+        if (!err) err = flm_matvec_q8_s16(&ly->wq, t->xq, sh, t->q, FLM_ACT_SHIFT);
+        if (!err) err = flm_matvec_q8_s16(&ly->wk, t->xq, sh, t->k, FLM_ACT_SHIFT);
+        if (!err) err = flm_matvec_q8_s16(&ly->wv, t->xq, sh, t->v, FLM_ACT_SHIFT);
+        /* RoPE on q and k */
+        if (!err) err = flm_rope_s32(t->q, t->q_dim, hd, m->rope_freq, pos);
+        if (!err) err = flm_rope_s32(t->k, kv_dim, hd, m->rope_freq, pos);
+        /* cache k and v as int8, one scale per head */
+        for (uint32_t h = 0; h < c->n_kv_heads && !err; h++) {
+            const size_t o = kv_row + h * hd;
+            err = flm_quantize_s8(t->k + h * hd, hd, t->kc + o, t->ks + sc_row + h);
+            if (!err)
+                err = flm_quantize_s8(t->v + h * hd, hd, t->vc + o, t->vs + sc_row + h);
+        }
+        /* grouped-query attention, one head at a time (t->xq is its scratch) */
+        const size_t layer_kv = (size_t)l * t->ctx_len * kv_dim;
+        const size_t layer_sc = (size_t)l * t->ctx_len * c->n_kv_heads;
+        for (uint32_t h = 0; h < c->n_heads && !err; h++) {
+            uint32_t g = h / kv_mul;
+            flm_kv_view_t kv = { t->kc + layer_kv + g * hd, t->vc + layer_kv + g * hd,
+                                 t->ks + layer_sc + g, t->vs + layer_sc + g,
+                                 kv_dim, c->n_kv_heads };
+            err = flm_attention_head_q(t->q + h * hd, hd, &kv, pos + 1, t->xq, t->att,
+                                       t->xb + h * hd);
+        }
+        /* output projection and residual */
+        if (!err) err = flm_quantize_s16(t->xb, t->q_dim, FLM_ACT_SHIFT, t->xq, &sh);
+        if (!err) err = flm_matvec_q8_s16(&ly->wo, t->xq, sh, t->xb2, FLM_ACT_SHIFT);
+        if (!err) residual(t->x, t->xb2, dim);
+
+        /* ffn rmsnorm, SwiGLU, down projection and residual */
+        if (!err) err = flm_rmsnorm_s32(t->x, &ly->rms_ffn, c->norm_eps_q32, t->xb);
+        if (!err) err = flm_quantize_s16(t->xb, dim, FLM_ACT_SHIFT, t->xq, &sh);
+        if (!err) err = flm_matvec_q8_s16(&ly->w1, t->xq, sh, t->hb, FLM_ACT_SHIFT);
+        if (!err) err = flm_matvec_q8_s16(&ly->w3, t->xq, sh, t->hb2, FLM_ACT_SHIFT);
+        if (!err) err = flm_swiglu_s32(t->hb, t->hb2, c->hidden_dim);
+        if (!err) err = flm_quantize_s16(t->hb, c->hidden_dim, FLM_ACT_SHIFT, t->xq, &sh);
+        if (!err) err = flm_matvec_q8_s16(&ly->w2, t->xq, sh, t->xb, FLM_ACT_SHIFT);
+        if (!err) residual(t->x, t->xb, dim);
+    }
+    /* final rmsnorm and classifier */
+    if (!err) err = flm_rmsnorm_s32(t->x, &m->rms_final, c->norm_eps_q32, t->xb);
+    if (!err) err = flm_quantize_s16(t->xb, dim, FLM_ACT_SHIFT, t->xq, &sh);
+    if (!err) err = flm_matvec_q8_s16(&m->classifier, t->xq, sh, t->logits, FLM_LOGIT_SHIFT);
+    if (!err)
+        *logits = t->logits;
+    return err;
+}

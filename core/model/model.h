@@ -1,0 +1,146 @@
+/*
+ * The in-memory view of a loaded model image (.flm).
+ *
+ * flm_model_open() validates an image and fills an flm_model_t whose
+ * pointers point straight into the image: weights are never copied (the
+ * image may sit in memory-mapped flash). The image format itself, byte by
+ * byte, is specified in core/model/FORMAT.md.
+ *
+ * Number encodings (no floating point anywhere):
+ *  - flm_qmat_t: group-quantized int8 matrix, see below.
+ *  - flm_ivec_t: int32 fixed-point vector, real = v[i] * 2^-shift.
+ *  - rope_freq:  RoPE rotation per position, in turns (1.0 = 2*pi) as
+ *                unsigned Q0.32; angle(pos, i) = pos * rope_freq[i] mod 2^32.
+ *  - vocab scores: order-preserving int32 keys of llama2.c's float32 merge
+ *                scores: key = bits if the sign bit is clear, else
+ *                -1 - (bits & 0x7FFFFFFF), where bits is the IEEE-754
+ *                pattern read as int32. Comparing keys compares the floats.
+ */
+#ifndef FLM_MODEL_H
+#define FLM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/error.h"
+
+#define FLM_MODEL_DETAIL_MAX 96
+
+#ifndef FLM_MODEL_MAX_LAYERS
+#define FLM_MODEL_MAX_LAYERS 32 /* per-layer views are kept in flm_model_t */
+#endif
+
+/* Group-quantized int8 matrix [rows][cols], row-major.
+ * Row r is split into ngroups = ceil(cols / gs) groups of gs columns; the
+ * last group of a row is shorter when gs does not divide cols. Groups never
+ * cross rows. The real value of element (r, c) is
+ *     q[r * cols + c] * s[r * ngroups + c / gs] * 2^-scale_shift. */
+typedef struct {
+    const int8_t  *q;
+    const int32_t *s;
+    uint32_t rows, cols;
+    uint32_t gs;          /* group size (columns per group) */
+    uint32_t ngroups;     /* groups per row = ceil(cols / gs) */
+    int32_t  scale_shift; /* fractional bits of s */
+} flm_qmat_t;
+
+/* int32 fixed-point vector: real = v[i] * 2^-shift. */
+typedef struct {
+    const int32_t *v;
+    uint32_t n;
+    int32_t  shift;
+} flm_ivec_t;
+
+typedef struct {
+    uint32_t dim;          /* residual stream width */
+    uint32_t hidden_dim;   /* SwiGLU inner width */
+    uint32_t n_layers;
+    uint32_t n_heads;
+    uint32_t n_kv_heads;   /* < n_heads: grouped-query attention */
+    uint32_t head_dim;     /* dim / n_heads */
+    uint32_t vocab_size;
+    uint32_t seq_len;      /* longest context the model was trained for */
+    uint32_t norm_eps_q32; /* RMSNorm epsilon as unsigned Q0.32 (1e-5 -> 42950) */
+    uint32_t rope_theta;   /* RoPE base (informational; see rope_freq) */
+    bool     shared_classifier; /* classifier == token embedding */
+} flm_model_config_t;
+
+typedef struct {
+    flm_ivec_t rms_att;    /* [dim] */
+    flm_qmat_t wq;         /* [n_heads * head_dim][dim] */
+    flm_qmat_t wk;         /* [n_kv_heads * head_dim][dim] */
+    flm_qmat_t wv;         /* [n_kv_heads * head_dim][dim] */
+    flm_qmat_t wo;         /* [dim][n_heads * head_dim] */
+    flm_ivec_t rms_ffn;    /* [dim] */
+    flm_qmat_t w1;         /* [hidden_dim][dim]  gate */
+    flm_qmat_t w2;         /* [dim][hidden_dim]  down */
+    flm_qmat_t w3;         /* [hidden_dim][dim]  up */
+} flm_layer_t;
+
+/* The tokenizer's vocabulary, read from the image. */
+typedef struct {
+    uint32_t vocab_size;
+    uint32_t max_token_len;
+    uint32_t bos_id, eos_id;   /* llama2.c: 1 and 2 */
+    const uint32_t *offsets;   /* [vocab_size + 1]: token i is bytes[offsets[i] .. offsets[i+1]) */
+    const uint8_t  *bytes;
+    const int32_t  *scores;    /* [vocab_size] merge-score keys (see above) */
+    const uint32_t *sorted;    /* [vocab_size] token ids in memcmp order of their bytes
+                                * (shorter first on a common prefix), for binary search */
+} flm_vocab_t;
+
+typedef struct {
+    flm_model_config_t cfg;
+    flm_qmat_t  tok_embedding;            /* [vocab_size][dim] */
+    flm_layer_t layers[FLM_MODEL_MAX_LAYERS];
+    flm_ivec_t  rms_final;                /* [dim] */
+    flm_qmat_t  classifier;               /* [vocab_size][dim]; a copy of tok_embedding's view when shared */
+    const uint32_t *rope_freq;            /* [head_dim / 2], turns per position, Q0.32 */
+    flm_vocab_t vocab;
+    const uint8_t *image;                 /* the validated image, used in place */
+    size_t image_size;                    /* bytes of the image proper (header's image_size) */
+    char detail[FLM_MODEL_DETAIL_MAX];    /* after a failed open/verify: names the problem */
+} flm_model_t;
+
+typedef enum {
+    FLM_MODEL_VERIFY_FULL   = 0, /* CRC-32 of the whole image + every scale's range */
+    FLM_MODEL_VERIFY_HEADER = 1, /* CRC-32 of header, tensor table and tokenizer only */
+} flm_model_verify_t;
+
+/* Validate `image` (size bytes, 4-byte aligned, read-only, must outlive m)
+ * and fill m with views into it. Checks magic, version, every offset and
+ * size against the image length, alignment, shapes against the config,
+ * the tokenizer's bounds and order, and the CRC(s) chosen by `verify`;
+ * nothing outside [image, image + size) is ever read. On failure returns a
+ * FLM_ERR_MODEL_* code, m->detail names the problem and m holds no views.
+ * size may exceed the image (a flash partition): the header's image_size
+ * is what counts. */
+flm_err_t flm_model_open(flm_model_t *m, const void *image, size_t size,
+                         flm_model_verify_t verify);
+
+/* The checks FLM_MODEL_VERIFY_FULL adds, on an image opened with
+ * FLM_MODEL_VERIFY_HEADER (e.g. later, in the background). Does not close m
+ * on failure; sets m->detail. */
+flm_err_t flm_model_verify(flm_model_t *m);
+
+void flm_model_close(flm_model_t *m);
+
+/* One entry of the image's tensor table, decoded (for tools like `info`). */
+typedef struct {
+    uint32_t kind;        /* flm_tensor_kind_t (core/model/model_format.h) */
+    uint32_t layer;
+    uint32_t dtype;       /* flm_dtype_t */
+    uint32_t rows, cols, gs;
+    int32_t  shift;
+    uint64_t offset, size;             /* values */
+    uint64_t scale_offset, scale_size; /* Q8 group scales */
+} flm_tensor_info_t;
+
+uint32_t  flm_model_tensor_count(const flm_model_t *m);
+flm_err_t flm_model_tensor_info(const flm_model_t *m, uint32_t i, flm_tensor_info_t *t);
+/* "wq", "tok_embedding", ...; "unknown" for kinds this build does not know. */
+const char *flm_model_kind_name(uint32_t kind);
+const char *flm_model_dtype_name(uint32_t dtype);
+
+#endif /* FLM_MODEL_H */

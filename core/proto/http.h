@@ -1,0 +1,150 @@
+/*
+ * HTTP/1.1 for the cloud client: a request writer, an incremental message
+ * parser and a URL splitter. No sockets here: the caller moves the bytes
+ * over an flm_transport_t.
+ *
+ * Request head (the body is sent after it, from the caller's buffer):
+ *
+ *   flm_http_request_t rq = { .method = "POST", .host = "api.openai.com",
+ *       .port = 443, .path = "/v1/chat/completions", .bearer = key,
+ *       .content_type = "application/json", .body_len = n };
+ *   err = flm_http_write_head(&rq, buf, cap, &len);
+ *
+ * Header names and values are checked: CR, LF, NUL or other control bytes
+ * in a value are FLM_ERR_HTTP_HEADER_VALUE (no header injection). Every
+ * request says `Connection: close`: one request per connection keeps the
+ * state machine small and a half-read reply can never leak into the next.
+ *
+ * Parser, fed arbitrary-sized pieces (one byte at a time works):
+ *
+ *   flm_http_parser_init(&p, FLM_HTTP_RESPONSE, max_body, on_body, on_header, user);
+ *   while (!flm_http_done(&p)) {
+ *       n = recv(...);
+ *       if (n == FLM_ERR_NET_CLOSED) { err = flm_http_finish(&p); break; }
+ *       err = flm_http_parse(&p, buf, n, &used);
+ *   }
+ *
+ * It reads the status line (or, for FLM_HTTP_REQUEST, the request line),
+ * headers (Content-Length, Transfer-Encoding: chunked, Retry-After and
+ * retry-after-ms, Content-Type, Content-Encoding), skips 1xx interim
+ * replies, and delivers the body through on_body, de-chunked, in pieces
+ * that point into the caller's input (no copy). Limits: FLM_HTTP_LINE_MAX
+ * per line, FLM_HTTP_MAX_HEADERS headers, max_body body bytes. A body
+ * framed by Content-Length or chunks that ends early is FLM_ERR_HTTP_TRUNCATED
+ * at flm_http_finish(); only a reply with neither is read to EOF.
+ * Errors are sticky. Callbacks return FLM_OK or an error that aborts the
+ * parse and is returned from flm_http_parse.
+ */
+#ifndef FLM_HTTP_H
+#define FLM_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/error.h"
+
+#ifndef FLM_HTTP_LINE_MAX
+#define FLM_HTTP_LINE_MAX 2048      /* longest status/header/chunk-size line */
+#endif
+#ifndef FLM_HTTP_MAX_HEADERS
+#define FLM_HTTP_MAX_HEADERS 64
+#endif
+#define FLM_HTTP_CONTENT_TYPE_MAX 64
+#define FLM_HTTP_METHOD_MAX 16
+#define FLM_HTTP_TARGET_MAX 256
+
+/* ---- request writer ------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    const char *value;
+} flm_http_header_t;
+
+typedef struct {
+    const char *method;        /* "POST" */
+    const char *host;          /* name or address for the Host header */
+    uint16_t    port;          /* appended to Host unless 0, 80 or 443 */
+    const char *path;          /* "/v1/chat/completions" */
+    const char *bearer;        /* API key for "Authorization: Bearer", or NULL */
+    const char *content_type;  /* or NULL */
+    const char *accept;        /* or NULL */
+    const flm_http_header_t *headers; /* extra headers, or NULL */
+    size_t      n_headers;
+    size_t      body_len;      /* Content-Length; written for any method but GET/HEAD */
+} flm_http_request_t;
+
+/* Write the request line and headers, ending with the blank line, into buf
+ * (NUL-terminated). FLM_ERR_OVERFLOW if it does not fit. */
+flm_err_t flm_http_write_head(const flm_http_request_t *rq, char *buf, size_t cap, size_t *len);
+
+/* ---- message parser ------------------------------------------------------ */
+
+typedef enum { FLM_HTTP_RESPONSE = 0, FLM_HTTP_REQUEST = 1 } flm_http_kind_t;
+
+typedef flm_err_t (*flm_http_body_fn)(void *user, const uint8_t *data, size_t n);
+typedef flm_err_t (*flm_http_header_fn)(void *user, const char *name, size_t name_len,
+                                        const char *value, size_t value_len);
+
+typedef struct {
+    /* results, valid once flm_http_headers_done() */
+    int      status;           /* response: 100..599 */
+    int      version_minor;    /* HTTP/1.x */
+    char     method[FLM_HTTP_METHOD_MAX];   /* request only */
+    char     target[FLM_HTTP_TARGET_MAX];   /* request only */
+    bool     chunked;
+    bool     has_length;
+    bool     until_close;      /* body runs to EOF (no length, not chunked) */
+    bool     conn_close;       /* "Connection: close" */
+    uint64_t content_length;
+    uint64_t body_bytes;       /* body bytes delivered so far */
+    int64_t  retry_after_ms;   /* -1 when absent or an HTTP-date */
+    char     content_type[FLM_HTTP_CONTENT_TYPE_MAX]; /* media type, lower case, no params */
+    uint32_t header_count;
+    bool     no_body;          /* set before parsing for a reply to HEAD */
+
+    /* private */
+    flm_http_body_fn   on_body;
+    flm_http_header_fn on_header;
+    void    *user;
+    uint64_t max_body;
+    uint64_t remaining;
+    flm_err_t err;
+    uint8_t  kind;
+    uint8_t  state;
+    bool     cr;               /* a CR ended the previous byte of the line */
+    bool     ms_seen;          /* retry-after-ms wins over Retry-After */
+    size_t   line_len;
+    char     line[FLM_HTTP_LINE_MAX];
+} flm_http_parser_t;
+
+/* max_body 0 means no limit (a Content-Length larger than max_body fails at
+ * once, before any body byte). on_body/on_header may be NULL. */
+void      flm_http_parser_init(flm_http_parser_t *p, flm_http_kind_t kind, uint64_t max_body,
+                               flm_http_body_fn on_body, flm_http_header_fn on_header, void *user);
+/* Consume up to n bytes; *used (may be NULL) gets how many were taken: all
+ * of them unless the message ended inside the piece. */
+flm_err_t flm_http_parse(flm_http_parser_t *p, const uint8_t *data, size_t n, size_t *used);
+/* The peer closed the connection: FLM_OK if the message is complete (or its
+ * body ran to EOF), FLM_ERR_HTTP_TRUNCATED otherwise. */
+flm_err_t flm_http_finish(flm_http_parser_t *p);
+bool      flm_http_headers_done(const flm_http_parser_t *p);
+bool      flm_http_done(const flm_http_parser_t *p);
+
+/* ---- URLs ------------------------------------------------------------------ */
+
+#define FLM_URL_HOST_MAX 128
+#define FLM_URL_PATH_MAX 256
+
+typedef struct {
+    bool     tls;                    /* https */
+    char     host[FLM_URL_HOST_MAX]; /* without [] for IPv6 literals */
+    uint16_t port;                   /* explicit, else 443 / 80 */
+    char     path[FLM_URL_PATH_MAX]; /* "/" when absent; query kept */
+} flm_url_t;
+
+/* Split "http[s]://host[:port][/path]". User info, fragments, empty hosts,
+ * bad ports and control bytes are FLM_ERR_CONFIG. */
+flm_err_t flm_http_parse_url(const char *url, flm_url_t *u);
+
+#endif /* FLM_HTTP_H */
