@@ -2,15 +2,10 @@
 
 #include <string.h>
 
-_Static_assert(FLM_CLOUD_WORK_BYTES > 2 * FLM_CLOUD_HEAD_MAX, "work buffer too small");
+#include "core/base/rng.h"
+#include "core/base/wipe.h"
 
-/* Overwrite a buffer in a way the optimiser may not drop. */
-static void wipe(void *p, size_t n)
-{
-    volatile uint8_t *v = p;
-    while (n--)
-        *v++ = 0;
-}
+_Static_assert(FLM_CLOUD_WORK_BYTES > 2 * FLM_CLOUD_HEAD_MAX, "work buffer too small");
 
 void flm_cloud_config_defaults(flm_cloud_config_t *cfg)
 {
@@ -32,17 +27,6 @@ size_t flm_cloud_client_bytes(void)
     return sizeof(flm_cloud_client_t);
 }
 
-static uint32_t next_random(flm_cloud_client_t *c)
-{
-    /* xorshift64*: plenty for spreading retries, not for secrets. */
-    uint64_t x = c->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    c->rng = x;
-    return (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32);
-}
-
 flm_err_t flm_cloud_init(flm_cloud_client_t *c, const flm_cloud_config_t *cfg)
 {
     if (!c || !cfg)
@@ -56,14 +40,14 @@ flm_err_t flm_cloud_init(flm_cloud_client_t *c, const flm_cloud_config_t *cfg)
     c->cfg = *cfg;
     if (flm_hal_entropy(&c->rng, sizeof c->rng) != FLM_OK)
         c->rng = flm_hal_time_us(); /* jitter only needs devices to differ */
-    c->rng |= 1; /* xorshift must not start at zero */
+    c->rng = flm_rng_seed(c->rng);
     return FLM_OK;
 }
 
 void flm_cloud_deinit(flm_cloud_client_t *c)
 {
     if (c)
-        wipe(c, sizeof *c);
+        flm_wipe(c, sizeof *c);
 }
 
 flm_cloud_breaker_t flm_cloud_breaker_state(const flm_cloud_client_t *c)
@@ -215,7 +199,9 @@ static flm_err_t read_reply(flm_cloud_client_t *c, flm_transport_t *t, uint64_t 
 /* Connection-level failures: the kind a new connection may not meet. */
 static bool is_net_error(flm_err_t err)
 {
-    return (err <= FLM_ERR_NET_RESOLVE && err >= FLM_ERR_NET_DOWN) || err == FLM_ERR_TIMEOUT;
+    return err == FLM_ERR_NET_RESOLVE || err == FLM_ERR_NET_CONNECT || err == FLM_ERR_NET_SEND ||
+           err == FLM_ERR_NET_RECV || err == FLM_ERR_NET_CLOSED || err == FLM_ERR_NET_DOWN ||
+           err == FLM_ERR_TIMEOUT;
 }
 
 /* Failures that say the endpoint (or the path to it) is unwell, as opposed
@@ -223,8 +209,8 @@ static bool is_net_error(flm_err_t err)
 static bool endpoint_failure(flm_err_t err)
 {
     return is_net_error(err) ||
-           (err <= -0x0401 && err >= -0x042F) || /* HTTP, JSON and SSE framing */
-           (err <= -0x0500 && err >= -0x05FF) || /* TLS */
+           flm_err_in(err, FLM_ERR_MODULE_HTTP) || flm_err_in(err, FLM_ERR_MODULE_JSON) ||
+           flm_err_in(err, FLM_ERR_MODULE_SSE) || flm_err_in(err, FLM_ERR_MODULE_TLS) ||
            err == FLM_ERR_CLOUD_PROTOCOL || err == FLM_ERR_CLOUD_NO_DONE;
 }
 
@@ -290,7 +276,7 @@ static flm_err_t attempt(flm_cloud_client_t *c, uint64_t deadline, verdict_t *v,
         /* A request that did not fully leave cannot have been acted on. */
         v->retry = v->endpoint = is_net_error(err);
     }
-    wipe(c->work, sizeof c->work); /* the key leaves memory once it has left the device */
+    flm_wipe(c->work, sizeof c->work); /* the key leaves memory once it has left the device */
     if (err) {
         if (t.close)
             t.close(t.ctx);
@@ -407,7 +393,7 @@ static flm_err_t run(flm_cloud_client_t *c, flm_cloud_result_t *res, uint64_t st
             c->breaker == FLM_CLOUD_BREAKER_OPEN)
             return err;
         uint32_t wait = flm_cloud_backoff_ms(c->cfg.backoff_base_ms, c->cfg.backoff_max_ms, n,
-                                             v.retry_after_ms, next_random(c));
+                                             v.retry_after_ms, flm_rng_u32(&c->rng));
         if (wait >= ms_left(deadline))
             return err; /* no point waiting past the deadline */
         flm_hal_log(FLM_LOG_WARN, "cloud: attempt %u of %u failed (%s, HTTP %d); retrying in %u ms",
@@ -436,9 +422,9 @@ flm_err_t flm_cloud_complete(flm_cloud_client_t *c, const flm_cloud_request_t *r
     flm_err_t err = run(c, res, start);
     mask_key(c->reply.err_message, c->cfg.api_key);
     /* Reply bytes may quote the key back (error bodies do): clear them too. */
-    wipe(c->work, sizeof c->work);
-    wipe(c->io, sizeof c->io);
-    wipe(c->http.line, sizeof c->http.line);
+    flm_wipe(c->work, sizeof c->work);
+    flm_wipe(c->io, sizeof c->io);
+    flm_wipe(c->http.line, sizeof c->http.line);
     res->err = err;
     res->elapsed_ms = (uint32_t)(flm_hal_time_ms() - start);
     res->reply = &c->reply;

@@ -4,6 +4,9 @@
 
 #include <string.h>
 
+#include "core/base/parse.h"
+#include "core/base/wipe.h"
+
 #define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
 #define PEM_END   "-----END CERTIFICATE-----"
 
@@ -82,15 +85,8 @@ static bool value_ok(span_t v, kind_t kind)
 
 static bool parse_u32(span_t v, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-    uint64_t x = 0;
-    if (v.n == 0 || v.n > 10)
-        return false;
-    for (size_t i = 0; i < v.n; i++) {
-        if (v.p[i] < '0' || v.p[i] > '9')
-            return false;
-        x = x * 10u + (uint64_t)(v.p[i] - '0');
-    }
-    if (x < lo || x > hi)
+    uint64_t x;
+    if (!flm_parse_uint(v.p, v.n, 10, hi, &x) || x < lo)
         return false;
     *out = (uint32_t)x;
     return true;
@@ -285,8 +281,5 @@ void flm_cloud_config_deinit(flm_cloud_settings_t *c)
 {
     if (!c)
         return;
-    /* volatile: the compiler may not drop a wipe of memory it sees unused. */
-    volatile uint8_t *p = (volatile uint8_t *)c;
-    for (size_t i = 0; i < sizeof *c; i++)
-        p[i] = 0;
+    flm_wipe(c, sizeof *c);
 }

@@ -101,12 +101,12 @@ flm_err_t flm_engine_start(flm_engine_t *e, const uint8_t *prompt, size_t len, u
         return FLM_ERR_ARG;
     e->started = false;
     if (len > e->max_prompt_bytes)
-        return FLM_ERR_OVERFLOW;
+        return FLM_ERR_ENGINE_PROMPT_TOO_LONG;
     size_t n;
     flm_err_t err = flm_tokenizer_encode(&e->tok, prompt, len, true, false, e->prompt,
                                          e->ctx_len, &n, e->enc_scratch);
     if (err)
-        return err;
+        return err == FLM_ERR_OVERFLOW ? FLM_ERR_ENGINE_CONTEXT_FULL : err;
     e->n_prompt = (uint32_t)n;
     e->steps = (steps == 0 || steps > e->ctx_len) ? e->ctx_len : steps;
     e->pos = 0;

@@ -85,7 +85,8 @@ typedef struct {
 flm_err_t flm_engine_ram(const flm_model_t *m, const flm_engine_config_t *cfg, size_t *bytes);
 
 /* Allocate everything from the arena. FLM_ERR_NOMEM if it is too small (the
- * arena is then left as it was), FLM_ERR_ARG on a bad configuration. */
+ * arena is then left as it was), FLM_ERR_ARG on a bad configuration,
+ * FLM_ERR_ENGINE_SHAPE for a model the engine cannot run. */
 flm_err_t flm_engine_init(flm_engine_t *e, const flm_model_t *m, const flm_engine_config_t *cfg,
                           flm_arena_t *arena);
 void      flm_engine_deinit(flm_engine_t *e);
@@ -93,8 +94,9 @@ void      flm_engine_deinit(flm_engine_t *e);
 /* Encode a prompt (BOS + llama2.c encode) and arm the session for up to
  * `steps` positions counting BOS and the prompt (0 or more than the
  * context: the whole context). Restarting discards the previous session.
- * FLM_ERR_OVERFLOW if the prompt is longer than max_prompt_bytes or its
- * tokens do not fit the context. */
+ * FLM_ERR_ENGINE_PROMPT_TOO_LONG if the prompt is longer than
+ * max_prompt_bytes, FLM_ERR_ENGINE_CONTEXT_FULL if its tokens do not fit the
+ * context. */
 flm_err_t flm_engine_start(flm_engine_t *e, const uint8_t *prompt, size_t len, uint32_t steps);
 
 /* Run one position: one forward pass, then the next prompt token or a

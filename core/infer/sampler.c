@@ -26,14 +26,6 @@ static uint32_t argmax(const int32_t *logits, uint32_t n)
     return best;
 }
 
-uint32_t flm_rng_u32(uint64_t *state)
-{
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    return (uint32_t)((*state * 0x2545F4914F6CDD1DULL) >> 32);
-}
-
 /* floor(z * r / 2^32) without a 96-bit product. */
 static uint64_t scale_u64(uint64_t z, uint32_t r)
 {
@@ -59,7 +51,7 @@ flm_err_t flm_sampler_init(flm_sampler_t *s, uint32_t vocab_size,
     s->vocab_size = vocab_size;
     s->temperature = params->temperature;
     s->top_p = params->top_p;
-    s->rng = params->seed ? params->seed : 0x9E3779B97F4A7C15ULL;
+    s->rng = flm_rng_seed(params->seed);
     s->prob = scratch;
     s->index = s->prob + vocab_size;
     return FLM_OK;

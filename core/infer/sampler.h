@@ -23,12 +23,11 @@
 #include <stdint.h>
 
 #include "core/base/error.h"
+#include "core/base/q16.h"
+#include "core/base/rng.h"
 
 /* Logits are int32 with this many fractional bits (the transformer's). */
 #define FLM_SAMPLER_LOGIT_SHIFT 16
-
-/* 1.0 in Q16.16: temperature 0.8 is 52429, top-p 0.9 is 58982. */
-#define FLM_Q16_ONE 65536u
 
 /* Scratch the sampler needs: one probability and one index per token. */
 #define FLM_SAMPLER_SCRATCH_WORDS(vocab) (2u * (size_t)(vocab))
@@ -74,8 +73,5 @@ flm_err_t flm_sampler_sample(flm_sampler_t *s, const int32_t *logits, uint32_t *
 /* The confidence of any given token (e.g. a forced prompt token). */
 flm_err_t flm_sampler_confidence(const int32_t *logits, uint32_t vocab_size, uint32_t token,
                                  flm_confidence_t *conf);
-
-/* llama2.c's random_u32: xorshift64* step, the high 32 bits of the product. */
-uint32_t flm_rng_u32(uint64_t *state);
 
 #endif /* FLM_SAMPLER_H */

@@ -33,13 +33,16 @@ static bool mul3(size_t a, size_t b, size_t c, size_t *out)
 
 static flm_err_t check_config(const flm_model_config_t *c, uint32_t ctx_len)
 {
-    if (!c || c->dim == 0 || c->hidden_dim == 0 || c->n_layers == 0 ||
+    if (!c)
+        return FLM_ERR_ARG;
+    if (c->dim == 0 || c->hidden_dim == 0 || c->n_layers == 0 ||
         c->n_layers > FLM_MODEL_MAX_LAYERS || c->n_heads == 0 || c->n_kv_heads == 0 ||
         c->n_heads % c->n_kv_heads || c->head_dim == 0 || c->head_dim % 2 ||
-        c->head_dim > FLM_KERNEL_MAX_HEAD || c->vocab_size == 0 || ctx_len == 0 ||
-        ctx_len > c->seq_len || ctx_len > FLM_KERNEL_MAX_COLS ||
+        c->head_dim > FLM_KERNEL_MAX_HEAD || c->vocab_size == 0 ||
         c->dim > FLM_KERNEL_MAX_COLS || c->hidden_dim > FLM_KERNEL_MAX_COLS ||
         c->n_heads > FLM_KERNEL_MAX_COLS / c->head_dim)
+        return FLM_ERR_ENGINE_SHAPE;
+    if (ctx_len == 0 || ctx_len > c->seq_len || ctx_len > FLM_KERNEL_MAX_COLS)
         return FLM_ERR_ARG;
     return FLM_OK;
 }
@@ -145,8 +148,8 @@ flm_err_t flm_transformer_init(flm_transformer_t *t, const flm_model_t *m, uint3
     memset(t, 0, sizeof *t);
     layout_t lo;
     flm_err_t err = plan(&m->cfg, ctx_len, &lo);
-    if (!err)
-        err = check_model(m);
+    if (!err && check_model(m) != FLM_OK)
+        err = FLM_ERR_ENGINE_SHAPE;
     uint8_t *mem = NULL;
     if (!err)
         err = flm_arena_alloc(arena, lo.use.total, 16, (void **)&mem);
@@ -190,8 +193,12 @@ static void residual(int32_t *x, const int32_t *y, uint32_t n)
 flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t pos,
                                   const int32_t **logits)
 {
-    if (!t || !t->model || !logits || pos >= t->ctx_len || token >= t->model->cfg.vocab_size)
+    if (!t || !t->model || !logits)
         return FLM_ERR_ARG;
+    if (token >= t->model->cfg.vocab_size)
+        return FLM_ERR_ENGINE_TOKEN;
+    if (pos >= t->ctx_len)
+        return FLM_ERR_ENGINE_CONTEXT_FULL;
     const flm_model_t *m = t->model;
     const flm_model_config_t *c = &m->cfg;
     const uint32_t dim = c->dim, hd = c->head_dim, kv_dim = t->kv_dim;

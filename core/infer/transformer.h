@@ -30,8 +30,9 @@ typedef struct {
     size_t weights_ram, kv_cache, activations, scratch, total;
 } flm_ram_usage_t;
 
-/* FLM_ERR_ARG for a config the engine cannot run (see flm_transformer_init),
- * FLM_ERR_OVERFLOW if the sizes do not fit a size_t. */
+/* FLM_ERR_ENGINE_SHAPE for a config the engine cannot run, FLM_ERR_ARG for
+ * a ctx_len outside [1, cfg.seq_len], FLM_ERR_OVERFLOW if the sizes do not
+ * fit a size_t. */
 flm_err_t flm_transformer_ram(const flm_model_config_t *cfg, uint32_t ctx_len,
                               flm_ram_usage_t *out);
 
@@ -67,8 +68,9 @@ void flm_transformer_deinit(flm_transformer_t *t);
 
 /* One position: feeds `token` at `pos` (0-based, < ctx_len; positions
  * 0..pos-1 must have been fed before), on success *logits points to
- * cfg.vocab_size int32 logits valid until the next call. FLM_ERR_ARG for a
- * token out of range or pos >= ctx_len. */
+ * cfg.vocab_size int32 logits valid until the next call.
+ * FLM_ERR_ENGINE_TOKEN for a token outside the vocabulary,
+ * FLM_ERR_ENGINE_CONTEXT_FULL for pos >= ctx_len. */
 flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t pos,
                                   const int32_t **logits);
 

@@ -31,6 +31,11 @@
 #define FLM_MODEL_MAX_LAYERS 32 /* per-layer views are kept in flm_model_t */
 #endif
 
+/* Every |group scale| of a flm_qmat_t and every |value| of a flm_ivec_t
+ * is below this (2^23, a 23-bit mantissa). The loader checks it once; the
+ * kernels rely on it and never re-check. */
+#define FLM_QMAT_SCALE_LIMIT (INT32_C(1) << 23)
+
 /* Group-quantized int8 matrix [rows][cols], row-major.
  * Row r is split into ngroups = ceil(cols / gs) groups of gs columns; the
  * last group of a row is shorter when gs does not divide cols. Groups never

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/base/parse.h"
+
 #include "core/base/version.h"
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -215,25 +217,6 @@ static flm_err_t fail(flm_http_parser_t *p, flm_err_t err)
     return p->err;
 }
 
-/* Parse a run of decimal digits (the whole span) into *v, refusing
- * anything above `max`. */
-static bool parse_dec(const char *s, size_t n, uint64_t max, uint64_t *v)
-{
-    if (n == 0)
-        return false;
-    uint64_t x = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        uint64_t d = (uint64_t)(s[i] - '0');
-        if (x > (max - d) / 10)
-            return false;
-        x = x * 10 + d;
-    }
-    *v = x;
-    return true;
-}
-
 static flm_err_t parse_version(flm_http_parser_t *p, const char *s, size_t n)
 {
     if (n != 8 || memcmp(s, "HTTP/1.", 7) != 0)
@@ -252,7 +235,7 @@ static flm_err_t parse_start_line(flm_http_parser_t *p, const char *l, size_t n)
         if (n < 12 || parse_version(p, l, 8) || l[8] != ' ')
             return fail(p, FLM_ERR_HTTP_SYNTAX);
         uint64_t code;
-        if (!parse_dec(l + 9, 3, 999, &code) || code < 100 || code > 599 ||
+        if (!flm_parse_uint(l + 9, 3, 10, 999, &code) || code < 100 || code > 599 ||
             (n > 12 && l[12] != ' '))
             return fail(p, FLM_ERR_HTTP_SYNTAX);
         p->status = (int)code;
@@ -293,7 +276,7 @@ static flm_err_t header_field(flm_http_parser_t *p, const char *name, size_t nle
     if (ieq(name, nlen, "content-length")) {
         uint64_t cl;
         /* 2^53 is far above any body we accept and keeps sums safe. */
-        if (!parse_dec(v, vlen, (uint64_t)1 << 53, &cl))
+        if (!flm_parse_uint(v, vlen, 10, (uint64_t)1 << 53, &cl))
             return fail(p, FLM_ERR_HTTP_LENGTH);
         if (p->has_length && cl != p->content_length)
             return fail(p, FLM_ERR_HTTP_LENGTH);
@@ -308,14 +291,14 @@ static flm_err_t header_field(flm_http_parser_t *p, const char *name, size_t nle
             return fail(p, FLM_ERR_HTTP_UNSUPPORTED);
     } else if (ieq(name, nlen, "retry-after-ms")) {
         uint64_t ms;
-        if (parse_dec(v, vlen, UINT32_MAX, &ms)) {
+        if (flm_parse_uint(v, vlen, 10, UINT32_MAX, &ms)) {
             p->retry_after_ms = (int64_t)ms;
             p->ms_seen = true;
         }
     } else if (ieq(name, nlen, "retry-after")) {
         uint64_t s;
         /* delta-seconds only; an HTTP-date needs a wall clock we lack. */
-        if (!p->ms_seen && parse_dec(v, vlen, 7u * 86400u, &s))
+        if (!p->ms_seen && flm_parse_uint(v, vlen, 10, 7u * 86400u, &s))
             p->retry_after_ms = (int64_t)(s * 1000);
     } else if (ieq(name, nlen, "content-type")) {
         size_t m = 0;
@@ -404,17 +387,8 @@ static flm_err_t chunk_size_line(flm_http_parser_t *p, const char *l, size_t n)
 {
     size_t i = 0;
     uint64_t size = 0;
-    while (i < n) {
-        char c = lower(l[i]);
-        int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-        if (d < 0)
-            break;
-        if (size >> 52)
-            return fail(p, FLM_ERR_HTTP_CHUNK); /* absurd size; also stops overflow */
-        size = size * 16 + (uint64_t)d;
-        i++;
-    }
-    if (i == 0)
+    /* an absurd size (2^56 or more) is refused like a malformed one */
+    if (!flm_parse_uint_prefix(l, n, 16, (UINT64_C(1) << 56) - 1, &size, &i))
         return fail(p, FLM_ERR_HTTP_CHUNK);
     while (i < n && (l[i] == ' ' || l[i] == '\t'))
         i++;
@@ -614,7 +588,7 @@ flm_err_t flm_http_parse_url(const char *url, flm_url_t *u)
     memcpy(u->host, h, hlen);
     if (port) {
         uint64_t v;
-        if (!parse_dec(port, (size_t)(s + auth - port), 65535, &v) || v == 0)
+        if (!flm_parse_uint(port, (size_t)(s + auth - port), 10, 65535, &v) || v == 0)
             return FLM_ERR_CONFIG;
         u->port = (uint16_t)v;
     }

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/base/parse.h"
+
 #include "core/base/utf8.h"
 
 /* What the reader expects next. */
@@ -38,14 +40,6 @@ static void skip_ws(flm_json_reader_t *r)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at s (n available) -> value, or -1. */
 static int32_t hex4(const char *s, size_t n)
 {
@@ -53,7 +47,7 @@ static int32_t hex4(const char *s, size_t n)
         return -1;
     int32_t v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(s[i]);
+        int h = flm_parse_digit(s[i], 16);
         if (h < 0)
             return -1;
         v = v * 16 + h;

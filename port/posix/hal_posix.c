@@ -15,7 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdio.h>
+#include <stdio.h> /* rename */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/fmt.h"
 #include "port/posix/dns.h"
 
 #ifndef MSG_NOSIGNAL
@@ -96,9 +97,7 @@ void flm_hal_vlog(flm_log_level_t level, const char *fmt, va_list ap)
     size_t plen = strlen(pre);
     memcpy(line, pre, plen);
     n = plen;
-    int w = vsnprintf(line + n, FLM_HAL_LOG_LINE_MAX - n, fmt, ap);
-    if (w > 0)
-        n += (size_t)w < FLM_HAL_LOG_LINE_MAX - n ? (size_t)w : FLM_HAL_LOG_LINE_MAX - n - 1;
+    n += flm_vsnprintf(line + n, FLM_HAL_LOG_LINE_MAX - n, fmt, ap);
     line[n++] = '\n';
     write_all(STDERR_FILENO, line, n);
 }
@@ -159,7 +158,7 @@ flm_err_t flm_hal_posix_set_store_dir(const char *dir)
 
 static void key_path(char *out, const char *prefix, const char *key)
 {
-    snprintf(out, STORE_PATH_MAX, "%s/%s%s", hal_store_dir, prefix, key);
+    flm_snprintf(out, STORE_PATH_MAX, "%s/%s%s", hal_store_dir, prefix, key);
 }
 
 static flm_err_t fsync_dir(void)

@@ -14,6 +14,7 @@
 
 #include "core/cloud/cloud_client.h"
 #include "core/cloud/cloud_config.h"
+#include "core/base/wipe.h"
 #include "port/mbedtls/net.h"
 #include "port/mbedtls/tls_pool.h"
 #include "tools/cli/cli.h"
@@ -120,7 +121,7 @@ static int load(cloud_cli_t *c, const char *config_path)
     }
     uint32_t line = 0;
     flm_err_t err = flm_cloud_config_parse(&c->set, text, len, &line);
-    memset(text, 0, len); /* the file may hold the key */
+    flm_wipe(text, len); /* the file may hold the key */
     free(text);
     if (err) {
         if (line)

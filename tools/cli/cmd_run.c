@@ -114,7 +114,7 @@ int flm_cmd_run(int argc, char **argv)
         if (err)
             flm_engine_deinit(&eng);
     }
-    if (err == FLM_ERR_OVERFLOW)
+    if (err == FLM_ERR_ENGINE_CONTEXT_FULL || err == FLM_ERR_ENGINE_PROMPT_TOO_LONG)
         fprintf(stderr, "fieldlm run: the prompt does not fit the context of %u positions\n",
                 cfg.ctx_len ? cfg.ctx_len : mf.model.cfg.seq_len);
     else if (err)

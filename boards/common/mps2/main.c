@@ -19,6 +19,7 @@
 
 #include "boards/common/mps2/board.h"
 #include "core/base/arena.h"
+#include "core/base/parse.h"
 #include "core/infer/engine.h"
 #include "port/cortexm/hal_cortexm.h"
 
@@ -31,49 +32,14 @@ typedef struct {
     bool     selftest;
 } options_t;
 
-/* A whole decimal number "12" or "0.75" as Q16.16, rounded to nearest;
- * false on junk or overflow. Integer-only: the firmware has no FPU path. */
 static bool parse_q16(const char *s, uint32_t *out)
 {
-    uint64_t ip = 0, num = 0, den = 1;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        ip = ip * 10u + (uint64_t)(*p - '0');
-        if (ip > 0xFFFFu)
-            return false;
-    }
-    if (*p == '.') {
-        for (p++; *p >= '0' && *p <= '9'; p++) {
-            if (den < 1000000000u) { /* later digits: far below the 2^-16 step */
-                num = num * 10u + (uint64_t)(*p - '0');
-                den *= 10u;
-            }
-        }
-    }
-    if (*p || p == s)
-        return false;
-    uint64_t q = (ip << 16) + ((num << 16) + den / 2u) / den;
-    if (q > UINT32_MAX)
-        return false;
-    *out = (uint32_t)q;
-    return true;
+    return flm_parse_q16(s, strlen(s), out);
 }
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-    uint64_t v = 0;
-    if (!*s)
-        return false;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        uint64_t d = (uint64_t)(*s - '0');
-        if (v > (max - d) / 10u)
-            return false;
-        v = v * 10u + d;
-    }
-    *out = v;
-    return true;
+    return flm_parse_uint(s, strlen(s), 10, max, out);
 }
 
 /* Split the command line in place on spaces and read the options; the

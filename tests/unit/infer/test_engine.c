@@ -133,10 +133,11 @@ FLM_TEST(engine_done_at_context_end)
     /* prompts that do not fit are refused */
     char big[300];
     memset(big, 'a', sizeof big);
-    FLM_CHECK_EQ(flm_engine_start(&f.eng, (const uint8_t *)big, sizeof big, 0), FLM_ERR_OVERFLOW);
+    FLM_CHECK_EQ(flm_engine_start(&f.eng, (const uint8_t *)big, sizeof big, 0),
+                 FLM_ERR_ENGINE_PROMPT_TOO_LONG);
     FLM_CHECK_EQ(flm_engine_start(&f.eng, (const uint8_t *)"\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8"
                                   "\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xff\xfe\xfd\xfc\xfb\xfa\xf9"
-                                  "\xf8\xf7", 25, 0), FLM_ERR_OVERFLOW);
+                                  "\xf8\xf7", 25, 0), FLM_ERR_ENGINE_CONTEXT_FULL);
     FLM_CHECK_EQ(flm_engine_step(&f.eng, &t), FLM_ERR_STATE);
     teardown(&f);
 }

@@ -43,8 +43,8 @@ FLM_TEST(transformer_ram_equals_init)
     FLM_CHECK_EQ(flm_transformer_init(&tf, m, m->cfg.seq_len + 1, &a), FLM_ERR_ARG);
     FLM_CHECK_EQ(flm_transformer_init(&tf, m, 8, &a), FLM_OK);
     const int32_t *logits = NULL;
-    FLM_CHECK_EQ(flm_transformer_forward(&tf, 1, 8, &logits), FLM_ERR_ARG);
-    FLM_CHECK_EQ(flm_transformer_forward(&tf, m->cfg.vocab_size, 0, &logits), FLM_ERR_ARG);
+    FLM_CHECK_EQ(flm_transformer_forward(&tf, 1, 8, &logits), FLM_ERR_ENGINE_CONTEXT_FULL);
+    FLM_CHECK_EQ(flm_transformer_forward(&tf, m->cfg.vocab_size, 0, &logits), FLM_ERR_ENGINE_TOKEN);
     FLM_CHECK_EQ(flm_transformer_forward(&tf, 1, 0, &logits), FLM_OK);
     FLM_CHECK(logits != NULL);
     flm_transformer_deinit(&tf);
@@ -53,20 +53,20 @@ FLM_TEST(transformer_ram_equals_init)
     /* shapes the engine cannot run are refused */
     flm_model_config_t bad = m->cfg;
     bad.n_kv_heads = 3;
-    FLM_CHECK_EQ(flm_transformer_ram(&bad, 8, &ram), FLM_ERR_ARG);
+    FLM_CHECK_EQ(flm_transformer_ram(&bad, 8, &ram), FLM_ERR_ENGINE_SHAPE);
     bad = m->cfg;
     bad.n_layers = 0xFFFFFFFFu;
-    FLM_CHECK_EQ(flm_transformer_ram(&bad, 8, &ram), FLM_ERR_ARG);
+    FLM_CHECK_EQ(flm_transformer_ram(&bad, 8, &ram), FLM_ERR_ENGINE_SHAPE);
     bad = m->cfg;
     bad.head_dim = 7;
-    FLM_CHECK_EQ(flm_transformer_ram(&bad, 8, &ram), FLM_ERR_ARG);
+    FLM_CHECK_EQ(flm_transformer_ram(&bad, 8, &ram), FLM_ERR_ENGINE_SHAPE);
     /* and so is a scale out of range (flm_model_open checks it too) */
     flm_model_t copy = *m;
     static int32_t scales[64 * 172];
     memcpy(scales, copy.layers[2].w2.s, copy.layers[2].w2.rows * copy.layers[2].w2.ngroups * 4);
     scales[5] = INT32_MAX;
     copy.layers[2].w2.s = scales;
-    FLM_CHECK_EQ(flm_transformer_init(&tf, &copy, 8, &a), FLM_ERR_ARG);
+    FLM_CHECK_EQ(flm_transformer_init(&tf, &copy, 8, &a), FLM_ERR_ENGINE_SHAPE);
     flm_test_stories_close(&st);
 }
 
@@ -219,6 +219,6 @@ FLM_TEST(transformer_restart_is_deterministic)
     const int32_t *l;
     FLM_CHECK_EQ(flm_transformer_forward(&tf, 7, 0, &l), FLM_OK); /* the first run's token */
     FLM_CHECK(memcmp(first[0], l, sizeof first[0]) == 0);          /* context size changes no bit */
-    FLM_CHECK_EQ(flm_transformer_forward(&tf, 7, 1, &l), FLM_ERR_ARG);
+    FLM_CHECK_EQ(flm_transformer_forward(&tf, 7, 1, &l), FLM_ERR_ENGINE_CONTEXT_FULL);
     flm_test_stories_close(&st);
 }
