@@ -103,6 +103,14 @@ $(BUILD)/gen/test_list.h: $(UNIT_SRCS) $(call member_list,unit,$(UNIT_SRCS)) Mak
 
 $(call obj,tests/harness/harness.c): $(BUILD)/gen/test_list.h
 
+# The CLI's commands are found the same way: FLM_CLI_COMMAND(name, ...).
+CLI_CMD_SRCS := $(sort $(wildcard tools/cli/cmd_*.c))
+$(BUILD)/gen/cli_commands.h: $(CLI_CMD_SRCS) $(call member_list,clicmds,$(CLI_CMD_SRCS)) Makefile
+	@mkdir -p $(dir $@)
+	$(Q)grep -ho '^FLM_CLI_COMMAND([a-z0-9_]*' $(CLI_CMD_SRCS) | sed 's/FLM_CLI_COMMAND(/X(/; s/$$/)/' | sort > $@.tmp && mv $@.tmp $@
+
+$(call obj,tools/cli/main.c): $(BUILD)/gen/cli_commands.h
+
 $(UNIT): $(call obj,$(UNIT_SRCS)) $(TOOL_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")

@@ -1,5 +1,15 @@
-/* fieldlm command-line program: shared helpers for the subcommands.
- * Each subcommand lives in tools/cli/cmd_<name>.c and is listed in main.c. */
+/* fieldlm command-line program: what every subcommand shares.
+ *
+ * A subcommand is one file, tools/cli/cmd_<name>.c, holding
+ *
+ *     FLM_CLI_COMMAND(name, "one-line summary")
+ *     {
+ *         ... argc/argv as for main(), argv[0] is "name" ...
+ *     }
+ *
+ * The Makefile finds every FLM_CLI_COMMAND line and main.c lists them: no
+ * other file changes to add a command. Options are parsed from a table
+ * (tools/cli/opt.h). */
 #ifndef FLM_CLI_H
 #define FLM_CLI_H
 
@@ -13,20 +23,17 @@ enum {
     FLM_EXIT_USAGE = 2, /* bad command line */
 };
 
-typedef int (*flm_cli_fn)(int argc, char **argv);
-
 typedef struct {
     const char *name;
-    flm_cli_fn  fn;
     const char *summary;
+    int       (*main)(int argc, char **argv);
 } flm_cli_command_t;
 
-/* Subcommands (tools/cli/cmd_<name>.c). */
-int flm_cmd_cloud(int argc, char **argv);
-int flm_cmd_convert(int argc, char **argv);
-int flm_cmd_info(int argc, char **argv);
-int flm_cmd_run(int argc, char **argv);
-int flm_cmd_ppl(int argc, char **argv);
+#define FLM_CLI_COMMAND(name_, summary_)                                         \
+    static int flm_cmd_##name_##_main(int argc, char **argv);                    \
+    extern const flm_cli_command_t flm_cmd_##name_;                              \
+    const flm_cli_command_t flm_cmd_##name_ = { #name_, summary_, flm_cmd_##name_##_main }; \
+    static int flm_cmd_##name_##_main(int argc, char **argv)
 
 /* Report a command-line error for `cmd` and return FLM_EXIT_USAGE. */
 int flm_cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -35,8 +42,7 @@ int flm_cli_usage_error(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
-/* Parse a whole decimal integer / number in [lo, hi]; false on junk. */
+/* A whole decimal integer in [lo, hi] (for tools outside the table parser). */
 bool flm_cli_parse_long(const char *s, long lo, long hi, long *out);
-bool flm_cli_parse_double(const char *s, double lo, double hi, double *out);
 
 #endif /* FLM_CLI_H */

@@ -1,7 +1,6 @@
 #include "tools/cli/cli.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,19 +24,6 @@ bool flm_cli_parse_long(const char *s, long lo, long hi, long *out)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-bool flm_cli_parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    if (!s || !*s)
-        return false;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || *end || isnan(v) || v < lo || v > hi)
         return false;
     *out = v;
     return true;

@@ -18,31 +18,23 @@
 #include "port/mbedtls/net.h"
 #include "port/mbedtls/tls_pool.h"
 #include "tools/cli/cli.h"
+#include "tools/cli/opt.h"
 
 #define FILE_MAX (4u << 20) /* config or CA bundle */
 
-static const char help[] =
-    "usage: fieldlm cloud -c CONFIG -p PROMPT [--stream] [--system TEXT] [--max-tokens N]\n"
-    "                     [--repeat N]\n"
-    "\n"
+static const flm_opt_doc_t doc = {
+    "cloud", "-c CONFIG -p PROMPT [--stream] [--system TEXT] [--max-tokens N]\n"
+             "                     [--repeat N]",
     "Send one prompt to the OpenAI-compatible endpoint named in CONFIG and print\n"
     "the answer on stdout (as it arrives with --stream). Token usage and the TLS\n"
-    "pool's high-water mark go to stderr.\n"
+    "pool's high-water mark go to stderr.\n",
+    "CONFIG holds a [cloud] section (a file without sections is all [cloud]):\n"
+    "url, model, api_key | api_key_env, ca_file | ca_pem, connect_timeout_ms,\n"
+    "request_timeout_ms, read_timeout_ms, max_retries, breaker_threshold,\n"
+    "breaker_cooldown_ms, allow_plain_tcp.\n"
     "\n"
-    "  -c, --config FILE   endpoint configuration (key = value lines):\n"
-    "                        url, model, api_key | api_key_env, ca_file | ca_pem,\n"
-    "                        connect_timeout_ms, request_timeout_ms, read_timeout_ms,\n"
-    "                        max_retries, breaker_threshold, breaker_cooldown_ms,\n"
-    "                        allow_plain_tcp\n"
-    "  -p, --prompt TEXT   the user message\n"
-    "      --stream        ask for a streamed answer (server-sent events)\n"
-    "      --system TEXT   a system message before the prompt\n"
-    "      --max-tokens N  cap the answer's length (default: the server's)\n"
-    "      --repeat N      send the prompt N times through one client (retries and the\n"
-    "                      circuit breaker see the whole series; exit 1 if any failed)\n"
-    "  -h, --help          show this help\n"
-    "\n"
-    "Exit status: 0 answered, 1 failed (message on stderr), 2 bad usage.\n";
+    "Exit status: 0 answered, 1 failed (message on stderr), 2 bad usage.\n",
+};
 
 typedef struct {
     flm_cloud_settings_t set;
@@ -235,34 +227,28 @@ static int run(cloud_cli_t *c, const flm_cloud_request_t *rq, long repeat)
     return status;
 }
 
-int flm_cmd_cloud(int argc, char **argv)
+FLM_CLI_COMMAND(cloud, "send one prompt to an OpenAI-compatible endpoint")
 {
     const char *config = NULL, *prompt = NULL, *system = NULL;
     long max_tokens = 0, repeat = 1;
     bool stream = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_v = i + 1 < argc;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(help, stdout);
-            return FLM_EXIT_OK;
-        } else if (strcmp(a, "--stream") == 0) {
-            stream = true;
-        } else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && has_v) {
-            config = argv[++i];
-        } else if ((strcmp(a, "-p") == 0 || strcmp(a, "--prompt") == 0) && has_v) {
-            prompt = argv[++i];
-        } else if (strcmp(a, "--system") == 0 && has_v) {
-            system = argv[++i];
-        } else if (strcmp(a, "--repeat") == 0 && has_v) {
-            if (!flm_cli_parse_long(argv[++i], 1, 100000, &repeat))
-                return flm_cli_usage_error("cloud", "--repeat needs an integer in [1, 100000]");
-        } else if (strcmp(a, "--max-tokens") == 0 && has_v) {
-            if (!flm_cli_parse_long(argv[++i], 1, 1000000, &max_tokens))
-                return flm_cli_usage_error("cloud", "--max-tokens needs an integer in [1, 1000000]");
-        } else {
-            return flm_cli_usage_error("cloud", "unknown option or missing value '%s'", a);
-        }
+    const flm_opt_t opts[] = {
+        FLM_OPT_STR('c', "config", &config, "FILE", "endpoint configuration"),
+        FLM_OPT_STR('p', "prompt", &prompt, "TEXT", "the user message"),
+        FLM_OPT_FLAG(0, "stream", &stream, "ask for a streamed answer (server-sent events)"),
+        FLM_OPT_STR(0, "system", &system, "TEXT", "a system message before the prompt"),
+        FLM_OPT_LONG(0, "max-tokens", &max_tokens, 1, 1000000, "N",
+                     "cap the answer's length (default: the server's)"),
+        FLM_OPT_LONG(0, "repeat", &repeat, 1, 100000, "N",
+                     "send the prompt N times through one client (retries and the\n"
+                     "circuit breaker see the whole series; exit 1 if any failed)"),
+        FLM_OPT_END
+    };
+    int npos;
+    switch (flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos)) {
+    case FLM_OPT_HELP:  return FLM_EXIT_OK;
+    case FLM_OPT_USAGE: return FLM_EXIT_USAGE;
+    case FLM_OPT_OK:    break;
     }
     if (!config || !prompt)
         return flm_cli_usage_error("cloud", "-c CONFIG and -p PROMPT are required");

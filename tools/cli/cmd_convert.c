@@ -6,54 +6,38 @@
 #include "core/model/model.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/convert.h"
+#include "tools/cli/opt.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: fieldlm convert --in CHECKPOINT --tokenizer TOKENIZER.bin --out MODEL.flm\n"
-            "                       [--group-size N] [--quiet]\n"
-            "\n"
-            "Convert a llama2.c model to a fieldlm image (core/model/FORMAT.md): int8 weights\n"
-            "with int32 group scales, fixed-point norms, the tokenizer, a CRC-32.\n"
-            "CHECKPOINT is a llama2.c float32 checkpoint (run.c) or an export.py\n"
-            "\"ak42\" file (version 1 float32 or version 2 int8). Prints each tensor's\n"
-            "quantization error (max abs, RMS) against the input's float values.\n"
-            "\n"
-            "  --in PATH          llama2.c checkpoint\n"
-            "  --tokenizer PATH   llama2.c tokenizer (tokenizer.bin format)\n"
-            "  --out PATH         the .flm image to write\n"
-            "  --group-size N     weights per int8 scale group along a row (default 32)\n"
-            "  --quiet            print only the summary line\n");
-}
+static const flm_opt_doc_t doc = {
+    "convert", "--in CHECKPOINT --tokenizer TOKENIZER.bin --out MODEL.flm\n"
+               "                       [--group-size N] [--quiet]",
+    "Convert a llama2.c model to a fieldlm image (core/model/FORMAT.md): int8 weights\n"
+    "with int32 group scales, fixed-point norms, the tokenizer, a CRC-32.\n"
+    "CHECKPOINT is a llama2.c float32 checkpoint (run.c) or an export.py\n"
+    "\"ak42\" file (version 1 float32 or version 2 int8). Prints each tensor's\n"
+    "quantization error (max abs, RMS) against the input's float values.\n",
+    NULL,
+};
 
-int flm_cmd_convert(int argc, char **argv)
+FLM_CLI_COMMAND(convert, "convert a llama2.c checkpoint + tokenizer to a .flm model image")
 {
     const char *in = NULL, *tokpath = NULL, *out = NULL;
     long gs = 32;
     bool quiet = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return FLM_EXIT_OK;
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = true;
-        } else if (strcmp(a, "--in") == 0 || strcmp(a, "--tokenizer") == 0 || strcmp(a, "--out") == 0 ||
-                   strcmp(a, "--group-size") == 0) {
-            if (i + 1 >= argc)
-                return flm_cli_usage_error("convert", "%s needs a value", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--in") == 0)
-                in = v;
-            else if (strcmp(a, "--tokenizer") == 0)
-                tokpath = v;
-            else if (strcmp(a, "--out") == 0)
-                out = v;
-            else if (!flm_cli_parse_long(v, 1, 1 << 16, &gs))
-                return flm_cli_usage_error("convert", "--group-size must be 1..65536, not '%s'", v);
-        } else {
-            return flm_cli_usage_error("convert", "unknown option '%s'", a);
-        }
+    const flm_opt_t opts[] = {
+        FLM_OPT_STR(0, "in", &in, "PATH", "llama2.c checkpoint"),
+        FLM_OPT_STR(0, "tokenizer", &tokpath, "PATH", "llama2.c tokenizer (tokenizer.bin format)"),
+        FLM_OPT_STR(0, "out", &out, "PATH", "the .flm image to write"),
+        FLM_OPT_LONG(0, "group-size", &gs, 1, 1 << 16, "N",
+                     "weights per int8 scale group along a row (default 32)"),
+        FLM_OPT_FLAG(0, "quiet", &quiet, "print only the summary line"),
+        FLM_OPT_END
+    };
+    int npos;
+    switch (flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos)) {
+    case FLM_OPT_HELP:  return FLM_EXIT_OK;
+    case FLM_OPT_USAGE: return FLM_EXIT_USAGE;
+    case FLM_OPT_OK:    break;
     }
     if (!in || !tokpath || !out)
         return flm_cli_usage_error("convert", "--in, --tokenizer and --out are required");

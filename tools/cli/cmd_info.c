@@ -8,18 +8,15 @@
 #include "core/infer/transformer.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/model_file.h"
+#include "tools/cli/opt.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: fieldlm info MODEL.flm [--ctx N] [--header-only]\n"
-            "\n"
-            "Print the model config, a summary of the tensor table, the flash bytes,\n"
-            "the RAM the model needs for a context of N tokens (default: seq_len),\n"
-            "and whether the CRC-32 integrity check passes (exit 1 if it does not).\n"
-            "--header-only checks the CRC of the header, tables and tokenizer but not\n"
-            "of the tensor data, as a device with a large image on slow flash would.\n");
-}
+static const flm_opt_doc_t doc = {
+    "info", "MODEL.flm [--ctx N] [--header-only]",
+    "Print the model config, a summary of the tensor table, the flash bytes,\n"
+    "the RAM the model needs for a context of N tokens (default: seq_len),\n"
+    "and whether the CRC-32 integrity check passes (exit 1 if it does not).\n",
+    NULL,
+};
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -72,29 +69,23 @@ static uint64_t print_tensors(const flm_model_t *m)
     return total;
 }
 
-int flm_cmd_info(int argc, char **argv)
+FLM_CLI_COMMAND(info, "show a .flm image: config, tensors, flash and RAM, integrity")
 {
     const char *path = NULL;
     long ctx = 0;
     bool header_only = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return FLM_EXIT_OK;
-        } else if (strcmp(a, "--ctx") == 0) {
-            if (i + 1 >= argc || !flm_cli_parse_long(argv[i + 1], 1, FLM_IMG_DIM_MAX, &ctx))
-                return flm_cli_usage_error("info", "--ctx needs a token count (1..%u)", FLM_IMG_DIM_MAX);
-            i++;
-        } else if (strcmp(a, "--header-only") == 0) {
-            header_only = true;
-        } else if (a[0] == '-' && a[1]) {
-            return flm_cli_usage_error("info", "unknown option '%s'", a);
-        } else if (path) {
-            return flm_cli_usage_error("info", "one model file only ('%s' and '%s')", path, a);
-        } else {
-            path = a;
-        }
+    const flm_opt_t opts[] = {
+        FLM_OPT_LONG(0, "ctx", &ctx, 1, FLM_IMG_DIM_MAX, "N", "context for the RAM figure (default: seq_len)"),
+        FLM_OPT_FLAG(0, "header-only", &header_only,
+                     "check the CRC of the header, tables and tokenizer but not of\n"
+                     "the tensor data, as a device with a large image on slow flash would"),
+        FLM_OPT_END
+    };
+    int npos;
+    switch (flm_opt_parse(&doc, opts, argc, argv, &path, 1, &npos)) {
+    case FLM_OPT_HELP:  return FLM_EXIT_OK;
+    case FLM_OPT_USAGE: return FLM_EXIT_USAGE;
+    case FLM_OPT_OK:    break;
     }
     if (!path)
         return flm_cli_usage_error("info", "which model? fieldlm info MODEL.flm");

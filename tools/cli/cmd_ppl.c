@@ -13,19 +13,14 @@
 #include "core/infer/transformer.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/model_file.h"
+#include "tools/cli/opt.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: fieldlm ppl -m MODEL.flm --text FILE [--lines N]\n"
-            "\n"
-            "Perplexity of the model on FILE, one document per non-empty line.\n"
-            "Prints 'tokens N nll X ppl Y' (X: mean negative log-likelihood in nats).\n"
-            "\n"
-            "  -m FILE      model image (.flm)\n"
-            "  --text FILE  UTF-8 text\n"
-            "  --lines N    only the first N lines of the file\n");
-}
+static const flm_opt_doc_t doc = {
+    "ppl", "-m MODEL.flm --text FILE [--lines N]",
+    "Perplexity of the model on FILE, one document per non-empty line.\n"
+    "Prints 'tokens N nll X ppl Y' (X: mean negative log-likelihood in nats).\n",
+    NULL,
+};
 
 /* -ln p(target) from int32 logits, in double. */
 static double nll_of(const int32_t *logits, uint32_t n, uint32_t target)
@@ -83,28 +78,21 @@ static flm_err_t score_line(ppl_t *s, const char *line, size_t len)
     return err;
 }
 
-int flm_cmd_ppl(int argc, char **argv)
+FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
 {
     const char *model_path = NULL, *text_path = NULL;
     long max_lines = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return FLM_EXIT_OK;
-        }
-        if (i + 1 >= argc)
-            return flm_cli_usage_error("ppl", "unknown option or missing value: '%s'", a);
-        const char *v = argv[++i];
-        if (strcmp(a, "-m") == 0)
-            model_path = v;
-        else if (strcmp(a, "--text") == 0)
-            text_path = v;
-        else if (strcmp(a, "--lines") == 0) {
-            if (!flm_cli_parse_long(v, 1, 0x7FFFFFFF, &max_lines))
-                return flm_cli_usage_error("ppl", "--lines wants a line count, not '%s'", v);
-        } else
-            return flm_cli_usage_error("ppl", "unknown option '%s'", a);
+    const flm_opt_t opts[] = {
+        FLM_OPT_STR('m', "model", &model_path, "FILE", "model image (.flm)"),
+        FLM_OPT_STR(0, "text", &text_path, "FILE", "UTF-8 text"),
+        FLM_OPT_LONG(0, "lines", &max_lines, 1, 0x7FFFFFFF, "N", "only the first N lines of the file"),
+        FLM_OPT_END
+    };
+    int npos;
+    switch (flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos)) {
+    case FLM_OPT_HELP:  return FLM_EXIT_OK;
+    case FLM_OPT_USAGE: return FLM_EXIT_USAGE;
+    case FLM_OPT_OK:    break;
     }
     if (!model_path || !text_path)
         return flm_cli_usage_error("ppl", "needs -m MODEL.flm and --text FILE");
@@ -173,7 +161,7 @@ int flm_cmd_ppl(int argc, char **argv)
         return FLM_EXIT_FAIL;
     }
     double nll = s.nll / (double)s.tokens;
-    double nll_fixed = (double)s.nll_q16 / 65536.0 / (double)s.tokens;
+    double nll_fixed = (double)s.nll_q16 / FLM_Q16_ONE / (double)s.tokens;
     printf("tokens %llu nll %.6f ppl %.4f\n", (unsigned long long)s.tokens, nll, exp(nll));
     fprintf(stderr, "fixed-point confidence: nll %.6f (differs by %.2e)\n", nll_fixed,
             fabs(nll_fixed - nll));

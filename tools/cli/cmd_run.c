@@ -5,29 +5,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/base/q16.h"
 #include "core/infer/engine.h"
 #include "core/hal/hal.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/model_file.h"
+#include "tools/cli/opt.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: fieldlm run -m MODEL.flm [-p PROMPT] [-n STEPS] [-t TEMP] [--top-p P] [-s SEED]\n"
-            "\n"
-            "Stream the prompt and its continuation to stdout as tokens are produced.\n"
-            "\n"
-            "  -m FILE     model image (.flm)\n"
-            "  -p TEXT     prompt (default: empty)\n"
-            "  -n STEPS    positions to run, counting BOS and the prompt (default 256;\n"
-            "              0 = the whole context)\n"
-            "  -t TEMP     temperature, 0 = greedy (default 1.0)\n"
-            "  --top-p P   nucleus sampling mass in (0, 1]; 1 = off (default 0.9)\n"
-            "  -s SEED     PRNG seed (default 0 = from the clock)\n"
-            "  --ctx N     KV-cache positions (default: the model's seq_len)\n"
-            "\n"
-            "Prints tokens/s and arena bytes on stderr.\n");
-}
+static const flm_opt_doc_t doc = {
+    "run", "-m MODEL.flm [-p PROMPT] [options]",
+    "Stream the prompt and its continuation to stdout as tokens are produced.\n",
+    "Prints tokens/s and arena bytes on stderr.\n",
+};
 
 /* llama2.c's safe_printf: drop lone control bytes, keep text and whitespace. */
 static void put_piece(const uint8_t *p, size_t n)
@@ -37,48 +26,34 @@ static void put_piece(const uint8_t *p, size_t n)
     fwrite(p, 1, n, stdout);
 }
 
-static uint32_t q16(double x)
-{
-    return (uint32_t)(x * 65536.0 + 0.5);
-}
-
-int flm_cmd_run(int argc, char **argv)
+FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
 {
     const char *model_path = NULL, *prompt = "";
     long steps = 256, seed = 0, ctx = 0;
-    double temp = 1.0, top_p = 0.9;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return FLM_EXIT_OK;
-        }
-        if (i + 1 >= argc)
-            return flm_cli_usage_error("run", "unknown option or missing value: '%s'", a);
-        const char *v = argv[++i];
-        if (strcmp(a, "-m") == 0) {
-            model_path = v;
-        } else if (strcmp(a, "-p") == 0) {
-            prompt = v;
-        } else if (strcmp(a, "-n") == 0) {
-            if (!flm_cli_parse_long(v, 0, 1 << 20, &steps))
-                return flm_cli_usage_error("run", "-n wants a step count, not '%s'", v);
-        } else if (strcmp(a, "-t") == 0) {
-            if (!flm_cli_parse_double(v, 0, 100, &temp))
-                return flm_cli_usage_error("run", "-t wants a temperature in [0, 100], not '%s'", v);
-        } else if (strcmp(a, "--top-p") == 0) {
-            if (!flm_cli_parse_double(v, 0, 1, &top_p) || top_p == 0)
-                return flm_cli_usage_error("run", "--top-p wants a number in (0, 1], not '%s'", v);
-        } else if (strcmp(a, "-s") == 0) {
-            if (!flm_cli_parse_long(v, 0, 0x7FFFFFFF, &seed))
-                return flm_cli_usage_error("run", "-s wants a non-negative seed, not '%s'", v);
-        } else if (strcmp(a, "--ctx") == 0) {
-            if (!flm_cli_parse_long(v, 1, 1 << 20, &ctx))
-                return flm_cli_usage_error("run", "--ctx wants a position count, not '%s'", v);
-        } else {
-            return flm_cli_usage_error("run", "unknown option '%s'", a);
-        }
+    uint32_t temp = FLM_Q16_ONE, top_p = 58982; /* 1.0 and 0.9 */
+    const flm_opt_t opts[] = {
+        FLM_OPT_STR('m', "model", &model_path, "FILE", "model image (.flm)"),
+        FLM_OPT_STR('p', "prompt", &prompt, "TEXT", "prompt (default: empty)"),
+        FLM_OPT_LONG('n', "steps", &steps, 0, 1 << 20, "N",
+                     "positions to run, counting BOS and the prompt (default 256;\n"
+                     "0 = the whole context)"),
+        { 't', "temp", "temperature", FLM_OPT_KIND_Q16, &temp, 0, 100, "T",
+          "temperature, 0 = greedy (default 1.0)" },
+        FLM_OPT_Q16(0, "top-p", &top_p, 0, 1, "P",
+                    "nucleus sampling mass in (0, 1]; 1 = off (default 0.9)"),
+        FLM_OPT_LONG('s', "seed", &seed, 0, 0x7FFFFFFF, "N", "PRNG seed (default 0 = from the clock)"),
+        { 0, "ctx", "ctx-size", FLM_OPT_KIND_LONG, &ctx, 1, 1 << 20, "N",
+          "KV-cache positions (default: the model's seq_len)" },
+        FLM_OPT_END
+    };
+    int npos;
+    switch (flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos)) {
+    case FLM_OPT_HELP:  return FLM_EXIT_OK;
+    case FLM_OPT_USAGE: return FLM_EXIT_USAGE;
+    case FLM_OPT_OK:    break;
     }
+    if (top_p == 0)
+        return flm_cli_usage_error("run", "--top-p wants a number in (0, 1], not 0");
     if (!model_path)
         return flm_cli_usage_error("run", "missing -m MODEL.flm");
 
@@ -88,7 +63,7 @@ int flm_cmd_run(int argc, char **argv)
     flm_engine_config_t cfg = {
         .ctx_len = (uint32_t)ctx,
         .max_prompt_bytes = (uint32_t)strlen(prompt),
-        .sampler = { .temperature = q16(temp), .top_p = q16(top_p),
+        .sampler = { .temperature = temp, .top_p = top_p,
                      .seed = seed ? (uint64_t)seed : (uint64_t)time(NULL) },
     };
     if (cfg.max_prompt_bytes == 0)

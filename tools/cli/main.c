@@ -3,23 +3,26 @@
  *
  *   fieldlm <command> [options]
  *
- * Each command is a function in tools/cli/cmd_<name>.c, listed below.
+ * Each command is one file, tools/cli/cmd_<name>.c (see cli.h); the build
+ * lists them in cli_commands.h.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/base/strdist.h"
 #include "core/base/version.h"
 #include "tools/cli/cli.h"
 
-static const flm_cli_command_t commands[] = {
-    /* { "name", flm_cmd_name, "one-line summary" }, */
-    { "cloud",   flm_cmd_cloud,   "send one prompt to an OpenAI-compatible endpoint" },
-    { "convert", flm_cmd_convert, "convert a llama2.c checkpoint + tokenizer to a .flm model image" },
-    { "info",    flm_cmd_info,    "show a .flm image: config, tensors, flash and RAM, integrity" },
-    { "run",     flm_cmd_run,     "generate text from a prompt, streamed as it is produced" },
-    { "ppl",     flm_cmd_ppl,     "perplexity of a model on a text file" },
-    { NULL, NULL, NULL },
+#define X(name) extern const flm_cli_command_t flm_cmd_##name;
+#include "cli_commands.h"
+#undef X
+
+static const flm_cli_command_t *const commands[] = {
+#define X(name) &flm_cmd_##name,
+#include "cli_commands.h"
+#undef X
 };
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void print_help(FILE *f)
 {
@@ -31,8 +34,8 @@ static void print_help(FILE *f)
             "kernels and escalates hard prompts to a cloud LLM.\n"
             "\n"
             "commands:\n");
-    for (const flm_cli_command_t *c = commands; c->name; c++)
-        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(f, "  %-10s %s\n", "help", "show this help, or a command's: fieldlm help <command>");
     fprintf(f, "  %-10s %s\n", "version", "print the version");
     fprintf(f, "\nRun 'fieldlm <command> --help' for a command's options.\n");
@@ -40,10 +43,28 @@ static void print_help(FILE *f)
 
 static const flm_cli_command_t *find(const char *name)
 {
-    for (const flm_cli_command_t *c = commands; c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            return c;
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
     return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    fprintf(stderr, "fieldlm: unknown command '%s'", name);
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        size_t d = flm_strdist(name, strlen(name), commands[i]->name, strlen(commands[i]->name), best_d);
+        if (d < best_d) {
+            best_d = d;
+            best = commands[i]->name;
+        }
+    }
+    if (best)
+        fprintf(stderr, " (did you mean '%s'?)", best);
+    fprintf(stderr, "\nTry 'fieldlm --help'.\n");
+    return FLM_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -67,23 +88,19 @@ int main(int argc, char **argv)
             return FLM_EXIT_OK;
         }
         const flm_cli_command_t *c = find(argv[2]);
-        if (!c) {
-            fprintf(stderr, "fieldlm: unknown command '%s'\nTry 'fieldlm --help'.\n", argv[2]);
-            return FLM_EXIT_USAGE;
-        }
+        if (!c)
+            return unknown_command(argv[2]);
         char help[] = "--help";
         char *args[] = { argv[2], help, NULL };
-        return c->fn(2, args);
+        return c->main(2, args);
     }
     if (cmd[0] == '-') {
         fprintf(stderr, "fieldlm: unknown option '%s'\nTry 'fieldlm --help'.\n", cmd);
         return FLM_EXIT_USAGE;
     }
     const flm_cli_command_t *c = find(cmd);
-    if (!c) {
-        fprintf(stderr, "fieldlm: unknown command '%s'\nTry 'fieldlm --help'.\n", cmd);
-        return FLM_EXIT_USAGE;
-    }
+    if (!c)
+        return unknown_command(cmd);
     /* The command sees argv[0] = its own name. */
-    return c->fn(argc - 1, argv + 1);
+    return c->main(argc - 1, argv + 1);
 }
