@@ -1,10 +1,11 @@
 /*
- * The cloud endpoint's configuration file: a small "key = value" text, one
- * setting a line, parsed without heap into flm_cloud_settings_t's fixed
+ * The [cloud] section of the device's configuration file (core/base/ini.h):
+ * the cloud endpoint, parsed without heap into flm_cloud_settings_t's fixed
  * fields (the device reads the same file from its store). The settings then
  * fill the cloud client's flm_cloud_config_t (core/cloud/cloud_client.h).
  *
  *   # OpenAI, key from the environment
+ *   [cloud]
  *   url                = https://api.openai.com/v1
  *   model              = gpt-4o-mini
  *   api_key_env        = OPENAI_API_KEY
@@ -16,15 +17,13 @@
  * Keys: url, model (required); api_key or api_key_env (one of them);
  * ca_file or ca_pem (one of them for https); connect_timeout_ms,
  * request_timeout_ms, read_timeout_ms, max_retries, breaker_threshold,
- * breaker_cooldown_ms, allow_plain_tcp (true/false). A '#' starts a comment only at the beginning of a line (API
- * keys and URLs may contain '#'). ca_pem takes a PEM block inline: the value
- * "-----BEGIN CERTIFICATE-----" and the lines after it up to the END line.
+ * breaker_cooldown_ms, allow_plain_tcp (true/false). ca_pem takes a PEM
+ * block inline: the value "-----BEGIN CERTIFICATE-----" and the lines after
+ * it up to the END line. A file without any [section] line is all [cloud].
  *
- * Anything malformed (unknown or repeated key, missing '=', empty or
- * over-long value, control bytes, numbers out of range, a bad URL) is
- * FLM_ERR_CONFIG with the 1-based line number in *line (0 when the problem is
- * the file as a whole, e.g. a missing key). Error paths never copy a value
- * anywhere, so a key on a bad line cannot leak into a message.
+ * Errors are the FLM_ERR_CONFIG_* codes with a flm_ini_error_t naming the
+ * line, the key and the problem ("max_retries: 99 is out of range 0..20");
+ * the API key is never copied into one.
  */
 #ifndef FLM_CLOUD_CONFIG_H
 #define FLM_CLOUD_CONFIG_H
@@ -34,6 +33,7 @@
 #include <stdint.h>
 
 #include "core/base/error.h"
+#include "core/base/ini.h"
 #include "core/proto/http.h"
 
 #define FLM_CLOUD_URL_MAX    256
@@ -63,12 +63,18 @@ typedef struct {
 /* Defaults, no endpoint. */
 void flm_cloud_config_init(flm_cloud_settings_t *c);
 
-/* Parse len bytes of text into c (initialised here first). *line (may be
- * NULL) gets the line of the first error, or 0. */
-flm_err_t flm_cloud_config_parse(flm_cloud_settings_t *c, const char *text, size_t len,
-                                 uint32_t *line);
+/* The [cloud] section, for a device that parses its whole file in one
+ * flm_ini_parse call: bind it to a flm_cloud_settings_t. */
+extern const flm_ini_section_t flm_cloud_ini_section;
 
-/* Set the API key (e.g. from the variable api_key_env names). */
+/* Parse len bytes of text, a file holding only [cloud] (its header may be
+ * left out), into c (initialised here first). err (may be NULL) describes
+ * the first error; on error c is wiped. */
+flm_err_t flm_cloud_config_parse(flm_cloud_settings_t *c, const char *text, size_t len,
+                                 flm_ini_error_t *err);
+
+/* Set the API key (e.g. from the variable api_key_env names) with the
+ * api_key rules: FLM_ERR_CONFIG_VALUE or _TOO_LONG if it breaks them. */
 flm_err_t flm_cloud_config_set_key(flm_cloud_settings_t *c, const char *key);
 
 /* Wipe the API key and everything else; call when done with c. */

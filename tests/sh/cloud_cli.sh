@@ -1,5 +1,6 @@
 # fieldlm cloud's command line and config errors: usage errors exit 2,
-# a bad config exits 1 naming the file and line, and no key is echoed.
+# a bad config exits 1 naming the file, line, key and problem, and no key
+# is echoed.
 need_tls=0
 . tests/lib/cloud_lib.sh
 
@@ -16,8 +17,23 @@ grep -q 'none.conf: No such file' "$work/e" || fail "missing file message"
 
 printf 'url = http://127.0.0.1:9/v1\nmodel = m\napi_key = sk-cli-secret\nmax_retries = lots\n' >"$work/bad.conf"
 "$cli" cloud -c "$work/bad.conf" -p x >/dev/null 2>"$work/e"; [ $? -eq 1 ] || fail "bad config exit"
-grep -q 'bad.conf:4: malformed configuration' "$work/e" || fail "bad config message: $(cat "$work/e")"
+grep -qx "fieldlm cloud: $work/bad.conf:4: max_retries: 'lots' is not a decimal number" "$work/e" ||
+    fail "bad config message: $(cat "$work/e")"
 ! grep -q 'sk-cli-secret' "$work/e" || fail "key echoed"
+
+printf '[cloud]\nurl = http://127.0.0.1:9/v1\nmodle = m\n' >"$work/typo.conf"
+"$cli" cloud -c "$work/typo.conf" -p x >/dev/null 2>"$work/e"; [ $? -eq 1 ] || fail "typo exit"
+grep -q "typo.conf:3: unknown key 'modle' in \[cloud\] (did you mean 'model'?)" "$work/e" ||
+    fail "typo message: $(cat "$work/e")"
+
+printf 'url = http://127.0.0.1:9/v1\napi_key = sk cli secret\n' >"$work/badkey.conf"
+"$cli" cloud -c "$work/badkey.conf" -p x >/dev/null 2>"$work/e"; [ $? -eq 1 ] || fail "bad key exit"
+grep -q 'badkey.conf:2: api_key: .*(the value is not shown)' "$work/e" || fail "bad key message: $(cat "$work/e")"
+! grep -q 'secret' "$work/e" || fail "bad key echoed"
+
+printf 'url = http://127.0.0.1:9/v1\n' >"$work/nomodel.conf"
+"$cli" cloud -c "$work/nomodel.conf" -p x >/dev/null 2>"$work/e"; [ $? -eq 1 ] || fail "no model exit"
+grep -q "nomodel.conf: \[cloud\]: missing required key 'model'" "$work/e" || fail "no model message: $(cat "$work/e")"
 
 printf 'url = https://localhost:9/v1\nmodel = m\n' >"$work/noca.conf"
 "$cli" cloud -c "$work/noca.conf" -p x >/dev/null 2>"$work/e"; [ $? -eq 1 ] || fail "https without CA"

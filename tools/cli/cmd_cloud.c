@@ -111,17 +111,14 @@ static int load(cloud_cli_t *c, const char *config_path)
         fprintf(stderr, "fieldlm cloud: %s: %s\n", config_path, strerror(errno));
         return FLM_EXIT_FAIL;
     }
-    uint32_t line = 0;
-    flm_err_t err = flm_cloud_config_parse(&c->set, text, len, &line);
+    flm_ini_error_t ierr;
+    flm_err_t err = flm_cloud_config_parse(&c->set, text, len, &ierr);
     flm_wipe(text, len); /* the file may hold the key */
     free(text);
     if (err) {
-        if (line)
-            fprintf(stderr, "fieldlm cloud: %s:%u: %s\n", config_path, line, flm_strerror(err));
-        else
-            fprintf(stderr, "fieldlm cloud: %s: %s (url and model are required; api_key and "
-                            "api_key_env, ca_file and ca_pem exclude each other; https needs "
-                            "ca_file or ca_pem)\n", config_path, flm_strerror(err));
+        char msg[4096 + FLM_INI_MSG_MAX + 16]; /* room for a PATH_MAX-long path */
+        flm_ini_error_format(&ierr, config_path, msg, sizeof msg);
+        fprintf(stderr, "fieldlm cloud: %s\n", msg);
         return FLM_EXIT_FAIL;
     }
     if (c->set.api_key_env[0]) {
