@@ -18,7 +18,7 @@ bool flm_parse_uint_prefix(const char *s, size_t n, unsigned base, uint64_t max,
         int d = flm_parse_digit(s[i], base);
         if (d < 0)
             break;
-        if (x > (max - (uint64_t)d) / base)
+        if ((uint64_t)d > max || x > (max - (uint64_t)d) / base) /* d > max: max - d would wrap */
             return false;
         x = x * base + (uint64_t)d;
     }

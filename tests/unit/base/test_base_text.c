@@ -44,6 +44,10 @@ FLM_TEST(parse_uint_and_prefix)
     size_t used;
     FLM_CHECK(flm_parse_uint("12345", 5, 10, 99999, &v) && v == 12345);
     FLM_CHECK(!flm_parse_uint("12345", 5, 10, 12344, &v) && v == 12345);
+    FLM_CHECK(!flm_parse_uint("6", 1, 10, 5, &v) && v == 12345); /* a digit above max */
+    FLM_CHECK(!flm_parse_uint("f", 1, 16, 9, &v));
+    FLM_CHECK(flm_parse_uint("5", 1, 10, 5, &v) && v == 5);
+    FLM_CHECK(flm_parse_uint("0", 1, 10, 0, &v) && v == 0);
     FLM_CHECK(flm_parse_uint("18446744073709551615", 20, 10, UINT64_MAX, &v) && v == UINT64_MAX);
     FLM_CHECK(!flm_parse_uint("18446744073709551616", 20, 10, UINT64_MAX, &v));
     FLM_CHECK(!flm_parse_uint("", 0, 10, 10, &v));
