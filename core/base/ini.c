@@ -3,11 +3,16 @@
 #include <string.h>
 
 #include "core/base/parse.h"
+#include "core/base/strdist.h"
 #include "core/base/wipe.h"
 
-/* Names and values echoed in a message are cut here, so a long one cannot
+/* Names and numbers echoed in a message are cut here, so a long one cannot
  * crowd out the rest of the message. */
 #define ECHO_MAX 24u
+/* A bad boolean, choice or number longer than this is described, not
+ * echoed: it is no typo but some other text, perhaps a key put on the
+ * wrong line. */
+#define ECHO_WORD_MAX 16u
 /* Near-miss suggestions: at most this many edits (a swap counts as one). */
 #define SUGGEST_EDITS 2u
 
@@ -91,6 +96,7 @@ static void copy_name(char dst[FLM_INI_NAME_MAX], span_t s)
 typedef struct {
     char s[ECHO_MAX + 4];
 } echo_t;
+_Static_assert(ECHO_WORD_MAX + 3 <= ECHO_MAX + 4, "a quoted word fits echo_t");
 
 static echo_t echo(span_t v)
 {
@@ -105,48 +111,19 @@ static echo_t echo(span_t v)
     return e;
 }
 
-static char lower(char c)
+/* A bad word value for a message: quoted when short, else "the value". */
+static echo_t word(span_t v)
 {
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-unsigned flm_ini_distance(const char *a, size_t na, const char *b, size_t nb, unsigned limit)
-{
-    enum { LEN_MAX = 40 };
-    if (na > LEN_MAX || nb > LEN_MAX || limit >= LEN_MAX)
-        return limit + 1;
-    if ((na > nb ? na - nb : nb - na) > limit)
-        return limit + 1;
-    /* Three rows of the table: i - 2, i - 1 and i. */
-    uint8_t r0[LEN_MAX + 1], r1[LEN_MAX + 1], r2[LEN_MAX + 1];
-    uint8_t *pp = r0, *prev = r1, *row = r2;
-    for (size_t j = 0; j <= nb; j++)
-        prev[j] = (uint8_t)j;
-    for (size_t i = 1; i <= na; i++) {
-        row[0] = (uint8_t)i;
-        unsigned best = row[0];
-        for (size_t j = 1; j <= nb; j++) {
-            unsigned cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0u : 1u;
-            unsigned d = prev[j] + 1u;
-            if (row[j - 1] + 1u < d)
-                d = row[j - 1] + 1u;
-            if (prev[j - 1] + cost < d)
-                d = prev[j - 1] + cost;
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-                lower(a[i - 2]) == lower(b[j - 1]) && pp[j - 2] + 1u < d)
-                d = pp[j - 2] + 1u;
-            row[j] = (uint8_t)d;
-            if (d < best)
-                best = d;
-        }
-        if (best > limit)
-            return limit + 1;
-        uint8_t *t = pp;
-        pp = prev;
-        prev = row;
-        row = t;
+    echo_t e;
+    if (v.n > ECHO_WORD_MAX) {
+        memcpy(e.s, "the value", sizeof "the value");
+        return e;
     }
-    return prev[nb] <= limit ? prev[nb] : limit + 1;
+    e.s[0] = '\'';
+    memcpy(e.s + 1, v.p, v.n);
+    e.s[v.n + 1] = '\'';
+    e.s[v.n + 2] = '\0';
+    return e;
 }
 
 /* The name among n (through name_at) nearest to s, if near enough: a
@@ -155,11 +132,11 @@ static const char *nearest(span_t s, const char *(*name_at)(const void *, size_t
                            size_t n)
 {
     const char *best = NULL;
-    unsigned best_d = SUGGEST_EDITS + 1;
+    size_t best_d = SUGGEST_EDITS + 1;
     for (size_t i = 0; i < n; i++) {
         const char *c = name_at(ctx, i);
         size_t cn = strlen(c);
-        unsigned d = flm_ini_distance(s.p, s.n, c, cn, SUGGEST_EDITS);
+        size_t d = flm_strdist(s.p, s.n, c, cn, SUGGEST_EDITS + 1);
         if (d < best_d && 2u * d <= cn) {
             best = c;
             best_d = d;
@@ -273,8 +250,8 @@ static flm_err_t set_value(const flm_ini_key_t *k, void *dst, span_t v, flm_ini_
         for (size_t i = 0; i < v.n; i++)
             digits = digits && v.p[i] >= '0' && v.p[i] <= '9';
         if (!digits)
-            return flm_ini_fail(err, FLM_ERR_CONFIG_VALUE, line, name,
-                                "%s: '%s' is not a decimal number", name, echo(v).s);
+            return flm_ini_fail(err, FLM_ERR_CONFIG_VALUE, line, name, "%s: %s is not a decimal number",
+                                name, word(v).s);
         if (!flm_parse_uint(v.p, v.n, 10, k->hi, &x) || x < k->lo)
             return flm_ini_fail(err, FLM_ERR_CONFIG_VALUE, line, name,
                                 "%s: %s is out of range %u..%u", name, echo(v).s,
@@ -294,8 +271,8 @@ static flm_err_t set_value(const flm_ini_key_t *k, void *dst, span_t v, flm_ini_
             }
         }
         return flm_ini_fail(err, FLM_ERR_CONFIG_VALUE, line, name,
-                            "%s: '%s' is not a boolean (true/false, yes/no, on/off, 1/0)", name,
-                            echo(v).s);
+                            "%s: %s is not a boolean (true/false, yes/no, on/off, 1/0)", name,
+                            word(v).s);
     }
     case FLM_INI_ENUM: {
         for (uint32_t i = 0; k->names[i]; i++) {
@@ -304,8 +281,8 @@ static flm_err_t set_value(const flm_ini_key_t *k, void *dst, span_t v, flm_ini_
                 return FLM_OK;
             }
         }
-        flm_ini_fail(err, FLM_ERR_CONFIG_VALUE, line, name, "%s: '%s' is not one of", name,
-                     echo(v).s);
+        flm_ini_fail(err, FLM_ERR_CONFIG_VALUE, line, name, "%s: %s is not one of", name,
+                     word(v).s);
         size_t n = strlen(err->message);
         for (size_t i = 0; k->names[i]; i++)
             n += flm_snprintf(err->message + n, sizeof err->message - n, "%s %s",

@@ -155,8 +155,4 @@ flm_err_t flm_ini_fail(flm_ini_error_t *err, flm_err_t code, uint32_t line, cons
  * be NULL. Returns the length written. */
 size_t flm_ini_error_format(const flm_ini_error_t *err, const char *file, char *buf, size_t cap);
 
-/* Damerau-Levenshtein (optimal string alignment) distance of a and b, or
- * limit + 1 once it exceeds limit; for near-miss suggestions. */
-unsigned flm_ini_distance(const char *a, size_t na, const char *b, size_t nb, unsigned limit);
-
 #endif /* FLM_INI_H */
