@@ -81,7 +81,7 @@
 typedef flm_err_t (*flm_cloud_connect_fn)(void *user, const char *host, uint16_t port,
                                           uint32_t timeout_ms, flm_transport_t *t);
 
-typedef struct {
+typedef struct flm_cloud_config {
     const char *host;              /* endpoint host (also the Host header) */
     uint16_t    port;
     const char *path;              /* "/v1/chat/completions" */

@@ -113,6 +113,33 @@ flm_err_t flm_cloud_config_set_key(flm_cloud_settings_t *c, const char *key)
     return flm_ini_set(&keys[k], c, key, strlen(key), NULL);
 }
 
+flm_err_t flm_cloud_config_client(const flm_cloud_settings_t *s, char *path, size_t cap,
+                                  flm_cloud_config_t *out)
+{
+    if (!s || !path || !out || !s->endpoint.host[0])
+        return FLM_ERR_ARG;
+    const char *base = strcmp(s->endpoint.path, "/") == 0 ? "" : s->endpoint.path;
+    size_t n = strlen(base);
+    static const char tail[] = "/chat/completions";
+    if (n + sizeof tail > cap)
+        return FLM_ERR_OVERFLOW;
+    memcpy(path, base, n);
+    memcpy(path + n, tail, sizeof tail);
+    flm_cloud_config_defaults(out);
+    out->host = s->endpoint.host;
+    out->port = s->endpoint.port;
+    out->path = path;
+    out->model = s->model;
+    out->api_key = s->api_key[0] ? s->api_key : NULL;
+    out->connect_timeout_ms = s->connect_timeout_ms;
+    out->read_timeout_ms = s->read_timeout_ms;
+    out->deadline_ms = s->request_timeout_ms;
+    out->max_attempts = s->max_retries + 1;
+    out->breaker_threshold = s->breaker_threshold;
+    out->breaker_cooldown_ms = s->breaker_cooldown_ms;
+    return FLM_OK;
+}
+
 void flm_cloud_config_deinit(flm_cloud_settings_t *c)
 {
     if (!c)

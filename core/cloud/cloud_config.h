@@ -77,6 +77,16 @@ flm_err_t flm_cloud_config_parse(flm_cloud_settings_t *c, const char *text, size
  * api_key rules: FLM_ERR_CONFIG_VALUE or _TOO_LONG if it breaks them. */
 flm_err_t flm_cloud_config_set_key(flm_cloud_settings_t *c, const char *key);
 
+/* The cloud client's configuration these settings describe, all but the
+ * connect callback: host, model and key point into s (which must outlive
+ * the client); the request path is the URL's path + "/chat/completions"
+ * ("https://host/v1" -> "/v1/chat/completions"), written to path[cap].
+ * FLM_ERR_OVERFLOW if it does not fit. */
+#define FLM_CLOUD_PATH_MAX (FLM_URL_PATH_MAX + 32)
+struct flm_cloud_config;
+flm_err_t flm_cloud_config_client(const flm_cloud_settings_t *s, char *path, size_t cap,
+                                  struct flm_cloud_config *out);
+
 /* Wipe the API key and everything else; call when done with c. */
 void flm_cloud_config_deinit(flm_cloud_settings_t *c);
 

@@ -188,26 +188,16 @@ static int report(const cloud_cli_t *c, const flm_cloud_request_t *rq, flm_err_t
 static int run(cloud_cli_t *c, const flm_cloud_request_t *rq, long repeat)
 {
     static flm_cloud_client_t client;
-    static char path[FLM_URL_PATH_MAX + 32];
-    const flm_url_t *u = &c->set.endpoint;
-    snprintf(path, sizeof path, "%s/chat/completions", strcmp(u->path, "/") == 0 ? "" : u->path);
-
+    static char path[FLM_CLOUD_PATH_MAX];
     flm_cloud_config_t cc;
-    flm_cloud_config_defaults(&cc);
-    cc.host = u->host;
-    cc.port = u->port;
-    cc.path = path;
-    cc.model = c->set.model;
-    cc.api_key = c->set.api_key[0] ? c->set.api_key : NULL;
+    flm_err_t err = flm_cloud_config_client(&c->set, path, sizeof path, &cc);
+    if (err) {
+        fprintf(stderr, "fieldlm cloud: %s\n", flm_strerror(err));
+        return FLM_EXIT_FAIL;
+    }
     cc.connect = connect_cb;
     cc.connect_user = c;
-    cc.connect_timeout_ms = c->set.connect_timeout_ms;
-    cc.read_timeout_ms = c->set.read_timeout_ms;
-    cc.deadline_ms = c->set.request_timeout_ms;
-    cc.max_attempts = c->set.max_retries + 1;
-    cc.breaker_threshold = c->set.breaker_threshold;
-    cc.breaker_cooldown_ms = c->set.breaker_cooldown_ms;
-    flm_err_t err = flm_cloud_init(&client, &cc);
+    err = flm_cloud_init(&client, &cc);
     if (err) {
         fprintf(stderr, "fieldlm cloud: %s\n", flm_strerror(err));
         return FLM_EXIT_FAIL;

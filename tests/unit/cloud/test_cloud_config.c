@@ -1,6 +1,8 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cloud/cloud_client.h"
 #include "core/cloud/cloud_config.h"
 #include "tests/harness/harness.h"
 
@@ -286,4 +288,31 @@ FLM_TEST(cloud_config_random_bytes)
         free(buf);
     }
     FLM_CHECK_EQ(flm_cloud_config_parse(&cfg, good, sizeof good - 1, NULL), FLM_OK);
+}
+
+FLM_TEST(cloud_config_client_path_rule)
+{
+    static const struct { const char *url, *path; } cases[] = {
+        { "http://127.0.0.1:8080", "/chat/completions" },
+        { "http://127.0.0.1:8080/", "/chat/completions" },
+        { "https://api.openai.com/v1", "/v1/chat/completions" },
+        { "https://openrouter.ai/api/v1", "/api/v1/chat/completions" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256], path[FLM_CLOUD_PATH_MAX];
+        flm_cloud_settings_t s;
+        flm_cloud_config_t cc;
+        if (strncmp(cases[i].url, "https", 5) != 0)
+            snprintf(text, sizeof text, "url = %s\nmodel = m\n", cases[i].url);
+        else
+            snprintf(text, sizeof text, "url = %s\nmodel = m\nca_file = /x\napi_key = sk-1\n", cases[i].url);
+        FLM_CHECK_EQ(flm_cloud_config_parse(&s, text, strlen(text), NULL), FLM_OK);
+        FLM_CHECK_EQ(flm_cloud_config_client(&s, path, sizeof path, &cc), FLM_OK);
+        FLM_CHECK_MSG(strcmp(cc.path, cases[i].path) == 0, "%s -> %s", cases[i].url, cc.path);
+        FLM_CHECK(strcmp(cc.model, "m") == 0 && cc.max_attempts == s.max_retries + 1);
+        FLM_CHECK(cc.deadline_ms == s.request_timeout_ms && cc.port == s.endpoint.port);
+        FLM_CHECK((cc.api_key != NULL) == (cases[i].url[4] == 's'));
+        FLM_CHECK_EQ(flm_cloud_config_client(&s, path, 10, &cc), FLM_ERR_OVERFLOW);
+        flm_cloud_config_deinit(&s);
+    }
 }
