@@ -62,6 +62,7 @@
     X(FLM_ERR_MODEL_VALUE, -0x020B, "fixed-point value or shift out of range") \
     X(FLM_ERR_MODEL_TOKENIZER, -0x020C, "malformed tokenizer section") \
     X(FLM_ERR_MODEL_CRC, -0x020D, "model image checksum mismatch (corrupted)") \
+    X(FLM_ERR_MODEL_ARCH, -0x020E, "unknown model architecture") \
     /* engine: -0x0300 .. -0x03FF */ \
     X(FLM_ERR_ENGINE_CONTEXT_FULL, -0x0301, "context window full") \
     X(FLM_ERR_ENGINE_TOKEN, -0x0302, "token id outside the vocabulary") \

@@ -5,6 +5,7 @@
 
 #include "core/kernels/kernels.h"
 #include "core/kernels/fixed.h"
+#include "core/model/arch.h"
 
 enum { B_X, B_XB, B_XB2, B_Q, B_K, B_V, B_HB, B_HB2, B_LOGITS, /* activations */
        B_XQ, B_ATT,                                            /* scratch */
@@ -35,12 +36,13 @@ static flm_err_t check_config(const flm_model_config_t *c, uint32_t ctx_len)
 {
     if (!c)
         return FLM_ERR_ARG;
+    /* the kernels' limits, then llama's rules (this is llama's forward pass) */
     if (c->dim == 0 || c->hidden_dim == 0 || c->n_layers == 0 ||
         c->n_layers > FLM_MODEL_MAX_LAYERS || c->n_heads == 0 || c->n_kv_heads == 0 ||
-        c->n_heads % c->n_kv_heads || c->head_dim == 0 || c->head_dim % 2 ||
-        c->head_dim > FLM_KERNEL_MAX_HEAD || c->vocab_size == 0 ||
+        c->head_dim == 0 || c->head_dim > FLM_KERNEL_MAX_HEAD || c->vocab_size == 0 ||
         c->dim > FLM_KERNEL_MAX_COLS || c->hidden_dim > FLM_KERNEL_MAX_COLS ||
-        c->n_heads > FLM_KERNEL_MAX_COLS / c->head_dim)
+        c->n_heads > FLM_KERNEL_MAX_COLS / c->head_dim ||
+        flm_arch_check_config(flm_arch_find(FLM_ARCH_LLAMA), c, NULL, 0) != FLM_OK)
         return FLM_ERR_ENGINE_SHAPE;
     if (ctx_len == 0 || ctx_len > c->seq_len || ctx_len > FLM_KERNEL_MAX_COLS)
         return FLM_ERR_ARG;
@@ -109,35 +111,38 @@ flm_err_t flm_transformer_ram(const flm_model_config_t *cfg, uint32_t ctx_len,
     return err;
 }
 
-static flm_err_t check_ivec(const flm_ivec_t *v, uint32_t n)
+/* A view holds what its architecture table says, with the invariants the
+ * kernels rely on (matvec, dequant, rmsnorm). */
+static bool view_ok(const flm_arch_tensor_t *t, const void *view, const flm_model_config_t *c)
 {
-    return v->v && v->n == n && v->shift >= 0 && v->shift <= 62 ? FLM_OK : FLM_ERR_ARG;
+    const uint64_t rows = flm_arch_dim(c, t->rows), cols = flm_arch_dim(c, t->cols);
+    if (t->dtype == FLM_DTYPE_Q8) {
+        const flm_qmat_t *w = view;
+        return w->q && w->s && w->rows == rows && w->cols == cols && cols <= FLM_KERNEL_MAX_COLS &&
+               w->gs != 0 && w->ngroups == (w->cols + w->gs - 1) / w->gs && w->scale_shift >= 0 &&
+               w->scale_shift <= 62;
+    }
+    if (t->dtype == FLM_DTYPE_I32) {
+        const flm_ivec_t *v = view;
+        return v->v && v->n == cols && v->shift >= 0 && v->shift <= 62;
+    }
+    return t->dtype == FLM_DTYPE_U32 && *(const uint32_t *const *)view != NULL;
 }
 
+/* Every view of llama's table, shared ones included, has its shape. */
 static flm_err_t check_model(const flm_model_t *m)
 {
-    const flm_model_config_t *c = &m->cfg;
-    const uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
-    flm_err_t err = flm_qmat_check(&m->tok_embedding, c->vocab_size, c->dim);
-    if (!err)
-        err = flm_qmat_check(&m->classifier, c->vocab_size, c->dim);
-    if (!err)
-        err = check_ivec(&m->rms_final, c->dim);
-    if (!err && !m->rope_freq)
-        err = FLM_ERR_ARG;
-    for (uint32_t l = 0; l < c->n_layers && !err; l++) {
-        const flm_layer_t *ly = &m->layers[l];
-        if ((err = check_ivec(&ly->rms_att, c->dim)) || (err = check_ivec(&ly->rms_ffn, c->dim)) ||
-            (err = flm_qmat_check(&ly->wq, q_dim, c->dim)) ||
-            (err = flm_qmat_check(&ly->wk, kv_dim, c->dim)) ||
-            (err = flm_qmat_check(&ly->wv, kv_dim, c->dim)) ||
-            (err = flm_qmat_check(&ly->wo, c->dim, q_dim)) ||
-            (err = flm_qmat_check(&ly->w1, c->hidden_dim, c->dim)) ||
-            (err = flm_qmat_check(&ly->w2, c->dim, c->hidden_dim)) ||
-            (err = flm_qmat_check(&ly->w3, c->hidden_dim, c->dim)))
-            break;
+    const flm_arch_t *a = flm_arch_find(FLM_ARCH_LLAMA);
+    if (m->arch != FLM_ARCH_LLAMA)
+        return FLM_ERR_ENGINE_SHAPE;
+    for (uint32_t i = 0; i < a->n_tensors; i++) {
+        const flm_arch_tensor_t *t = &a->tensors[i];
+        for (uint32_t l = 0; l < flm_arch_copies(t, &m->cfg); l++) {
+            if (!view_ok(t, flm_arch_view_const(m, t, l), &m->cfg))
+                return FLM_ERR_ENGINE_SHAPE;
+        }
     }
-    return err;
+    return FLM_OK;
 }
 
 flm_err_t flm_transformer_init(flm_transformer_t *t, const flm_model_t *m, uint32_t ctx_len,
@@ -148,8 +153,11 @@ flm_err_t flm_transformer_init(flm_transformer_t *t, const flm_model_t *m, uint3
     memset(t, 0, sizeof *t);
     layout_t lo;
     flm_err_t err = plan(&m->cfg, ctx_len, &lo);
-    if (!err && check_model(m) != FLM_OK)
-        err = FLM_ERR_ENGINE_SHAPE;
+    if (!err)
+        err = check_model(m);
+    /* once per model: the loader has walked them if it verified the image */
+    if (!err && !m->scales_checked && flm_model_check_scales(m, NULL, 0) != FLM_OK)
+        err = FLM_ERR_MODEL_VALUE;
     uint8_t *mem = NULL;
     if (!err)
         err = flm_arena_alloc(arena, lo.use.total, 16, (void **)&mem);

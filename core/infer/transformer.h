@@ -57,7 +57,10 @@ typedef struct flm_transformer {
     uint16_t *ks, *vs;
 } flm_transformer_t;
 
-/* Check the model's shapes and scales (walks every group scale once), then
+/* Check the model's views against llama's architecture table
+ * (FLM_ERR_ENGINE_SHAPE if one does not fit) and, unless the loader has
+ * already (m->scales_checked), walk every group scale once
+ * (FLM_ERR_MODEL_VALUE for one outside [0, FLM_QMAT_SCALE_LIMIT)); then
  * take flm_transformer_ram(...).total bytes from the arena (FLM_ERR_NOMEM if
  * it is short, with arena->shortfall set). ctx_len in [1, cfg.seq_len]. */
 flm_err_t flm_transformer_init(flm_transformer_t *t, const flm_model_t *m, uint32_t ctx_len,

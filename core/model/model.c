@@ -12,7 +12,10 @@
 #include "core/base/bytes.h"
 #include "core/base/crc32.h"
 #include "core/base/fmt.h"
+#include "core/model/arch.h"
 #include "core/model/model_format.h"
+
+_Static_assert(FLM_IMG_MANTISSA_LIMIT == FLM_QMAT_SCALE_LIMIT, "one fixed-point limit");
 
 /* m->detail names the problem; the image's own bytes never reach it
  * except as numbers. */
@@ -31,22 +34,19 @@ static flm_err_t fail(flm_model_t *m, flm_err_t err, const char *fmt, ...)
 
 const char *flm_model_kind_name(uint32_t kind)
 {
-    switch (kind) {
-    case FLM_TENSOR_TOK_EMBEDDING: return "tok_embedding";
-    case FLM_TENSOR_CLASSIFIER:    return "classifier";
-    case FLM_TENSOR_RMS_FINAL:     return "rms_final";
-    case FLM_TENSOR_ROPE_FREQ:     return "rope_freq";
-    case FLM_TENSOR_RMS_ATT:       return "rms_att";
-    case FLM_TENSOR_WQ:            return "wq";
-    case FLM_TENSOR_WK:            return "wk";
-    case FLM_TENSOR_WV:            return "wv";
-    case FLM_TENSOR_WO:            return "wo";
-    case FLM_TENSOR_RMS_FFN:       return "rms_ffn";
-    case FLM_TENSOR_W1:            return "w1";
-    case FLM_TENSOR_W2:            return "w2";
-    case FLM_TENSOR_W3:            return "w3";
-    default:                       return "unknown";
+    const flm_arch_t *a;
+    for (uint32_t i = 0; (a = flm_arch_at(i)) != NULL; i++) {
+        const flm_arch_tensor_t *t = flm_arch_tensor(a, kind);
+        if (t)
+            return t->name;
     }
+    return "unknown";
+}
+
+const char *flm_model_arch_name(uint32_t arch)
+{
+    const flm_arch_t *a = flm_arch_find(arch);
+    return a ? a->name : "unknown";
 }
 
 const char *flm_model_dtype_name(uint32_t dtype)
@@ -90,57 +90,9 @@ static flm_err_t check_config(flm_model_t *m)
     if (c->n_layers > FLM_MODEL_MAX_LAYERS)
         return fail(m, FLM_ERR_MODEL_CONFIG, "n_layers = %" PRIu32 " exceeds FLM_MODEL_MAX_LAYERS = %" PRIu32,
                     c->n_layers, (uint32_t)FLM_MODEL_MAX_LAYERS);
-    if ((uint64_t)c->n_heads * c->head_dim != c->dim)
-        return fail(m, FLM_ERR_MODEL_CONFIG, "n_heads %" PRIu32 " * head_dim %" PRIu32 " != dim %" PRIu32, c->n_heads,
-                    c->head_dim, c->dim);
-    if (c->head_dim % 2 != 0)
-        return fail(m, FLM_ERR_MODEL_CONFIG, "head_dim = %" PRIu32 " is odd (RoPE rotates pairs)", c->head_dim);
-    if (c->n_kv_heads > c->n_heads || c->n_heads % c->n_kv_heads != 0)
-        return fail(m, FLM_ERR_MODEL_CONFIG, "n_heads %" PRIu32 " is not a multiple of n_kv_heads %" PRIu32,
-                    c->n_heads, c->n_kv_heads);
     if (c->vocab_size < 3)
         return fail(m, FLM_ERR_MODEL_CONFIG, "vocab_size = %" PRIu32 ", needs bos and eos", c->vocab_size);
-    return FLM_OK;
-}
-
-/* Where a tensor of this kind goes in m, and the shape it must have. */
-typedef struct {
-    flm_qmat_t *q;
-    flm_ivec_t *v;
-    const uint32_t **u;
-    uint32_t dtype, rows, cols;
-} slot_t;
-
-static bool find_slot(flm_model_t *m, uint32_t kind, uint32_t layer, slot_t *s)
-{
-    const flm_model_config_t *c = &m->cfg;
-    flm_layer_t *l = &m->layers[layer < FLM_MODEL_MAX_LAYERS ? layer : 0]; /* range: caller */
-    const uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
-    memset(s, 0, sizeof *s);
-    s->dtype = FLM_DTYPE_Q8;
-    switch (kind) {
-    case FLM_TENSOR_TOK_EMBEDDING: s->q = &m->tok_embedding; s->rows = c->vocab_size; s->cols = c->dim; break;
-    case FLM_TENSOR_CLASSIFIER:    s->q = &m->classifier; s->rows = c->vocab_size; s->cols = c->dim; break;
-    case FLM_TENSOR_RMS_FINAL:     s->v = &m->rms_final; break;
-    case FLM_TENSOR_ROPE_FREQ:     s->u = &m->rope_freq; s->dtype = FLM_DTYPE_U32;
-                                   s->rows = 1; s->cols = c->head_dim / 2; break;
-    case FLM_TENSOR_RMS_ATT:       s->v = &l->rms_att; break;
-    case FLM_TENSOR_WQ:            s->q = &l->wq; s->rows = q_dim;  s->cols = c->dim; break;
-    case FLM_TENSOR_WK:            s->q = &l->wk; s->rows = kv_dim; s->cols = c->dim; break;
-    case FLM_TENSOR_WV:            s->q = &l->wv; s->rows = kv_dim; s->cols = c->dim; break;
-    case FLM_TENSOR_WO:            s->q = &l->wo; s->rows = c->dim; s->cols = q_dim; break;
-    case FLM_TENSOR_RMS_FFN:       s->v = &l->rms_ffn; break;
-    case FLM_TENSOR_W1:            s->q = &l->w1; s->rows = c->hidden_dim; s->cols = c->dim; break;
-    case FLM_TENSOR_W2:            s->q = &l->w2; s->rows = c->dim; s->cols = c->hidden_dim; break;
-    case FLM_TENSOR_W3:            s->q = &l->w3; s->rows = c->hidden_dim; s->cols = c->dim; break;
-    default: return false;
-    }
-    if (s->v) {
-        s->dtype = FLM_DTYPE_I32;
-        s->rows = 1;
-        s->cols = c->dim;
-    }
-    return true;
+    return flm_arch_check_config(flm_arch_find(m->arch), c, m->detail, sizeof m->detail);
 }
 
 static void read_entry(const flm_model_t *m, uint32_t i, flm_tensor_info_t *t)
@@ -161,13 +113,26 @@ static void read_entry(const flm_model_t *m, uint32_t i, flm_tensor_info_t *t)
     t->scale_size = flm_rd64le(e + FLM_IMG_ENT_SCALE_SIZE);
 }
 
-/* Validate one table entry against the image and the config, then point
- * its slot in m at the data. */
-static flm_err_t load_tensor(flm_model_t *m, uint32_t i, uint64_t data_off, uint64_t end)
+/* Whether the view of t (layer l) in m has been set. */
+static bool view_set(const flm_model_t *m, const flm_arch_tensor_t *t, uint32_t layer)
+{
+    const void *v = flm_arch_view_const(m, t, layer);
+    switch (t->dtype) {
+    case FLM_DTYPE_Q8:  return ((const flm_qmat_t *)v)->q != NULL;
+    case FLM_DTYPE_I32: return ((const flm_ivec_t *)v)->v != NULL;
+    default:            return *(const uint32_t *const *)v != NULL;
+    }
+}
+
+/* Validate one table entry against the image, the config and the
+ * architecture's table, then point its view in m at the data. */
+static flm_err_t load_tensor(flm_model_t *m, const flm_arch_t *arch, uint32_t i, uint64_t data_off,
+                             uint64_t end)
 {
     flm_tensor_info_t t;
     read_entry(m, i, &t);
-    const char *name = flm_model_kind_name(t.kind);
+    const flm_arch_tensor_t *at = flm_arch_tensor(arch, t.kind);
+    const char *name = at ? at->name : flm_model_kind_name(t.kind);
 
     if (t.dtype == FLM_DTYPE_Q4)
         return fail(m, FLM_ERR_MODEL_DTYPE, "tensor %" PRIu32 " (%s): int4 weights need a newer loader", i, name);
@@ -212,72 +177,75 @@ static flm_err_t load_tensor(flm_model_t *m, uint32_t i, uint64_t data_off, uint
                         t.size, t.cols);
     }
 
-    slot_t s;
-    if (!find_slot(m, t.kind, t.layer, &s))
-        return FLM_OK; /* a kind from a newer minor version: bounds-checked, ignored */
-    bool per_layer = t.kind >= FLM_TENSOR_FIRST_LAYER_KIND;
-    if (per_layer ? t.layer >= m->cfg.n_layers : t.layer != 0)
+    if (!at)
+        return FLM_OK; /* a kind this architecture does not have (a newer minor version): bounds-checked, ignored */
+    const flm_model_config_t *c = &m->cfg;
+    if (at->per_layer ? t.layer >= c->n_layers : t.layer != 0)
         return fail(m, FLM_ERR_MODEL_TENSOR, "tensor %" PRIu32 " (%s): layer %" PRIu32 " of %" PRIu32, i, name, t.layer,
-                    m->cfg.n_layers);
-    if (t.dtype != s.dtype)
-        return fail(m, FLM_ERR_MODEL_TENSOR, "layer %" PRIu32 " %s: dtype %s, must be %s", t.layer, name,
-                    flm_model_dtype_name(t.dtype), flm_model_dtype_name(s.dtype));
-    if (t.rows != s.rows || t.cols != s.cols)
-        return fail(m, FLM_ERR_MODEL_SHAPE, "layer %" PRIu32 " %s: %" PRIu32 "x%" PRIu32 ", config needs %" PRIu32 "x%" PRIu32, t.layer, name,
-                    t.rows, t.cols, s.rows, s.cols);
-    if (t.kind == FLM_TENSOR_CLASSIFIER && m->cfg.shared_classifier)
-        return fail(m, FLM_ERR_MODEL_TENSOR, "classifier present but the header says shared");
-    if ((s.q && s.q->q) || (s.v && s.v->v) || (s.u && *s.u))
-        return fail(m, FLM_ERR_MODEL_TENSOR, "layer %" PRIu32 " %s: appears twice", t.layer, name);
+                    c->n_layers);
+    char label[32];
+    flm_arch_label(at, t.layer, label, sizeof label);
+    if (t.dtype != at->dtype)
+        return fail(m, FLM_ERR_MODEL_TENSOR, "%s: dtype %s, must be %s", label, flm_model_dtype_name(t.dtype),
+                    flm_model_dtype_name(at->dtype));
+    uint64_t rows = flm_arch_dim(c, at->rows), cols = flm_arch_dim(c, at->cols);
+    if (t.rows != rows || t.cols != cols)
+        return fail(m, FLM_ERR_MODEL_SHAPE, "%s: %" PRIu32 "x%" PRIu32 ", config needs %s x %s = %" PRIu64 "x%" PRIu64,
+                    label, t.rows, t.cols, flm_arch_dim_name(at->rows), flm_arch_dim_name(at->cols), rows, cols);
+    if (!flm_arch_stored(at, c))
+        return fail(m, FLM_ERR_MODEL_TENSOR, "%s present but the header says it is shared with %s", label,
+                    flm_model_kind_name(at->shared_with));
+    if (view_set(m, at, t.layer))
+        return fail(m, FLM_ERR_MODEL_TENSOR, "%s: appears twice", label);
 
     /* Casts through void: offsets are 32-aligned and the base 4-aligned. */
     const void *p = m->image + t.offset;
-    if (s.q) {
-        s.q->q = p;
-        s.q->s = (const void *)(m->image + t.scale_offset);
-        s.q->rows = t.rows;
-        s.q->cols = t.cols;
-        s.q->gs = t.gs;
-        s.q->ngroups = ngroups;
-        s.q->scale_shift = t.shift;
-    } else if (s.v) {
+    void *view = flm_arch_view(m, at, t.layer);
+    if (t.dtype == FLM_DTYPE_Q8) {
+        flm_qmat_t *q = view;
+        q->q = p;
+        q->s = (const void *)(m->image + t.scale_offset);
+        q->rows = t.rows;
+        q->cols = t.cols;
+        q->gs = t.gs;
+        q->ngroups = ngroups;
+        q->scale_shift = t.shift;
+    } else if (t.dtype == FLM_DTYPE_I32) {
         const int32_t *v = p;
         for (uint32_t k = 0; k < t.cols; k++) {
-            if (v[k] <= -FLM_IMG_MANTISSA_LIMIT || v[k] >= FLM_IMG_MANTISSA_LIMIT)
-                return fail(m, FLM_ERR_MODEL_VALUE, "layer %" PRIu32 " %s: |value %" PRIu32 "| >= 2^23", t.layer, name, k);
+            if (v[k] <= -FLM_QMAT_SCALE_LIMIT || v[k] >= FLM_QMAT_SCALE_LIMIT)
+                return fail(m, FLM_ERR_MODEL_VALUE, "%s: |value %" PRIu32 "| >= 2^23", label, k);
         }
-        s.v->v = v;
-        s.v->n = t.cols;
-        s.v->shift = t.shift;
+        flm_ivec_t *iv = view;
+        iv->v = v;
+        iv->n = t.cols;
+        iv->shift = t.shift;
     } else {
-        *s.u = p;
+        *(const uint32_t **)view = p;
     }
     return FLM_OK;
 }
 
-typedef flm_err_t (*slot_fn_t)(flm_model_t *m, const slot_t *s, uint32_t kind, uint32_t layer);
-
-/* Call fn on the slot of every tensor the config requires. */
-static flm_err_t each_required(flm_model_t *m, slot_fn_t fn)
+/* Every tensor the architecture and config require is there; a shared one
+ * gets a copy of the view it shares. */
+static flm_err_t require_all(flm_model_t *m, const flm_arch_t *arch)
 {
-    flm_err_t err = FLM_OK;
-    for (uint32_t kind = FLM_TENSOR_TOK_EMBEDDING; !err && kind <= FLM_TENSOR_W3; kind++) {
-        uint32_t layers = kind >= FLM_TENSOR_FIRST_LAYER_KIND ? m->cfg.n_layers : 1;
-        bool needed = kind != FLM_TENSOR_CLASSIFIER || !m->cfg.shared_classifier;
-        slot_t s;
-        for (uint32_t l = 0; !err && needed && l < layers; l++) {
-            if (find_slot(m, kind, l, &s))
-                err = fn(m, &s, kind, l);
+    const flm_model_config_t *c = &m->cfg;
+    for (uint32_t i = 0; i < arch->n_tensors; i++) {
+        const flm_arch_tensor_t *t = &arch->tensors[i];
+        if (!flm_arch_stored(t, c)) {
+            const flm_arch_tensor_t *with = flm_arch_tensor(arch, t->shared_with);
+            size_t n = t->dtype == FLM_DTYPE_Q8 ? sizeof(flm_qmat_t)
+                     : t->dtype == FLM_DTYPE_I32 ? sizeof(flm_ivec_t) : sizeof(const uint32_t *);
+            memcpy(flm_arch_view(m, t, 0), flm_arch_view_const(m, with, 0), n);
+            continue;
+        }
+        for (uint32_t l = 0; l < flm_arch_copies(t, c); l++) {
+            char label[32];
+            if (!view_set(m, t, l))
+                return fail(m, FLM_ERR_MODEL_TENSOR, "%s missing", flm_arch_label(t, l, label, sizeof label));
         }
     }
-    return err;
-}
-
-static flm_err_t require_present(flm_model_t *m, const slot_t *s, uint32_t kind, uint32_t layer)
-{
-    bool present = s->q ? s->q->q != NULL : s->v ? s->v->v != NULL : *s->u != NULL;
-    if (!present)
-        return fail(m, FLM_ERR_MODEL_TENSOR, "layer %" PRIu32 " %s missing", layer, flm_model_kind_name(kind));
     return FLM_OK;
 }
 
@@ -355,15 +323,43 @@ static flm_err_t check_image_crc(flm_model_t *m)
     return FLM_OK;
 }
 
-static flm_err_t check_scales(flm_model_t *m, const slot_t *s, uint32_t kind, uint32_t layer)
+flm_err_t flm_model_check_scales(const flm_model_t *m, char *detail, size_t cap)
 {
-    const flm_qmat_t *q = s->q;
-    for (size_t i = 0; q && i < (size_t)q->rows * q->ngroups; i++) {
-        if (q->s[i] < 0 || q->s[i] >= FLM_IMG_MANTISSA_LIMIT)
-            return fail(m, FLM_ERR_MODEL_VALUE, "layer %" PRIu32 " %s: group scale %" PRIu64 " outside [0, 2^23)", layer,
-                        flm_model_kind_name(kind), (uint64_t)i);
+    const flm_arch_t *arch = m ? flm_arch_find(m->arch) : NULL;
+    if (!arch)
+        return FLM_ERR_ARG;
+    const flm_model_config_t *c = &m->cfg;
+    for (uint32_t i = 0; i < arch->n_tensors; i++) {
+        const flm_arch_tensor_t *t = &arch->tensors[i];
+        if (t->dtype != FLM_DTYPE_Q8 || !flm_arch_stored(t, c))
+            continue; /* a shared view is walked as the tensor it shares */
+        for (uint32_t l = 0; l < flm_arch_copies(t, c); l++) {
+            const flm_qmat_t *q = flm_arch_view_const(m, t, l);
+            const size_t n = (size_t)q->rows * q->ngroups;
+            for (size_t g = 0; g < n; g++) {
+                if (q->s[g] < 0 || q->s[g] >= FLM_QMAT_SCALE_LIMIT) {
+                    if (detail) {
+                        char label[32];
+                        flm_snprintf(detail, cap, "%s: group scale %" PRIu64 " is %" PRId32 ", outside [0, 2^23)",
+                                     flm_arch_label(t, l, label, sizeof label), (uint64_t)g, q->s[g]);
+                    }
+                    return FLM_ERR_MODEL_VALUE;
+                }
+            }
+        }
     }
     return FLM_OK;
+}
+
+/* Names the id and the architectures this build knows. */
+static flm_err_t unknown_arch(flm_model_t *m, uint32_t minor)
+{
+    size_t n = flm_snprintf(m->detail, sizeof m->detail,
+                            "architecture id %" PRIu32 " (format 1.%" PRIu32 ") unknown; this build knows", m->arch, minor);
+    const flm_arch_t *a;
+    for (uint32_t i = 0; (a = flm_arch_at(i)) != NULL; i++)
+        n += flm_snprintf(m->detail + n, sizeof m->detail - n, "%s %s = %" PRIu32, i ? "," : "", a->name, a->id);
+    return FLM_ERR_MODEL_ARCH;
 }
 
 static flm_err_t open_image(flm_model_t *m, const uint8_t *img, size_t size, flm_model_verify_t verify)
@@ -425,6 +421,11 @@ static flm_err_t open_image(flm_model_t *m, const uint8_t *img, size_t size, flm
 
     if (flags & ~FLM_IMG_FLAGS_KNOWN)
         return fail(m, FLM_ERR_MODEL_HEADER, "unknown header flags 0x%" PRIx32, flags);
+    /* Format 1.0 has no arch field (its bytes are reserved): llama. */
+    m->arch = minor >= FLM_IMG_ARCH_MINOR ? flm_rd32le(img + FLM_IMG_OFF_ARCH) : FLM_ARCH_LLAMA;
+    const flm_arch_t *arch = flm_arch_find(m->arch);
+    if (!arch)
+        return unknown_arch(m, minor);
     if (entry_size < FLM_IMG_ENTRY_SIZE || entry_size % 8 != 0 || entry_size > 4096)
         return fail(m, FLM_ERR_MODEL_HEADER, "tensor entry size %" PRIu32, entry_size);
     if (table % 8 != 0 || tok % 4 != 0)
@@ -452,15 +453,15 @@ static flm_err_t open_image(flm_model_t *m, const uint8_t *img, size_t size, flm
     c->shared_classifier = (flags & FLM_IMG_FLAG_SHARED_CLASSIFIER) != 0;
     flm_err_t err = check_config(m);
     for (uint32_t i = 0; !err && i < n_tensors; i++)
-        err = load_tensor(m, i, data, image_size);
+        err = load_tensor(m, arch, i, data, image_size);
     if (!err)
-        err = each_required(m, require_present);
-    if (!err && c->shared_classifier)
-        m->classifier = m->tok_embedding;
+        err = require_all(m, arch);
     if (!err)
         err = load_tokenizer(m, tok, tok_size);
     if (!err && verify == FLM_MODEL_VERIFY_FULL)
-        err = each_required(m, check_scales);
+        err = flm_model_check_scales(m, m->detail, sizeof m->detail);
+    if (!err)
+        m->scales_checked = verify == FLM_MODEL_VERIFY_FULL;
     return err;
 }
 
@@ -484,7 +485,11 @@ flm_err_t flm_model_verify(flm_model_t *m)
     if (!m || !m->image)
         return FLM_ERR_STATE;
     flm_err_t err = check_image_crc(m);
-    return err ? err : each_required(m, check_scales);
+    if (!err)
+        err = flm_model_check_scales(m, m->detail, sizeof m->detail);
+    if (!err)
+        m->scales_checked = true;
+    return err;
 }
 
 void flm_model_close(flm_model_t *m)

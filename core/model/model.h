@@ -31,9 +31,12 @@
 #define FLM_MODEL_MAX_LAYERS 32 /* per-layer views are kept in flm_model_t */
 #endif
 
-/* Every |group scale| of a flm_qmat_t and every |value| of a flm_ivec_t
- * is below this (2^23, a 23-bit mantissa). The loader checks it once; the
- * kernels rely on it and never re-check. */
+/* The one fixed-point limit: every group scale of a flm_qmat_t lies in
+ * [0, 2^23) and every |value| of a flm_ivec_t is below 2^23 (a 23-bit
+ * mantissa; FLM_IMG_MANTISSA_LIMIT of the format is the same number). The
+ * loader checks the vectors on every open and the scales once, with
+ * FLM_MODEL_VERIFY_FULL or flm_model_verify() (m->scales_checked), or else
+ * flm_transformer_init does; the kernels rely on it and never re-check. */
 #define FLM_QMAT_SCALE_LIMIT (INT32_C(1) << 23)
 
 /* Group-quantized int8 matrix [rows][cols], row-major.
@@ -71,16 +74,16 @@ typedef struct {
     bool     shared_classifier; /* classifier == token embedding */
 } flm_model_config_t;
 
+/* One layer's views; their shapes are the architecture table's (llama:
+ * core/model/arch.c). */
 typedef struct {
-    flm_ivec_t rms_att;    /* [dim] */
-    flm_qmat_t wq;         /* [n_heads * head_dim][dim] */
-    flm_qmat_t wk;         /* [n_kv_heads * head_dim][dim] */
-    flm_qmat_t wv;         /* [n_kv_heads * head_dim][dim] */
-    flm_qmat_t wo;         /* [dim][n_heads * head_dim] */
-    flm_ivec_t rms_ffn;    /* [dim] */
-    flm_qmat_t w1;         /* [hidden_dim][dim]  gate */
-    flm_qmat_t w2;         /* [dim][hidden_dim]  down */
-    flm_qmat_t w3;         /* [hidden_dim][dim]  up */
+    flm_ivec_t rms_att;    /* attention RMSNorm weight */
+    flm_qmat_t wq, wk, wv; /* query, key, value projections */
+    flm_qmat_t wo;         /* attention output projection */
+    flm_ivec_t rms_ffn;    /* feed-forward RMSNorm weight */
+    flm_qmat_t w1;         /* SwiGLU gate */
+    flm_qmat_t w2;         /* down */
+    flm_qmat_t w3;         /* up */
 } flm_layer_t;
 
 /* The tokenizer's vocabulary, read from the image. */
@@ -95,13 +98,17 @@ typedef struct {
                                 * (shorter first on a common prefix), for binary search */
 } flm_vocab_t;
 
+/* Where each tensor's view goes and which shape it has is the model's
+ * architecture table (core/model/arch.h); the fields here are its views. */
 typedef struct {
     flm_model_config_t cfg;
-    flm_qmat_t  tok_embedding;            /* [vocab_size][dim] */
+    uint32_t    arch;                     /* FLM_ARCH_* (core/model/arch.h); 0 = llama */
+    bool        scales_checked;           /* every group scale is known to be in [0, FLM_QMAT_SCALE_LIMIT) */
+    flm_qmat_t  tok_embedding;
     flm_layer_t layers[FLM_MODEL_MAX_LAYERS];
-    flm_ivec_t  rms_final;                /* [dim] */
-    flm_qmat_t  classifier;               /* [vocab_size][dim]; a copy of tok_embedding's view when shared */
-    const uint32_t *rope_freq;            /* [head_dim / 2], turns per position, Q0.32 */
+    flm_ivec_t  rms_final;
+    flm_qmat_t  classifier;               /* a copy of tok_embedding's view when shared */
+    const uint32_t *rope_freq;            /* turns per position, Q0.32 */
     flm_vocab_t vocab;
     const uint8_t *image;                 /* the validated image, used in place */
     size_t image_size;                    /* bytes of the image proper (header's image_size) */
@@ -110,12 +117,16 @@ typedef struct {
 
 typedef enum {
     FLM_MODEL_VERIFY_FULL   = 0, /* CRC-32 of the whole image + every scale's range */
-    FLM_MODEL_VERIFY_HEADER = 1, /* CRC-32 of header, tensor table and tokenizer only */
+    FLM_MODEL_VERIFY_HEADER = 1, /* CRC-32 of header, tensor table and tokenizer only;
+                                  * the scales are left to flm_model_verify() or
+                                  * flm_transformer_init() */
 } flm_model_verify_t;
 
 /* Validate `image` (size bytes, 4-byte aligned, read-only, must outlive m)
- * and fill m with views into it. Checks magic, version, every offset and
- * size against the image length, alignment, shapes against the config,
+ * and fill m with views into it. Checks magic, version, the architecture
+ * (FLM_ERR_MODEL_ARCH for one this build does not know), every offset and
+ * size against the image length, alignment, shapes against the config and
+ * the architecture's table,
  * the tokenizer's bounds and order, and the CRC(s) chosen by `verify`;
  * nothing outside [image, image + size) is ever read. On failure returns a
  * FLM_ERR_MODEL_* code, m->detail names the problem and m holds no views.
@@ -125,9 +136,17 @@ flm_err_t flm_model_open(flm_model_t *m, const void *image, size_t size,
                          flm_model_verify_t verify);
 
 /* The checks FLM_MODEL_VERIFY_FULL adds, on an image opened with
- * FLM_MODEL_VERIFY_HEADER (e.g. later, in the background). Does not close m
- * on failure; sets m->detail. */
+ * FLM_MODEL_VERIFY_HEADER (e.g. later, in the background); sets
+ * m->scales_checked when they pass. Does not close m on failure; sets
+ * m->detail. */
 flm_err_t flm_model_verify(flm_model_t *m);
+
+/* Walk every group scale of m's Q8 views (each shared view once):
+ * FLM_ERR_MODEL_VALUE, with the tensor and group written to detail (cap
+ * bytes; detail may be NULL), if one lies outside [0, FLM_QMAT_SCALE_LIMIT).
+ * Every view of m's architecture must be set. For callers that hold a model
+ * with m->scales_checked false, like flm_transformer_init. */
+flm_err_t flm_model_check_scales(const flm_model_t *m, char *detail, size_t cap);
 
 void flm_model_close(flm_model_t *m);
 
@@ -144,8 +163,11 @@ typedef struct {
 
 uint32_t  flm_model_tensor_count(const flm_model_t *m);
 flm_err_t flm_model_tensor_info(const flm_model_t *m, uint32_t i, flm_tensor_info_t *t);
-/* "wq", "tok_embedding", ...; "unknown" for kinds this build does not know. */
+/* "wq", "tok_embedding", ... (from the architecture tables); "unknown" for
+ * kinds this build does not know. */
 const char *flm_model_kind_name(uint32_t kind);
+/* "llama"; "unknown" for an id this build does not know. */
+const char *flm_model_arch_name(uint32_t arch);
 const char *flm_model_dtype_name(uint32_t dtype);
 
 #endif /* FLM_MODEL_H */

@@ -1,14 +1,15 @@
 /*
  * The byte layout of a .flm model image, as constants: core/model/FORMAT.md in
  * code form. Used by the loader (core/model/model.c) and the host converter; the
- * engine never needs it (it reads flm_model_t). All fields little-endian.
+ * engine reads flm_model_t and only the kind and dtype ids, through the
+ * architecture tables (core/model/arch.h). All fields little-endian.
  */
 #ifndef FLM_MODEL_FORMAT_H
 #define FLM_MODEL_FORMAT_H
 
 #define FLM_IMG_MAGIC          0x494D4C46u /* bytes "FLMI" */
 #define FLM_IMG_VERSION_MAJOR  1u          /* incompatible changes */
-#define FLM_IMG_VERSION_MINOR  0u          /* additive changes only */
+#define FLM_IMG_VERSION_MINOR  1u          /* additive changes only; 1: the arch field */
 #define FLM_IMG_ALIGN          32u         /* tensor data and data_offset */
 
 /* Header: FLM_IMG_HEADER_SIZE bytes at offset 0. */
@@ -37,6 +38,9 @@
 #define FLM_IMG_OFF_TOK          0x58u /* u64 */
 #define FLM_IMG_OFF_TOK_SIZE     0x60u /* u64 */
 #define FLM_IMG_OFF_DATA         0x68u /* u64 */
+#define FLM_IMG_OFF_ARCH         0x70u /* u32, from format 1.1: FLM_ARCH_* (core/model/arch.h);
+                                        * a 1.0 image is llama whatever these bytes hold */
+#define FLM_IMG_ARCH_MINOR       1u    /* the first minor version with the arch field */
 #define FLM_IMG_CRC_SKIP_BEGIN   0x18u /* the two CRC fields are left out of both CRCs */
 #define FLM_IMG_CRC_SKIP_END     0x20u
 
@@ -67,24 +71,28 @@
 
 /* Fixed-point ranges the writer guarantees and the loader checks. */
 #define FLM_IMG_SHIFT_MAX        62
-#define FLM_IMG_MANTISSA_LIMIT   0x800000 /* 2^23: |scale| and |rms weight| below it */
+#define FLM_IMG_MANTISSA_LIMIT   0x800000 /* 2^23: |scale| and |rms weight| below it;
+                                          * = FLM_QMAT_SCALE_LIMIT (checked in model.c) */
 #define FLM_IMG_DIM_MAX          0x100000u /* any single dimension */
 
-/* Tensor kinds (id in the table). Per-layer kinds carry their layer index. */
+/* Tensor kinds (id in the table), shared by every architecture; which of
+ * them an architecture has, with their shapes, is its table in
+ * core/model/arch.c. Kinds below FLM_TENSOR_FIRST_LAYER_KIND are global,
+ * the others per layer and carry their layer index. */
 typedef enum {
-    FLM_TENSOR_TOK_EMBEDDING = 1,  /* Q8  [vocab][dim] */
-    FLM_TENSOR_CLASSIFIER    = 2,  /* Q8  [vocab][dim], absent when shared */
-    FLM_TENSOR_RMS_FINAL     = 3,  /* I32 [dim] */
-    FLM_TENSOR_ROPE_FREQ     = 4,  /* U32 [head_dim / 2] */
-    FLM_TENSOR_RMS_ATT       = 16, /* I32 [dim] */
-    FLM_TENSOR_WQ            = 17, /* Q8  [n_heads * head_dim][dim] */
-    FLM_TENSOR_WK            = 18, /* Q8  [n_kv_heads * head_dim][dim] */
-    FLM_TENSOR_WV            = 19, /* Q8  [n_kv_heads * head_dim][dim] */
-    FLM_TENSOR_WO            = 20, /* Q8  [dim][n_heads * head_dim] */
-    FLM_TENSOR_RMS_FFN       = 21, /* I32 [dim] */
-    FLM_TENSOR_W1            = 22, /* Q8  [hidden_dim][dim] */
-    FLM_TENSOR_W2            = 23, /* Q8  [dim][hidden_dim] */
-    FLM_TENSOR_W3            = 24, /* Q8  [hidden_dim][dim] */
+    FLM_TENSOR_TOK_EMBEDDING = 1,
+    FLM_TENSOR_CLASSIFIER    = 2,
+    FLM_TENSOR_RMS_FINAL     = 3,
+    FLM_TENSOR_ROPE_FREQ     = 4,
+    FLM_TENSOR_RMS_ATT       = 16,
+    FLM_TENSOR_WQ            = 17,
+    FLM_TENSOR_WK            = 18,
+    FLM_TENSOR_WV            = 19,
+    FLM_TENSOR_WO            = 20,
+    FLM_TENSOR_RMS_FFN       = 21,
+    FLM_TENSOR_W1            = 22, /* gate */
+    FLM_TENSOR_W2            = 23, /* down */
+    FLM_TENSOR_W3            = 24, /* up */
 } flm_tensor_kind_t;
 
 #define FLM_TENSOR_FIRST_LAYER_KIND FLM_TENSOR_RMS_ATT

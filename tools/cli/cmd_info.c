@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/model/arch.h"
 #include "core/model/model.h"
 #include "core/model/model_format.h"
 #include "core/infer/transformer.h"
@@ -23,25 +24,23 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Tensors of one kind, summed over layers; returns the bytes of all. */
-static uint64_t print_tensors(const flm_model_t *m)
+/* Tensors of one kind, summed over layers, in the architecture table's
+ * order; returns the bytes of all. */
+static uint64_t print_tensors(const flm_model_t *m, const flm_arch_t *a)
 {
-    static const uint32_t order[] = {
-        FLM_TENSOR_TOK_EMBEDDING, FLM_TENSOR_RMS_ATT, FLM_TENSOR_WQ, FLM_TENSOR_WK, FLM_TENSOR_WV,
-        FLM_TENSOR_WO, FLM_TENSOR_RMS_FFN, FLM_TENSOR_W1, FLM_TENSOR_W2, FLM_TENSOR_W3,
-        FLM_TENSOR_RMS_FINAL, FLM_TENSOR_ROPE_FREQ, FLM_TENSOR_CLASSIFIER,
-    };
     uint32_t n = flm_model_tensor_count(m), shown = 0;
     uint64_t total = 0;
     printf("tensors: %u\n", n);
-    printf("  %-14s %5s %-5s %-11s %5s %-9s %10s\n", "kind", "count", "dtype", "shape", "gs", "shift", "bytes");
-    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+    printf("  %-14s %5s %-5s %-11s %5s %-9s %10s  %s\n", "kind", "count", "dtype", "shape", "gs", "shift", "bytes",
+           "rows x cols");
+    for (uint32_t k = 0; k < a->n_tensors; k++) {
+        const flm_arch_tensor_t *at = &a->tensors[k];
         flm_tensor_info_t t, first;
         uint32_t count = 0;
         int32_t lo = 0, hi = 0;
         uint64_t bytes = 0;
         for (uint32_t i = 0; i < n; i++) {
-            if (flm_model_tensor_info(m, i, &t) || t.kind != order[k])
+            if (flm_model_tensor_info(m, i, &t) || t.kind != at->kind)
                 continue;
             if (count++ == 0) {
                 first = t;
@@ -51,19 +50,23 @@ static uint64_t print_tensors(const flm_model_t *m)
             hi = t.shift > hi ? t.shift : hi;
             bytes += t.size + t.scale_size;
         }
-        if (!count)
+        if (!count) {
+            if (!flm_arch_stored(at, &m->cfg))
+                printf("  %-14s %5s shared with %s\n", at->name, "-", flm_model_kind_name(at->shared_with));
             continue;
+        }
         char shape[24], shifts[16], gs[12];
         snprintf(shape, sizeof shape, "%ux%u", first.rows, first.cols);
         snprintf(shifts, sizeof shifts, lo == hi ? "%d" : "%d..%d", lo, hi);
         snprintf(gs, sizeof gs, first.gs ? "%u" : "-", first.gs);
-        printf("  %-14s %5u %-5s %-11s %5s %-9s %10llu\n", flm_model_kind_name(order[k]), count,
-               flm_model_dtype_name(first.dtype), shape, gs, shifts, (unsigned long long)bytes);
+        printf("  %-14s %5u %-5s %-11s %5s %-9s %10llu  %s x %s\n", at->name, count,
+               flm_model_dtype_name(first.dtype), shape, gs, shifts, (unsigned long long)bytes,
+               flm_arch_dim_name(at->rows), flm_arch_dim_name(at->cols));
         shown += count;
         total += bytes;
     }
     if (shown != n)
-        printf("  (%u entries of kinds this build does not know, ignored)\n", n - shown);
+        printf("  (%u entries of kinds %s does not have, ignored)\n", n - shown, a->name);
     printf("  %-14s %5u %-5s %-11s %5s %-9s %10llu\n", "total", shown, "", "", "", "",
            (unsigned long long)total);
     return total;
@@ -98,15 +101,17 @@ FLM_CLI_COMMAND(info, "show a .flm image: config, tensors, flash and RAM, integr
     const flm_model_config_t *c = &m->cfg;
     const uint8_t *img = m->image;
     printf("model: %s\n", path);
+    const flm_arch_t *arch = flm_arch_find(m->arch); /* the loader refused any other */
     printf("format: fieldlm image %u.%u\n", le32(img + FLM_IMG_OFF_VER_MAJOR) & 0xFFFFu,
            le32(img + FLM_IMG_OFF_VER_MAJOR) >> 16);
+    printf("architecture: %s (id %u)\n", arch->name, arch->id);
     printf("config: dim %u, hidden_dim %u, n_layers %u, n_heads %u, n_kv_heads %u, head_dim %u,\n"
            "        vocab_size %u, seq_len %u, norm_eps %.3g (Q0.32 %u), rope_theta %u,\n"
            "        classifier %s\n",
            c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads, c->head_dim, c->vocab_size,
            c->seq_len, (double)c->norm_eps_q32 / 4294967296.0, c->norm_eps_q32, c->rope_theta,
            c->shared_classifier ? "shared with the token embedding" : "separate");
-    uint64_t tensor_bytes = print_tensors(m);
+    uint64_t tensor_bytes = print_tensors(m, arch);
     printf("tokenizer: %u tokens, max_token_len %u, bos %u, eos %u, %u token bytes\n",
            m->vocab.vocab_size, m->vocab.max_token_len, m->vocab.bos_id, m->vocab.eos_id,
            m->vocab.offsets[m->vocab.vocab_size]);

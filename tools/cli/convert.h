@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/model/model.h"
+
 /* A model in float, llama2.c layout: per-layer tensors are stacked
  * [n_layers][rows][cols], matrices row-major [out][in]. */
 typedef struct {
@@ -24,6 +26,17 @@ typedef struct {
     float *classifier;    /* [vocab][dim], NULL when shared */
     float *mem;           /* owns every array above */
 } flm_fmodel_t;
+
+/* fm's config as the image will carry it: llama (core/model/arch.h),
+ * head_dim = dim / n_heads, llama2.c's RMSNorm epsilon 1e-5 and RoPE base
+ * 10000. */
+void flm_fmodel_config(const flm_fmodel_t *fm, flm_model_config_t *c);
+
+/* fm's float array for a tensor kind, laid out as the architecture table
+ * shapes it ([n_layers][rows][cols] for per-layer kinds), or NULL for a
+ * kind a checkpoint does not hold (rope_freq, computed from the config; a
+ * shared classifier). */
+const float *flm_fmodel_tensor(const flm_fmodel_t *fm, uint32_t kind);
 
 /* A llama2.c tokenizer file. */
 typedef struct {

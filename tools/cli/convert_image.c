@@ -7,11 +7,12 @@
 #include <string.h>
 
 #include "core/base/crc32.h"
+#include "core/model/arch.h"
 #include "core/model/model.h"
 #include "core/model/model_format.h"
 #include "tools/cli/convert.h"
 
-#define MANTISSA_MAX ((1 << 23) - 1)
+#define MANTISSA_MAX (FLM_QMAT_SCALE_LIMIT - 1)
 
 /* A growing image; regions are handed out as offsets (the buffer moves). */
 typedef struct {
@@ -96,16 +97,13 @@ static int mantissa_shift(double maxval, int *shift, const char *name, char *err
     return 0;
 }
 
-static void report_error(writer_t *w, const char *name, uint32_t layer, bool per_layer, uint32_t rows,
+static void report_error(writer_t *w, const flm_arch_tensor_t *t, uint32_t layer, uint32_t rows,
                          uint32_t cols, uint32_t gs, int shift, double max_abs, double sum_sq)
 {
     if (!w->report)
         return;
     char label[32];
-    if (per_layer)
-        snprintf(label, sizeof label, "layer %u %s", layer, name);
-    else
-        snprintf(label, sizeof label, "%s", name);
+    flm_arch_label(t, layer, label, sizeof label);
     char shape[32];
     snprintf(shape, sizeof shape, "%ux%u", rows, cols);
     fprintf(w->report, "  %-18s %-10s gs %-3u shift %-2d  max_abs %.3e  rms %.3e\n", label, shape, gs,
@@ -114,10 +112,10 @@ static void report_error(writer_t *w, const char *name, uint32_t layer, bool per
 
 /* Symmetric group-wise int8 (core/model/model.h flm_qmat_t): per group
  * scale = maxabs / 127; scales stored as int32 with one tensor-wide shift. */
-static int put_q8(writer_t *w, uint32_t kind, uint32_t layer, const float *x, uint32_t rows,
+static int put_q8(writer_t *w, const flm_arch_tensor_t *t, uint32_t layer, const float *x, uint32_t rows,
                   uint32_t cols, uint32_t gs)
 {
-    const char *name = flm_model_kind_name(kind);
+    const char *name = t->name;
     if (gs > cols)
         gs = cols;
     uint32_t ng = (cols + gs - 1) / gs;
@@ -169,21 +167,21 @@ static int put_q8(writer_t *w, uint32_t kind, uint32_t layer, const float *x, ui
         }
     }
     free(fs);
-    uint8_t *e = entry(w, kind, layer, FLM_DTYPE_Q8, rows, cols);
+    uint8_t *e = entry(w, t->kind, layer, FLM_DTYPE_Q8, rows, cols);
     wr32(e + FLM_IMG_ENT_GROUP_SIZE, gs);
     wr32(e + FLM_IMG_ENT_SHIFT, (uint32_t)shift);
     wr64(e + FLM_IMG_ENT_OFFSET, qoff);
     wr64(e + FLM_IMG_ENT_SIZE, n);
     wr64(e + FLM_IMG_ENT_SCALE_OFFSET, soff);
     wr64(e + FLM_IMG_ENT_SCALE_SIZE, ns * 4);
-    report_error(w, name, layer, kind >= FLM_TENSOR_FIRST_LAYER_KIND, rows, cols, gs, shift, max_abs, sum_sq);
+    report_error(w, t, layer, rows, cols, gs, shift, max_abs, sum_sq);
     return 0;
 }
 
 /* int32 vector with one shift putting the largest |value| in [2^22, 2^23). */
-static int put_i32(writer_t *w, uint32_t kind, uint32_t layer, const float *x, uint32_t n)
+static int put_i32(writer_t *w, const flm_arch_tensor_t *t, uint32_t layer, const float *x, uint32_t n)
 {
-    const char *name = flm_model_kind_name(kind);
+    const char *name = t->name;
     double vmax = 0;
     for (uint32_t i = 0; i < n; i++)
         vmax = fmax(vmax, fabs((double)x[i]));
@@ -202,18 +200,17 @@ static int put_i32(writer_t *w, uint32_t kind, uint32_t layer, const float *x, u
         max_abs = fmax(max_abs, e);
         sum_sq += e * e;
     }
-    uint8_t *e = entry(w, kind, layer, FLM_DTYPE_I32, 1, n);
+    uint8_t *e = entry(w, t->kind, layer, FLM_DTYPE_I32, 1, n);
     wr32(e + FLM_IMG_ENT_SHIFT, (uint32_t)shift);
     wr64(e + FLM_IMG_ENT_OFFSET, off);
     wr64(e + FLM_IMG_ENT_SIZE, (uint64_t)n * 4);
-    report_error(w, name, layer, kind >= FLM_TENSOR_FIRST_LAYER_KIND, 1, n, 0, shift, max_abs, sum_sq);
+    report_error(w, t, layer, 1, n, 0, shift, max_abs, sum_sq);
     return 0;
 }
 
 /* rope_freq[i] = theta^(-2i/head_dim) / (2 pi), in turns, unsigned Q0.32. */
-static int put_rope(writer_t *w, uint32_t head_dim, double theta)
+static int put_rope(writer_t *w, const flm_arch_tensor_t *t, uint32_t n, uint32_t head_dim, double theta)
 {
-    uint32_t n = head_dim / 2;
     size_t off = img_alloc(&w->im, (size_t)n * 4, FLM_IMG_ALIGN);
     if (w->im.oom)
         return flm_convert_fail(w->err, w->errlen, "out of memory");
@@ -221,7 +218,7 @@ static int put_rope(writer_t *w, uint32_t head_dim, double theta)
         double turns = pow(theta, -2.0 * i / head_dim) / 6.283185307179586;
         wr32(w->im.p + off + 4 * (size_t)i, (uint32_t)llround(ldexp(turns, 32)));
     }
-    uint8_t *e = entry(w, FLM_TENSOR_ROPE_FREQ, 0, FLM_DTYPE_U32, 1, n);
+    uint8_t *e = entry(w, t->kind, 0, FLM_DTYPE_U32, 1, n);
     wr64(e + FLM_IMG_ENT_OFFSET, off);
     wr64(e + FLM_IMG_ENT_SIZE, (uint64_t)n * 4);
     return 0;
@@ -286,6 +283,27 @@ static int put_tokenizer(writer_t *w, const flm_ftok_t *tok, size_t *off, size_t
     return 0;
 }
 
+/* One table entry (of one layer): quantize fm's floats for it, or compute
+ * it from the config. */
+static int put_tensor(writer_t *w, const flm_fmodel_t *fm, const flm_model_config_t *c,
+                      const flm_arch_tensor_t *t, uint32_t layer, uint32_t gs)
+{
+    if (!flm_arch_stored(t, c))
+        return 0;
+    uint32_t rows = (uint32_t)flm_arch_dim(c, t->rows), cols = (uint32_t)flm_arch_dim(c, t->cols);
+    if (t->dtype == FLM_DTYPE_U32 && t->kind == FLM_TENSOR_ROPE_FREQ)
+        return put_rope(w, t, cols, c->head_dim, c->rope_theta);
+    const float *x = flm_fmodel_tensor(fm, t->kind);
+    if (!x)
+        return flm_convert_fail(w->err, w->errlen, "the checkpoint has no %s", t->name);
+    x += (size_t)layer * rows * cols;
+    if (t->dtype == FLM_DTYPE_Q8)
+        return put_q8(w, t, layer, x, rows, cols, gs);
+    if (t->dtype == FLM_DTYPE_I32)
+        return put_i32(w, t, layer, x, cols);
+    return flm_convert_fail(w->err, w->errlen, "%s: no writer for dtype %s", t->name, flm_model_dtype_name(t->dtype));
+}
+
 int flm_image_build(const flm_fmodel_t *fm, const flm_ftok_t *tok, uint32_t gs, FILE *report,
                     uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
@@ -296,9 +314,12 @@ int flm_image_build(const flm_fmodel_t *fm, const flm_ftok_t *tok, uint32_t gs, 
     if (fm->n_layers > 65535)
         return flm_convert_fail(err, errlen, "%u layers do not fit the format", fm->n_layers);
     writer_t w = { .report = report, .err = err, .errlen = errlen };
-    uint32_t d = fm->dim, h = fm->hidden_dim, L = fm->n_layers, v = fm->vocab_size;
-    uint32_t hd = d / fm->n_heads, kv = hd * fm->n_kv_heads;
-    uint32_t n_tensors = 3u + (fm->shared_classifier ? 0u : 1u) + 9u * L;
+    const flm_arch_t *a = flm_arch_find(FLM_ARCH_LLAMA);
+    flm_model_config_t c;
+    flm_fmodel_config(fm, &c);
+    uint32_t n_tensors = 0;
+    for (uint32_t i = 0; i < a->n_tensors; i++)
+        n_tensors += flm_arch_stored(&a->tensors[i], &c) ? flm_arch_copies(&a->tensors[i], &c) : 0;
 
     img_alloc(&w.im, FLM_IMG_HEADER_SIZE, 8);
     w.table = img_alloc(&w.im, (size_t)n_tensors * FLM_IMG_ENTRY_SIZE, 8);
@@ -308,23 +329,18 @@ int flm_image_build(const flm_fmodel_t *fm, const flm_ftok_t *tok, uint32_t gs, 
 
     if (report)
         fprintf(report, "quantization error per tensor (vs the checkpoint's values, dequantized if int8):\n");
-    if (!rc) rc = put_q8(&w, FLM_TENSOR_TOK_EMBEDDING, 0, fm->tok_embedding, v, d, gs);
-    for (uint32_t l = 0; !rc && l < L; l++) {
-        size_t ld = (size_t)l * d;
-        rc = put_i32(&w, FLM_TENSOR_RMS_ATT, l, fm->rms_att + ld, d);
-        if (!rc) rc = put_q8(&w, FLM_TENSOR_WQ, l, fm->wq + ld * d, d, d, gs);
-        if (!rc) rc = put_q8(&w, FLM_TENSOR_WK, l, fm->wk + ld * kv, kv, d, gs);
-        if (!rc) rc = put_q8(&w, FLM_TENSOR_WV, l, fm->wv + ld * kv, kv, d, gs);
-        if (!rc) rc = put_q8(&w, FLM_TENSOR_WO, l, fm->wo + ld * d, d, d, gs);
-        if (!rc) rc = put_i32(&w, FLM_TENSOR_RMS_FFN, l, fm->rms_ffn + ld, d);
-        if (!rc) rc = put_q8(&w, FLM_TENSOR_W1, l, fm->w1 + ld * h, h, d, gs);
-        if (!rc) rc = put_q8(&w, FLM_TENSOR_W2, l, fm->w2 + ld * h, d, h, gs);
-        if (!rc) rc = put_q8(&w, FLM_TENSOR_W3, l, fm->w3 + ld * h, h, d, gs);
+    /* Table order: a global entry where it stands, each run of per-layer
+     * entries once per layer. */
+    for (uint32_t i = 0; !rc && i < a->n_tensors;) {
+        uint32_t end = i + 1;
+        while (a->tensors[i].per_layer && end < a->n_tensors && a->tensors[end].per_layer)
+            end++;
+        for (uint32_t l = 0; !rc && l < flm_arch_copies(&a->tensors[i], &c); l++) {
+            for (uint32_t k = i; !rc && k < end; k++)
+                rc = put_tensor(&w, fm, &c, &a->tensors[k], l, gs);
+        }
+        i = end;
     }
-    if (!rc) rc = put_i32(&w, FLM_TENSOR_RMS_FINAL, 0, fm->rms_final, d);
-    if (!rc) rc = put_rope(&w, hd, 10000.0);
-    if (!rc && !fm->shared_classifier)
-        rc = put_q8(&w, FLM_TENSOR_CLASSIFIER, 0, fm->classifier, v, d, gs);
     if (rc) {
         free(w.im.p);
         return rc;
@@ -337,22 +353,23 @@ int flm_image_build(const flm_fmodel_t *fm, const flm_ftok_t *tok, uint32_t gs, 
     wr32(p + FLM_IMG_OFF_HEADER_SIZE, FLM_IMG_HEADER_SIZE);
     wr32(p + FLM_IMG_OFF_FLAGS, fm->shared_classifier ? FLM_IMG_FLAG_SHARED_CLASSIFIER : 0);
     wr64(p + FLM_IMG_OFF_IMAGE_SIZE, w.im.len);
-    wr32(p + FLM_IMG_OFF_DIM, d);
-    wr32(p + FLM_IMG_OFF_HIDDEN_DIM, h);
-    wr32(p + FLM_IMG_OFF_N_LAYERS, L);
-    wr32(p + FLM_IMG_OFF_N_HEADS, fm->n_heads);
-    wr32(p + FLM_IMG_OFF_N_KV_HEADS, fm->n_kv_heads);
-    wr32(p + FLM_IMG_OFF_HEAD_DIM, hd);
-    wr32(p + FLM_IMG_OFF_VOCAB_SIZE, v);
-    wr32(p + FLM_IMG_OFF_SEQ_LEN, fm->seq_len);
-    wr32(p + FLM_IMG_OFF_NORM_EPS, (uint32_t)llround(ldexp(1e-5, 32)));
-    wr32(p + FLM_IMG_OFF_ROPE_THETA, 10000);
+    wr32(p + FLM_IMG_OFF_DIM, c.dim);
+    wr32(p + FLM_IMG_OFF_HIDDEN_DIM, c.hidden_dim);
+    wr32(p + FLM_IMG_OFF_N_LAYERS, c.n_layers);
+    wr32(p + FLM_IMG_OFF_N_HEADS, c.n_heads);
+    wr32(p + FLM_IMG_OFF_N_KV_HEADS, c.n_kv_heads);
+    wr32(p + FLM_IMG_OFF_HEAD_DIM, c.head_dim);
+    wr32(p + FLM_IMG_OFF_VOCAB_SIZE, c.vocab_size);
+    wr32(p + FLM_IMG_OFF_SEQ_LEN, c.seq_len);
+    wr32(p + FLM_IMG_OFF_NORM_EPS, c.norm_eps_q32);
+    wr32(p + FLM_IMG_OFF_ROPE_THETA, c.rope_theta);
     wr32(p + FLM_IMG_OFF_N_TENSORS, w.n);
     wr32(p + FLM_IMG_OFF_ENTRY_SIZE, FLM_IMG_ENTRY_SIZE);
     wr64(p + FLM_IMG_OFF_TABLE, w.table);
     wr64(p + FLM_IMG_OFF_TOK, tok_off);
     wr64(p + FLM_IMG_OFF_TOK_SIZE, tok_size);
     wr64(p + FLM_IMG_OFF_DATA, data);
+    wr32(p + FLM_IMG_OFF_ARCH, a->id);
     uint32_t head = flm_crc32_update(0, p, FLM_IMG_CRC_SKIP_BEGIN);
     uint32_t hcrc = flm_crc32_update(head, p + FLM_IMG_CRC_SKIP_END, data - FLM_IMG_CRC_SKIP_END);
     uint32_t icrc = flm_crc32_update(head, p + FLM_IMG_CRC_SKIP_END, w.im.len - FLM_IMG_CRC_SKIP_END);

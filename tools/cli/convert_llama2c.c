@@ -7,10 +7,12 @@
  *  - tokenizer.bin: int32 max_token_length, then per token (float score,
  *    int32 length, bytes).
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model/arch.h"
 #include "tools/cli/convert.h"
 
 #define AK42_MAGIC       0x616b3432u
@@ -115,6 +117,49 @@ static int take(reader_t *r, bool q80, float *dst, size_t n, const char *what)
     return q80 ? take_q80(r, dst, n, what) : take_f32(r, dst, n, what);
 }
 
+void flm_fmodel_config(const flm_fmodel_t *fm, flm_model_config_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->dim = fm->dim;
+    c->hidden_dim = fm->hidden_dim;
+    c->n_layers = fm->n_layers;
+    c->n_heads = fm->n_heads;
+    c->n_kv_heads = fm->n_kv_heads;
+    c->head_dim = fm->n_heads ? fm->dim / fm->n_heads : 0;
+    c->vocab_size = fm->vocab_size;
+    c->seq_len = fm->seq_len;
+    c->norm_eps_q32 = (uint32_t)llround(ldexp(1e-5, 32));
+    c->rope_theta = 10000;
+    c->shared_classifier = fm->shared_classifier;
+}
+
+/* Which of fm's arrays holds a tensor kind: the one place the llama2.c
+ * layout meets the architecture table. */
+static float **slot(flm_fmodel_t *fm, uint32_t kind)
+{
+    switch (kind) {
+    case FLM_TENSOR_TOK_EMBEDDING: return &fm->tok_embedding;
+    case FLM_TENSOR_CLASSIFIER:    return &fm->classifier;
+    case FLM_TENSOR_RMS_FINAL:     return &fm->rms_final;
+    case FLM_TENSOR_RMS_ATT:       return &fm->rms_att;
+    case FLM_TENSOR_WQ:            return &fm->wq;
+    case FLM_TENSOR_WK:            return &fm->wk;
+    case FLM_TENSOR_WV:            return &fm->wv;
+    case FLM_TENSOR_WO:            return &fm->wo;
+    case FLM_TENSOR_RMS_FFN:       return &fm->rms_ffn;
+    case FLM_TENSOR_W1:            return &fm->w1;
+    case FLM_TENSOR_W2:            return &fm->w2;
+    case FLM_TENSOR_W3:            return &fm->w3;
+    default:                       return NULL; /* rope_freq: computed, not read */
+    }
+}
+
+const float *flm_fmodel_tensor(const flm_fmodel_t *fm, uint32_t kind)
+{
+    float **p = slot((flm_fmodel_t *)fm, kind); /* read only */
+    return p ? *p : NULL;
+}
+
 static int check_config(const flm_fmodel_t *fm, char *err, size_t errlen)
 {
     const uint32_t lim = 1u << 20;
@@ -124,36 +169,46 @@ static int check_config(const flm_fmodel_t *fm, char *err, size_t errlen)
         return flm_convert_fail(err, errlen, "implausible config (dim %u hidden %u layers %u heads %u kv %u vocab %u seq %u)",
                      fm->dim, fm->hidden_dim, fm->n_layers, fm->n_heads, fm->n_kv_heads, fm->vocab_size,
                      fm->seq_len);
-    if (fm->dim % fm->n_heads || fm->n_heads % fm->n_kv_heads || (fm->dim / fm->n_heads) % 2)
-        return flm_convert_fail(err, errlen, "dim %u, n_heads %u, n_kv_heads %u do not make whole (even) heads",
-                     fm->dim, fm->n_heads, fm->n_kv_heads);
+    if (fm->dim % fm->n_heads)
+        return flm_convert_fail(err, errlen, "dim %u is not a multiple of n_heads %u (llama2.c's head_dim is their quotient)",
+                                fm->dim, fm->n_heads);
+    flm_model_config_t c;
+    char why[128];
+    flm_fmodel_config(fm, &c);
+    if (flm_arch_check_config(flm_arch_find(FLM_ARCH_LLAMA), &c, why, sizeof why))
+        return flm_convert_fail(err, errlen, "not a llama config: %s", why);
     return 0;
 }
 
-/* Carve every array out of one allocation. Sizes are computed in 64 bits
- * and must fit the file (every weight takes at least a byte there), so a
- * lying header cannot overflow them on a 32-bit host. */
+/* Carve every array the architecture table lists out of one allocation.
+ * Sizes are computed in 64 bits and must fit the file (every weight takes
+ * at least a byte there), so a lying header cannot overflow them on a
+ * 32-bit host. */
 static int alloc_arrays(flm_fmodel_t *fm, size_t file_len, char *err, size_t errlen)
 {
-    uint64_t d = fm->dim, h = fm->hidden_dim, l = fm->n_layers, v = fm->vocab_size;
-    uint64_t kv = d / fm->n_heads * fm->n_kv_heads;
-    uint64_t sizes[] = { v * d, l * d, l * d, l * d * d, l * kv * d, l * kv * d, l * d * d,
-                         l * h * d, l * d * h, l * h * d, d, fm->shared_classifier ? 0 : v * d };
-    float **dst[] = { &fm->tok_embedding, &fm->rms_att, &fm->rms_ffn, &fm->wq, &fm->wk, &fm->wv,
-                      &fm->wo, &fm->w1, &fm->w2, &fm->w3, &fm->rms_final, &fm->classifier };
+    const flm_arch_t *a = flm_arch_find(FLM_ARCH_LLAMA);
+    flm_model_config_t c;
+    flm_fmodel_config(fm, &c);
     uint64_t total = 0;
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        total += sizes[i];
+    for (uint32_t i = 0; i < a->n_tensors; i++) {
+        const flm_arch_tensor_t *t = &a->tensors[i];
+        if (slot(fm, t->kind) && flm_arch_stored(t, &c))
+            total += flm_arch_copies(t, &c) * flm_arch_dim(&c, t->rows) * flm_arch_dim(&c, t->cols);
+    }
     if (total > file_len || total > SIZE_MAX / sizeof(float))
         return flm_convert_fail(err, errlen, "the config needs %llu weights, the file has %zu bytes",
                                 (unsigned long long)total, file_len);
-    fm->mem = malloc((size_t)total * sizeof(float));
+    fm->mem = malloc(total ? (size_t)total * sizeof(float) : 1);
     if (!fm->mem)
         return flm_convert_fail(err, errlen, "out of memory for %llu weights", (unsigned long long)total);
     float *p = fm->mem;
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        *dst[i] = sizes[i] ? p : NULL;
-        p += sizes[i];
+    for (uint32_t i = 0; i < a->n_tensors; i++) {
+        const flm_arch_tensor_t *t = &a->tensors[i];
+        float **dst = slot(fm, t->kind);
+        if (!dst || !flm_arch_stored(t, &c))
+            continue;
+        *dst = p;
+        p += (size_t)(flm_arch_copies(t, &c) * flm_arch_dim(&c, t->rows) * flm_arch_dim(&c, t->cols));
     }
     return 0;
 }

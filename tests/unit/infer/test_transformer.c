@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/infer/transformer.h"
+#include "core/model/arch.h"
 #include "tests/fixtures/engine_ref.h"
 #include "tests/harness/harness.h"
 #include "tests/fixtures/model_synth.h"
@@ -60,14 +61,115 @@ FLM_TEST(transformer_ram_equals_init)
     bad = m->cfg;
     bad.head_dim = 7;
     FLM_CHECK_EQ(flm_transformer_ram(&bad, 8, &ram), FLM_ERR_ENGINE_SHAPE);
-    /* and so is a scale out of range (flm_model_open checks it too) */
+    /* a scale out of range, in a model the loader has not walked (as if
+     * opened FLM_MODEL_VERIFY_HEADER), is a value error, not a shape one */
     flm_model_t copy = *m;
     static int32_t scales[64 * 172];
     memcpy(scales, copy.layers[2].w2.s, copy.layers[2].w2.rows * copy.layers[2].w2.ngroups * 4);
     scales[5] = INT32_MAX;
     copy.layers[2].w2.s = scales;
+    copy.scales_checked = false;
+    FLM_CHECK_EQ(flm_transformer_init(&tf, &copy, 8, &a), FLM_ERR_MODEL_VALUE);
+    /* and a view whose shape is not the config's is a shape error */
+    copy = *m;
+    copy.layers[2].w2.rows--;
     FLM_CHECK_EQ(flm_transformer_init(&tf, &copy, 8, &a), FLM_ERR_ENGINE_SHAPE);
     flm_test_stories_close(&st);
+}
+
+/* The model check is llama's architecture table: a bad view of any entry,
+ * of any layer, shared classifier included, is refused. */
+FLM_TEST(transformer_checks_every_table_view)
+{
+    flm_synth_t s = FLM_SYNTH_DEFAULT;
+    size_t len;
+    uint8_t *img = flm_synth_image(&s, &len);
+    FLM_CHECK(img != NULL);
+    static flm_model_t m, copy;
+    FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_FULL), FLM_OK);
+    const flm_arch_t *arch = flm_arch_find(FLM_ARCH_LLAMA);
+    flm_arena_t a;
+    flm_transformer_t tf;
+    flm_arena_init(&a, mem, sizeof mem);
+    FLM_CHECK_EQ(flm_transformer_init(&tf, &m, 8, &a), FLM_OK);
+    uint32_t refused = 0;
+    for (uint32_t i = 0; i < arch->n_tensors; i++) {
+        const flm_arch_tensor_t *t = &arch->tensors[i];
+        for (uint32_t l = 0; l < flm_arch_copies(t, &m.cfg); l++) {
+            for (int how = 0; how < 2; how++) {
+                copy = m;
+                void *v = flm_arch_view(&copy, t, l);
+                if (t->dtype == FLM_DTYPE_Q8) {
+                    flm_qmat_t *q = v;
+                    if (how)
+                        q->q = NULL;
+                    else
+                        q->cols++;
+                } else if (t->dtype == FLM_DTYPE_I32) {
+                    flm_ivec_t *iv = v;
+                    if (how)
+                        iv->v = NULL;
+                    else
+                        iv->n--;
+                } else {
+                    *(const uint32_t **)v = NULL;
+                }
+                flm_arena_init(&a, mem, sizeof mem);
+                flm_err_t err = flm_transformer_init(&tf, &copy, 8, &a);
+                FLM_CHECK_MSG(err == FLM_ERR_ENGINE_SHAPE, "layer %u %s (%d): %s", l, t->name, how,
+                              flm_strerror(err));
+                refused++;
+            }
+        }
+    }
+    FLM_CHECK_EQ(refused, 2 * (4 + 9 * s.n_layers));
+    /* a model of another architecture is not this forward pass's */
+    copy = m;
+    copy.arch = 7;
+    FLM_CHECK_EQ(flm_transformer_init(&tf, &copy, 8, &a), FLM_ERR_ENGINE_SHAPE);
+    free(img);
+}
+
+/* Group scales are walked once per model: by a full open or
+ * flm_model_verify (m->scales_checked), otherwise by init. */
+FLM_TEST(transformer_walks_scales_once)
+{
+    flm_synth_t s = FLM_SYNTH_DEFAULT;
+    size_t len;
+    uint8_t *img = flm_synth_image(&s, &len);
+    FLM_CHECK(img != NULL);
+    static flm_model_t m;
+    flm_arena_t a;
+    flm_transformer_t tf;
+    FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_HEADER), FLM_OK);
+    FLM_CHECK(!m.scales_checked);
+    /* a scale of the last layer's w2, in the (writable) test copy of the image */
+    int32_t *sc = (int32_t *)(void *)(img + ((const uint8_t *)(const void *)m.layers[1].w2.s - img) + 4);
+    const int32_t keep = *sc;
+    static const int32_t bad[] = { FLM_QMAT_SCALE_LIMIT, -1, INT32_MIN };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        *sc = bad[i];
+        flm_arena_init(&a, mem, sizeof mem);
+        FLM_CHECK_EQ(flm_transformer_init(&tf, &m, 8, &a), FLM_ERR_MODEL_VALUE);
+        FLM_CHECK_EQ(flm_arena_used(&a), 0);
+        char detail[FLM_MODEL_DETAIL_MAX];
+        FLM_CHECK_EQ(flm_model_check_scales(&m, detail, sizeof detail), FLM_ERR_MODEL_VALUE);
+        FLM_CHECK_MSG(strstr(detail, "layer 1 w2: group scale 1 ") != NULL, "%s", detail);
+    }
+    *sc = FLM_QMAT_SCALE_LIMIT - 1;
+    FLM_CHECK_EQ(flm_transformer_init(&tf, &m, 8, &a), FLM_OK);
+    *sc = keep;
+    /* verify walks them and says so */
+    FLM_CHECK_EQ(flm_model_verify(&m), FLM_OK);
+    FLM_CHECK(m.scales_checked);
+    /* after a full open, init does not walk them again: a scale changed
+     * behind the loader's back (a device's image is read-only) goes unseen */
+    FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_FULL), FLM_OK);
+    FLM_CHECK(m.scales_checked);
+    *sc = FLM_QMAT_SCALE_LIMIT;
+    flm_arena_init(&a, mem, sizeof mem);
+    FLM_CHECK_EQ(flm_transformer_init(&tf, &m, 8, &a), FLM_OK);
+    free(img);
 }
 
 static void logits_vs_float(bool same_weights)

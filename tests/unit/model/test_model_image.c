@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model/arch.h"
 #include "core/model/model.h"
 #include "core/model/model_format.h"
 #include "tests/harness/harness.h"
@@ -141,6 +142,30 @@ FLM_TEST(model_open_synthetic)
     free(img);
 }
 
+/* The converter writes format 1.1 with the architecture; a full open says
+ * the scales are checked, a header-only one leaves that to verify. */
+FLM_TEST(model_header_arch_and_scales_flag)
+{
+    size_t len;
+    uint8_t *img = base_image(&len, false);
+    FLM_CHECK(img != NULL);
+    FLM_CHECK_EQ(img[FLM_IMG_OFF_VER_MAJOR], 1);
+    FLM_CHECK_EQ(img[FLM_IMG_OFF_VER_MINOR], 1);
+    FLM_CHECK_EQ(rd32(img + FLM_IMG_OFF_ARCH), FLM_ARCH_LLAMA);
+    for (size_t i = FLM_IMG_OFF_ARCH + 4; i < FLM_IMG_HEADER_SIZE; i++)
+        FLM_CHECK_MSG(img[i] == 0, "reserved header byte 0x%zx is %u", i, img[i]);
+    flm_model_t m;
+    FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_FULL), FLM_OK);
+    FLM_CHECK_EQ(m.arch, FLM_ARCH_LLAMA);
+    FLM_CHECK(m.scales_checked);
+    FLM_CHECK(strcmp(flm_model_arch_name(m.arch), "llama") == 0);
+    FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_HEADER), FLM_OK);
+    FLM_CHECK(!m.scales_checked);
+    FLM_CHECK_EQ(flm_model_verify(&m), FLM_OK);
+    FLM_CHECK(m.scales_checked);
+    free(img);
+}
+
 /* Quantization meets the encoding contract of core/model/model.h. */
 FLM_TEST(model_encoding_contract)
 {
@@ -260,6 +285,12 @@ static void e_new_kind(uint8_t *p)
     p[FLM_IMG_OFF_FLAGS] |= FLM_IMG_FLAG_SHARED_CLASSIFIER;
 }
 
+/* Format 1.0: no arch field, whatever its (reserved) bytes hold. */
+static void e_v10(uint8_t *p) { p[FLM_IMG_OFF_VER_MINOR] = 0; }
+static void e_v10_junk(uint8_t *p) { p[FLM_IMG_OFF_VER_MINOR] = 0; wr32(p + FLM_IMG_OFF_ARCH, 0xDEADBEEFu); }
+static void e_arch(uint8_t *p) { wr32(p + FLM_IMG_OFF_ARCH, 7); }
+static void e_arch_v2(uint8_t *p) { p[FLM_IMG_OFF_VER_MINOR] = 2; wr32(p + FLM_IMG_OFF_ARCH, 0xFFFFFFFFu); }
+
 typedef struct {
     const char *what;
     void (*edit)(uint8_t *);
@@ -303,6 +334,8 @@ FLM_TEST(model_rejects_each_corruption)
         { "rms weight >= 2^23", e_rms, true, FLM_ERR_MODEL_VALUE },
         { "data_offset inside header", e_data_off, true, FLM_ERR_MODEL_BOUNDS },
         { "table and tokenizer overlap", e_overlap, true, FLM_ERR_MODEL_HEADER },
+        { "unknown architecture", e_arch, true, FLM_ERR_MODEL_ARCH },
+        { "unknown architecture, later minor", e_arch_v2, true, FLM_ERR_MODEL_ARCH },
     };
     size_t len;
     uint8_t *img = base_image(&len, false);
@@ -332,6 +365,154 @@ FLM_TEST(model_rejects_each_corruption)
     FLM_CHECK_EQ(flm_model_open(&m, p, len, FLM_MODEL_VERIFY_HEADER), FLM_OK);
     FLM_CHECK_EQ(flm_model_verify(&m), FLM_ERR_MODEL_CRC);
     free(p);
+    free(img);
+}
+
+/* A format 1.0 image (minor 0, the arch bytes reserved) still loads, as
+ * llama; an architecture id this build does not know is refused by name. */
+FLM_TEST(model_format_versions_and_arch)
+{
+    size_t len;
+    uint8_t *img = base_image(&len, false);
+    FLM_CHECK(img != NULL);
+    void (*const v10[])(uint8_t *) = { e_v10, e_v10_junk };
+    for (size_t i = 0; i < 2; i++) {
+        uint8_t *p = dup_exact(img, len);
+        v10[i](p);
+        flm_synth_fix_crc(p, len);
+        flm_model_t m;
+        flm_err_t err = flm_model_open(&m, p, len, FLM_MODEL_VERIFY_FULL);
+        FLM_CHECK_MSG(err == FLM_OK, "1.0 image %zu: %s (%s)", i, flm_strerror(err), m.detail);
+        FLM_CHECK_EQ(m.arch, FLM_ARCH_LLAMA);
+        touch_model(&m);
+        free(p);
+    }
+    char detail[FLM_MODEL_DETAIL_MAX];
+    FLM_CHECK_EQ(open_edited(img, len, len, true, e_arch, FLM_MODEL_VERIFY_HEADER, detail), FLM_ERR_MODEL_ARCH);
+    FLM_CHECK_MSG(strstr(detail, "architecture id 7 (format 1.1) unknown") && strstr(detail, "llama = 0"), "%s",
+                  detail);
+    FLM_CHECK_EQ(open_edited(img, len, len, true, e_arch_v2, FLM_MODEL_VERIFY_HEADER, detail), FLM_ERR_MODEL_ARCH);
+    FLM_CHECK_MSG(strstr(detail, "architecture id 4294967295 (format 1.2)") != NULL, "%s", detail);
+    FLM_CHECK(strcmp(flm_strerror(FLM_ERR_MODEL_ARCH), "unknown model architecture") == 0);
+    /* the arch field is under the header CRC: a flipped bit is corruption */
+    uint8_t *p = dup_exact(img, len);
+    p[FLM_IMG_OFF_ARCH] ^= 1;
+    flm_model_t m;
+    FLM_CHECK_EQ(flm_model_open(&m, p, len, FLM_MODEL_VERIFY_HEADER), FLM_ERR_MODEL_CRC);
+    free(p);
+    free(img);
+}
+
+/* A copy of img with room for one more tensor-table entry (zeroed, at
+ * index n_tensors): the sections after the table move up by one entry. */
+static uint8_t *grow_table(const uint8_t *img, size_t len, size_t *out_len, uint8_t **slot)
+{
+    const size_t grow = FLM_IMG_ENTRY_SIZE; /* a multiple of 32: alignment holds */
+    uint32_t n = rd32(img + FLM_IMG_OFF_N_TENSORS);
+    size_t end = (size_t)rd64(img + FLM_IMG_OFF_TABLE) + (size_t)n * FLM_IMG_ENTRY_SIZE;
+    uint8_t *p = calloc(1, len + grow);
+    if (!p)
+        return NULL;
+    memcpy(p, img, end);
+    memcpy(p + end + grow, img + end, len - end);
+    static const uint32_t moved[] = { FLM_IMG_OFF_IMAGE_SIZE, FLM_IMG_OFF_TOK, FLM_IMG_OFF_DATA };
+    for (size_t i = 0; i < sizeof moved / sizeof moved[0]; i++)
+        wr64(p + moved[i], rd64(p + moved[i]) + grow);
+    uint8_t *t = p + rd64(p + FLM_IMG_OFF_TABLE);
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t *e = t + (size_t)i * FLM_IMG_ENTRY_SIZE;
+        wr64(e + FLM_IMG_ENT_OFFSET, rd64(e + FLM_IMG_ENT_OFFSET) + grow);
+        if (rd64(e + FLM_IMG_ENT_SCALE_SIZE))
+            wr64(e + FLM_IMG_ENT_SCALE_OFFSET, rd64(e + FLM_IMG_ENT_SCALE_OFFSET) + grow);
+    }
+    wr32(p + FLM_IMG_OFF_N_TENSORS, n + 1);
+    *slot = t + (size_t)n * FLM_IMG_ENTRY_SIZE;
+    *out_len = len + grow;
+    return p;
+}
+
+/* The same entry with a shape the config does not give it, self-consistent
+ * (byte counts and groups match) so that only the table can object. */
+static void misshape(uint8_t *e)
+{
+    uint32_t rows = rd32(e + FLM_IMG_ENT_ROWS), cols = rd32(e + FLM_IMG_ENT_COLS);
+    if (e[FLM_IMG_ENT_DTYPE] == FLM_DTYPE_Q8) {
+        uint32_t gs = rd32(e + FLM_IMG_ENT_GROUP_SIZE);
+        rows /= 2;
+        cols *= 2;
+        wr64(e + FLM_IMG_ENT_SCALE_SIZE, (uint64_t)rows * ((cols + gs - 1) / gs) * 4);
+        wr32(e + FLM_IMG_ENT_ROWS, rows);
+    } else {
+        cols--;
+        wr64(e + FLM_IMG_ENT_SIZE, (uint64_t)cols * 4);
+    }
+    wr32(e + FLM_IMG_ENT_COLS, cols);
+}
+
+/* The loader follows the architecture table: for every entry of llama's
+ * (every layer of the per-layer ones) a missing, duplicated or mis-shaped
+ * tensor is refused with a detail naming it, and a vector of the wrong
+ * dtype too. */
+FLM_TEST(model_table_drives_the_loader)
+{
+    size_t len;
+    uint8_t *img = base_image(&len, false);
+    FLM_CHECK(img != NULL);
+    const flm_arch_t *arch = flm_arch_find(FLM_ARCH_LLAMA);
+    FLM_CHECK(arch != NULL);
+    flm_model_t m;
+    FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_FULL), FLM_OK);
+    const flm_model_config_t cfg = m.cfg;
+    uint32_t cases = 0;
+    for (uint32_t i = 0; i < arch->n_tensors; i++) {
+        const flm_arch_tensor_t *t = &arch->tensors[i];
+        for (uint32_t l = 0; l < flm_arch_copies(t, &cfg); l++) {
+            char label[32];
+            flm_arch_label(t, l, label, sizeof label);
+            FLM_CHECK_MSG(entry_of(img, t->kind, l) != NULL, "%s not in the image", label);
+            for (int how = 0; how < 4; how++) {
+                size_t n = len;
+                uint8_t *p = NULL, *slot = NULL;
+                flm_err_t want = FLM_ERR_MODEL_TENSOR;
+                const char *says = NULL;
+                if (how == 0) { /* missing: retagged as a kind llama does not have */
+                    p = dup_exact(img, len);
+                    wr32(entry_of(p, t->kind, l) + FLM_IMG_ENT_KIND, 99);
+                    says = "missing";
+                } else if (how == 1) { /* duplicated: a second entry for it */
+                    p = grow_table(img, len, &n, &slot);
+                    FLM_CHECK(p != NULL);
+                    memcpy(slot, entry_of(p, t->kind, l), FLM_IMG_ENTRY_SIZE);
+                    says = "appears twice";
+                } else if (how == 2) { /* mis-shaped */
+                    p = dup_exact(img, len);
+                    misshape(entry_of(p, t->kind, l));
+                    want = FLM_ERR_MODEL_SHAPE;
+                    says = "config needs";
+                } else { /* a vector of the other vector dtype */
+                    if (t->dtype == FLM_DTYPE_Q8)
+                        continue;
+                    p = dup_exact(img, len);
+                    uint8_t *e = entry_of(p, t->kind, l);
+                    e[FLM_IMG_ENT_DTYPE] = t->dtype == FLM_DTYPE_I32 ? FLM_DTYPE_U32 : FLM_DTYPE_I32;
+                    wr32(e + FLM_IMG_ENT_SHIFT, 0);
+                    says = "must be";
+                }
+                flm_synth_fix_crc(p, n);
+                uint8_t *q = dup_exact(p, n);
+                free(p);
+                flm_err_t err = flm_model_open(&m, q, n, FLM_MODEL_VERIFY_FULL);
+                FLM_CHECK_MSG(err == want, "%s, case %d: %s (%s)", label, how, flm_strerror(err), m.detail);
+                /* the label ends the name: "layer 1 w1" is not "layer 1 w1x" */
+                const char *at = strstr(m.detail, label);
+                FLM_CHECK_MSG(at && (at[strlen(label)] == ' ' || at[strlen(label)] == ':') && strstr(m.detail, says),
+                              "%s, case %d: detail '%s'", label, how, m.detail);
+                free(q);
+                cases++;
+            }
+        }
+    }
+    FLM_CHECK_EQ(cases, 3 * (4 + 9 * 2) + 2 + 2 * 2); /* 3 kinds of damage each, dtype for the 6 vectors */
     free(img);
 }
 
