@@ -32,7 +32,8 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wconversion -Wsign-conversion \
         -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wcast-align \
         -Wundef -Wvla -Wformat=2
 OPT      ?= -O2 -g
-CFLAGS_BASE := -std=c11 $(WARN) $(OPT) -I. -I$(BUILD)/gen -MMD -MP
+CFLAGS_BASE := -std=c11 $(WARN) $(OPT) -I. -I$(BUILD)/gen -MMD -MP \
+               -DFLM_BUILD_CONFIG_FILE='"flm_build_config.h"'
 LDLIBS   :=
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -72,6 +73,12 @@ lib: $(LIB)
 cli: $(CLI)
 
 -include $(sort $(wildcard port/*/rules.mk tools/*/rules.mk)) $(wildcard boards/$(BOARD)/rules.mk)
+
+# What this build has, for core/base/config.h (FLM_BUILD_CONFIG_FILE): the
+# rules above may have turned TLS off. Rewritten only when it changes, so
+# flipping TLS= rebuilds what depends on it and nothing on a plain rebuild.
+BUILD_CONFIG := \#define FLM_CFG_TLS $(TLS)
+$(shell mkdir -p $(BUILD)/gen && echo '$(BUILD_CONFIG)' | cmp -s - $(BUILD)/gen/flm_build_config.h || echo '$(BUILD_CONFIG)' > $(BUILD)/gen/flm_build_config.h)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -33,22 +33,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/base/config.h"
 #include "core/base/error.h"
 #include "core/base/fmt.h"
 
-/* Longest line, end of line excluded: bounds the work on a corrupt file. */
-#ifndef FLM_INI_LINE_MAX
-#define FLM_INI_LINE_MAX 1024u
-#endif
-/* Keys in one section (the parser keeps a line number per key). */
-#ifndef FLM_INI_KEYS_MAX
-#define FLM_INI_KEYS_MAX 32u
-#endif
-/* Sections in one parse. */
-#ifndef FLM_INI_SECTIONS_MAX
-#define FLM_INI_SECTIONS_MAX 16u
-#endif
-/* Section and key names in a schema, NUL included. */
+/* Limits FLM_INI_LINE_MAX, FLM_INI_KEYS_MAX, FLM_INI_SECTIONS_MAX: core/base/config.h.
+ * Section and key names in a schema, NUL included: */
 #define FLM_INI_NAME_MAX 32u
 #define FLM_INI_MSG_MAX  160u
 

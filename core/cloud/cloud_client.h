@@ -57,20 +57,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/base/config.h"
 #include "core/base/error.h"
 #include "core/proto/http.h"
 #include "core/cloud/openai.h"
 #include "core/hal/hal.h"
 
-#ifndef FLM_CLOUD_WORK_BYTES
-#define FLM_CLOUD_WORK_BYTES 16384  /* request, then a whole JSON reply or one SSE event */
-#endif
-#ifndef FLM_CLOUD_TEXT_BYTES
-#define FLM_CLOUD_TEXT_BYTES 8192   /* the answer text */
-#endif
-#ifndef FLM_CLOUD_IO_BYTES
-#define FLM_CLOUD_IO_BYTES 1024     /* one receive */
-#endif
 #define FLM_CLOUD_HEAD_MAX 1024     /* request head, part of the work buffer */
 #define FLM_CLOUD_POLL_MS 100       /* longest blocking read or sleep between cancel checks */
 

@@ -32,16 +32,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/base/config.h"
 #include "core/base/error.h"
 #include "core/base/ini.h"
 #include "core/proto/http.h"
 
 #define FLM_CLOUD_URL_MAX    256
 #define FLM_CLOUD_MODEL_MAX  128
-#define FLM_CLOUD_KEY_MAX    256
 #define FLM_CLOUD_ENV_MAX    64
 #define FLM_CLOUD_FILE_MAX   256
-#define FLM_CLOUD_PEM_MAX    4096
 
 typedef struct {
     char      url[FLM_CLOUD_URL_MAX];

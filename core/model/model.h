@@ -23,13 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/base/config.h"
 #include "core/base/error.h"
 
-#define FLM_MODEL_DETAIL_MAX 96
 
-#ifndef FLM_MODEL_MAX_LAYERS
-#define FLM_MODEL_MAX_LAYERS 32 /* per-layer views are kept in flm_model_t */
-#endif
 
 /* The one fixed-point limit: every group scale of a flm_qmat_t lies in
  * [0, 2^23) and every |value| of a flm_ivec_t is below 2^23 (a 23-bit

@@ -42,14 +42,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/base/config.h"
 #include "core/base/error.h"
 
-#ifndef FLM_HTTP_LINE_MAX
-#define FLM_HTTP_LINE_MAX 2048      /* longest status/header/chunk-size line */
-#endif
-#ifndef FLM_HTTP_MAX_HEADERS
-#define FLM_HTTP_MAX_HEADERS 64
-#endif
 #define FLM_HTTP_CONTENT_TYPE_MAX 64
 #define FLM_HTTP_METHOD_MAX 16
 #define FLM_HTTP_TARGET_MAX 256
@@ -133,8 +128,6 @@ bool      flm_http_done(const flm_http_parser_t *p);
 
 /* ---- URLs ------------------------------------------------------------------ */
 
-#define FLM_URL_HOST_MAX 128
-#define FLM_URL_PATH_MAX 256
 
 typedef struct {
     bool     tls;                    /* https */

@@ -5,7 +5,7 @@
 void flm_net_init(flm_net_t *n)
 {
     flm_hal_tcp_init(&n->tcp);
-#if FLM_HAVE_TLS
+#if FLM_CFG_TLS
     flm_tls_init(&n->tls);
 #endif
 }
@@ -47,7 +47,7 @@ flm_err_t flm_net_open(flm_net_t *n, const flm_net_config_t *cfg, bool tls,
     if (!n || !cfg || !host || !out)
         return FLM_ERR_ARG;
     if (tls) {
-#if FLM_HAVE_TLS
+#if FLM_CFG_TLS
         if (!cfg->ca_pem)
             return FLM_ERR_TLS_CA;
         flm_tls_config_t tc = { .ca_pem = cfg->ca_pem, .timeout_ms = cfg->connect_timeout_ms };

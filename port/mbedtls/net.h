@@ -9,9 +9,9 @@
 
 #include <stdbool.h>
 
-#include "flm_features.h" /* generated: FLM_HAVE_TLS */
+#include "core/base/config.h" /* FLM_CFG_TLS */
 #include "core/hal/hal.h"
-#if FLM_HAVE_TLS
+#if FLM_CFG_TLS
 #include "port/mbedtls/tls.h"
 #endif
 
@@ -23,7 +23,7 @@ typedef struct {
 
 typedef struct {
     flm_hal_tcp_t tcp;
-#if FLM_HAVE_TLS
+#if FLM_CFG_TLS
     flm_tls_t     tls;
 #endif
 } flm_net_t;

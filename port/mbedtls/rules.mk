@@ -24,11 +24,6 @@ override TLS := 0
 endif
 endif
 
-# flm_features.h says what this build has; rewritten only when it changes,
-# so flipping TLS= rebuilds exactly the objects that include it.
-FLM_FEATURES := \#define FLM_HAVE_TLS $(TLS)
-$(shell mkdir -p $(BUILD)/gen && echo '$(FLM_FEATURES)' | cmp -s - $(BUILD)/gen/flm_features.h || echo '$(FLM_FEATURES)' > $(BUILD)/gen/flm_features.h)
-
 # Hosts verify against the whole system CA bundle (~460 KiB parsed); a
 # device pins one CA and keeps tls_pool.h's smaller default.
 ifeq ($(PORT),posix)

@@ -19,11 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bytes of the pool. A TLS 1.2 session with 16 KiB records and a pinned CA
- * peaks near 60 KiB; a whole system CA bundle needs a few hundred KiB. */
-#ifndef FLM_TLS_POOL_SIZE
-#define FLM_TLS_POOL_SIZE (96u * 1024u)
-#endif
+#include "core/base/config.h" /* FLM_TLS_POOL_SIZE */
 
 typedef struct {
     size_t size;       /* bytes in the pool */

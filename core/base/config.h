@@ -1,0 +1,128 @@
+/*
+ * fieldlm's compile-time options, all in one place (the mbedTLS config and
+ * lwIP opt.h style). Every option is defaulted here, once, next to what it
+ * does; a build changes one with -DNAME=value or from a header of its own
+ * named by FLM_USER_CONFIG_FILE:
+ *
+ *     make EXTRA_CFLAGS='-DFLM_USER_CONFIG_FILE="\"my_fieldlm.h\""'
+ *
+ * That header is read first, so it may set anything below. The build's
+ * own facts (is mbedTLS linked?) come from FLM_BUILD_CONFIG_FILE, which the
+ * Makefile writes. Combinations that cannot work are #errors at the end.
+ *
+ * Options whose name ends in _MAX or _BYTES size static buffers: they are
+ * the RAM a device pays, and the longest input it accepts.
+ */
+#ifndef FLM_CONFIG_H
+#define FLM_CONFIG_H
+
+#if defined(FLM_USER_CONFIG_FILE)
+#include FLM_USER_CONFIG_FILE
+#endif
+#if defined(FLM_BUILD_CONFIG_FILE)
+#include FLM_BUILD_CONFIG_FILE
+#endif
+
+/* ==== modules ==============================================================
+ * A module switched off compiles to nothing: its sources are empty, its
+ * error texts leave flm_strerror's table, and a firmware that never calls
+ * it links none of it. */
+
+/* The cloud path: HTTP/1.1, JSON, server-sent events, the OpenAI client and
+ * the settings of the [cloud] section. Off on boards without a network. */
+#ifndef FLM_CFG_CLOUD
+#define FLM_CFG_CLOUD 1
+#endif
+
+/* TLS for the cloud (port/mbedtls, the one optional dependency). Set by the
+ * build from `make TLS=`; without it only http:// endpoints work. */
+#ifndef FLM_CFG_TLS
+#define FLM_CFG_TLS 0
+#endif
+
+/* ==== model image ========================================================== */
+
+/* Layers whose views flm_model_t holds (each costs 9 views, ~300 bytes).
+ * Boards with small RAM lower it to the largest model they run. */
+#ifndef FLM_MODEL_MAX_LAYERS
+#define FLM_MODEL_MAX_LAYERS 32
+#endif
+
+/* flm_model_t's detail text naming why an image was refused. */
+#ifndef FLM_MODEL_DETAIL_MAX
+#define FLM_MODEL_DETAIL_MAX 96
+#endif
+
+/* ==== configuration file (core/base/ini.h) ================================= */
+
+#ifndef FLM_INI_LINE_MAX
+#define FLM_INI_LINE_MAX 1024u     /* longest line */
+#endif
+#ifndef FLM_INI_KEYS_MAX
+#define FLM_INI_KEYS_MAX 32u       /* keys in one section's table */
+#endif
+#ifndef FLM_INI_SECTIONS_MAX
+#define FLM_INI_SECTIONS_MAX 16u   /* sections one parse binds */
+#endif
+
+/* ==== protocols (core/proto) =============================================== */
+
+#ifndef FLM_HTTP_LINE_MAX
+#define FLM_HTTP_LINE_MAX 2048     /* longest status, header or chunk-size line */
+#endif
+#ifndef FLM_HTTP_MAX_HEADERS
+#define FLM_HTTP_MAX_HEADERS 64    /* headers in one message */
+#endif
+#ifndef FLM_URL_HOST_MAX
+#define FLM_URL_HOST_MAX 128       /* host name in a URL */
+#endif
+#ifndef FLM_URL_PATH_MAX
+#define FLM_URL_PATH_MAX 256       /* path in a URL */
+#endif
+
+/* ==== cloud client (core/cloud) ============================================ */
+
+#ifndef FLM_CLOUD_WORK_BYTES
+#define FLM_CLOUD_WORK_BYTES 16384 /* the request, then a whole JSON reply or one SSE event */
+#endif
+#ifndef FLM_CLOUD_TEXT_BYTES
+#define FLM_CLOUD_TEXT_BYTES 8192  /* the answer's text */
+#endif
+#ifndef FLM_CLOUD_IO_BYTES
+#define FLM_CLOUD_IO_BYTES 1024    /* one receive */
+#endif
+#ifndef FLM_CLOUD_PEM_MAX
+#define FLM_CLOUD_PEM_MAX 4096     /* a CA pinned inline in [cloud] ca_pem */
+#endif
+#ifndef FLM_CLOUD_KEY_MAX
+#define FLM_CLOUD_KEY_MAX 256      /* the API key */
+#endif
+
+/* ==== TLS (port/mbedtls) =================================================== */
+
+/* The static pool every mbedTLS allocation comes from. 96 KiB holds one
+ * session with a pinned CA (high-water ~47 KB); a host verifying against
+ * the system's whole CA bundle needs about 1 MiB (the POSIX build sets it). */
+#ifndef FLM_TLS_POOL_SIZE
+#define FLM_TLS_POOL_SIZE (96u * 1024u)
+#endif
+
+/* ==== checks =============================================================== */
+
+#if FLM_CFG_TLS && !FLM_CFG_CLOUD
+#error "FLM_CFG_TLS needs FLM_CFG_CLOUD: TLS only carries the cloud client"
+#endif
+#if FLM_MODEL_MAX_LAYERS < 1
+#error "FLM_MODEL_MAX_LAYERS must be at least 1"
+#endif
+#if FLM_CLOUD_WORK_BYTES < 4096
+#error "FLM_CLOUD_WORK_BYTES below 4096 cannot hold a request head and a reply"
+#endif
+#if FLM_CLOUD_KEY_MAX < 32 || FLM_CLOUD_PEM_MAX < 1024
+#error "FLM_CLOUD_KEY_MAX or FLM_CLOUD_PEM_MAX too small for real keys and certificates"
+#endif
+#if FLM_INI_LINE_MAX < 128
+#error "FLM_INI_LINE_MAX below 128 cannot hold an https URL line"
+#endif
+
+#endif /* FLM_CONFIG_H */
