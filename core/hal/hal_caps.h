@@ -1,0 +1,40 @@
+/*
+ * What this build's HAL can do: one 0/1 macro per optional capability,
+ * defaulted here (off) and set by the port's build (port/<port>/rules.mk
+ * adds -DFLM_HAL_HAS_...=1 for what the port implements). core/ tests them
+ * to compile a feature out; a port that lacks one takes port/common/'s
+ * default instead of stubbing it.
+ *
+ * Every function of the contract exists on every port whatever these say:
+ * a missing capability answers FLM_ERR_UNSUPPORTED (or "link down"), so
+ * code that only calls it compiles and links everywhere.
+ */
+#ifndef FLM_HAL_CAPS_H
+#define FLM_HAL_CAPS_H
+
+/* TCP client connections and a link status (hal_net.h). Without it
+ * (port/common/hal_net_none.c) connect says FLM_ERR_UNSUPPORTED and the
+ * link is always down. */
+#ifndef FLM_HAL_HAS_NET
+#define FLM_HAL_HAS_NET 0
+#endif
+
+/* The record store (hal_storage.h) survives a reset or power cut. The store
+ * works either way; without it (port/common/hal_store_ram.c) the records
+ * live in RAM and a reset loses them all. */
+#ifndef FLM_HAL_HAS_STORAGE_PERSISTENT
+#define FLM_HAL_HAS_STORAGE_PERSISTENT 0
+#endif
+
+/* flm_hal_entropy() gives real entropy. Without it
+ * (port/common/hal_entropy_none.c) it says FLM_ERR_UNSUPPORTED and callers
+ * fall back to weaker seeds (time) or refuse (TLS). */
+#ifndef FLM_HAL_HAS_ENTROPY
+#define FLM_HAL_HAS_ENTROPY 0
+#endif
+
+#if (FLM_HAL_HAS_NET | FLM_HAL_HAS_STORAGE_PERSISTENT | FLM_HAL_HAS_ENTROPY) & ~1
+#error "FLM_HAL_HAS_* capabilities are 0 or 1"
+#endif
+
+#endif /* FLM_HAL_CAPS_H */
