@@ -9,6 +9,7 @@
  *   hal_system.h      life cycle, console, log, time, sleep, entropy, watchdog
  *   hal_storage.h     the record store (put/get/del, capacity, enumeration)
  *   hal_net.h         TCP client, flm_transport_t, link status
+ *   hal_net_server.h  TCP listen/accept
  *
  * core/ owns these headers; a port (port/<name>/) supplies the functions,
  * taking from port/common/ the defaults for what its platform lacks (no
@@ -23,5 +24,6 @@
 #include "core/hal/hal_system.h"
 #include "core/hal/hal_storage.h"
 #include "core/hal/hal_net.h"
+#include "core/hal/hal_net_server.h"
 
 #endif /* FLM_HAL_H */

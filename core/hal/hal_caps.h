@@ -19,6 +19,13 @@
 #define FLM_HAL_HAS_NET 0
 #endif
 
+/* Listening for TCP connections (hal_net_server.h); needs FLM_HAL_HAS_NET.
+ * Without it (port/common/hal_net_server_none.c) listen says
+ * FLM_ERR_UNSUPPORTED. */
+#ifndef FLM_HAL_HAS_NET_SERVER
+#define FLM_HAL_HAS_NET_SERVER 0
+#endif
+
 /* The record store (hal_storage.h) survives a reset or power cut. The store
  * works either way; without it (port/common/hal_store_ram.c) the records
  * live in RAM and a reset loses them all. */
@@ -33,8 +40,12 @@
 #define FLM_HAL_HAS_ENTROPY 0
 #endif
 
-#if (FLM_HAL_HAS_NET | FLM_HAL_HAS_STORAGE_PERSISTENT | FLM_HAL_HAS_ENTROPY) & ~1
+#if (FLM_HAL_HAS_NET | FLM_HAL_HAS_NET_SERVER | FLM_HAL_HAS_STORAGE_PERSISTENT | \
+     FLM_HAL_HAS_ENTROPY) & ~1
 #error "FLM_HAL_HAS_* capabilities are 0 or 1"
+#endif
+#if FLM_HAL_HAS_NET_SERVER && !FLM_HAL_HAS_NET
+#error "FLM_HAL_HAS_NET_SERVER needs FLM_HAL_HAS_NET"
 #endif
 
 #endif /* FLM_HAL_CAPS_H */

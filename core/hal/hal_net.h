@@ -27,7 +27,8 @@ struct flm_transport {
     void (*close)(void *ctx);
 };
 
-/* A TCP connection owned by the caller (no hidden state, no heap). */
+/* A TCP connection owned by the caller (no hidden state, no heap): one it
+ * connected, or one a listener accepted (hal_net_server.h). */
 typedef struct {
     int  fd;            /* port-specific handle; -1 when closed */
 } flm_hal_tcp_t;

@@ -8,6 +8,7 @@
  * core/hal/hal_caps.h):
  *
  *   hal_net_none.c         no network: connect FLM_ERR_UNSUPPORTED, link down
+ *   hal_net_server_none.c  no server: listen FLM_ERR_UNSUPPORTED
  *   hal_store_ram.c        the record store in RAM (ram_store.h), lost at reset
  *   hal_entropy_none.c     no entropy source: FLM_ERR_UNSUPPORTED
  *   hal_watchdog_count.c   no watchdog to feed: kicks are only counted

@@ -1,10 +1,10 @@
 /*
- * POSIX network (core/hal/hal_net.h): non-blocking TCP
+ * POSIX network (core/hal/hal_net.h, hal_net_server.h): non-blocking TCP
  * sockets waited on with poll, so every call keeps its timeout; names are
  * resolved by dns.c (getaddrinfo allocates). The link is up when the
  * routing table has a default route.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* accept4 */
 #include "port/posix/hal_posix.h"
 #include "port/common/hal_common.h"
 
@@ -20,8 +20,8 @@
 
 #include "port/posix/dns.h"
 
-#if !FLM_HAL_HAS_NET
-#error "port/posix has the network: build it with FLM_HAL_HAS_NET=1 (port/posix/rules.mk)"
+#if !FLM_HAL_HAS_NET || !FLM_HAL_HAS_NET_SERVER
+#error "port/posix has the network and the server: build it with FLM_HAL_HAS_NET=1 and FLM_HAL_HAS_NET_SERVER=1 (port/posix/rules.mk)"
 #endif
 
 #ifndef MSG_NOSIGNAL
@@ -189,6 +189,89 @@ void flm_hal_tcp_close(flm_hal_tcp_t *c)
     if (c && c->fd >= 0) {
         close(c->fd);
         c->fd = -1;
+    }
+}
+
+/* ---- listening -------------------------------------------------------- */
+
+void flm_hal_tcp_listener_init(flm_hal_tcp_listener_t *l)
+{
+    l->fd = -1;
+    l->port = 0;
+}
+
+flm_err_t flm_hal_tcp_listen(flm_hal_tcp_listener_t *l, const char *host, uint16_t port,
+                             int backlog)
+{
+    if (!l || !host)
+        return FLM_ERR_ARG;
+    if (l->fd >= 0)
+        return FLM_ERR_STATE;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (literal_addr(host, port, &ss, &len) != FLM_OK)
+        return FLM_ERR_ARG; /* a server binds an address, not a name */
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return FLM_ERR_NET_LISTEN;
+    /* A restarted server must not wait out the old one's TIME_WAIT. */
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, backlog < 1 ? 1 : backlog) != 0)
+        goto fail;
+    len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        goto fail;
+    l->port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+                                            : ((struct sockaddr_in6 *)&ss)->sin6_port);
+    l->fd = fd;
+    return FLM_OK;
+fail:
+    close(fd);
+    return FLM_ERR_NET_LISTEN;
+}
+
+uint16_t flm_hal_tcp_listener_port(const flm_hal_tcp_listener_t *l)
+{
+    return l && l->fd >= 0 ? l->port : 0;
+}
+
+flm_err_t flm_hal_tcp_accept(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *conn, uint32_t timeout_ms)
+{
+    if (!l || !conn)
+        return FLM_ERR_ARG;
+    if (l->fd < 0 || conn->fd >= 0)
+        return FLM_ERR_STATE;
+    uint64_t deadline = flm_hal_time_ms() + timeout_ms;
+    for (;;) {
+        uint64_t now = flm_hal_time_ms();
+        int rc = wait_fd(l->fd, POLLIN, now >= deadline ? 0 : (uint32_t)(deadline - now));
+        if (rc == 0)
+            return FLM_ERR_TIMEOUT;
+        if (rc < 0)
+            return FLM_ERR_NET_CONNECT;
+        /* Non-blocking like a connected socket: send and recv keep their
+         * timeouts through poll. */
+        int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd >= 0) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            conn->fd = fd;
+            return FLM_OK;
+        }
+        /* The peer gave up between poll and accept: wait for the next. */
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED &&
+            errno != EINTR && errno != EPROTO)
+            return FLM_ERR_NET_CONNECT;
+    }
+}
+
+void flm_hal_tcp_listener_close(flm_hal_tcp_listener_t *l)
+{
+    if (l && l->fd >= 0) {
+        close(l->fd);
+        l->fd = -1;
+        l->port = 0;
     }
 }
 

@@ -2,7 +2,7 @@
 # boards). It implements every capability itself and takes no default from
 # port/common/.
 ifeq ($(PORT),posix)
-HAL_CAPS := -DFLM_HAL_HAS_NET=1 -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 \
-            -DFLM_HAL_HAS_ENTROPY=1
+HAL_CAPS := -DFLM_HAL_HAS_NET=1 -DFLM_HAL_HAS_NET_SERVER=1 \
+            -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 -DFLM_HAL_HAS_ENTROPY=1
 CFLAGS   += $(HAL_CAPS)
 endif

@@ -1,7 +1,7 @@
 # The bare-metal HAL (port/cortexm, boards/common/mps2/hal_mps2.c and the
 # port/common/ defaults) on both MPS2 boards under QEMU: the firmware's
 # --selftest checks the store (capacity, refusal when full, enumeration in
-# key order), network, entropy, time and watchdog contracts, and
+# key order), network, server, entropy, time and watchdog contracts, and
 # prints log lines through the port's own integer-only formatter, compared
 # here with what the store must hold and what printf would print.
 set -u

@@ -156,13 +156,20 @@ static int selftest(void)
     EXPECT(flm_hal_store_next("", NULL, k) == FLM_ERR_NOT_FOUND);
 
     /* What this board lacks answers as core/hal/hal_caps.h says. */
-    EXPECT(!FLM_HAL_HAS_NET && !FLM_HAL_HAS_ENTROPY && !FLM_HAL_HAS_STORAGE_PERSISTENT);
+    EXPECT(!FLM_HAL_HAS_NET && !FLM_HAL_HAS_NET_SERVER && !FLM_HAL_HAS_ENTROPY &&
+           !FLM_HAL_HAS_STORAGE_PERSISTENT);
     EXPECT(flm_hal_entropy(buf, 4) == FLM_ERR_UNSUPPORTED);
     flm_hal_tcp_t c;
     flm_hal_tcp_init(&c);
     EXPECT(flm_hal_tcp_connect(&c, "127.0.0.1", 80, 10) == FLM_ERR_UNSUPPORTED);
     EXPECT(flm_hal_tcp_send(&c, buf, 1, 10) == FLM_ERR_STATE);
     EXPECT(!flm_hal_link_up());
+    flm_hal_tcp_listener_t l;
+    flm_hal_tcp_listener_init(&l);
+    EXPECT(flm_hal_tcp_listen(&l, "0.0.0.0", 8080, 4) == FLM_ERR_UNSUPPORTED);
+    EXPECT(flm_hal_tcp_listener_port(&l) == 0);
+    EXPECT(flm_hal_tcp_accept(&l, &c, 10) == FLM_ERR_STATE);
+    flm_hal_tcp_listener_close(&l);
 
     uint64_t t0 = flm_hal_time_us();
     flm_hal_sleep_ms(2);

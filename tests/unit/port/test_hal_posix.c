@@ -290,7 +290,116 @@ FLM_TEST(hal_store_next_lists_keys_in_order)
     FLM_CHECK_EQ(flm_hal_store_next("q.", NULL, NULL), FLM_ERR_ARG);
 }
 
+/* ---- listen / accept ---------------------------------------------------- */
+
+/* Connect to ourselves through the listener and talk both ways. */
+static void check_loopback_server(const char *listen_host, const char *connect_host)
+{
+    flm_hal_tcp_listener_t l;
+    flm_hal_tcp_listener_init(&l);
+    FLM_CHECK_EQ(flm_hal_tcp_listener_port(&l), 0);
+    FLM_CHECK_EQ(flm_hal_tcp_listen(&l, listen_host, 0, 4), FLM_OK);
+    uint16_t port = flm_hal_tcp_listener_port(&l);
+    FLM_CHECK(port != 0); /* the ephemeral port chosen */
+
+    flm_hal_tcp_t client, server;
+    flm_hal_tcp_init(&client);
+    flm_hal_tcp_init(&server);
+    FLM_CHECK_EQ(flm_hal_tcp_connect(&client, connect_host, port, 1000), FLM_OK);
+    FLM_CHECK_EQ(flm_hal_tcp_accept(&l, &server, 1000), FLM_OK);
+    FLM_CHECK(server.fd >= 0);
+    FLM_CHECK_EQ(flm_hal_tcp_accept(&l, &server, 0), FLM_ERR_STATE); /* server still open */
+
+    /* The accepted connection is an ordinary one: transport view included. */
+    flm_transport_t t;
+    flm_hal_tcp_transport(&server, &t);
+    FLM_CHECK_EQ(flm_hal_tcp_send(&client, (const uint8_t *)"ping", 4, 1000), 4);
+    uint8_t buf[8];
+    FLM_CHECK_EQ(t.recv(t.ctx, buf, sizeof buf, 1000), 4);
+    FLM_CHECK(memcmp(buf, "ping", 4) == 0);
+    FLM_CHECK_EQ(t.recv(t.ctx, buf, sizeof buf, 20), FLM_ERR_TIMEOUT);
+    FLM_CHECK_EQ(t.send(t.ctx, (const uint8_t *)"pong", 4, 1000), 4);
+    FLM_CHECK_EQ(flm_hal_tcp_recv(&client, buf, sizeof buf, 1000), 4);
+    FLM_CHECK(memcmp(buf, "pong", 4) == 0);
+    t.close(t.ctx);
+    FLM_CHECK_EQ(server.fd, -1);
+    FLM_CHECK_EQ(flm_hal_tcp_recv(&client, buf, sizeof buf, 1000), FLM_ERR_NET_CLOSED);
+    flm_hal_tcp_close(&client);
+
+    /* Closing the listener leaves nobody at the port. */
+    flm_hal_tcp_listener_close(&l);
+    FLM_CHECK_EQ(flm_hal_tcp_listener_port(&l), 0);
+    FLM_CHECK_EQ(flm_hal_tcp_accept(&l, &server, 0), FLM_ERR_STATE);
+    FLM_CHECK_EQ(flm_hal_tcp_connect(&client, connect_host, port, 1000), FLM_ERR_NET_CONNECT);
+    flm_hal_tcp_listener_close(&l); /* twice is harmless */
+}
+
+FLM_TEST(hal_tcp_listen_accept_ipv4)
+{
+    check_loopback_server("127.0.0.1", "127.0.0.1");
+}
+
+FLM_TEST(hal_tcp_listen_accept_localhost)
+{
+    check_loopback_server("localhost", "localhost");
+}
+
+FLM_TEST(hal_tcp_listen_accept_ipv6)
+{
+    /* Containers often run without IPv6 on loopback. */
+    int s = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    bool have = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0;
+    if (s >= 0)
+        close(s);
+    if (!have)
+        FLM_SKIP("no IPv6 loopback here");
+    check_loopback_server("::1", "::1");
+}
+
+FLM_TEST(hal_tcp_accept_times_out)
+{
+    flm_hal_tcp_listener_t l;
+    flm_hal_tcp_listener_init(&l);
+    FLM_CHECK_EQ(flm_hal_tcp_listen(&l, "127.0.0.1", 0, 1), FLM_OK);
+    flm_hal_tcp_t c;
+    flm_hal_tcp_init(&c);
+    uint64_t t0 = flm_hal_time_ms();
+    FLM_CHECK_EQ(flm_hal_tcp_accept(&l, &c, 50), FLM_ERR_TIMEOUT);
+    uint64_t spent = flm_hal_time_ms() - t0;
+    FLM_CHECK_MSG(spent >= 45 && spent < 1000, "waited %llu ms", (unsigned long long)spent);
+    FLM_CHECK_EQ(c.fd, -1);
+    FLM_CHECK_EQ(flm_hal_tcp_accept(&l, &c, 0), FLM_ERR_TIMEOUT); /* 0: just a look */
+    flm_hal_tcp_listener_close(&l);
+}
+
+FLM_TEST(hal_tcp_listen_errors)
+{
+    flm_hal_tcp_listener_t a, b;
+    flm_hal_tcp_listener_init(&a);
+    flm_hal_tcp_listener_init(&b);
+    FLM_CHECK_EQ(flm_hal_tcp_listen(&a, "127.0.0.1", 0, 4), FLM_OK);
+    uint16_t port = flm_hal_tcp_listener_port(&a);
+    FLM_CHECK_EQ(flm_hal_tcp_listen(&b, "127.0.0.1", port, 4), FLM_ERR_NET_LISTEN); /* in use */
+    FLM_CHECK_EQ(b.fd, -1);
+    FLM_CHECK_EQ(flm_hal_tcp_listen(&a, "127.0.0.1", 0, 4), FLM_ERR_STATE); /* already listening */
+    flm_hal_tcp_listener_close(&a);
+
+    /* Closed, the port is free at once (SO_REUSEADDR). */
+    FLM_CHECK_EQ(flm_hal_tcp_listen(&b, "127.0.0.1", port, 4), FLM_OK);
+    flm_hal_tcp_listener_close(&b);
+
+    FLM_CHECK_EQ(flm_hal_tcp_listen(&b, "192.0.2.1", 0, 4), FLM_ERR_NET_LISTEN); /* not ours */
+    FLM_CHECK_EQ(flm_hal_tcp_listen(&b, "example.com", 0, 4), FLM_ERR_ARG);     /* a name */
+    FLM_CHECK_EQ(flm_hal_tcp_listen(&b, NULL, 0, 4), FLM_ERR_ARG);
+    FLM_CHECK_EQ(flm_hal_tcp_listen(NULL, "127.0.0.1", 0, 4), FLM_ERR_ARG);
+    flm_hal_tcp_t c;
+    flm_hal_tcp_init(&c);
+    FLM_CHECK_EQ(flm_hal_tcp_accept(&b, &c, 0), FLM_ERR_STATE);
+}
+
 FLM_TEST(hal_caps_of_posix)
 {
-    FLM_CHECK(FLM_HAL_HAS_NET && FLM_HAL_HAS_STORAGE_PERSISTENT && FLM_HAL_HAS_ENTROPY);
+    FLM_CHECK(FLM_HAL_HAS_NET && FLM_HAL_HAS_NET_SERVER && FLM_HAL_HAS_STORAGE_PERSISTENT &&
+              FLM_HAL_HAS_ENTROPY);
 }
