@@ -1,9 +1,9 @@
 /*
  * What this build's HAL can do: one 0/1 macro per optional capability,
- * defaulted here (off) and set by the port's build (port/<port>/rules.mk
- * adds -DFLM_HAL_HAS_...=1 for what the port implements). core/ tests them
- * to compile a feature out; a port that lacks one takes port/common/'s
- * default instead of stubbing it.
+ * defaulted here (off) and set by the build for what the platform
+ * implements (port/<port>/rules.mk, or a board's BOARD_CFLAGS, adds
+ * -DFLM_HAL_HAS_...=1). core/ tests them to compile a feature out; a port
+ * that lacks one takes port/common/'s default instead of stubbing it.
  *
  * Every function of the contract exists on every port whatever these say:
  * a missing capability answers FLM_ERR_UNSUPPORTED (or "link down"), so
