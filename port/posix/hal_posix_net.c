@@ -30,7 +30,7 @@
 
 static int hal_link_state = -1;
 
-/* ---- network transport ------------------------------------------------ */
+/* ---- TCP client ------------------------------------------------------ */
 
 void flm_hal_tcp_init(flm_hal_tcp_t *c)
 {

@@ -70,8 +70,8 @@ void flm_board_exit(int status)
     const uint32_t args[2] = { SEMI_APP_EXIT, (uint32_t)status };
     (void)flm_hal_cortexm_semihost(SEMI_SYS_EXIT_EXTENDED, args);
     /* A host without the extended call: plain exit says pass or fail. */
-    (void)flm_hal_cortexm_semihost(SEMI_SYS_EXIT,
-                                   (const void *)(uintptr_t)(status ? SEMI_RUNTIME_ERROR : SEMI_APP_EXIT));
+    uintptr_t reason = status ? SEMI_RUNTIME_ERROR : SEMI_APP_EXIT;
+    (void)flm_hal_cortexm_semihost(SEMI_SYS_EXIT, (const void *)reason);
     for (;;) {
     }
 }
