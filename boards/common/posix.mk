@@ -15,6 +15,7 @@ demo-sample: demo-build
 run-unit: $(UNIT)
 	$(Q)$(BOARD_RUN) $(UNIT) $(T)
 
-# Compiler flags live in the board files: a change there rebuilds the board.
+# Compiler flags live in the board files (and the HAL capabilities in the
+# port's rules.mk): a change there rebuilds the board.
 $(call obj,$(LIB_SRCS) $(TOOL_SRCS) $(UNIT_SRCS) tools/cli/main.c): \
-    boards/$(BOARD)/board.mk $(wildcard boards/common/linux.mk)
+    boards/$(BOARD)/board.mk $(wildcard boards/common/linux.mk) port/$(PORT)/rules.mk

@@ -1,5 +1,7 @@
 #include "port/common/hal_common.h"
 
+#include <string.h>
+
 void flm_hal_log(flm_log_level_t level, const char *fmt, ...)
 {
     va_list ap;
@@ -13,18 +15,54 @@ uint64_t flm_hal_time_ms(void)
     return flm_hal_time_us() / 1000u;
 }
 
+/* Length of the valid key text at the start of s (stops at the first byte
+ * outside the alphabet, or past FLM_HAL_KEY_MAX). */
+static size_t key_span(const char *s)
+{
+    size_t n = 0;
+    for (; s[n] && n <= FLM_HAL_KEY_MAX; n++) {
+        char c = s[n];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!ok)
+            break;
+    }
+    return n;
+}
+
 bool flm_hal_key_valid(const char *key)
 {
     if (!key || key[0] == '.' || key[0] == '\0')
         return false;
-    for (size_t n = 0; key[n]; n++) {
-        char c = key[n];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-        if (!ok || n >= FLM_HAL_KEY_MAX)
-            return false;
-    }
+    size_t n = key_span(key);
+    return key[n] == '\0' && n <= FLM_HAL_KEY_MAX;
+}
+
+bool flm_hal_store_next_args_valid(const char *prefix, const char *after, const char *key_out)
+{
+    if (!prefix || !key_out)
+        return false;
+    if (prefix[0] && !flm_hal_key_valid(prefix))
+        return false;
+    return !after || !after[0] || flm_hal_key_valid(after);
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    while (*prefix)
+        if (*s++ != *prefix++)
+            return false; /* also where s ends first */
     return true;
+}
+
+bool flm_hal_store_next_better(const char *key, const char *prefix, const char *after,
+                               const char *best)
+{
+    if (!has_prefix(key, prefix))
+        return false;
+    if (after && strcmp(key, after) <= 0)
+        return false;
+    return !best[0] || strcmp(key, best) < 0;
 }
 
 /* The transport view only forwards to the port's own TCP calls. */

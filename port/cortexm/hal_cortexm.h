@@ -1,6 +1,18 @@
-/* Cortex-M port extras: what a bare-metal board's startup and application
- * need beyond core/hal/hal.h. The console and log use ARM semihosting (QEMU or
- * a debugger); time comes from the CMSDK APB timer 0 of the MPS2 boards. */
+/*
+ * Cortex-M port extras: what a bare-metal board's startup and application
+ * need beyond core/hal/. The port itself is only what every Cortex-M with a
+ * debugger has: ARM semihosting for the console, the log and the command
+ * line. Everything else comes from the board folder or port/common/.
+ *
+ * A Cortex-M board supplies (boards/common/mps2/ is the example):
+ *  - flm_board_init / flm_board_deinit below: clocks and the timer, called
+ *    by flm_hal_init / flm_hal_deinit;
+ *  - flm_hal_time_us and flm_hal_sleep_ms (core/hal/hal_system.h) from its
+ *    timer;
+ *  - how a run ends (reset, halt, or semihosting exit under a debugger).
+ * port/cortexm/rules.mk takes the rest from port/common/: no network, a RAM
+ * record store, no entropy, a watchdog that only counts kicks.
+ */
 #ifndef FLM_HAL_CORTEXM_H
 #define FLM_HAL_CORTEXM_H
 
@@ -9,16 +21,18 @@
 
 #include "core/hal/hal.h"
 
-/* Stop the program and report `status` (0 = success) to the host through
- * semihosting; QEMU exits with that status. */
-void flm_hal_cortexm_exit(int status) __attribute__((noreturn));
+/* One ARM semihosting call (operation op, argument block arg); returns the
+ * host's r0. Without a debugger or QEMU attached it traps: call it only on
+ * a board that runs under one. */
+int flm_hal_cortexm_semihost(int op, const void *arg);
 
 /* The program's command line from the semihosting host (QEMU: -append),
  * NUL-terminated in buf. FLM_ERR_UNSUPPORTED without a host or when it
  * is longer than cap - 1 bytes (the host cannot say which). */
 flm_err_t flm_hal_cortexm_cmdline(char *buf, size_t cap);
 
-/* Number of watchdog kicks since init (there is no watchdog to feed). */
-uint64_t flm_hal_cortexm_watchdog_kicks(void);
+/* Supplied by the board: bring up (and stop) its clocks and timer. */
+flm_err_t flm_board_init(void);
+void      flm_board_deinit(void);
 
 #endif /* FLM_HAL_CORTEXM_H */

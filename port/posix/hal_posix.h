@@ -7,12 +7,26 @@
 
 #include "core/hal/hal.h"
 
-/* Directory of the key/record store. Default: $FLM_STORE_DIR, else
- * ".fieldlm-store" in the working directory. Created on first put. */
+/* Largest record the store takes (flm_hal_store_stat's record_max): records
+ * are queue entries and settings, and a get reads one whole. */
+#ifndef FLM_HAL_POSIX_STORE_RECORD_MAX
+#define FLM_HAL_POSIX_STORE_RECORD_MAX (1u << 20)
+#endif
+
+/* Directory of the key/record store, one file per record. Default:
+ * $FLM_STORE_DIR (read at the first flm_hal_init), else ".fieldlm-store"
+ * in the working directory. Created on first put. */
 flm_err_t flm_hal_posix_set_store_dir(const char *dir);
 
+/* Bound the store below what the disk has, as a device's flash would be
+ * (tests use it to reach FLM_ERR_STORE_FULL): at most max_records records
+ * and max_bytes payload bytes; 0 leaves that one to the disk. A put then
+ * counts the records first, so keep the store small. */
+void flm_hal_posix_set_store_limits(uint32_t max_records, uint64_t max_bytes);
+
 /* Link status override for tests: -1 = detect (default route present),
- * 0 = force down, 1 = force up. $FLM_LINK=up|down sets it at init. */
+ * 0 = force down, 1 = force up. $FLM_LINK=up|down sets it at the first
+ * flm_hal_init. */
 void flm_hal_posix_set_link(int state);
 
 /* Number of watchdog kicks since init (tests check long loops kick it). */

@@ -1,7 +1,9 @@
-# The bare-metal HAL (port/cortexm) on both MPS2 boards under QEMU: the
-# firmware's --selftest checks the store, network, entropy, time and
-# watchdog contracts, and prints log lines through the port's own
-# integer-only formatter, compared here with what printf would print.
+# The bare-metal HAL (port/cortexm, boards/common/mps2/hal_mps2.c and the
+# port/common/ defaults) on both MPS2 boards under QEMU: the firmware's
+# --selftest checks the store (capacity, refusal when full, enumeration in
+# key order), network, server, entropy, time and watchdog contracts, and
+# prints log lines through the port's own integer-only formatter, compared
+# here with what the store must hold and what printf would print.
 set -u
 for tool in arm-none-eabi-gcc qemu-system-arm; do
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
@@ -9,6 +11,8 @@ done
 unset MAKEFLAGS MFLAGS MAKELEVEL
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/want" <<'WANT'
+store records=4/4 bytes=24/1024 record_max=256
+store keys q.*: q.0001 q.0002 q.0003
 fmt [-42] [    7] [ab  ] [beef] [-9000000000] [123] [abc] [z%]
 fmt [18446744073709551615] [FF] [x  ] [-0012] [-2147483648]
 WANT

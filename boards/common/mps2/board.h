@@ -1,4 +1,5 @@
-/* What the MPS2 startup code offers the board's application. */
+/* What the MPS2 startup code (startup.c) and the board's HAL part
+ * (hal_mps2.c) offer the board's application. */
 #ifndef FLM_BOARD_MPS2_H
 #define FLM_BOARD_MPS2_H
 
@@ -19,5 +20,9 @@ size_t flm_board_ram_used(void);
 /* Marks a point of the run for tools/qemu-insn (mark=<this function's
  * address>): the plugin records the instruction count at every call. */
 void flm_board_mark(void);
+
+/* Stop the program and report `status` (0 = success) to the host through
+ * semihosting; QEMU exits with that status. */
+void flm_board_exit(int status) __attribute__((noreturn));
 
 #endif /* FLM_BOARD_MPS2_H */

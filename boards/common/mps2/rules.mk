@@ -5,7 +5,7 @@ include boards/common/demo.mk
 
 MPS2_DIR := boards/common/mps2
 FW       := $(BUILD)/fieldlm.elf
-FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/main.c
+FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/hal_mps2.c $(MPS2_DIR)/main.c
 FW_OBJS  := $(call obj,$(FW_SRCS)) $(BUILD)/obj/model.o
 
 # Without ../shared the firmware links an empty image and says so at run time.
@@ -17,9 +17,11 @@ $(FW_MODEL):
 	@mkdir -p $(dir $@) && : > $@
 endif
 
-# Compiler flags and the memory budget live in the board files: a change
-# there rebuilds every object of the board.
-$(call obj,$(LIB_SRCS) $(FW_SRCS)): $(MPS2_DIR)/mps2.mk boards/$(BOARD)/board.mk
+# Compiler flags and the memory budget live in the board files (and the
+# HAL capabilities in the port's rules.mk): a change there rebuilds every
+# object of the board.
+$(call obj,$(LIB_SRCS) $(FW_SRCS)): $(MPS2_DIR)/mps2.mk boards/$(BOARD)/board.mk \
+    port/$(PORT)/rules.mk
 
 # Names the linked image; rewritten only when that changes, so switching
 # between the model and none re-assembles model.o.

@@ -8,8 +8,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "port/cortexm/hal_cortexm.h"
-
 #define STACK_PAINT 0xC5C5C5C5u
 
 /* Linker-script symbols (boards/common/mps2/mps2.ld). */
@@ -39,13 +37,13 @@ void flm_reset_handler(void)
     __asm__ volatile("dsb\n\tisb" ::: "memory");
 #endif
 
-    flm_hal_cortexm_exit(main());
+    flm_board_exit(main());
 }
 
 /* Every fault ends the run with a distinct status instead of hanging. */
 void flm_fault_handler(void)
 {
-    flm_hal_cortexm_exit(99);
+    flm_board_exit(99);
 }
 
 size_t flm_board_stack_high_water(void)

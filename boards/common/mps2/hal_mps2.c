@@ -1,0 +1,77 @@
+/*
+ * What the MPS2 boards add to port/cortexm: time from the CMSDK APB timer 0
+ * (25 MHz), and the end of a run through semihosting (QEMU exits with the
+ * status). The timer is free-running and polled: no interrupt may perturb
+ * the deterministic instruction counts of tools/qemu-insn.
+ */
+#include "boards/common/mps2/board.h"
+
+#include <stdint.h>
+
+#include "port/cortexm/hal_cortexm.h"
+
+/* ---- CMSDK APB timer 0 ------------------------------------------------ */
+
+#define TIMER0_BASE   0x40000000u
+#define TIMER_CTRL    (*(volatile uint32_t *)(TIMER0_BASE + 0x0u))
+#define TIMER_VALUE   (*(volatile uint32_t *)(TIMER0_BASE + 0x4u))
+#define TIMER_RELOAD  (*(volatile uint32_t *)(TIMER0_BASE + 0x8u))
+#define TIMER_TICKS_PER_US 25u
+
+static struct {
+    uint32_t last;  /* last TIMER_VALUE seen */
+    uint64_t ticks; /* timer ticks since init */
+} timer;
+
+flm_err_t flm_board_init(void)
+{
+    TIMER_CTRL = 0;
+    TIMER_RELOAD = 0xFFFFFFFFu;
+    TIMER_VALUE = 0xFFFFFFFFu;
+    TIMER_CTRL = 1u; /* enable, no interrupt */
+    timer.last = 0xFFFFFFFFu;
+    timer.ticks = 0;
+    return FLM_OK;
+}
+
+void flm_board_deinit(void)
+{
+    TIMER_CTRL = 0;
+}
+
+uint64_t flm_hal_time_us(void)
+{
+    /* The timer counts down and wraps every 171 s: fold each reading into
+     * a 64-bit total (callers poll far more often than that). */
+    uint32_t now = TIMER_VALUE;
+    timer.ticks += (uint32_t)(timer.last - now);
+    timer.last = now;
+    return timer.ticks / TIMER_TICKS_PER_US;
+}
+
+void flm_hal_sleep_ms(uint32_t ms)
+{
+    uint64_t end = flm_hal_time_us() + (uint64_t)ms * 1000u;
+    while (flm_hal_time_us() < end) {
+    }
+}
+
+/* ---- end of a run ----------------------------------------------------- */
+
+enum {
+    SEMI_SYS_EXIT          = 0x18,
+    SEMI_SYS_EXIT_EXTENDED = 0x20,
+    SEMI_APP_EXIT          = 0x20026, /* ADP_Stopped_ApplicationExit */
+    SEMI_RUNTIME_ERROR     = 0x20023, /* ADP_Stopped_RunTimeErrorUnknown */
+};
+
+void flm_board_exit(int status)
+{
+    const uint32_t args[2] = { SEMI_APP_EXIT, (uint32_t)status };
+    (void)flm_hal_cortexm_semihost(SEMI_SYS_EXIT_EXTENDED, args);
+    /* A host without the extended call: plain exit says pass or fail. */
+    uintptr_t reason = status ? SEMI_RUNTIME_ERROR : SEMI_APP_EXIT;
+    (void)flm_hal_cortexm_semihost(SEMI_SYS_EXIT, (const void *)reason);
+    for (;;) {
+    }
+}

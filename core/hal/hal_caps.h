@@ -1,0 +1,51 @@
+/*
+ * What this build's HAL can do: one 0/1 macro per optional capability,
+ * defaulted here (off) and set by the build for what the platform
+ * implements (port/<port>/rules.mk, or a board's BOARD_CFLAGS, adds
+ * -DFLM_HAL_HAS_...=1). core/ tests them to compile a feature out; a port
+ * that lacks one takes port/common/'s default instead of stubbing it.
+ *
+ * Every function of the contract exists on every port whatever these say:
+ * a missing capability answers FLM_ERR_UNSUPPORTED (or "link down"), so
+ * code that only calls it compiles and links everywhere.
+ */
+#ifndef FLM_HAL_CAPS_H
+#define FLM_HAL_CAPS_H
+
+/* TCP client connections and a link status (hal_net.h). Without it
+ * (port/common/hal_net_none.c) connect says FLM_ERR_UNSUPPORTED and the
+ * link is always down. */
+#ifndef FLM_HAL_HAS_NET
+#define FLM_HAL_HAS_NET 0
+#endif
+
+/* Listening for TCP connections (hal_net_server.h); needs FLM_HAL_HAS_NET.
+ * Without it (port/common/hal_net_server_none.c) listen says
+ * FLM_ERR_UNSUPPORTED. */
+#ifndef FLM_HAL_HAS_NET_SERVER
+#define FLM_HAL_HAS_NET_SERVER 0
+#endif
+
+/* The record store (hal_storage.h) survives a reset or power cut. The store
+ * works either way; without it (port/common/hal_store_ram.c) the records
+ * live in RAM and a reset loses them all. */
+#ifndef FLM_HAL_HAS_STORAGE_PERSISTENT
+#define FLM_HAL_HAS_STORAGE_PERSISTENT 0
+#endif
+
+/* flm_hal_entropy() gives real entropy. Without it
+ * (port/common/hal_entropy_none.c) it says FLM_ERR_UNSUPPORTED and callers
+ * fall back to weaker seeds (time) or refuse (TLS). */
+#ifndef FLM_HAL_HAS_ENTROPY
+#define FLM_HAL_HAS_ENTROPY 0
+#endif
+
+#if (FLM_HAL_HAS_NET | FLM_HAL_HAS_NET_SERVER | FLM_HAL_HAS_STORAGE_PERSISTENT | \
+     FLM_HAL_HAS_ENTROPY) & ~1
+#error "FLM_HAL_HAS_* capabilities are 0 or 1"
+#endif
+#if FLM_HAL_HAS_NET_SERVER && !FLM_HAL_HAS_NET
+#error "FLM_HAL_HAS_NET_SERVER needs FLM_HAL_HAS_NET"
+#endif
+
+#endif /* FLM_HAL_CAPS_H */

@@ -1,0 +1,8 @@
+# port/posix: the reference port (Linux; the host and the ARM Linux
+# boards). It implements every capability itself and takes no default from
+# port/common/.
+ifeq ($(PORT),posix)
+HAL_CAPS := -DFLM_HAL_HAS_NET=1 -DFLM_HAL_HAS_NET_SERVER=1 \
+            -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 -DFLM_HAL_HAS_ENTROPY=1
+CFLAGS   += $(HAL_CAPS)
+endif
