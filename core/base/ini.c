@@ -626,6 +626,9 @@ flm_err_t flm_ini_parse(const char *text, size_t len, const flm_ini_bind_t *bind
         memset(p.lines, 0, sizeof p.lines);
         e = close_section(&p, b);
     }
+    for (size_t b = 0; b < n_binds; b++)
+        if (binds[b].present)
+            *binds[b].present = !e && p.opened[b] != 0;
     if (e) {
         for (size_t b = 0; b < n_binds; b++)
             flm_wipe(binds[b].dst, binds[b].section->size);

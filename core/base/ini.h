@@ -117,6 +117,7 @@ typedef struct {
     const flm_ini_section_t *section;
     void                    *dst;
     bool                     optional;
+    bool                    *present; /* may be NULL: set to whether the file had the section */
 } flm_ini_bind_t;
 
 /* Parse len bytes of text into the bound structs (each initialised first).

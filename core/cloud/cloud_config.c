@@ -99,7 +99,7 @@ const flm_ini_section_t flm_cloud_ini_section = {
 flm_err_t flm_cloud_config_parse(flm_cloud_settings_t *c, const char *text, size_t len,
                                  flm_ini_error_t *err)
 {
-    const flm_ini_bind_t bind = { &flm_cloud_ini_section, c, false };
+    const flm_ini_bind_t bind = { &flm_cloud_ini_section, c, false, NULL };
     return flm_ini_parse(text, len, &bind, 1, "cloud", err);
 }
 

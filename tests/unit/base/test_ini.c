@@ -76,14 +76,14 @@ static flm_ini_error_t err;
 /* Just [demo], the default section. */
 static flm_err_t one(const char *text)
 {
-    flm_ini_bind_t b = { &demo, &d, false };
+    flm_ini_bind_t b = { &demo, &d, false, NULL };
     return flm_ini_parse(text, strlen(text), &b, 1, "demo", &err);
 }
 
 /* [demo] and an optional [net]; default given by the caller. */
 static flm_err_t two(const char *text, const char *dflt, bool net_optional)
 {
-    flm_ini_bind_t b[] = { { &demo, &d, false }, { &net, &nt, net_optional } };
+    flm_ini_bind_t b[] = { { &demo, &d, false, NULL }, { &net, &nt, net_optional, NULL } };
     return flm_ini_parse(text, strlen(text), b, 2, dflt, &err);
 }
 
@@ -141,7 +141,7 @@ FLM_TEST(ini_default_section_and_headers)
               "[demo]: missing required key 'name'");
 
     /* An empty text is a file with nothing set. */
-    flm_ini_bind_t b = { &net, &nt, true };
+    flm_ini_bind_t b = { &net, &nt, true, NULL };
     FLM_CHECK_EQ(flm_ini_parse(NULL, 0, &b, 1, NULL, &err), FLM_OK);
     FLM_CHECK_EQ(flm_ini_parse("", 0, NULL, 0, NULL, NULL), FLM_OK);
     FLM_CHECK_EQ(flm_ini_parse("x = 1", 5, NULL, 0, NULL, &err), FLM_ERR_CONFIG_SYNTAX);
@@ -394,7 +394,7 @@ FLM_TEST(ini_line_limits_nul_and_control_bytes)
     CHECK_ERR(one("# \x1b[31m\n"), FLM_ERR_CONFIG_SYNTAX, 1, "control byte 0x1b at column 3");
     CHECK_ERR(one("name = a\n[demo\x01]\n"), FLM_ERR_CONFIG_SYNTAX, 2, "control byte 0x01 at column 6");
     const char nul[] = "name = n\n# x\0y\n";
-    flm_ini_bind_t b = { &demo, &d, false };
+    flm_ini_bind_t b = { &demo, &d, false, NULL };
     CHECK_ERR(flm_ini_parse(nul, sizeof nul - 1, &b, 1, "demo", &err), FLM_ERR_CONFIG_SYNTAX, 2,
               "NUL byte at column 4");
     /* A NUL ends nothing: the length does. */
@@ -469,13 +469,13 @@ FLM_TEST(ini_error_format)
 
 FLM_TEST(ini_schema_mistakes_are_arg_errors)
 {
-    flm_ini_bind_t b = { &demo, &d, false };
+    flm_ini_bind_t b = { &demo, &d, false, NULL };
     FLM_CHECK_EQ(flm_ini_parse(NULL, 3, &b, 1, "demo", &err), FLM_ERR_ARG);
     FLM_CHECK_EQ(flm_ini_parse("", 0, &b, 1, "nope", &err), FLM_ERR_ARG);
     FLM_CHECK(strcmp(err.message, "default section [nope] is not bound") == 0);
-    flm_ini_bind_t twice[] = { { &demo, &d, false }, { &demo, &d, false } };
+    flm_ini_bind_t twice[] = { { &demo, &d, false, NULL }, { &demo, &d, false, NULL } };
     FLM_CHECK_EQ(flm_ini_parse("", 0, twice, 2, NULL, &err), FLM_ERR_ARG);
-    flm_ini_bind_t no_dst = { &demo, NULL, false };
+    flm_ini_bind_t no_dst = { &demo, NULL, false, NULL };
     FLM_CHECK_EQ(flm_ini_parse("", 0, &no_dst, 1, NULL, &err), FLM_ERR_ARG);
 
     static const flm_ini_key_t bad_rows[][1] = {
@@ -489,13 +489,13 @@ FLM_TEST(ini_schema_mistakes_are_arg_errors)
     };
     for (size_t i = 0; i < sizeof bad_rows / sizeof bad_rows[0]; i++) {
         flm_ini_section_t s = { "s", bad_rows[i], 1, sizeof(demo_t), NULL, NULL };
-        flm_ini_bind_t sb = { &s, &d, false };
+        flm_ini_bind_t sb = { &s, &d, false, NULL };
         FLM_CHECK_MSG(flm_ini_parse("", 0, &sb, 1, NULL, &err) == FLM_ERR_ARG, "row %zu", i);
         FLM_CHECK(strcmp(err.message, "[s]: bad schema row 0") == 0);
     }
     static const flm_ini_key_t dup[] = { FLM_INI_STR(demo_t, name, false), FLM_INI_STR(demo_t, name, false) };
     flm_ini_section_t s = { "s", dup, 2, sizeof(demo_t), NULL, NULL };
-    flm_ini_bind_t sb = { &s, &d, false };
+    flm_ini_bind_t sb = { &s, &d, false, NULL };
     FLM_CHECK_EQ(flm_ini_parse("", 0, &sb, 1, NULL, &err), FLM_ERR_ARG);
     flm_ini_section_t s2 = { "bad name", dup, 1, sizeof(demo_t), NULL, NULL };
     sb.section = &s2;
@@ -585,7 +585,7 @@ FLM_TEST(ini_random_and_mutated_inputs)
         size_t lines = 1;
         for (size_t i = 0; i < len; i++)
             lines += buf[i] == '\n';
-        flm_ini_bind_t b[] = { { &demo, &d, false }, { &net, &nt, iter % 2 == 0 } };
+        flm_ini_bind_t b[] = { { &demo, &d, false, NULL }, { &net, &nt, iter % 2 == 0, NULL } };
         flm_err_t e = flm_ini_parse(buf, len, b, 2, iter % 4 ? "demo" : NULL, &err);
         FLM_CHECK_MSG(e == FLM_OK || flm_err_in(e, FLM_ERR_MODULE_CONFIG), "iter %d: %s", iter,
                       flm_err_name(e));

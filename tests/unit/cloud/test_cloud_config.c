@@ -243,11 +243,17 @@ FLM_TEST(cloud_config_as_a_section)
     static const flm_ini_key_t other_keys[] = { FLM_INI_U32_RANGE(other_t, port, 1, 65535, false) };
     static const flm_ini_section_t other = { "server", other_keys, 1, sizeof(other_t), NULL, NULL };
     other_t o;
-    flm_ini_bind_t binds[] = { { &flm_cloud_ini_section, &cfg, false }, { &other, &o, true } };
+    bool cloud_seen = false, other_seen = true;
+    flm_ini_bind_t binds[] = { { &flm_cloud_ini_section, &cfg, false, &cloud_seen },
+                               { &other, &o, true, &other_seen } };
     const char *text = "; device\n[server]\nport = 8080\n\n[cloud]\nurl = http://127.0.0.1/v1\n"
                        "model = m\n";
     FLM_CHECK_EQ(flm_ini_parse(text, strlen(text), binds, 2, NULL, &err), FLM_OK);
     FLM_CHECK_EQ(o.port, 8080);
+    FLM_CHECK(cloud_seen && other_seen);
+    const char *only_cloud = "[cloud]\nurl = http://127.0.0.1/v1\nmodel = m\n";
+    FLM_CHECK_EQ(flm_ini_parse(only_cloud, strlen(only_cloud), binds, 2, NULL, &err), FLM_OK);
+    FLM_CHECK(cloud_seen && !other_seen);
     FLM_CHECK(strcmp(cfg.model, "m") == 0);
     FLM_CHECK_EQ(cfg.max_retries, 3); /* the section's defaults */
     FLM_CHECK_EQ(cfg.endpoint.port, 80);
