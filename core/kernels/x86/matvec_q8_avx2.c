@@ -98,8 +98,9 @@ static AVX2 int64_t row_long_groups(const int8_t *qr, const int16_t *x, const in
     return acc;
 }
 
-/* Groups of <= 256 columns, four at a time. */
-static AVX2 int64_t row_groups(const int8_t *qr, const int16_t *x, const int32_t *sr,
+/* Groups of <= 256 columns, four at a time. Inlined into each caller so a
+ * constant gs unrolls the group loops. */
+static inline __attribute__((always_inline)) AVX2 int64_t row_groups(const int8_t *qr, const int16_t *x, const int32_t *sr,
                                uint32_t cols, uint32_t gs, uint32_t ng)
 {
     __m256i acc = _mm256_setzero_si256();
@@ -115,17 +116,54 @@ static AVX2 int64_t row_groups(const int8_t *qr, const int16_t *x, const int32_t
         acc = _mm256_add_epi64(acc, scaled4(v0, v1, v2, v3, s));
     }
     if (g < ng) {
-        /* one to three groups left: the missing ones are zero */
-        __m256i v[3] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256() };
-        int32_t s[4] = { 0, 0, 0, 0 };
-        for (uint32_t k = 0; g < ng; g++, k++, c += gs) {
-            v[k] = group_lanes(qr + c, x + c, cols - c < gs ? cols - c : gs);
-            s[k] = sr[g];
-        }
-        __m128i sv = _mm_loadu_si128((const __m128i *)(const void *)s);
-        acc = _mm256_add_epi64(acc, scaled4(v[0], v[1], v[2], _mm256_setzero_si256(), sv));
+        /* one to three groups left, the last maybe short; the missing ones
+         * are zero (no arrays: they would live on the stack) */
+        uint32_t left = ng - g, last = cols - (c + (left - 1) * gs);
+        __m256i z = _mm256_setzero_si256();
+        __m256i v0 = group_lanes(qr + c, x + c, left == 1 ? last : gs);
+        __m256i v1 = left < 2 ? z : group_lanes(qr + c + gs, x + c + gs, left == 2 ? last : gs);
+        __m256i v2 = left < 3 ? z : group_lanes(qr + c + 2 * gs, x + c + 2 * gs, last);
+        __m128i s = _mm_setr_epi32(sr[g], left < 2 ? 0 : sr[g + 1], left < 3 ? 0 : sr[g + 2], 0);
+        acc = _mm256_add_epi64(acc, scaled4(v0, v1, v2, z, s));
     }
     return hsum_epi64(acc);
+}
+
+/* Rows of one or two groups (cols <= 2 gs, gs <= 256): four groups of two
+ * or four consecutive rows share one reduction (their scales are
+ * contiguous). Returns the rows done; the caller finishes the others. */
+static inline __attribute__((always_inline)) AVX2 uint32_t
+rows_short(const flm_qmat_t *w, const int16_t *x, int32_t *out, int32_t shift, uint32_t gs)
+{
+    const uint32_t cols = w->cols, ng = w->ngroups;
+    uint32_t r = 0;
+    if (ng == 2) {
+        for (; r + 2 <= w->rows; r += 2) {
+            const int8_t *q0 = w->q + (size_t)r * cols, *q1 = q0 + cols;
+            __m256i p = scaled4(group_lanes(q0, x, gs), group_lanes(q0 + gs, x + gs, cols - gs),
+                                group_lanes(q1, x, gs), group_lanes(q1 + gs, x + gs, cols - gs),
+                                _mm_loadu_si128((const __m128i *)(const void *)(w->s + 2 * r)));
+            __m128i a = _mm256_castsi256_si128(p), b = _mm256_extracti128_si256(p, 1);
+            out[r] = flm_rescale_sat32(_mm_cvtsi128_si64(_mm_add_epi64(a, _mm_unpackhi_epi64(a, a))),
+                                       shift);
+            out[r + 1] = flm_rescale_sat32(
+                _mm_cvtsi128_si64(_mm_add_epi64(b, _mm_unpackhi_epi64(b, b))), shift);
+        }
+    } else if (ng == 1) {
+        for (; r + 4 <= w->rows; r += 4) {
+            const int8_t *q0 = w->q + (size_t)r * cols;
+            __m256i p = scaled4(group_lanes(q0, x, cols), group_lanes(q0 + cols, x, cols),
+                                group_lanes(q0 + 2 * cols, x, cols),
+                                group_lanes(q0 + 3 * cols, x, cols),
+                                _mm_loadu_si128((const __m128i *)(const void *)(w->s + r)));
+            __m128i a = _mm256_castsi256_si128(p), b = _mm256_extracti128_si256(p, 1);
+            out[r] = flm_rescale_sat32(_mm_cvtsi128_si64(a), shift);
+            out[r + 1] = flm_rescale_sat32(_mm_extract_epi64(a, 1), shift);
+            out[r + 2] = flm_rescale_sat32(_mm_cvtsi128_si64(b), shift);
+            out[r + 3] = flm_rescale_sat32(_mm_extract_epi64(b, 1), shift);
+        }
+    }
+    return r;
 }
 
 AVX2 flm_err_t flm_matvec_q8_s16_avx2(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
@@ -135,11 +173,16 @@ AVX2 flm_err_t flm_matvec_q8_s16_avx2(const flm_qmat_t *w, const int16_t *x, int
         return FLM_ERR_ARG;
     const uint32_t cols = w->cols, gs = w->gs, ng = w->ngroups;
     const int32_t shift = w->scale_shift + x_shift - out_shift;
-    for (uint32_t r = 0; r < w->rows; r++) {
+    uint32_t r = 0;
+    if (ng <= 2 && gs <= 256u)
+        r = gs == 32u ? rows_short(w, x, out, shift, 32u) : rows_short(w, x, out, shift, gs);
+    for (; r < w->rows; r++) {
         const int8_t *qr = w->q + (size_t)r * cols;
         const int32_t *sr = w->s + (size_t)r * ng;
-        int64_t acc = gs <= 256u ? row_groups(qr, x, sr, cols, gs, ng)
-                                 : row_long_groups(qr, x, sr, cols, gs, ng);
+        /* groups of 32: the converter's default */
+        int64_t acc = gs == 32u    ? row_groups(qr, x, sr, cols, 32u, ng)
+                      : gs <= 256u ? row_groups(qr, x, sr, cols, gs, ng)
+                                   : row_long_groups(qr, x, sr, cols, gs, ng);
         out[r] = flm_rescale_sat32(acc, shift);
     }
     return FLM_OK;

@@ -1,10 +1,12 @@
 /* Every kernel variant this build has, and this CPU can run, gives the same
  * bits as its plain C reference: random and ragged shapes (group size not
  * dividing the row, groups and rows longer than 256 columns, odd lengths,
- * one column), extreme values and several shifts. The inputs sit at the
- * very end of their buffers, so a variant that reads one element too far
- * trips AddressSanitizer in `make test SAN=1`. Runs on every board the unit
- * tests run on (x86-64 AVX2, armhf DSP under qemu-arm, aarch64). */
+ * one column), extreme values and several shifts. Each matvec case runs
+ * twice: with its inputs at the very end of their buffers, so a variant
+ * that reads one element too far trips AddressSanitizer (`make test
+ * SAN=1`), and followed by random guard values, so one that sums too far
+ * gets other bits. Runs on every board the unit tests run on (x86-64 AVX2,
+ * armhf DSP under qemu-arm, aarch64). */
 #include <stdint.h>
 #include <string.h>
 
@@ -114,18 +116,23 @@ static int32_t rand_scale(fill_t f)
     return (int32_t)below(2u * (uint32_t)max + 1u) - max;
 }
 
-/* A rows x cols matrix with groups of gs, and an input vector, at the ends
- * of the pools. */
+/* A rows x cols matrix with groups of gs, and an input vector, each
+ * followed by `guard` random elements before the end of its pool. */
 static bool make_matvec(flm_qmat_t *m, const int16_t **x, uint32_t rows, uint32_t cols,
-                        uint32_t gs, int32_t scale_shift, fill_t f)
+                        uint32_t gs, int32_t scale_shift, fill_t f, uint32_t guard)
 {
     uint32_t ng = (cols + gs - 1) / gs;
-    if ((size_t)rows * cols > POOL_Q || (size_t)rows * ng > POOL_S || cols > POOL_X ||
-        rows > MAX_ROWS)
+    if ((size_t)rows * cols + guard > POOL_Q || (size_t)rows * ng + guard > POOL_S ||
+        cols + guard > POOL_X || rows > MAX_ROWS)
         return false;
-    int8_t *q = pool_q + POOL_Q - (size_t)rows * cols;
-    int32_t *s = pool_s + POOL_S - (size_t)rows * ng;
-    int16_t *xv = pool_x + POOL_X - cols;
+    for (uint32_t i = 1; i <= guard; i++) {
+        pool_q[POOL_Q - i] = (int8_t)(next() | 1u);
+        pool_s[POOL_S - i] = (int32_t)(next() >> 9) + 1;
+        pool_x[POOL_X - i] = (int16_t)(next() | 1u);
+    }
+    int8_t *q = pool_q + POOL_Q - guard - (size_t)rows * cols;
+    int32_t *s = pool_s + POOL_S - guard - (size_t)rows * ng;
+    int16_t *xv = pool_x + POOL_X - guard - cols;
     for (size_t i = 0; i < (size_t)rows * cols; i++)
         q[i] = rand_q8(f);
     for (size_t i = 0; i < (size_t)rows * ng; i++)
@@ -185,31 +192,35 @@ FLM_TEST(kernels_variants_matvec)
         { 6, 255, 255 }, { 6, 256, 256 }, { 2, 257, 256 }, { 2, 300, 257 }, { 3, 600, 600 },
         { 2, 1000, 300 }, { 2, 513, 512 }, { 3, 768, 32 }, { 1, 4099, 4096 }, { 4, 777, 100 },
         { 1, 65536, 65536 }, { 2, 65536, 64 },
+        /* one or two groups a row, odd row counts (rows share reductions) */
+        { 9, 20, 32 }, { 9, 50, 50 }, { 4, 1, 1 }, { 8, 256, 256 }, { 9, 40, 20 },
+        { 7, 45, 32 }, { 5, 63, 32 }, { 6, 512, 256 }, { 5, 300, 150 }, { 3, 257, 200 },
     };
     static const int32_t scale_shifts[] = { 30, 0, 13, 62 };
     unsigned compared = 0;
     rng = 0x9E3779B9u;
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
-        for (int f = FILL_RANDOM; f <= FILL_SMALL; f++) {
-            flm_qmat_t m;
-            const int16_t *x;
-            FLM_CHECK(make_matvec(&m, &x, shapes[k][0], shapes[k][1], shapes[k][2],
-                                  scale_shifts[(k + (size_t)f) % 4], (fill_t)f));
-            FLM_CHECK(matvec_agrees(&m, x, &compared));
-        }
+        for (int f = FILL_RANDOM; f <= FILL_SMALL; f++)
+            for (uint32_t guard = 0; guard <= 300; guard += 300) {
+                flm_qmat_t m;
+                const int16_t *x;
+                FLM_CHECK(make_matvec(&m, &x, shapes[k][0], shapes[k][1], shapes[k][2],
+                                      scale_shifts[(k + (size_t)f) % 4], (fill_t)f, guard));
+                FLM_CHECK(matvec_agrees(&m, x, &compared));
+            }
     for (int trial = 0; trial < 300; trial++) {
         uint32_t cols = 1 + below(trial < 200 ? 300 : 1500);
         uint32_t gs = 1 + below(trial % 3 ? 64 : cols + 40);
         flm_qmat_t m;
         const int16_t *x;
         FLM_CHECK(make_matvec(&m, &x, 1 + below(9), cols, gs, (int32_t)below(63),
-                              (fill_t)below(3)));
+                              (fill_t)below(3), trial % 2 ? 300 : 0));
         FLM_CHECK(matvec_agrees(&m, x, &compared));
     }
     /* bad arguments are refused alike */
     flm_qmat_t m;
     const int16_t *x;
-    FLM_CHECK(make_matvec(&m, &x, 4, 40, 16, 30, FILL_RANDOM));
+    FLM_CHECK(make_matvec(&m, &x, 4, 40, 16, 30, FILL_RANDOM, 0));
     flm_qmat_t bad[4] = { m, m, m, m };
     bad[0].gs = 0;
     bad[1].ngroups = 2;
