@@ -14,12 +14,11 @@ typedef flm_err_t (*flm_quantize_s16_fn)(const int32_t *x, uint32_t n, int32_t x
                                          int16_t *q, int32_t *q_shift);
 typedef flm_err_t (*flm_softmax_q_fn)(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
 
-static inline flm_err_t flm_attention_head_q_with(flm_dot_q8_s16_fn dot,
-                                                  flm_quantize_s16_fn quantize_s16,
-                                                  flm_softmax_q_fn softmax_q, const int32_t *q,
-                                                  uint32_t head_dim, const flm_kv_view_t *kv,
-                                                  uint32_t npos, int16_t *qs, int32_t *att,
-                                                  int32_t *out)
+static FLM_ALWAYS_INLINE flm_err_t
+flm_attention_head_q_with(flm_dot_q8_s16_fn dot,
+                          flm_quantize_s16_fn quantize_s16, flm_softmax_q_fn softmax_q,
+                          const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
+                          uint32_t npos, int16_t *qs, int32_t *att, int32_t *out)
 {
     if (!q || !kv || !kv->k || !kv->v || !kv->ks || !kv->vs || !qs || !att || !out ||
         head_dim == 0 || head_dim > FLM_KERNEL_MAX_HEAD || npos == 0 ||

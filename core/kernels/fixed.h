@@ -16,6 +16,16 @@
 #define FLM_LOG2E_Q30 INT64_C(1549082005) /* log2 e */
 #define FLM_2PI_Q28   INT64_C(1686629713) /* 2 pi */
 
+/* For the kernel bodies written once and instantiated per variant
+ * (matvec_q8_impl.h, attention_impl.h): inlined into each, the dot product
+ * passed in becomes a direct, inlined call and register allocation sees
+ * the whole loop, as if the body were written out in each variant. */
+#if defined(__GNUC__)
+#define FLM_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define FLM_ALWAYS_INLINE inline
+#endif
+
 extern const uint32_t flm_exp2_tab[256];
 extern const int32_t  flm_ln1p_tab[64];
 extern const int32_t  flm_sin_tab[65];

@@ -28,9 +28,10 @@ static inline bool flm_matvec_args_ok(const flm_qmat_t *w, const int16_t *x, int
            out_shift >= -62 && out_shift <= 62;
 }
 
-static inline flm_err_t flm_matvec_q8_s16_with(flm_dot_q8_s16_fn dot, const flm_qmat_t *w,
-                                               const int16_t *x, int32_t x_shift, int32_t *out,
-                                               int32_t out_shift)
+static FLM_ALWAYS_INLINE flm_err_t
+flm_matvec_q8_s16_with(flm_dot_q8_s16_fn dot,
+                       const flm_qmat_t *w, const int16_t *x, int32_t x_shift, int32_t *out,
+                       int32_t out_shift)
 {
     if (!flm_matvec_args_ok(w, x, x_shift, out, out_shift))
         return FLM_ERR_ARG;
@@ -43,16 +44,20 @@ static inline flm_err_t flm_matvec_q8_s16_with(flm_dot_q8_s16_fn dot, const flm_
          * groups in int32 pieces); |s| < 2^23, so |row sum| <= cols * 2^45
          * <= 2^61 */
         int64_t acc = 0;
-        for (uint32_t g = 0, c = 0; g < ng; g++, c += gs) {
-            uint32_t len = cols - c < gs ? cols - c : gs;
-            if (len <= 256u) {
-                acc += (int64_t)dot(qr + c, x + c, len) * sr[g];
-                continue;
+        if (gs <= 256u) {
+            /* every group but the last has gs columns */
+            const int16_t *xg = x;
+            for (uint32_t g = 0; g + 1 < ng; g++, qr += gs, xg += gs)
+                acc += (int64_t)dot(qr, xg, gs) * sr[g];
+            acc += (int64_t)dot(qr, xg, cols - (ng - 1) * gs) * sr[ng - 1];
+        } else {
+            for (uint32_t g = 0, c = 0; g < ng; g++, c += gs) {
+                uint32_t len = cols - c < gs ? cols - c : gs;
+                int64_t sum = 0;
+                for (uint32_t o = 0; o < len; o += 256)
+                    sum += dot(qr + c + o, x + c + o, len - o < 256u ? len - o : 256u);
+                acc += sum * sr[g];
             }
-            int64_t sum = 0;
-            for (uint32_t o = 0; o < len; o += 256)
-                sum += dot(qr + c + o, x + c + o, len - o < 256u ? len - o : 256u);
-            acc += sum * sr[g];
         }
         out[r] = flm_rescale_sat32(acc, shift);
     }
