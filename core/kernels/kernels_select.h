@@ -8,9 +8,10 @@
  *    the attention head (core/kernels/arm/);
  *  - x86-64 compiled with -mavx2 (__AVX2__): the AVX2 matvec, directly;
  *  - other x86-64 builds: the matvec is resolved once at run time, AVX2 if
- *    the CPU (and OS) has it, else the _ref (flm_kernels_init(),
- *    core/kernels/variants.c), so one binary runs on machines with and
- *    without AVX2;
+ *    the CPU (and OS) has it, else the _ref, on the first call or by
+ *    flm_kernels_init() (core/kernels/variants.c: one atomic function
+ *    pointer, no heap, safe from any thread), so one binary runs on
+ *    machines with and without AVX2;
  *  - anything else: the plain C references.
  * -DFLM_KERNELS_ARM_DSP=0 or -DFLM_KERNELS_X86=0 builds without that ISA's
  * variants (their files then compile to nothing, as they do on the wrong
