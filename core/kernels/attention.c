@@ -1,46 +1,11 @@
-/* One attention head over an int8 KV cache with per-vector scales. */
+/* One attention head over an int8 KV cache with per-vector scales: the plain
+ * C reference (the body is in attention_impl.h). */
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/attention_impl.h"
 
-flm_err_t flm_attention_head_q(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
-                               uint32_t npos, int16_t *qs, int32_t *att, int32_t *out)
+flm_err_t flm_attention_head_q_ref(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
+                                   uint32_t npos, int16_t *qs, int32_t *att, int32_t *out)
 {
-    if (!q || !kv || !kv->k || !kv->v || !kv->ks || !kv->vs || !qs || !att || !out ||
-        head_dim == 0 || head_dim > FLM_KERNEL_MAX_HEAD || npos == 0 ||
-        npos > FLM_KERNEL_MAX_COLS)
-        return FLM_ERR_ARG;
-    /* q / sqrt(head_dim) (Q16, in out until the end), then int16: the scale
-     * is applied once instead of once per position */
-    int64_t inv_sqrt = flm_isqrt_u64(((uint64_t)1 << 60) / head_dim); /* Q30 */
-    for (uint32_t j = 0; j < head_dim; j++)
-        out[j] = flm_sat32(flm_round_shr64(q[j] * inv_sqrt, 30));
-    int32_t q_shift;
-    flm_err_t err = flm_quantize_s16(out, head_dim, FLM_ACT_SHIFT, qs, &q_shift);
-    if (err)
-        return err;
-
-    /* scores: (qs . k_t) * ks_t in Q(q_shift + 24), to Q16 */
-    for (uint32_t t = 0; t < npos; t++) {
-        /* |qs k| <= 2^22 per term, head_dim <= 256 terms: exact */
-        int32_t dot = flm_dot_q8_s16(kv->k + (size_t)t * kv->stride, qs, head_dim);
-        int32_t ks = flm_kv_scale(kv->ks[(size_t)t * kv->scale_stride]);
-        att[t] = flm_rescale_sat32((int64_t)dot * ks, q_shift + FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
-    }
-    uint32_t *p = (uint32_t *)att;
-    err = flm_softmax_q(att, npos, FLM_ACT_SHIFT, p);
-    if (err)
-        return err;
-    /* fold each probability into its value scale: w_t = p_t * vs_t, Q24 */
-    for (uint32_t t = 0; t < npos; t++) {
-        int32_t vs = flm_kv_scale(kv->vs[(size_t)t * kv->scale_stride]);
-        att[t] = flm_sat32(flm_round_shr64((int64_t)p[t] * vs, FLM_PROB_SHIFT));
-    }
-    for (uint32_t j = 0; j < head_dim; j++) {
-        int64_t acc = 0; /* |w v| < 2^38, npos <= 2^16 terms */
-        const int8_t *v = kv->v + j;
-        for (uint32_t t = 0; t < npos; t++)
-            acc += (int64_t)att[t] * v[(size_t)t * kv->stride];
-        out[j] = flm_rescale_sat32(acc, FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
-    }
-    return FLM_OK;
+    return flm_attention_head_q_with(flm_dot_q8_s16_ref, flm_quantize_s16_ref, flm_softmax_q_ref,
+                                     q, head_dim, kv, npos, qs, att, out);
 }

@@ -10,12 +10,21 @@
 #define FLM_KERNELS_FIXED_H
 
 #include <stdint.h>
-#include <string.h>
 
 #define FLM_Q30_ONE (INT32_C(1) << 30)
 #define FLM_LN2_Q30   INT64_C(744261118)  /* ln 2 */
 #define FLM_LOG2E_Q30 INT64_C(1549082005) /* log2 e */
 #define FLM_2PI_Q28   INT64_C(1686629713) /* 2 pi */
+
+/* For the kernel bodies written once and instantiated per variant
+ * (matvec_q8_impl.h, attention_impl.h): inlined into each, the dot product
+ * passed in becomes a direct, inlined call and register allocation sees
+ * the whole loop, as if the body were written out in each variant. */
+#if defined(__GNUC__)
+#define FLM_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define FLM_ALWAYS_INLINE inline
+#endif
 
 extern const uint32_t flm_exp2_tab[256];
 extern const int32_t  flm_ln1p_tab[64];
@@ -93,36 +102,14 @@ static inline uint32_t flm_abs32(int32_t v)
     return v < 0 ? (uint32_t)0 - (uint32_t)v : (uint32_t)v;
 }
 
-#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
-#include <arm_acle.h>
+/* The dot product under the matvec and attention kernels: sum q[i] * x[i]
+ * in int32, exact while n * 2^22 < 2^31 (callers keep n <= 256). A variant
+ * (core/kernels/arm/dot_dsp.h) may sum in any order: the sum is exact, so
+ * the bits are the same. */
+typedef int32_t (*flm_dot_q8_s16_fn)(const int8_t *q, const int16_t *x, uint32_t n);
 
-/* sum q[i] * x[i] in int32; exact while n * 2^22 < 2^31 (callers keep n <= 256).
- * Cortex-M4/M7 and ARMv7-A: per 4 columns, one word of weights split by
- * SXTB16 into (w0, w2) and (w1, w3) and four 16 x 16 MACs that pick the
- * halves, instead of 8 sign-extending loads. A group sum is exact in int32
- * whatever the order, so the bits are the plain loop's. */
-static inline int32_t flm_dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t n)
-{
-    int32_t sum = 0;
-    for (; n >= 4; n -= 4, q += 4, x += 4) {
-        uint32_t w;
-        int32_t x01, x23;
-        memcpy(&w, q, 4); /* unaligned word loads are fine on these cores */
-        memcpy(&x01, x, 4);
-        memcpy(&x23, x + 2, 4);
-        int32_t w02 = __sxtb16((int32_t)w), w13 = __sxtb16((int32_t)(w >> 8)); /* bytes 0, 2 / 1, 3 */
-        sum = __smlabb(w02, x01, sum);
-        sum = __smlabt(w13, x01, sum);
-        sum = __smlatb(w02, x23, sum);
-        sum = __smlatt(w13, x23, sum);
-    }
-    for (; n; n--)
-        sum += *q++ * *x++;
-    return sum;
-}
-#else
 /* Four columns a step: fewer loop branches on cores without SIMD (M3). */
-static inline int32_t flm_dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t n)
+static inline int32_t flm_dot_q8_s16_ref(const int8_t *q, const int16_t *x, uint32_t n)
 {
     int32_t sum = 0;
     for (; n >= 4; n -= 4, q += 4, x += 4)
@@ -131,6 +118,5 @@ static inline int32_t flm_dot_q8_s16(const int8_t *q, const int16_t *x, uint32_t
         sum += *q++ * *x++;
     return sum;
 }
-#endif
 
 #endif /* FLM_KERNELS_FIXED_H */

@@ -13,8 +13,8 @@ static uint32_t amax_of(const int32_t *x, uint32_t n)
     return m;
 }
 
-flm_err_t flm_quantize_s16(const int32_t *x, uint32_t n, int32_t x_shift, int16_t *q,
-                           int32_t *q_shift)
+flm_err_t flm_quantize_s16_ref(const int32_t *x, uint32_t n, int32_t x_shift, int16_t *q,
+                               int32_t *q_shift)
 {
     if (!x || !q || !q_shift || n > FLM_KERNEL_MAX_COLS || x_shift < -62 || x_shift > 62)
         return FLM_ERR_ARG;
@@ -42,7 +42,7 @@ static uint16_t kv_scale_code(uint64_t s)
     return (uint16_t)(e << 11 | (uint32_t)m);
 }
 
-flm_err_t flm_quantize_s8(const int32_t *x, uint32_t n, int8_t *q, uint16_t *scale)
+flm_err_t flm_quantize_s8_ref(const int32_t *x, uint32_t n, int8_t *q, uint16_t *scale)
 {
     if (!x || !q || !scale || n > FLM_KERNEL_MAX_COLS)
         return FLM_ERR_ARG;

@@ -2,7 +2,8 @@
 #include "core/kernels/kernels.h"
 #include "core/kernels/fixed.h"
 
-flm_err_t flm_rmsnorm_s32(const int32_t *x, const flm_ivec_t *w, uint32_t eps_q32, int32_t *out)
+flm_err_t flm_rmsnorm_s32_ref(const int32_t *x, const flm_ivec_t *w, uint32_t eps_q32,
+                              int32_t *out)
 {
     if (!x || !w || !w->v || !out || w->n == 0 || w->n > FLM_KERNEL_MAX_COLS ||
         w->shift < 0 || w->shift > 62)

@@ -2,8 +2,8 @@
 #include "core/kernels/kernels.h"
 #include "core/kernels/fixed.h"
 
-flm_err_t flm_rope_s32(int32_t *v, uint32_t n, uint32_t head_dim, const uint32_t *freq,
-                       uint32_t pos)
+flm_err_t flm_rope_s32_ref(int32_t *v, uint32_t n, uint32_t head_dim, const uint32_t *freq,
+                           uint32_t pos)
 {
     if (!v || !freq || head_dim == 0 || head_dim % 2 || n % head_dim)
         return FLM_ERR_ARG;

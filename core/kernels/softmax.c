@@ -26,7 +26,7 @@ static int32_t diff_q16(int32_t x, int32_t max, int32_t shift)
     return flm_rescale_sat32((int64_t)x - max, shift - FLM_LOG_SHIFT);
 }
 
-flm_err_t flm_softmax_q(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p)
+flm_err_t flm_softmax_q_ref(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p)
 {
     flm_err_t err = check(x, n, shift);
     if (err || !p)
@@ -45,13 +45,13 @@ flm_err_t flm_softmax_q(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p
     return FLM_OK;
 }
 
-flm_err_t flm_logsumexp_q(const int32_t *x, uint32_t n, int32_t shift, int32_t *lse)
+flm_err_t flm_logsumexp_q_ref(const int32_t *x, uint32_t n, int32_t shift, int32_t *lse)
 {
-    return flm_entropy_q(x, n, shift, NULL, lse);
+    return flm_entropy_q_ref(x, n, shift, NULL, lse);
 }
 
-flm_err_t flm_entropy_q(const int32_t *x, uint32_t n, int32_t shift, int32_t *entropy,
-                        int32_t *lse)
+flm_err_t flm_entropy_q_ref(const int32_t *x, uint32_t n, int32_t shift, int32_t *entropy,
+                            int32_t *lse)
 {
     flm_err_t err = check(x, n, shift);
     if (err)

@@ -12,7 +12,7 @@ int32_t flm_silu_q16(int32_t x)
     return flm_sat32(flm_round_shr64((int64_t)x * sig, 30));
 }
 
-flm_err_t flm_swiglu_s32(int32_t *h1, const int32_t *h3, uint32_t n)
+flm_err_t flm_swiglu_s32_ref(int32_t *h1, const int32_t *h3, uint32_t n)
 {
     if (!h1 || !h3)
         return FLM_ERR_ARG;

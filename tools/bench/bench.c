@@ -9,6 +9,9 @@
  * runs the same tokens, alternating with the integer engine round by round,
  * and the ratio of the two is printed: on a shared, noisy machine a ratio
  * measured side by side means more than either absolute figure.
+ * The matvec variants this CPU runs (core/kernels/variants.h) are timed
+ * the same way, alternating round by round, and printed as a ratio to the
+ * plain C _ref, on the model's shapes and on larger synthetic ones.
  * Speed is measured here, never asserted in tests.
  */
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "core/kernels/kernels.h"
+#include "core/kernels/variants.h"
 #include "core/infer/transformer.h"
 #include "core/hal/hal.h"
 #include "tools/cli/cli.h"
@@ -38,6 +42,83 @@ static double now_ns(void)
         } while ((t_ = now_ns() - t0_) < 2e8);                                   \
         printf("  %-34s %10.0f ns\n", name, t_ / (double)n_);                    \
     } while (0)
+
+/* Every available matvec variant on (m, x): calls per batch calibrated on
+ * the _ref to about 5 ms, then ROUNDS rounds that run each variant's batch
+ * in turn, so all see the same machine load; the best batch of each is
+ * compared with the _ref's (many short rounds: on a loaded machine some of
+ * them run undisturbed). */
+static void bench_matvec_variants(const char *label, const flm_qmat_t *m, const int16_t *x)
+{
+    enum { ROUNDS = 25, MAXV = 8 };
+    static int32_t y[65536];
+    size_t nv;
+    const flm_kernel_variant_t *all = flm_kernel_variants(&nv);
+    const flm_kernel_variant_t *v[MAXV];
+    int n = 0;
+    for (size_t i = 0; i < nv; i++) /* the _ref first */
+        if (all[i].op == FLM_KOP_MATVEC_Q8_S16 && strcmp(all[i].isa, "ref") == 0)
+            v[n++] = &all[i];
+    for (size_t i = 0; i < nv && n < MAXV; i++)
+        if (all[i].op == FLM_KOP_MATVEC_Q8_S16 && strcmp(all[i].isa, "ref") != 0 &&
+            flm_kernel_variant_available(&all[i]))
+            v[n++] = &all[i];
+    long calls = 0;
+    double t0 = now_ns();
+    do {
+        v[0]->fn.matvec_q8_s16(m, x, 16, y, 16);
+        calls++;
+    } while (now_ns() - t0 < 5e6);
+    double best[MAXV] = { 0 };
+    for (int r = 0; r < ROUNDS; r++)
+        for (int k = 0; k < n; k++) {
+            double t = now_ns();
+            for (long c = 0; c < calls; c++)
+                v[k]->fn.matvec_q8_s16(m, x, 16, y, 16);
+            t = now_ns() - t;
+            if (r == 0 || t < best[k])
+                best[k] = t;
+        }
+    char shape[48];
+    snprintf(shape, sizeof shape, "%s %ux%u/%u", label, m->rows, m->cols, m->gs);
+    printf("    %-30s %9.0f", shape, best[0] / (double)calls);
+    for (int k = 1; k < n; k++)
+        printf("  %s %.3f", v[k]->isa, best[k] / best[0]);
+    printf("\n");
+}
+
+/* A rows x cols matrix with groups of 32 and random weights, in static
+ * storage (the larger shapes a bigger model would have). */
+static flm_qmat_t synth_matrix(uint32_t rows, uint32_t cols)
+{
+    static int8_t q[768 * 768];
+    static int32_t s[768 * 24];
+    uint32_t st = 12345u, ng = (cols + 31) / 32;
+    for (uint32_t i = 0; i < rows * cols; i++)
+        q[i] = (int8_t)((st = st * 1103515245u + 12345u) >> 24);
+    for (uint32_t i = 0; i < rows * ng; i++)
+        s[i] = (int32_t)((st = st * 1103515245u + 12345u) >> 10) - (1 << 21);
+    return (flm_qmat_t){ q, s, rows, cols, 32, ng, 30 };
+}
+
+static void bench_variants(const flm_model_t *m, const int16_t *x)
+{
+    const flm_layer_t *l0 = &m->layers[0];
+    const flm_kernel_variant_t *sel = flm_kernel_selected(FLM_KOP_MATVEC_Q8_S16);
+    printf("  matvec variants side by side (flm_matvec_q8_s16 is %s here):\n",
+           sel ? sel->name : "?");
+    printf("    %-30s %9s  time / _ref, best of alternating rounds\n", "rows x cols/group",
+           "_ref ns");
+    bench_matvec_variants("wq", &l0->wq, x);
+    bench_matvec_variants("w1", &l0->w1, x);
+    bench_matvec_variants("w2", &l0->w2, x);
+    bench_matvec_variants("classifier", &m->classifier, x);
+    static const uint32_t big[][2] = { { 288, 288 }, { 768, 288 }, { 288, 768 } };
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+        flm_qmat_t w = synth_matrix(big[i][0], big[i][1]);
+        bench_matvec_variants("synthetic", &w, x);
+    }
+}
 
 static uint32_t token_at(uint32_t pos, uint32_t vocab)
 {
@@ -150,6 +231,7 @@ int main(int argc, char **argv)
     BENCH("swiglu (hidden)", flm_swiglu_s32(y, x, c->hidden_dim));
     BENCH("softmax (vocab)", flm_softmax_q(x, c->vocab_size, 16, (uint32_t *)y));
     BENCH("logsumexp (vocab)", flm_logsumexp_q(x, c->vocab_size, 16, &lse));
+    bench_variants(m, q);
 
     /* a whole context, token by token */
     const int32_t *logits;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/kernels/kernels.h"
+#include "core/kernels/variants.h"
 #include "core/infer/transformer.h"
 #include "tests/harness/harness.h"
 
@@ -144,7 +145,11 @@ static flm_ivec_t syn_vec(void)
     return v;
 }
 
-FLM_TEST(transformer_bits_golden)
+#define FORWARD_GOLDEN 0x11261677e1ff87c2ull
+
+/* The synthetic model's logits over a whole context, hashed; 0 if the
+ * engine failed. */
+static uint64_t synth_forward_hash(void)
 {
     static flm_model_t m;
     static const uint32_t freq[HD / 2] = { 683565276u, 214748365u, 67866800u, 21474837u };
@@ -172,12 +177,41 @@ FLM_TEST(transformer_bits_golden)
     flm_arena_t a;
     flm_arena_init(&a, mem, sizeof mem);
     flm_transformer_t tf;
-    FLM_CHECK_EQ(flm_transformer_init(&tf, &m, CTX, &a), FLM_OK);
+    if (flm_transformer_init(&tf, &m, CTX, &a) != FLM_OK)
+        return 0;
     uint64_t h = FNV0;
     for (uint32_t pos = 0; pos < CTX; pos++) {
         const int32_t *logits;
-        FLM_CHECK_EQ(flm_transformer_forward(&tf, (pos * 7u + 3u) % VOCAB, pos, &logits), FLM_OK);
+        if (flm_transformer_forward(&tf, (pos * 7u + 3u) % VOCAB, pos, &logits) != FLM_OK)
+            return 0;
         h = fnv(h, logits, VOCAB);
     }
-    FLM_CHECK_MSG(h == 0x11261677e1ff87c2ull, "forward hash 0x%016llxull", (unsigned long long)h);
+    return h;
+}
+
+FLM_TEST(transformer_bits_golden)
+{
+    uint64_t h = synth_forward_hash();
+    FLM_CHECK_MSG(h == FORWARD_GOLDEN, "forward hash 0x%016llxull", (unsigned long long)h);
+}
+
+/* The same forward pass with each matvec variant this CPU runs pinned in
+ * turn, where the build chooses it at run time (x86-64: AVX2 and _ref). */
+FLM_TEST(transformer_bits_golden_variants)
+{
+    if (!FLM_KERNELS_RUNTIME_MATVEC_Q8_S16)
+        FLM_SKIP("the matvec is chosen at build time here (transformer_bits_golden runs it)");
+    size_t n;
+    const flm_kernel_variant_t *v = flm_kernel_variants(&n);
+    int runs = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].op != FLM_KOP_MATVEC_Q8_S16 || flm_kernels_use(v[i].name) != FLM_OK)
+            continue;
+        uint64_t h = synth_forward_hash();
+        flm_kernels_use(NULL);
+        FLM_CHECK_MSG(h == FORWARD_GOLDEN, "forward hash with %s: 0x%016llxull", v[i].name,
+                      (unsigned long long)h);
+        runs++;
+    }
+    FLM_CHECK(runs >= 1); /* the _ref at least; AVX2 too where the CPU has it */
 }

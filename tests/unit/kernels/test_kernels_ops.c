@@ -198,26 +198,30 @@ FLM_TEST(kernels_matvec_vs_float)
             FLM_CHECK(fabs(out[r] / Q16 - want) <= mag * 3.0 / 32767 + 1.0 / Q16);
         }
     }
-    /* extremes: -128 weights, max scales, max inputs, one group of 600
-     * (more than int32 holds): exact, no overflow */
+    /* extremes: -128 weights, the largest scales the contract allows
+     * (|s| < FLM_QMAT_SCALE_LIMIT), max inputs, one group of 600 (more than
+     * int32 holds): exact, no overflow */
     make_mat(&t, 2, 600, 600);
     for (uint32_t c = 0; c < 1200; c++)
         t.q[c] = -128;
-    t.s[0] = (1 << 24) - 1;
-    t.s[1] = -((1 << 24) - 1);
+    t.s[0] = FLM_QMAT_SCALE_LIMIT - 1;
+    t.s[1] = -(FLM_QMAT_SCALE_LIMIT - 1);
+    FLM_CHECK_EQ(flm_qmat_check(&t.m, 2, 600), FLM_OK);
     for (uint32_t c = 0; c < 600; c++)
         xq[c] = -32768;
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 10), FLM_OK);
     FLM_CHECK_EQ(out[0], INT32_MAX);
     FLM_CHECK_EQ(out[1], INT32_MIN);
-    /* 600 * 2^22 * (2^24 - 1) / 2^26 = +-629145562.5, rounded half up */
+    /* 600 * 2^22 * (2^23 - 1) / 2^26 = +-314572762.5, rounded half up */
     FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 4), FLM_OK);
-    FLM_CHECK_EQ(out[0], 629145563);
-    FLM_CHECK_EQ(out[1], -629145562);
+    FLM_CHECK_EQ(out[0], 314572763);
+    FLM_CHECK_EQ(out[1], -314572762);
     make_mat(&t, 2, 200, 200);
-    /* bad shapes and scales are errors */
-    t.s[0] = 1 << 24;
-    FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, 0, out, 0), FLM_ERR_ARG);
+    /* scales at the limit are refused once, by flm_qmat_check (the matvec
+     * itself trusts its caller); bad shapes are errors everywhere */
+    t.s[0] = FLM_QMAT_SCALE_LIMIT;
+    FLM_CHECK_EQ(flm_qmat_check(&t.m, 2, 200), FLM_ERR_ARG);
+    t.s[0] = -FLM_QMAT_SCALE_LIMIT;
     FLM_CHECK_EQ(flm_qmat_check(&t.m, 2, 200), FLM_ERR_ARG);
     t.s[0] = 1;
     FLM_CHECK_EQ(flm_qmat_check(&t.m, 2, 201), FLM_ERR_ARG);

@@ -1,0 +1,89 @@
+/*
+ * Which variant each public kernel name is: the one place that chooses.
+ * Included by core/kernels/kernels.h; do not include it alone.
+ *
+ * Chosen at build time from the compiler's feature macros:
+ *  - ARM with the DSP extension, little-endian (Cortex-M4/M7, ARMv7-A:
+ *    __ARM_FEATURE_DSP): the SXTB16/SMLAxy dot product under the matvec and
+ *    the attention head (core/kernels/arm/);
+ *  - x86-64 compiled with -mavx2 (__AVX2__): the AVX2 matvec, directly;
+ *  - other x86-64 builds: the matvec is resolved once at run time, AVX2 if
+ *    the CPU (and OS) has it, else the _ref, on the first call or by
+ *    flm_kernels_init() (core/kernels/variants.c: one atomic function
+ *    pointer, no heap, safe from any thread), so one binary runs on
+ *    machines with and without AVX2;
+ *  - anything else: the plain C references.
+ * -DFLM_KERNELS_ARM_DSP=0 or -DFLM_KERNELS_X86=0 builds without that ISA's
+ * variants (their files then compile to nothing, as they do on the wrong
+ * target). Every variant is bit-exact with its _ref: the choice changes the
+ * speed, never a result.
+ */
+#ifndef FLM_KERNELS_SELECT_H
+#define FLM_KERNELS_SELECT_H
+
+#ifndef FLM_KERNELS_ARM_DSP
+#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
+#define FLM_KERNELS_ARM_DSP 1
+#else
+#define FLM_KERNELS_ARM_DSP 0
+#endif
+#endif
+
+/* target("avx2") and __builtin_cpu_supports: GCC and Clang */
+#ifndef FLM_KERNELS_X86
+#if defined(__x86_64__) && defined(__GNUC__)
+#define FLM_KERNELS_X86 1
+#else
+#define FLM_KERNELS_X86 0
+#endif
+#endif
+
+/* ---- the variants this build has (same signatures as the _refs) -------- */
+#if FLM_KERNELS_ARM_DSP
+flm_err_t flm_matvec_q8_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                int32_t *out, int32_t out_shift);
+flm_err_t flm_attention_head_q_dsp(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
+                                   uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
+#endif
+#if FLM_KERNELS_X86
+/* Needs AVX2: call it only where flm_kernel_variant_available() says so. */
+flm_err_t flm_matvec_q8_s16_avx2(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                 int32_t *out, int32_t out_shift);
+/* Calls the variant resolved for this CPU (resolving on the first call). */
+flm_err_t flm_matvec_q8_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                     int32_t *out, int32_t out_shift);
+#endif
+
+/* ---- public name -> variant --------------------------------------------- */
+#if FLM_KERNELS_ARM_DSP
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_dsp
+#define flm_attention_head_q flm_attention_head_q_dsp
+#elif FLM_KERNELS_X86 && defined(__AVX2__)
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_avx2
+#elif FLM_KERNELS_X86
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_dispatch
+#define FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 1 /* chosen at run time */
+#endif
+
+#ifndef flm_matvec_q8_s16
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_ref
+#endif
+#ifndef flm_attention_head_q
+#define flm_attention_head_q flm_attention_head_q_ref
+#endif
+#ifndef FLM_KERNELS_RUNTIME_MATVEC_Q8_S16
+#define FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 0
+#endif
+
+/* ops that have only their plain C version so far */
+#define flm_softmax_q      flm_softmax_q_ref
+#define flm_logsumexp_q    flm_logsumexp_q_ref
+#define flm_entropy_q      flm_entropy_q_ref
+#define flm_quantize_s16   flm_quantize_s16_ref
+#define flm_quantize_s8    flm_quantize_s8_ref
+#define flm_dequant_row_q8 flm_dequant_row_q8_ref
+#define flm_rmsnorm_s32    flm_rmsnorm_s32_ref
+#define flm_rope_s32       flm_rope_s32_ref
+#define flm_swiglu_s32     flm_swiglu_s32_ref
+
+#endif /* FLM_KERNELS_SELECT_H */
