@@ -77,7 +77,7 @@ cli: $(CLI)
 # What this build has, for core/base/config.h (FLM_BUILD_CONFIG_FILE): the
 # rules above may have turned TLS off. Rewritten only when it changes, so
 # flipping TLS= rebuilds what depends on it and nothing on a plain rebuild.
-BUILD_CONFIG := \#define FLM_CFG_TLS $(TLS)
+BUILD_CONFIG := \#define FLM_HAL_HAS_TLS $(TLS)
 $(shell mkdir -p $(BUILD)/gen && echo '$(BUILD_CONFIG)' | cmp -s - $(BUILD)/gen/flm_build_config.h || echo '$(BUILD_CONFIG)' > $(BUILD)/gen/flm_build_config.h)
 
 $(BUILD)/obj/%.o: %.c

@@ -2,12 +2,13 @@
  * fieldlm's compile-time options, all in one place (the mbedTLS config and
  * lwIP opt.h style). Every option is defaulted here, once, next to what it
  * does; a build changes one with -DNAME=value or from a header of its own
- * named by FLM_USER_CONFIG_FILE:
+ * named by FLM_USER_CONFIG_FILE. (What the platform can do, as opposed to
+ * what the build wants, is in core/hal/hal_caps.h.)
  *
  *     make EXTRA_CFLAGS='-DFLM_USER_CONFIG_FILE="\"my_fieldlm.h\""'
  *
  * That header is read first, so it may set anything below. The build's
- * own facts (is mbedTLS linked?) come from FLM_BUILD_CONFIG_FILE, which the
+ * own facts (is mbedTLS linked: FLM_HAL_HAS_TLS) come from FLM_BUILD_CONFIG_FILE, which the
  * Makefile writes. Combinations that cannot work are #errors at the end.
  *
  * Options whose name ends in _MAX or _BYTES size static buffers: they are
@@ -34,10 +35,11 @@
 #define FLM_CFG_CLOUD 1
 #endif
 
-/* TLS for the cloud (port/mbedtls, the one optional dependency). Set by the
- * build from `make TLS=`; without it only http:// endpoints work. */
-#ifndef FLM_CFG_TLS
-#define FLM_CFG_TLS 0
+/* The device's INI file (core/base/ini.c, the sections' tables). A firmware
+ * that is configured at build time and never reads one sets 0: it runs on
+ * the defaults and saves ~5 KiB of flash. */
+#ifndef FLM_CFG_DEVICE_FILE
+#define FLM_CFG_DEVICE_FILE 1
 #endif
 
 /* ==== model image ========================================================== */
@@ -98,7 +100,27 @@
 #define FLM_CLOUD_KEY_MAX 256      /* the API key */
 #endif
 
+/* ==== runtime (core/runtime) =============================================== */
+
+#ifndef FLM_RUNTIME_PATH_MAX
+#define FLM_RUNTIME_PATH_MAX 256          /* [model] path */
+#endif
+#ifndef FLM_RUNTIME_CONFIG_MAX
+#define FLM_RUNTIME_CONFIG_MAX (16u * 1024u) /* a device file read by path (hosts) */
+#endif
+#ifndef FLM_RUNTIME_CA_FILE_MAX
+#define FLM_RUNTIME_CA_FILE_MAX (512u * 1024u) /* [cloud] ca_file: a system bundle is ~220 KiB */
+#endif
+#ifndef FLM_RUNTIME_DETAIL_MAX
+#define FLM_RUNTIME_DETAIL_MAX 256        /* flm_runtime_t's error text */
+#endif
+
 /* ==== TLS (port/mbedtls) =================================================== */
+
+/* Sessions open at once (each a few KiB of mbedTLS contexts, static). */
+#ifndef FLM_TLS_SESSIONS
+#define FLM_TLS_SESSIONS 2
+#endif
 
 /* The static pool every mbedTLS allocation comes from. 96 KiB holds one
  * session with a pinned CA (high-water ~47 KB); a host verifying against
@@ -109,8 +131,8 @@
 
 /* ==== checks =============================================================== */
 
-#if FLM_CFG_TLS && !FLM_CFG_CLOUD
-#error "FLM_CFG_TLS needs FLM_CFG_CLOUD: TLS only carries the cloud client"
+#if FLM_CFG_CLOUD && !FLM_CFG_DEVICE_FILE
+#error "FLM_CFG_CLOUD needs FLM_CFG_DEVICE_FILE: the endpoint comes from the [cloud] section"
 #endif
 #if FLM_MODEL_MAX_LAYERS < 1
 #error "FLM_MODEL_MAX_LAYERS must be at least 1"

@@ -1,5 +1,7 @@
 #include "core/base/error.h"
 
+#include "core/base/config.h"
+
 #include <stddef.h>
 
 typedef struct {
@@ -7,10 +9,24 @@ typedef struct {
     const char *name, *text;
 } err_entry_t;
 
+/* A module switched off (core/base/config.h) takes its texts with it. */
 static const err_entry_t errors[] = {
-#define FLM_ERR_ENTRY_(name, code, text) { code, #name, text },
-    FLM_ERR_CODES(FLM_ERR_ENTRY_)
-#undef FLM_ERR_ENTRY_
+#define E(name, code, text) { code, #name, text },
+    E(FLM_OK, 0, "success")
+    FLM_ERR_CODES_GENERAL(E)
+    FLM_ERR_CODES_HAL(E)
+    FLM_ERR_CODES_MODEL(E)
+    FLM_ERR_CODES_ENGINE(E)
+#if FLM_CFG_CLOUD
+    FLM_ERR_CODES_HTTP(E)
+    FLM_ERR_CODES_JSON(E)
+    FLM_ERR_CODES_SSE(E)
+    FLM_ERR_CODES_CLOUD(E)
+    FLM_ERR_CODES_TLS(E)
+#endif
+    FLM_ERR_CODES_ROUTER(E)
+    FLM_ERR_CODES_CONFIG(E)
+#undef E
 };
 
 typedef struct {

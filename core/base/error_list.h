@@ -24,10 +24,12 @@
     M(ROUTER,  0x0600, 0x06FF, "router") \
     M(CONFIG,  0x0700, 0x07FF, "configuration")
 
-/* X(name, code, text): text is short, constant, and says what went wrong. */
-#define FLM_ERR_CODES(X) \
-    X(FLM_OK, 0, "success") \
-    /* general: -0x0001 .. -0x00FF */ \
+/* X(name, code, text), one list per module: the text is short, constant, and
+ * says what went wrong. FLM_ERR_CODES is all of them (the enum always has
+ * every code); error.c leaves out the texts of modules a build switched off. */
+
+/* general: -0x0001 .. -0x00FF */
+#define FLM_ERR_CODES_GENERAL(X) \
     X(FLM_ERR_ARG, -0x0001, "invalid argument") \
     X(FLM_ERR_NOMEM, -0x0002, "out of memory: static arena or buffer exhausted") \
     X(FLM_ERR_UNSUPPORTED, -0x0003, "not supported by this build or port") \
@@ -37,8 +39,10 @@
     X(FLM_ERR_NOT_FOUND, -0x0007, "not found") \
     X(FLM_ERR_IO, -0x0008, "I/O error") \
     X(FLM_ERR_TIMEOUT, -0x0009, "timed out") \
-    X(FLM_ERR_CONFIG, -0x000A, "malformed configuration") \
-    /* HAL and network: -0x0100 .. -0x01FF */ \
+    X(FLM_ERR_CONFIG, -0x000A, "malformed configuration")
+
+/* HAL and network: -0x0100 .. -0x01FF */
+#define FLM_ERR_CODES_HAL(X) \
     X(FLM_ERR_NET_RESOLVE, -0x0101, "host name could not be resolved") \
     X(FLM_ERR_NET_CONNECT, -0x0102, "connection failed") \
     X(FLM_ERR_NET_SEND, -0x0103, "network send failed") \
@@ -47,8 +51,10 @@
     X(FLM_ERR_NET_DOWN, -0x0106, "network link is down") \
     X(FLM_ERR_ENTROPY, -0x0107, "entropy source failed") \
     X(FLM_ERR_NET_LISTEN, -0x0108, "could not listen on the address (in use or not permitted)") \
-    X(FLM_ERR_STORE_FULL, -0x0109, "record store full") \
-    /* model image: -0x0200 .. -0x02FF */ \
+    X(FLM_ERR_STORE_FULL, -0x0109, "record store full")
+
+/* model image: -0x0200 .. -0x02FF */
+#define FLM_ERR_CODES_MODEL(X) \
     X(FLM_ERR_MODEL_TRUNCATED, -0x0201, "model image truncated: shorter than its header or declared size") \
     X(FLM_ERR_MODEL_MAGIC, -0x0202, "not a fieldlm model image (bad magic)") \
     X(FLM_ERR_MODEL_VERSION, -0x0203, "unsupported model image format version") \
@@ -62,13 +68,17 @@
     X(FLM_ERR_MODEL_VALUE, -0x020B, "fixed-point value or shift out of range") \
     X(FLM_ERR_MODEL_TOKENIZER, -0x020C, "malformed tokenizer section") \
     X(FLM_ERR_MODEL_CRC, -0x020D, "model image checksum mismatch (corrupted)") \
-    X(FLM_ERR_MODEL_ARCH, -0x020E, "unknown model architecture") \
-    /* engine: -0x0300 .. -0x03FF */ \
+    X(FLM_ERR_MODEL_ARCH, -0x020E, "unknown model architecture")
+
+/* engine: -0x0300 .. -0x03FF */
+#define FLM_ERR_CODES_ENGINE(X) \
     X(FLM_ERR_ENGINE_CONTEXT_FULL, -0x0301, "context window full") \
     X(FLM_ERR_ENGINE_TOKEN, -0x0302, "token id outside the vocabulary") \
     X(FLM_ERR_ENGINE_SHAPE, -0x0303, "model shape the engine cannot run") \
-    X(FLM_ERR_ENGINE_PROMPT_TOO_LONG, -0x0304, "prompt longer than the engine was sized for") \
-    /* HTTP: -0x0400 .. -0x040F */ \
+    X(FLM_ERR_ENGINE_PROMPT_TOO_LONG, -0x0304, "prompt longer than the engine was sized for")
+
+/* HTTP: -0x0400 .. -0x040F */
+#define FLM_ERR_CODES_HTTP(X) \
     X(FLM_ERR_HTTP_SYNTAX, -0x0401, "malformed HTTP status line, header or framing") \
     X(FLM_ERR_HTTP_LINE_TOO_LONG, -0x0402, "HTTP line too long") \
     X(FLM_ERR_HTTP_TOO_MANY_HEADERS, -0x0403, "too many HTTP headers") \
@@ -77,25 +87,33 @@
     X(FLM_ERR_HTTP_LENGTH, -0x0406, "bad HTTP Content-Length") \
     X(FLM_ERR_HTTP_TRUNCATED, -0x0407, "HTTP message truncated (connection dropped)") \
     X(FLM_ERR_HTTP_UNSUPPORTED, -0x0408, "unsupported HTTP feature") \
-    X(FLM_ERR_HTTP_HEADER_VALUE, -0x0409, "invalid character in HTTP header") \
-    /* JSON: -0x0410 .. -0x041F */ \
+    X(FLM_ERR_HTTP_HEADER_VALUE, -0x0409, "invalid character in HTTP header")
+
+/* JSON: -0x0410 .. -0x041F */
+#define FLM_ERR_CODES_JSON(X) \
     X(FLM_ERR_JSON_SYNTAX, -0x0410, "malformed JSON") \
     X(FLM_ERR_JSON_DEPTH, -0x0411, "JSON nested too deeply") \
     X(FLM_ERR_JSON_UTF8, -0x0412, "invalid UTF-8 in JSON string") \
     X(FLM_ERR_JSON_TYPE, -0x0413, "JSON value has an unexpected type") \
-    X(FLM_ERR_JSON_RANGE, -0x0414, "JSON number out of range") \
-    /* server-sent events: -0x0420 .. -0x042F */ \
+    X(FLM_ERR_JSON_RANGE, -0x0414, "JSON number out of range")
+
+/* server-sent events: -0x0420 .. -0x042F */
+#define FLM_ERR_CODES_SSE(X) \
     X(FLM_ERR_SSE_TOO_LONG, -0x0420, "server-sent event too long") \
-    X(FLM_ERR_SSE_TRUNCATED, -0x0421, "event stream ended inside an event") \
-    /* cloud client: -0x0430 .. -0x04FF */ \
+    X(FLM_ERR_SSE_TRUNCATED, -0x0421, "event stream ended inside an event")
+
+/* cloud client: -0x0430 .. -0x04FF */
+#define FLM_ERR_CODES_CLOUD(X) \
     X(FLM_ERR_CLOUD_HTTP_STATUS, -0x0430, "cloud endpoint returned an HTTP error") \
     X(FLM_ERR_CLOUD_API, -0x0431, "cloud endpoint returned an API error") \
     X(FLM_ERR_CLOUD_QUOTA, -0x0432, "cloud quota exhausted") \
     X(FLM_ERR_CLOUD_PROTOCOL, -0x0433, "unexpected cloud reply") \
     X(FLM_ERR_CLOUD_BREAKER_OPEN, -0x0434, "cloud circuit breaker open") \
     X(FLM_ERR_CLOUD_ANSWER_TOO_LONG, -0x0435, "cloud answer larger than the text buffer") \
-    X(FLM_ERR_CLOUD_NO_DONE, -0x0436, "cloud stream ended without [DONE]") \
-    /* TLS transport: -0x0500 .. -0x05FF */ \
+    X(FLM_ERR_CLOUD_NO_DONE, -0x0436, "cloud stream ended without [DONE]")
+
+/* TLS transport: -0x0500 .. -0x05FF */
+#define FLM_ERR_CODES_TLS(X) \
     X(FLM_ERR_TLS_SETUP, -0x0501, "TLS setup failed") \
     X(FLM_ERR_TLS_CA, -0x0502, "no usable CA certificate") \
     X(FLM_ERR_TLS_HANDSHAKE, -0x0503, "TLS handshake failed") \
@@ -103,9 +121,13 @@
     X(FLM_ERR_TLS_HOSTNAME, -0x0505, "server certificate does not match the host name") \
     X(FLM_ERR_TLS_CERT, -0x0506, "server certificate refused (expired, not yet valid, wrong usage or weak)") \
     X(FLM_ERR_TLS_IO, -0x0507, "TLS record error") \
-    X(FLM_ERR_TLS_PLAIN_REFUSED, -0x0508, "plain TCP refused for a non-loopback host (allow_plain_tcp is off)") \
-    /* router: -0x0600 .. -0x06FF */ \
-    /* configuration: -0x0700 .. -0x07FF */ \
+    X(FLM_ERR_TLS_PLAIN_REFUSED, -0x0508, "plain TCP refused for a non-loopback host (allow_plain_tcp is off)")
+
+/* router: -0x0600 .. -0x06FF */
+#define FLM_ERR_CODES_ROUTER(X)
+
+/* configuration: -0x0700 .. -0x07FF */
+#define FLM_ERR_CODES_CONFIG(X) \
     X(FLM_ERR_CONFIG_SYNTAX, -0x0701, "configuration line is not [section] or key = value") \
     X(FLM_ERR_CONFIG_SECTION, -0x0702, "unknown configuration section") \
     X(FLM_ERR_CONFIG_KEY, -0x0703, "unknown configuration key") \
@@ -114,5 +136,19 @@
     X(FLM_ERR_CONFIG_MISSING, -0x0706, "required configuration key missing") \
     X(FLM_ERR_CONFIG_CONFLICT, -0x0707, "configuration keys exclude each other") \
     X(FLM_ERR_CONFIG_TOO_LONG, -0x0708, "configuration line or value too long")
+
+#define FLM_ERR_CODES(X) \
+    X(FLM_OK, 0, "success") \
+    FLM_ERR_CODES_GENERAL(X) \
+    FLM_ERR_CODES_HAL(X) \
+    FLM_ERR_CODES_MODEL(X) \
+    FLM_ERR_CODES_ENGINE(X) \
+    FLM_ERR_CODES_HTTP(X) \
+    FLM_ERR_CODES_JSON(X) \
+    FLM_ERR_CODES_SSE(X) \
+    FLM_ERR_CODES_CLOUD(X) \
+    FLM_ERR_CODES_TLS(X) \
+    FLM_ERR_CODES_ROUTER(X) \
+    FLM_ERR_CODES_CONFIG(X)
 
 #endif /* FLM_ERROR_LIST_H */

@@ -1,3 +1,5 @@
+#include "core/base/config.h"
+#if FLM_CFG_DEVICE_FILE /* a firmware without a device file links none of this */
 #include "core/base/ini.h"
 
 #include <string.h>
@@ -645,3 +647,5 @@ uint32_t flm_ini_line(const flm_ini_seen_t *seen, const char *key)
     size_t k = find_key(seen->section, span_of(key));
     return k == NONE ? 0 : seen->lines[k];
 }
+
+#endif /* FLM_CFG_DEVICE_FILE */

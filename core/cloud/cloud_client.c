@@ -1,3 +1,5 @@
+#include "core/base/config.h"
+#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
 #include "core/cloud/cloud_client.h"
 
 #include <string.h>
@@ -432,3 +434,5 @@ flm_err_t flm_cloud_complete(flm_cloud_client_t *c, const flm_cloud_request_t *r
     c->busy = false;
     return err;
 }
+
+#endif /* FLM_CFG_CLOUD */

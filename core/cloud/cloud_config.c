@@ -1,3 +1,5 @@
+#include "core/base/config.h"
+#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
 #include "core/cloud/cloud_config.h"
 
 #include "core/cloud/cloud_client.h"
@@ -146,3 +148,5 @@ void flm_cloud_config_deinit(flm_cloud_settings_t *c)
         return;
     flm_wipe(c, sizeof *c);
 }
+
+#endif /* FLM_CFG_CLOUD */

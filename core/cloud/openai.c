@@ -1,3 +1,5 @@
+#include "core/base/config.h"
+#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
 #include "core/cloud/openai.h"
 
 #include <string.h>
@@ -264,3 +266,5 @@ flm_err_t flm_openai_stream_finish(flm_openai_stream_t *st)
         return err;
     return st->res->done ? FLM_OK : FLM_ERR_CLOUD_NO_DONE;
 }
+
+#endif /* FLM_CFG_CLOUD */

@@ -10,6 +10,8 @@
  *   hal_storage.h     the record store (put/get/del, capacity, enumeration)
  *   hal_net.h         TCP client, flm_transport_t, link status
  *   hal_net_server.h  TCP listen/accept
+ *   hal_tls.h         TLS client streams, server verified
+ *   hal_files.h       files by path and the environment (hosted platforms)
  *
  * core/ owns these headers; a port (port/<name>/) supplies the functions,
  * taking from port/common/ the defaults for what its platform lacks (no
@@ -25,5 +27,7 @@
 #include "core/hal/hal_storage.h"
 #include "core/hal/hal_net.h"
 #include "core/hal/hal_net_server.h"
+#include "core/hal/hal_tls.h"
+#include "core/hal/hal_files.h"
 
 #endif /* FLM_HAL_H */

@@ -12,6 +12,8 @@
 #ifndef FLM_HAL_CAPS_H
 #define FLM_HAL_CAPS_H
 
+#include "core/base/config.h" /* the build's facts: FLM_HAL_HAS_TLS */
+
 /* TCP client connections and a link status (hal_net.h). Without it
  * (port/common/hal_net_none.c) connect says FLM_ERR_UNSUPPORTED and the
  * link is always down. */
@@ -40,12 +42,29 @@
 #define FLM_HAL_HAS_ENTROPY 0
 #endif
 
+/* Files by path and an environment (hal_files.h): a hosted OS. Without it
+ * (port/common/hal_files_none.c) the model and configuration come from
+ * memory (flash) and the record store. */
+#ifndef FLM_HAL_HAS_FILES
+#define FLM_HAL_HAS_FILES 0
+#endif
+
+/* TLS client streams (hal_tls.h), from port/mbedtls: the build sets it from
+ * `make TLS=` (FLM_BUILD_CONFIG_FILE). Without it
+ * (port/common/hal_tls_none.c) only plain TCP is left. */
+#ifndef FLM_HAL_HAS_TLS
+#define FLM_HAL_HAS_TLS 0
+#endif
+
 #if (FLM_HAL_HAS_NET | FLM_HAL_HAS_NET_SERVER | FLM_HAL_HAS_STORAGE_PERSISTENT | \
-     FLM_HAL_HAS_ENTROPY) & ~1
+     FLM_HAL_HAS_ENTROPY | FLM_HAL_HAS_FILES | FLM_HAL_HAS_TLS) & ~1
 #error "FLM_HAL_HAS_* capabilities are 0 or 1"
 #endif
 #if FLM_HAL_HAS_NET_SERVER && !FLM_HAL_HAS_NET
 #error "FLM_HAL_HAS_NET_SERVER needs FLM_HAL_HAS_NET"
+#endif
+#if FLM_HAL_HAS_TLS && !FLM_HAL_HAS_NET
+#error "FLM_HAL_HAS_TLS needs FLM_HAL_HAS_NET"
 #endif
 
 #endif /* FLM_HAL_CAPS_H */

@@ -1,3 +1,5 @@
+#include "core/base/config.h"
+#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
 #include "core/proto/http.h"
 
 #include <string.h>
@@ -601,3 +603,36 @@ flm_err_t flm_http_parse_url(const char *url, flm_url_t *u)
     memcpy(u->path + (*path != '/'), path, plen);
     return FLM_OK;
 }
+
+/* Reads a dotted-quad component; returns the next char or NULL. */
+static const char *octet(const char *s, unsigned *v)
+{
+    unsigned x = 0, digits = 0;
+    while (*s >= '0' && *s <= '9' && digits < 4) {
+        x = x * 10u + (unsigned)(*s++ - '0');
+        digits++;
+    }
+    if (digits == 0 || digits > 3 || x > 255)
+        return NULL;
+    *v = x;
+    return s;
+}
+
+bool flm_http_host_is_loopback(const char *host)
+{
+    if (!host)
+        return false;
+    if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
+        return true;
+    unsigned v[4];
+    const char *s = host;
+    for (int i = 0; i < 4; i++) {
+        s = octet(s, &v[i]);
+        if (!s || *s != (i < 3 ? '.' : '\0'))
+            return false;
+        s++;
+    }
+    return v[0] == 127;
+}
+
+#endif /* FLM_CFG_CLOUD */

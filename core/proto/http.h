@@ -140,4 +140,8 @@ typedef struct {
  * bad ports and control bytes are FLM_ERR_CONFIG. */
 flm_err_t flm_http_parse_url(const char *url, flm_url_t *u);
 
+/* "localhost", 127.0.0.0/8 in dotted-quad form, or "::1": where plain TCP
+ * may carry an API key without leaving the machine. */
+bool flm_http_host_is_loopback(const char *host);
+
 #endif /* FLM_HTTP_H */

@@ -1,3 +1,5 @@
+#include "core/base/config.h"
+#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
 #include "core/proto/json_read.h"
 
 #include <string.h>
@@ -508,3 +510,5 @@ flm_err_t flm_json_find_string(const char *buf, size_t len, const char *path,
         return err;
     return flm_json_string(&t, out, cap, n);
 }
+
+#endif /* FLM_CFG_CLOUD */

@@ -1,3 +1,5 @@
+#include "core/base/config.h"
+#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
 #include "core/proto/json_write.h"
 
 #include <string.h>
@@ -227,3 +229,5 @@ flm_err_t flm_json_writer_finish(flm_json_writer_t *w, size_t *len)
         *len = w->err ? 0 : w->len;
     return w->err;
 }
+
+#endif /* FLM_CFG_CLOUD */

@@ -1,3 +1,5 @@
+#include "core/base/config.h"
+#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
 #include "core/proto/sse.h"
 
 #include <string.h>
@@ -142,3 +144,5 @@ flm_err_t flm_sse_finish(flm_sse_t *s)
         return fail(s, FLM_ERR_SSE_TRUNCATED);
     return FLM_OK;
 }
+
+#endif /* FLM_CFG_CLOUD */

@@ -1,5 +1,6 @@
-# TLS transport on mbedTLS 2.28 (Debian's libmbedtls-dev), and the
-# connection opener in net.c (built with TLS=0 too: plain TCP on loopback).
+# TLS client streams (core/hal/hal_tls.h) on mbedTLS 2.28 (Debian's
+# libmbedtls-dev). A build without it (TLS=0, or a port other than posix)
+# takes port/common/hal_tls_none.c: plain http only.
 #
 # No heap: Debian's mbedTLS calls calloc/free and lacks both
 # MBEDTLS_MEMORY_BUFFER_ALLOC_C and MBEDTLS_PLATFORM_MEMORY. Linking with
@@ -32,9 +33,11 @@ endif
 $(call obj,port/mbedtls/tls_pool.c): port/mbedtls/rules.mk
 
 # The pool has no mbedTLS dependency: built always, so its tests run always.
-EXTRA_LIB_SRCS += port/mbedtls/net.c port/mbedtls/tls_pool.c
+EXTRA_LIB_SRCS += port/mbedtls/tls_pool.c
 
-ifeq ($(TLS),1)
+ifneq ($(TLS),1)
+EXTRA_LIB_SRCS += port/common/hal_tls_none.c
+else
 EXTRA_LIB_SRCS += port/mbedtls/tls.c
 TLS_POOL_LIBS  := $(patsubst %,$(BUILD)/mbedtls/lib%.a,$(MBEDTLS_NAMES))
 LDLIBS         += $(TLS_POOL_LIBS) -lpthread

@@ -270,3 +270,41 @@ void flm_tls_transport(flm_tls_t *t, flm_transport_t *out)
     out->recv = tr_recv;
     out->close = tr_close;
 }
+
+/* ---- the HAL's secure streams (core/hal/hal_tls.h) ------------------------ */
+
+/* The sessions: core/ holds only the transport, whose ctx is a slot here;
+ * closing it frees the slot. */
+static flm_tls_t sessions[FLM_TLS_SESSIONS];
+static bool      session_used[FLM_TLS_SESSIONS];
+
+static void slot_close(void *ctx)
+{
+    flm_tls_t *t = ctx;
+    flm_tls_close(t);
+    session_used[t - sessions] = false;
+}
+
+flm_err_t flm_hal_tls_connect(const flm_hal_tls_config_t *cfg, const char *host, uint16_t port,
+                              flm_transport_t *out)
+{
+    if (!cfg || !host || !out)
+        return FLM_ERR_ARG;
+    if (!cfg->ca_pem)
+        return FLM_ERR_TLS_CA;
+    size_t i = 0;
+    while (i < FLM_TLS_SESSIONS && session_used[i])
+        i++;
+    if (i == FLM_TLS_SESSIONS)
+        return FLM_ERR_NOMEM;
+    flm_tls_t *t = &sessions[i];
+    flm_tls_init(t);
+    flm_tls_config_t tc = { .ca_pem = cfg->ca_pem, .timeout_ms = cfg->timeout_ms };
+    flm_err_t err = flm_tls_connect(t, &tc, host, port);
+    if (err)
+        return err;
+    session_used[i] = true;
+    flm_tls_transport(t, out);
+    out->close = slot_close;
+    return FLM_OK;
+}

@@ -8,7 +8,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 # Tests that need TLS in the runtime set need_tls=1 before sourcing this.
 have_tls=0
-grep -q 'FLM_CFG_TLS 1' "$BUILD/gen/flm_build_config.h" 2>/dev/null && have_tls=1
+grep -q 'FLM_HAL_HAS_TLS 1' "$BUILD/gen/flm_build_config.h" 2>/dev/null && have_tls=1
 [ "${need_tls:-1}" = 0 ] || [ $have_tls = 1 ] ||
     { echo "skipped: this build has no TLS (make TLS=0)"; exit 77; }
 command -v openssl >/dev/null 2>&1 || { echo "skipped: openssl is not installed"; exit 77; }

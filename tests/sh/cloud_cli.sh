@@ -13,7 +13,7 @@ grep -q "unknown option '--bogus'" "$work/e" || fail "unknown option message"
 "$cli" cloud -c x -p y --repeat 0 >/dev/null 2>"$work/e"; [ $? -eq 2 ] || fail "--repeat 0"
 
 "$cli" cloud -c "$work/none.conf" -p x >/dev/null 2>"$work/e"; [ $? -eq 1 ] || fail "missing file"
-grep -q 'none.conf: No such file' "$work/e" || fail "missing file message"
+grep -q 'none.conf: no such file' "$work/e" || fail "missing file message"
 
 printf 'url = http://127.0.0.1:9/v1\nmodel = m\napi_key = sk-cli-secret\nmax_retries = lots\n' >"$work/bad.conf"
 "$cli" cloud -c "$work/bad.conf" -p x >/dev/null 2>"$work/e"; [ $? -eq 1 ] || fail "bad config exit"

@@ -2,7 +2,7 @@
 # libraries the runtime links (see port/mbedtls/rules.mk) reference no heap
 # allocator, and do reference the pool.
 set -u
-grep -q 'FLM_CFG_TLS 1' "$BUILD/gen/flm_build_config.h" 2>/dev/null ||
+grep -q 'FLM_HAL_HAS_TLS 1' "$BUILD/gen/flm_build_config.h" 2>/dev/null ||
     { echo "skipped: this build has no TLS (make TLS=0)"; exit 77; }
 libs="$BUILD/mbedtls/libmbedtls.a $BUILD/mbedtls/libmbedx509.a $BUILD/mbedtls/libmbedcrypto.a"
 for lib in $libs; do

@@ -3,24 +3,17 @@
  * configured OpenAI-compatible endpoint and print the answer.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
 #endif
 
-#include "core/cloud/cloud_client.h"
-#include "core/cloud/cloud_config.h"
-#include "core/base/wipe.h"
-#include "port/mbedtls/net.h"
+#include "core/runtime/runtime.h"
 #include "port/mbedtls/tls_pool.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/opt.h"
-
-#define FILE_MAX (4u << 20) /* config or CA bundle */
 
 static const flm_opt_doc_t doc = {
     "cloud", "-c CONFIG -p PROMPT [--stream] [--system TEXT] [--max-tokens N]\n"
@@ -35,33 +28,6 @@ static const flm_opt_doc_t doc = {
     "\n"
     "Exit status: 0 answered, 1 failed (message on stderr), 2 bad usage.\n",
 };
-
-typedef struct {
-    flm_cloud_settings_t set;
-    char                *ca_pem;   /* trusted CAs: set.ca_pem or ca_file's text */
-    char                *ca_owned; /* ca_file's text, freed at the end */
-    flm_net_t            net;
-} cloud_cli_t;
-
-/* Reads a whole file (up to FILE_MAX) as a NUL-terminated string. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(FILE_MAX + 1);
-    size_t n = buf ? fread(buf, 1, FILE_MAX + 1, f) : 0;
-    bool ok = buf && !ferror(f) && n <= FILE_MAX;
-    fclose(f);
-    if (!ok) {
-        free(buf);
-        errno = EFBIG;
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
 
 static flm_err_t on_delta(void *user, const char *text, size_t n)
 {
@@ -87,74 +53,17 @@ static bool cancelled(void *user)
     return interrupted != 0;
 }
 
-/* The client's connect callback: TLS or (loopback) plain TCP per the URL. */
-static flm_err_t connect_cb(void *user, const char *host, uint16_t port, uint32_t timeout_ms,
-                            flm_transport_t *t)
-{
-    cloud_cli_t *c = user;
-    flm_net_config_t nc = {
-        .ca_pem = c->ca_pem,
-        .connect_timeout_ms = timeout_ms,
-        .allow_plain_tcp = c->set.allow_plain_tcp,
-    };
-    flm_net_init(&c->net);
-    return flm_net_open(&c->net, &nc, c->set.endpoint.tls, host, port, t);
-}
-
 /* ---- the command ---------------------------------------------------------- */
 
-static int load(cloud_cli_t *c, const char *config_path)
-{
-    size_t len;
-    char *text = read_file(config_path, &len);
-    if (!text) {
-        fprintf(stderr, "fieldlm cloud: %s: %s\n", config_path, strerror(errno));
-        return FLM_EXIT_FAIL;
-    }
-    flm_ini_error_t ierr;
-    flm_err_t err = flm_cloud_config_parse(&c->set, text, len, &ierr);
-    flm_wipe(text, len); /* the file may hold the key */
-    free(text);
-    if (err) {
-        char msg[4096 + FLM_INI_MSG_MAX + 16]; /* room for a PATH_MAX-long path */
-        flm_ini_error_format(&ierr, config_path, msg, sizeof msg);
-        fprintf(stderr, "fieldlm cloud: %s\n", msg);
-        return FLM_EXIT_FAIL;
-    }
-    if (c->set.api_key_env[0]) {
-        const char *key = getenv(c->set.api_key_env);
-        if (!key || !*key) {
-            fprintf(stderr, "fieldlm cloud: environment variable %s (api_key_env) is not set\n",
-                    c->set.api_key_env);
-            return FLM_EXIT_FAIL;
-        }
-        if (flm_cloud_config_set_key(&c->set, key)) {
-            fprintf(stderr, "fieldlm cloud: the key in %s is malformed\n", c->set.api_key_env);
-            return FLM_EXIT_FAIL;
-        }
-    }
-    if (c->set.ca_file[0]) {
-        c->ca_owned = read_file(c->set.ca_file, &len);
-        if (!c->ca_owned) {
-            fprintf(stderr, "fieldlm cloud: ca_file %s: %s\n", c->set.ca_file, strerror(errno));
-            return FLM_EXIT_FAIL;
-        }
-        c->ca_pem = c->ca_owned;
-    } else if (c->set.ca_pem[0]) {
-        c->ca_pem = c->set.ca_pem;
-    }
-    return FLM_EXIT_OK;
-}
-
 /* Report one request's outcome; returns its exit status. */
-static int report(const cloud_cli_t *c, const flm_cloud_request_t *rq, flm_err_t err,
+static int report(const flm_cloud_settings_t *set, const flm_cloud_request_t *rq, flm_err_t err,
                   const flm_cloud_result_t *res)
 {
     const flm_openai_result_t *reply = res->reply;
     int status = FLM_EXIT_OK;
     if (err) {
         bool partial = rq->stream && reply && reply->text_len;
-        fprintf(stderr, "%sfieldlm cloud: %s: %s", partial ? "\n" : "", c->set.url, flm_strerror(err));
+        fprintf(stderr, "%sfieldlm cloud: %s: %s", partial ? "\n" : "", set->url, flm_strerror(err));
         if (res->http_status && res->http_status / 100 != 2)
             fprintf(stderr, " (HTTP %d)", res->http_status);
         if (reply && reply->api_error)
@@ -174,7 +83,7 @@ static int report(const cloud_cli_t *c, const flm_cloud_request_t *rq, flm_err_t
     if (res->attempts > 1)
         fprintf(stderr, "attempts: %u, waited %u ms\n", res->attempts, res->waited_ms);
     fprintf(stderr, "time: %u ms\n", res->elapsed_ms);
-    if (c->set.endpoint.tls) {
+    if (set->endpoint.tls) {
         flm_tls_pool_stats_t ps;
         flm_tls_pool_stats(&ps);
         fprintf(stderr, "tls pool: high-water %zu of %zu bytes, %zu in use\n",
@@ -185,32 +94,16 @@ static int report(const cloud_cli_t *c, const flm_cloud_request_t *rq, flm_err_t
 
 /* Send the prompt `repeat` times through one client, so retries and the
  * circuit breaker see the whole series. */
-static int run(cloud_cli_t *c, const flm_cloud_request_t *rq, long repeat)
+static int run(flm_runtime_t *rt, const flm_cloud_request_t *rq, long repeat)
 {
-    static flm_cloud_client_t client;
-    static char path[FLM_CLOUD_PATH_MAX];
-    flm_cloud_config_t cc;
-    flm_err_t err = flm_cloud_config_client(&c->set, path, sizeof path, &cc);
-    if (err) {
-        fprintf(stderr, "fieldlm cloud: %s\n", flm_strerror(err));
-        return FLM_EXIT_FAIL;
-    }
-    cc.connect = connect_cb;
-    cc.connect_user = c;
-    err = flm_cloud_init(&client, &cc);
-    if (err) {
-        fprintf(stderr, "fieldlm cloud: %s\n", flm_strerror(err));
-        return FLM_EXIT_FAIL;
-    }
     int status = FLM_EXIT_OK;
     for (long i = 0; i < repeat && !interrupted; i++) {
         flm_cloud_result_t res;
         flm_tls_pool_reset_peak();
-        err = flm_cloud_complete(&client, rq, &res);
-        if (report(c, rq, err, &res) != FLM_EXIT_OK)
+        flm_err_t err = flm_cloud_complete(&rt->cloud, rq, &res);
+        if (report(&rt->settings.cloud, rq, err, &res) != FLM_EXIT_OK)
             status = FLM_EXIT_FAIL;
     }
-    flm_cloud_deinit(&client);
     return status;
 }
 
@@ -244,21 +137,21 @@ FLM_CLI_COMMAND(cloud, "send one prompt to an OpenAI-compatible endpoint")
     prctl(PR_SET_DUMPABLE, 0); /* no core dump may carry the API key */
 #endif
     signal(SIGPIPE, SIG_IGN);
-    cloud_cli_t *c = calloc(1, sizeof *c);
-    if (!c)
+    static flm_runtime_t rt; /* 0.5 MiB with the CA bundle's text: not for the stack */
+    flm_runtime_config_t rc = {
+        .config_path = config, .config_default_section = "cloud", .need_cloud = true,
+    };
+    if (flm_runtime_init(&rt, &rc) != FLM_OK) {
+        fprintf(stderr, "fieldlm cloud: %s\n", rt.detail);
         return FLM_EXIT_FAIL;
-    int status = load(c, config);
-    if (status == FLM_EXIT_OK) {
-        flm_cloud_request_t rq = {
-            .system = system, .prompt = prompt, .max_tokens = (int32_t)max_tokens,
-            .temperature_milli = -1, .stream = stream,
-            .on_delta = stream ? on_delta : NULL, .cancelled = cancelled,
-        };
-        signal(SIGINT, on_sigint); /* Ctrl-C cancels the request cleanly */
-        status = run(c, &rq, repeat);
     }
-    flm_cloud_config_deinit(&c->set);
-    free(c->ca_owned);
-    free(c);
+    flm_cloud_request_t rq = {
+        .system = system, .prompt = prompt, .max_tokens = (int32_t)max_tokens,
+        .temperature_milli = -1, .stream = stream,
+        .on_delta = stream ? on_delta : NULL, .cancelled = cancelled,
+    };
+    signal(SIGINT, on_sigint); /* Ctrl-C cancels the request cleanly */
+    int status = run(&rt, &rq, repeat);
+    flm_runtime_deinit(&rt);
     return status;
 }

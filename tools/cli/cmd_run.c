@@ -6,10 +6,9 @@
 #include <time.h>
 
 #include "core/base/q16.h"
-#include "core/infer/engine.h"
+#include "core/runtime/runtime.h"
 #include "core/hal/hal.h"
 #include "tools/cli/cli.h"
-#include "tools/cli/model_file.h"
 #include "tools/cli/opt.h"
 
 static const flm_opt_doc_t doc = {
@@ -28,11 +27,12 @@ static void put_piece(const uint8_t *p, size_t n)
 
 FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
 {
-    const char *model_path = NULL, *prompt = "";
+    const char *model_path = NULL, *prompt = "", *config = NULL;
     long steps = 256, seed = 0, ctx = 0;
     uint32_t temp = FLM_Q16_ONE, top_p = 58982; /* 1.0 and 0.9 */
     const flm_opt_t opts[] = {
-        FLM_OPT_STR('m', "model", &model_path, "FILE", "model image (.flm)"),
+        FLM_OPT_STR('m', "model", &model_path, "FILE", "model image (.flm); default: [model] path of -c"),
+        FLM_OPT_STR('c', "config", &config, "FILE", "device configuration ([model] path, context)"),
         FLM_OPT_STR('p', "prompt", &prompt, "TEXT", "prompt (default: empty)"),
         FLM_OPT_LONG('n', "steps", &steps, 0, 1 << 20, "N",
                      "positions to run, counting BOS and the prompt (default 256;\n"
@@ -54,49 +54,44 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
     }
     if (top_p == 0)
         return flm_cli_usage_error("run", "--top-p wants a number in (0, 1], not 0");
-    if (!model_path)
+    if (!model_path && !config)
         return flm_cli_usage_error("run", "missing -m MODEL.flm");
 
-    flm_model_file_t mf;
-    if (flm_model_file_open(&mf, model_path, FLM_MODEL_VERIFY_FULL, "run") != 0)
+    static flm_runtime_t rt;
+    flm_runtime_config_t rc = { .config_path = config, .model_path = model_path, .need_model = true };
+    if (flm_runtime_init(&rt, &rc) != FLM_OK) {
+        fprintf(stderr, "fieldlm run: %s\n", rt.detail);
         return FLM_EXIT_FAIL;
+    }
+    const flm_model_t *m = &rt.model;
+    if (ctx > (long)m->cfg.seq_len) {
+        fprintf(stderr, "fieldlm run: --ctx %ld exceeds the model's seq_len %u\n", ctx, m->cfg.seq_len);
+        flm_runtime_deinit(&rt);
+        return FLM_EXIT_USAGE;
+    }
     flm_engine_config_t cfg = {
         .ctx_len = (uint32_t)ctx,
-        .max_prompt_bytes = (uint32_t)strlen(prompt),
+        .max_prompt_bytes = prompt[0] ? (uint32_t)strlen(prompt) : 1,
         .sampler = { .temperature = temp, .top_p = top_p,
                      .seed = seed ? (uint64_t)seed : (uint64_t)time(NULL) },
     };
-    if (cfg.max_prompt_bytes == 0)
-        cfg.max_prompt_bytes = 1;
     size_t need = 0;
-    flm_engine_t eng;
-    flm_arena_t arena;
     uint8_t *mem = NULL;
-    if (ctx > (long)mf.model.cfg.seq_len) {
-        fprintf(stderr, "fieldlm run: --ctx %ld exceeds the model's seq_len %u\n", ctx,
-                mf.model.cfg.seq_len);
-        flm_model_file_close(&mf);
-        return FLM_EXIT_USAGE;
-    }
-    flm_err_t err = flm_engine_ram(&mf.model, &cfg, &need);
+    flm_err_t err = flm_runtime_engine_ram(&rt, &cfg, &need);
     if (!err) {
-        mem = malloc(need);
-        flm_arena_init(&arena, mem, mem ? need : 0);
-        err = flm_engine_init(&eng, &mf.model, &cfg, &arena);
+        mem = malloc(need); /* a host tool may: the runtime takes the caller's memory */
+        err = mem ? flm_runtime_engine_init(&rt, &cfg, mem, need) : FLM_ERR_NOMEM;
     }
-    if (!err) {
-        err = flm_engine_start(&eng, (const uint8_t *)prompt, strlen(prompt), (uint32_t)steps);
-        if (err)
-            flm_engine_deinit(&eng);
-    }
+    if (!err)
+        err = flm_engine_start(&rt.engine, (const uint8_t *)prompt, strlen(prompt), (uint32_t)steps);
     if (err == FLM_ERR_ENGINE_CONTEXT_FULL || err == FLM_ERR_ENGINE_PROMPT_TOO_LONG)
         fprintf(stderr, "fieldlm run: the prompt does not fit the context of %u positions\n",
-                cfg.ctx_len ? cfg.ctx_len : mf.model.cfg.seq_len);
+                rt.engine.ctx_len);
     else if (err)
-        fprintf(stderr, "fieldlm run: %s\n", flm_strerror(err));
+        fprintf(stderr, "fieldlm run: %s\n", rt.detail[0] ? rt.detail : flm_strerror(err));
     if (err) {
+        flm_runtime_deinit(&rt);
         free(mem);
-        flm_model_file_close(&mf);
         return FLM_EXIT_FAIL;
     }
 
@@ -105,7 +100,7 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
     uint32_t timed = 0;
     flm_engine_token_t t;
     do {
-        err = flm_engine_step(&eng, &t);
+        err = flm_engine_step(&rt.engine, &t);
         if (err)
             break;
         put_piece(t.piece, t.piece_len);
@@ -121,9 +116,8 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
         fprintf(stderr, "fieldlm run: %s\n", flm_strerror(err));
     if (timed > 0 && end > start)
         fprintf(stderr, "achieved tok/s: %f\n", timed * 1e6 / (double)(end - start));
-    fprintf(stderr, "arena bytes: %zu (reserved %zu)\n", flm_arena_high_water(&arena), need);
-    flm_engine_deinit(&eng);
+    fprintf(stderr, "arena bytes: %zu (reserved %zu)\n", flm_arena_high_water(&rt.arena), need);
+    flm_runtime_deinit(&rt);
     free(mem);
-    flm_model_file_close(&mf);
     return err ? FLM_EXIT_FAIL : FLM_EXIT_OK;
 }

@@ -20,7 +20,7 @@
 #include "boards/common/mps2/board.h"
 #include "core/base/arena.h"
 #include "core/base/parse.h"
-#include "core/infer/engine.h"
+#include "core/runtime/runtime.h"
 #include "port/common/hal_common.h"
 #include "port/cortexm/hal_cortexm.h"
 
@@ -198,8 +198,7 @@ extern const uint8_t flm_board_model[], flm_board_model_end[];
  * the board budget: boards/common/mps2/mps2.mk sets them, mps2.ld enforces
  * the RAM they may take. */
 static uint8_t arena_mem[FLM_BOARD_ARENA_BYTES] __attribute__((aligned(16)));
-static flm_model_t model;   /* per-layer views: too big for the stack */
-static flm_engine_t engine;
+static flm_runtime_t rt;    /* model views and engine: too big for the stack */
 
 /* llama2.c's safe_printf, as `fieldlm run` applies it: a lone control byte
  * is not printed. */
@@ -219,17 +218,17 @@ static void longest_context(const flm_engine_config_t *cfg, uint32_t *max_ctx, s
     size_t budget = flm_board_ram_size() - (flm_board_ram_used() - sizeof arena_mem);
     flm_engine_config_t c = *cfg;
     size_t need = 0;
-    uint32_t lo = 0, hi = model.cfg.seq_len; /* need(lo) fits; find the largest */
+    uint32_t lo = 0, hi = rt.model.cfg.seq_len; /* need(lo) fits; find the largest */
     while (lo < hi) {
         c.ctx_len = lo + (hi - lo + 1) / 2;
-        if (flm_engine_ram(&model, &c, &need) == FLM_OK && need <= budget)
+        if (flm_engine_ram(&rt.model, &c, &need) == FLM_OK && need <= budget)
             lo = c.ctx_len;
         else
             hi = c.ctx_len - 1;
     }
     *max_ctx = lo;
-    c.ctx_len = model.cfg.seq_len;
-    if (flm_engine_ram(&model, &c, full_arena) != FLM_OK)
+    c.ctx_len = rt.model.cfg.seq_len;
+    if (flm_engine_ram(&rt.model, &c, full_arena) != FLM_OK)
         *full_arena = 0;
 }
 
@@ -240,9 +239,11 @@ static int demo(const options_t *o)
         flm_hal_log(FLM_LOG_ERROR, "no model image linked (built without ../shared/models)");
         return 3;
     }
-    flm_err_t err = flm_model_open(&model, flm_board_model, image_size, FLM_MODEL_VERIFY_FULL);
+    flm_runtime_config_t rc = { .model_image = flm_board_model, .model_size = image_size,
+                                .need_model = true };
+    flm_err_t err = flm_runtime_init(&rt, &rc);
     if (err) {
-        flm_hal_log(FLM_LOG_ERROR, "model: %s (%s)", flm_strerror(err), model.detail);
+        flm_hal_log(FLM_LOG_ERROR, "%s", rt.detail);
         return 1;
     }
     flm_engine_config_t cfg = {
@@ -250,14 +251,12 @@ static int demo(const options_t *o)
         .max_prompt_bytes = sizeof DEMO_PROMPT - 1,
         .sampler = { .temperature = o->temperature, .top_p = o->top_p, .seed = o->seed },
     };
-    flm_arena_t arena;
-    flm_arena_init(&arena, arena_mem, sizeof arena_mem);
-    err = flm_engine_init(&engine, &model, &cfg, &arena);
+    err = flm_runtime_engine_init(&rt, &cfg, arena_mem, sizeof arena_mem);
     if (!err)
-        err = flm_engine_start(&engine, (const uint8_t *)DEMO_PROMPT, sizeof DEMO_PROMPT - 1, o->steps);
+        err = flm_engine_start(&rt.engine, (const uint8_t *)DEMO_PROMPT, sizeof DEMO_PROMPT - 1,
+                               o->steps);
     if (err) {
-        flm_hal_log(FLM_LOG_ERROR, "engine: %s (arena short by %zu bytes)", flm_strerror(err),
-                    arena.shortfall);
+        flm_hal_log(FLM_LOG_ERROR, "%s", rt.detail[0] ? rt.detail : flm_strerror(err));
         return 1;
     }
 
@@ -267,7 +266,7 @@ static int demo(const options_t *o)
     uint32_t positions = 0, forced = 0;
     flm_board_mark();
     do {
-        err = flm_engine_step(&engine, &t);
+        err = flm_engine_step(&rt.engine, &t);
         if (err)
             break;
         flm_board_mark();
@@ -280,7 +279,7 @@ static int demo(const options_t *o)
         flm_hal_log(FLM_LOG_ERROR, "engine: %s", flm_strerror(err));
 
     flm_ram_usage_t ram;
-    if (flm_transformer_ram(&model.cfg, engine.ctx_len, &ram) != FLM_OK)
+    if (flm_transformer_ram(&rt.model.cfg, rt.engine.ctx_len, &ram) != FLM_OK)
         ram.kv_cache = 0;
     uint32_t max_ctx = 0;
     size_t full_arena = 0;
@@ -289,11 +288,11 @@ static int demo(const options_t *o)
                 "stats ctx_len=%u positions=%u prompt_tokens=%u arena=%zu arena_used=%zu "
                 "kv_cache=%zu stack=%zu stack_size=%zu ram_size=%zu max_ctx=%u seq_len=%u "
                 "full_ctx_arena=%zu",
-                (unsigned)engine.ctx_len, (unsigned)positions, (unsigned)forced, sizeof arena_mem,
-                flm_arena_high_water(&arena), ram.kv_cache, flm_board_stack_high_water(),
+                (unsigned)rt.engine.ctx_len, (unsigned)positions, (unsigned)forced, sizeof arena_mem,
+                flm_arena_high_water(&rt.arena), ram.kv_cache, flm_board_stack_high_water(),
                 flm_board_stack_size(), flm_board_ram_size(), (unsigned)max_ctx,
-                (unsigned)model.cfg.seq_len, full_arena);
-    flm_engine_deinit(&engine);
+                (unsigned)rt.model.cfg.seq_len, full_arena);
+    flm_runtime_deinit(&rt);
     return err ? 1 : 0;
 }
 

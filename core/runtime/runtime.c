@@ -1,0 +1,270 @@
+/* Bringing a device up: HAL, settings, model, engine, cloud client. */
+#include "core/runtime/runtime.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "core/base/fmt.h"
+#include "core/base/wipe.h"
+#include "core/proto/http.h"
+
+static flm_err_t fail(flm_runtime_t *rt, flm_err_t err, const char *fmt, ...) FLM_PRINTF_LIKE(3, 4);
+
+static flm_err_t fail(flm_runtime_t *rt, flm_err_t err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    flm_vsnprintf(rt->detail, sizeof rt->detail, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+/* "PATH: no such file" and friends, for a HAL file error. */
+static flm_err_t fail_file(flm_runtime_t *rt, flm_err_t err, const char *what, const char *path,
+                           size_t limit)
+{
+    switch (err) {
+    case FLM_ERR_NOT_FOUND:   return fail(rt, err, "%s%s: no such file", what, path);
+    case FLM_ERR_OVERFLOW:    return fail(rt, err, "%s%s: larger than %zu bytes", what, path, limit);
+    case FLM_ERR_UNSUPPORTED: return fail(rt, err, "%s%s: this platform has no files", what, path);
+    default:                  return fail(rt, err, "%s%s: cannot read (%s)", what, path, flm_strerror(err));
+    }
+}
+
+/* ---- settings ------------------------------------------------------------- */
+
+static flm_err_t load_settings(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
+{
+#if !FLM_CFG_DEVICE_FILE
+    if (cfg->config_path || cfg->config_text)
+        return fail(rt, FLM_ERR_UNSUPPORTED, "this build reads no device file (FLM_CFG_DEVICE_FILE 0)");
+    memset(&rt->settings, 0, sizeof rt->settings); /* every default */
+    return FLM_OK;
+#else
+    const char *text = cfg->config_text ? cfg->config_text : "";
+    size_t len = cfg->config_text ? cfg->config_len : 0;
+    const char *name = cfg->config_path ? cfg->config_path : "configuration";
+    if (cfg->config_path) {
+#if FLM_HAL_HAS_FILES
+        flm_err_t err = flm_hal_file_read(cfg->config_path, rt->config_text, sizeof rt->config_text, &len);
+        if (err)
+            return fail_file(rt, err, "", cfg->config_path, sizeof rt->config_text - 1);
+        text = rt->config_text;
+#else
+        return fail_file(rt, FLM_ERR_UNSUPPORTED, "", cfg->config_path, 0);
+#endif
+    }
+    flm_err_t err = flm_device_settings_parse(&rt->settings, text, len, cfg->config_default_section,
+                                              &rt->config_error);
+#if FLM_HAL_HAS_FILES
+    flm_wipe(rt->config_text, sizeof rt->config_text); /* it may hold the API key */
+#endif
+    if (err) {
+        flm_ini_error_format(&rt->config_error, name, rt->detail, sizeof rt->detail);
+        return err;
+    }
+    return FLM_OK;
+#endif
+}
+
+/* ---- the model ------------------------------------------------------------ */
+
+static flm_err_t open_model(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
+{
+    const void *image = cfg->model_image;
+    size_t size = cfg->model_size;
+    const char *path = cfg->model_path;
+    if (!image && !path && rt->settings.model.path[0])
+        path = rt->settings.model.path;
+    if (!image && !path) {
+        if (cfg->need_model)
+            return fail(rt, FLM_ERR_ARG, "no model: give one, or a [model] path");
+        return FLM_OK;
+    }
+    if (!image) {
+        flm_err_t err = flm_hal_file_map(path, &rt->model_map);
+        if (err)
+            return fail_file(rt, err, "", path, 0);
+        image = rt->model_map.data;
+        size = rt->model_map.size;
+    }
+    bool header = cfg->model_verify_header || rt->settings.model.verify == FLM_VERIFY_HEADER;
+    flm_err_t err = flm_model_open(&rt->model, image, size,
+                                   header ? FLM_MODEL_VERIFY_HEADER : FLM_MODEL_VERIFY_FULL);
+    if (err)
+        return fail(rt, err, "%s: %s: %s", path ? path : "model image", flm_strerror(err),
+                    rt->model.detail);
+    rt->has_model = true;
+    return FLM_OK;
+}
+
+/* ---- the cloud client ----------------------------------------------------- */
+
+#if FLM_CFG_CLOUD
+/* The client's connect callback: TLS for https; plain TCP carries the key in
+ * clear, so only to loopback unless the settings allow it. */
+static flm_err_t cloud_connect(void *user, const char *host, uint16_t port, uint32_t timeout_ms,
+                               flm_transport_t *t)
+{
+    flm_runtime_t *rt = user;
+    const flm_cloud_settings_t *s = &rt->settings.cloud;
+    if (s->endpoint.tls) {
+        flm_hal_tls_config_t tc = { .ca_pem = rt->ca_pem, .timeout_ms = timeout_ms };
+        return flm_hal_tls_connect(&tc, host, port, t);
+    }
+    if (!s->allow_plain_tcp && !flm_http_host_is_loopback(host))
+        return FLM_ERR_TLS_PLAIN_REFUSED;
+    flm_hal_tcp_init(&rt->tcp);
+    flm_err_t err = flm_hal_tcp_connect(&rt->tcp, host, port, timeout_ms);
+    if (!err)
+        flm_hal_tcp_transport(&rt->tcp, t);
+    return err;
+}
+
+static flm_err_t api_key_from_env(flm_runtime_t *rt)
+{
+    flm_cloud_settings_t *s = &rt->settings.cloud;
+    char key[FLM_CLOUD_KEY_MAX];
+    flm_err_t err = flm_hal_env_get(s->api_key_env, key, sizeof key);
+    if (err == FLM_ERR_NOT_FOUND || err == FLM_ERR_UNSUPPORTED)
+        return fail(rt, FLM_ERR_CONFIG_MISSING, "environment variable %s (api_key_env) is not set",
+                    s->api_key_env);
+    if (!err)
+        err = flm_cloud_config_set_key(s, key);
+    flm_wipe(key, sizeof key);
+    if (err)
+        return fail(rt, err, "the key in %s (api_key_env) is malformed", s->api_key_env);
+    return FLM_OK;
+}
+
+static flm_err_t load_ca(flm_runtime_t *rt)
+{
+    const flm_cloud_settings_t *s = &rt->settings.cloud;
+    if (s->ca_pem[0]) {
+        rt->ca_pem = s->ca_pem;
+    } else if (s->ca_file[0]) {
+#if FLM_HAL_HAS_FILES
+        size_t len;
+        flm_err_t err = flm_hal_file_read(s->ca_file, rt->ca_text, sizeof rt->ca_text, &len);
+        if (err)
+            return fail_file(rt, err, "ca_file ", s->ca_file, sizeof rt->ca_text - 1);
+        rt->ca_pem = rt->ca_text;
+#else
+        return fail_file(rt, FLM_ERR_UNSUPPORTED, "ca_file ", s->ca_file, 0);
+#endif
+    }
+    return FLM_OK;
+}
+
+static flm_err_t build_cloud(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
+{
+    if (!rt->settings.has_cloud) {
+        if (cfg->need_cloud)
+            return fail(rt, FLM_ERR_CONFIG_MISSING, "%s: no [cloud] section",
+                        cfg->config_path ? cfg->config_path : "configuration");
+        return FLM_OK;
+    }
+    flm_err_t err = FLM_OK;
+    if (rt->settings.cloud.api_key_env[0])
+        err = api_key_from_env(rt);
+    if (!err)
+        err = load_ca(rt);
+    if (err)
+        return err;
+    flm_cloud_config_t cc;
+    err = flm_cloud_config_client(&rt->settings.cloud, rt->cloud_path, sizeof rt->cloud_path, &cc);
+    if (!err) {
+        cc.connect = cloud_connect;
+        cc.connect_user = rt;
+        err = flm_cloud_init(&rt->cloud, &cc);
+    }
+    if (err)
+        return fail(rt, err, "cloud client: %s", flm_strerror(err));
+    rt->has_cloud = true;
+    return FLM_OK;
+}
+#endif
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+flm_err_t flm_runtime_init(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
+{
+    if (!rt || !cfg)
+        return FLM_ERR_ARG;
+    memset(rt, 0, sizeof *rt);
+    flm_err_t err = flm_hal_init();
+    if (err)
+        return fail(rt, err, "platform: %s", flm_strerror(err));
+    err = load_settings(rt, cfg);
+    if (!err)
+        err = open_model(rt, cfg);
+#if FLM_CFG_CLOUD
+    if (!err)
+        err = build_cloud(rt, cfg);
+#else
+    if (!err && cfg->need_cloud)
+        err = fail(rt, FLM_ERR_UNSUPPORTED, "this build has no cloud client (FLM_CFG_CLOUD 0)");
+#endif
+    if (err) {
+        char detail[sizeof rt->detail];
+        flm_ini_error_t where = rt->config_error;
+        memcpy(detail, rt->detail, sizeof detail);
+        flm_runtime_deinit(rt);
+        memcpy(rt->detail, detail, sizeof detail);
+        rt->config_error = where;
+    }
+    return err;
+}
+
+static flm_engine_config_t resolved(const flm_runtime_t *rt, const flm_engine_config_t *cfg)
+{
+    flm_engine_config_t c = *cfg;
+    if (c.ctx_len == 0)
+        c.ctx_len = rt->settings.model.context;
+    return c;
+}
+
+flm_err_t flm_runtime_engine_ram(const flm_runtime_t *rt, const flm_engine_config_t *cfg,
+                                 size_t *bytes)
+{
+    if (!rt || !cfg || !bytes)
+        return FLM_ERR_ARG;
+    if (!rt->has_model)
+        return FLM_ERR_STATE;
+    flm_engine_config_t c = resolved(rt, cfg);
+    return flm_engine_ram(&rt->model, &c, bytes);
+}
+
+flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *cfg, void *mem,
+                                  size_t size)
+{
+    if (!rt || !cfg || (!mem && size))
+        return FLM_ERR_ARG;
+    if (!rt->has_model || rt->has_engine)
+        return FLM_ERR_STATE;
+    flm_engine_config_t c = resolved(rt, cfg);
+    flm_arena_init(&rt->arena, mem, size);
+    flm_err_t err = flm_engine_init(&rt->engine, &rt->model, &c, &rt->arena);
+    if (err == FLM_ERR_NOMEM)
+        return fail(rt, err, "engine: arena short by %zu bytes", rt->arena.shortfall);
+    if (err)
+        return fail(rt, err, "engine: %s", flm_strerror(err));
+    rt->has_engine = true;
+    return FLM_OK;
+}
+
+void flm_runtime_deinit(flm_runtime_t *rt)
+{
+    if (!rt)
+        return;
+    if (rt->has_engine)
+        flm_engine_deinit(&rt->engine);
+#if FLM_CFG_CLOUD
+    if (rt->has_cloud)
+        flm_cloud_deinit(&rt->cloud);
+#endif
+    if (rt->has_model)
+        flm_model_close(&rt->model);
+    flm_hal_file_unmap(&rt->model_map);
+    flm_wipe(rt, sizeof *rt); /* config text and CA among it; memset may be elided */
+}

@@ -1,0 +1,152 @@
+/*
+ * The runtime: a device brought up from one configuration. It owns what the
+ * applications share (the HAL, the model, the engine, the cloud client, and
+ * as they land the router, the queue and the ledger), so `fieldlm run`,
+ * `fieldlm cloud`, the board firmware and `fieldlm serve` all start the same
+ * way instead of each wiring the parts together.
+ *
+ *   static flm_runtime_t rt;                       (large: keep it static)
+ *   flm_runtime_config_t cfg = { .config_path = "device.conf" };
+ *   if (flm_runtime_init(&rt, &cfg) != FLM_OK)
+ *       print(rt.detail);                          ("device.conf:3: unknown key ...")
+ *   flm_runtime_engine_ram(&rt, &ecfg, &need);
+ *   flm_runtime_engine_init(&rt, &ecfg, arena_mem, need);
+ *   ... flm_engine_start(&rt.engine, ...), flm_cloud_complete(&rt.cloud, ...) ...
+ *   flm_runtime_deinit(&rt);
+ *
+ * The device's file, one INI text (core/base/ini.h), has a section per
+ * module; each is optional:
+ *
+ *   [model]                        the local model
+ *   path    = models/story.flm     (hosts; a firmware links its image instead)
+ *   context = 256                  KV-cache positions; 0 = the model's seq_len
+ *   verify  = full                 full | header (CRC of the tensor data too, or not)
+ *
+ *   [cloud]                        the escalation endpoint: core/cloud/cloud_config.h
+ *
+ * Init brings the HAL up, reads and checks the file, opens the model (an
+ * image in memory, or a path the HAL maps) and builds the cloud client from
+ * [cloud]: the API key from api_key or the variable api_key_env names, the
+ * CAs from ca_pem or ca_file, TLS for https, and plain TCP for http only to
+ * loopback unless allow_plain_tcp says otherwise. Everything is in the
+ * flm_runtime_t or in memory the caller gives; nothing is allocated.
+ */
+#ifndef FLM_RUNTIME_H
+#define FLM_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/arena.h"
+#include "core/base/config.h"
+#include "core/base/error.h"
+#include "core/base/ini.h"
+#include "core/hal/hal.h"
+#include "core/infer/engine.h"
+#include "core/model/model.h"
+#if FLM_CFG_CLOUD
+#include "core/cloud/cloud_client.h"
+#include "core/cloud/cloud_config.h"
+#endif
+
+/* ---- the device's settings ------------------------------------------------ */
+
+typedef enum { FLM_VERIFY_FULL = 0, FLM_VERIFY_HEADER = 1 } flm_verify_setting_t;
+
+/* [model] */
+typedef struct {
+    char     path[FLM_RUNTIME_PATH_MAX]; /* "" : the caller gives the image */
+    uint32_t context;                    /* KV-cache positions; 0 = seq_len */
+    uint32_t verify;                     /* flm_verify_setting_t */
+} flm_model_settings_t;
+
+extern const flm_ini_section_t flm_model_ini_section;
+
+/* Every section of the device's file. A module that adds a section adds its
+ * struct here and one row to the table in runtime_settings.c. */
+typedef struct {
+    flm_model_settings_t model;
+    bool                 has_model;
+#if FLM_CFG_CLOUD
+    flm_cloud_settings_t cloud;
+    bool                 has_cloud;
+#endif
+} flm_device_settings_t;
+
+/* Parse a whole device file. default_section takes the keys before any
+ * [section] line ("cloud" reads a plain endpoint file); NULL: none. On
+ * failure s is wiped and err (may be NULL) says where and why. */
+flm_err_t flm_device_settings_parse(flm_device_settings_t *s, const char *text, size_t len,
+                                    const char *default_section, flm_ini_error_t *err);
+
+/* Wipe s (the API key among it). */
+void flm_device_settings_deinit(flm_device_settings_t *s);
+
+/* ---- the runtime ------------------------------------------------------------ */
+
+typedef struct {
+    /* The device's file: a path the HAL reads (hosts), or text in memory
+     * (a firmware's flash, a record of the store). Neither: no sections,
+     * every default. */
+    const char *config_path;
+    const char *config_text;
+    size_t      config_len;
+    const char *config_default_section; /* see flm_device_settings_parse */
+
+    /* The model: an image in memory (flash, a mapping the caller made), or a
+     * file the HAL maps. Either overrides [model] path. With neither and no
+     * [model] path there is no model (a cloud-only tool). */
+    const void *model_image;
+    size_t      model_size;
+    const char *model_path;
+    bool        model_verify_header; /* open with FLM_MODEL_VERIFY_HEADER whatever [model] says */
+
+    bool        need_model; /* fail if there is none */
+    bool        need_cloud; /* fail if the file has no [cloud] */
+} flm_runtime_config_t;
+
+typedef struct {
+    flm_device_settings_t settings;
+    flm_model_t           model;
+    bool                  has_model;
+    flm_hal_map_t         model_map;  /* when the runtime mapped the model file */
+    flm_engine_t          engine;
+    flm_arena_t           arena;
+    bool                  has_engine;
+#if FLM_CFG_CLOUD
+    flm_cloud_client_t    cloud;
+    bool                  has_cloud;
+    char                  cloud_path[FLM_CLOUD_PATH_MAX];
+    const char           *ca_pem;     /* [cloud] ca_pem, or ca_text */
+    flm_hal_tcp_t         tcp;        /* a plain-TCP connection's socket */
+#if FLM_HAL_HAS_FILES
+    char                  ca_text[FLM_RUNTIME_CA_FILE_MAX]; /* [cloud] ca_file's text */
+#endif
+#endif
+#if FLM_HAL_HAS_FILES
+    char                  config_text[FLM_RUNTIME_CONFIG_MAX]; /* the file at config_path */
+#endif
+    flm_ini_error_t       config_error; /* after FLM_ERR_CONFIG_*: where and why */
+    char                  detail[FLM_RUNTIME_DETAIL_MAX]; /* after a failure: what, in words */
+} flm_runtime_t;
+
+/* Bring the device up (see the top of this file). On failure everything
+ * taken is released and rt->detail names the problem and its place
+ * ("openai.conf:2: unknown key 'modle' in [cloud] (did you mean 'model'?)",
+ * "model.flm: no such file", "environment variable OPENAI_API_KEY
+ * (api_key_env) is not set"). */
+flm_err_t flm_runtime_init(flm_runtime_t *rt, const flm_runtime_config_t *cfg);
+
+/* The engine on the runtime's model. cfg->ctx_len 0 takes [model] context,
+ * and that 0 the model's seq_len. ram says how many arena bytes init needs;
+ * init takes them from mem (the caller's: a static array on a device). */
+flm_err_t flm_runtime_engine_ram(const flm_runtime_t *rt, const flm_engine_config_t *cfg,
+                                 size_t *bytes);
+flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *cfg, void *mem,
+                                  size_t size);
+
+/* Release everything and wipe the secrets; rt may then be initialised again. */
+void flm_runtime_deinit(flm_runtime_t *rt);
+
+#endif /* FLM_RUNTIME_H */
