@@ -55,6 +55,28 @@
 #define FLM_MODEL_DETAIL_MAX 96
 #endif
 
+/* ==== kernels (core/kernels) =============================================== */
+
+/* Which instruction sets' kernel variants a build has (kernels_select.h
+ * picks among them; each is bit-exact with the plain C _ref). The defaults
+ * follow the compiler: ARM's DSP extension (Cortex-M4/M7, ARMv7-A,
+ * little-endian) and x86-64 AVX2 (chosen at run time unless -mavx2). 0
+ * builds without them. */
+#ifndef FLM_KERNELS_ARM_DSP
+#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
+#define FLM_KERNELS_ARM_DSP 1
+#else
+#define FLM_KERNELS_ARM_DSP 0
+#endif
+#endif
+#ifndef FLM_KERNELS_X86
+#if defined(__x86_64__) && defined(__GNUC__) /* target("avx2"), __builtin_cpu_supports */
+#define FLM_KERNELS_X86 1
+#else
+#define FLM_KERNELS_X86 0
+#endif
+#endif
+
 /* ==== configuration file (core/base/ini.h) ================================= */
 
 #ifndef FLM_INI_LINE_MAX
@@ -113,6 +135,22 @@
 #endif
 #ifndef FLM_RUNTIME_DETAIL_MAX
 #define FLM_RUNTIME_DETAIL_MAX 256        /* flm_runtime_t's error text */
+#endif
+
+/* ==== record stores (port/) ================================================ */
+
+/* The RAM store of platforms without a persistent one (port/common): how
+ * many records, and the largest (each record reserves this much RAM). */
+#ifndef FLM_RAM_STORE_RECORDS
+#define FLM_RAM_STORE_RECORDS 4
+#endif
+#ifndef FLM_RAM_STORE_RECORD_MAX
+#define FLM_RAM_STORE_RECORD_MAX 256
+#endif
+
+/* The largest record the POSIX store takes (a get reads one whole). */
+#ifndef FLM_HAL_POSIX_STORE_RECORD_MAX
+#define FLM_HAL_POSIX_STORE_RECORD_MAX (1u << 20)
 #endif
 
 /* ==== TLS (port/mbedtls) =================================================== */

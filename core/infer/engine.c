@@ -43,7 +43,8 @@ flm_err_t flm_engine_ram(const flm_model_t *m, const flm_engine_config_t *cfg, s
 static flm_err_t alloc_all(flm_engine_t *e, const flm_model_t *m, const flm_engine_config_t *cfg,
                            flm_arena_t *arena)
 {
-    flm_err_t err = flm_tokenizer_init(&e->tok, &m->vocab);
+    /* a vocabulary without llama2.c's byte fallback cannot encode prompts */
+    flm_err_t err = flm_tokenizer_init(&e->tok, &m->vocab) ? FLM_ERR_ENGINE_SHAPE : FLM_OK;
     if (!err)
         err = flm_arena_alloc(arena, e->ctx_len * sizeof *e->prompt, 0, (void **)&e->prompt);
     if (!err)

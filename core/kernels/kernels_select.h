@@ -13,30 +13,15 @@
  *    pointer, no heap, safe from any thread), so one binary runs on
  *    machines with and without AVX2;
  *  - anything else: the plain C references.
- * -DFLM_KERNELS_ARM_DSP=0 or -DFLM_KERNELS_X86=0 builds without that ISA's
- * variants (their files then compile to nothing, as they do on the wrong
- * target). Every variant is bit-exact with its _ref: the choice changes the
+ * FLM_KERNELS_ARM_DSP=0 or FLM_KERNELS_X86=0 (core/base/config.h) builds
+ * without that ISA's variants (their files then compile to nothing, as they
+ * do on the wrong target). Every variant is bit-exact with its _ref: the choice changes the
  * speed, never a result.
  */
 #ifndef FLM_KERNELS_SELECT_H
 #define FLM_KERNELS_SELECT_H
 
-#ifndef FLM_KERNELS_ARM_DSP
-#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
-#define FLM_KERNELS_ARM_DSP 1
-#else
-#define FLM_KERNELS_ARM_DSP 0
-#endif
-#endif
-
-/* target("avx2") and __builtin_cpu_supports: GCC and Clang */
-#ifndef FLM_KERNELS_X86
-#if defined(__x86_64__) && defined(__GNUC__)
-#define FLM_KERNELS_X86 1
-#else
-#define FLM_KERNELS_X86 0
-#endif
-#endif
+#include "core/base/config.h" /* FLM_KERNELS_ARM_DSP, FLM_KERNELS_X86 */
 
 /* ---- the variants this build has (same signatures as the _refs) -------- */
 #if FLM_KERNELS_ARM_DSP

@@ -16,18 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/base/config.h"
 #include "core/hal/hal_storage.h"
 
-/* Records the store holds; the next new key gets FLM_ERR_STORE_FULL. */
-#ifndef FLM_RAM_STORE_RECORDS
-#define FLM_RAM_STORE_RECORDS 4
-#endif
-
-/* Bytes of the largest record; a longer put gets FLM_ERR_OVERFLOW. Each
- * record reserves this much RAM. */
-#ifndef FLM_RAM_STORE_RECORD_MAX
-#define FLM_RAM_STORE_RECORD_MAX 256
-#endif
+/* Sizes FLM_RAM_STORE_RECORDS (the next new key gets FLM_ERR_STORE_FULL)
+ * and FLM_RAM_STORE_RECORD_MAX (a longer put gets FLM_ERR_OVERFLOW) are in
+ * core/base/config.h. */
 
 typedef struct {
     bool    used;

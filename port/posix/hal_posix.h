@@ -7,11 +7,8 @@
 
 #include "core/hal/hal.h"
 
-/* Largest record the store takes (flm_hal_store_stat's record_max): records
- * are queue entries and settings, and a get reads one whole. */
-#ifndef FLM_HAL_POSIX_STORE_RECORD_MAX
-#define FLM_HAL_POSIX_STORE_RECORD_MAX (1u << 20)
-#endif
+/* The largest record the store takes: FLM_HAL_POSIX_STORE_RECORD_MAX
+ * (core/base/config.h). */
 
 /* Directory of the key/record store, one file per record. Default:
  * $FLM_STORE_DIR (read at the first flm_hal_init), else ".fieldlm-store"

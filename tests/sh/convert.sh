@@ -85,7 +85,7 @@ cp "$tmp/s.flm" "$tmp/huge.flm"; poke "$tmp/huge.flm" 23 177
 expect_bad "$tmp/huge.flm" 'truncated.*header says' "huge image_size"
 expect_bad "$shared/stories260K.bin" 'bad magic' "a checkpoint is not an image"
 "$cli" info "$tmp/missing.flm" 2>"$tmp/bad.err"; [ $? -eq 1 ] || fail "missing file exit"
-grep -q 'No such file' "$tmp/bad.err" || fail "missing file message"
+grep -q 'no such file' "$tmp/bad.err" || fail "missing file message"
 "$cli" convert --in "$tmp/trunc.flm" --tokenizer "$shared/tok512.bin" --out "$tmp/x.flm" 2>"$tmp/bad.err"
 [ $? -eq 1 ] || fail "converting garbage should exit 1"
 [ ! -e "$tmp/x.flm" ] || fail "a failed convert left an output file"

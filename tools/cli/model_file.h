@@ -6,16 +6,16 @@
 
 #include <stddef.h>
 
+#include "core/hal/hal_files.h"
 #include "core/model/model.h"
 
 typedef struct {
-    flm_model_t model;
-    void  *map;      /* the mapping, or NULL for an empty file */
-    size_t map_size; /* file size */
+    flm_model_t   model;
+    flm_hal_map_t map; /* the file, mapped read-only */
 } flm_model_file_t;
 
 /* On failure prints "fieldlm CMD: PATH: <what>: <detail>" to stderr and
- * returns the flm_err_t (FLM_ERR_IO when the file cannot be read). */
+ * returns the flm_err_t (FLM_ERR_NOT_FOUND, FLM_ERR_IO for the file). */
 int  flm_model_file_open(flm_model_file_t *f, const char *path, flm_model_verify_t verify,
                          const char *cmd);
 void flm_model_file_close(flm_model_file_t *f);

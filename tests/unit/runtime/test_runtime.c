@@ -1,0 +1,175 @@
+/* The runtime: one configuration brings the device up, with clear errors. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/runtime/runtime.h"
+#include "tests/fixtures/model_synth.h"
+#include "tests/fixtures/stories.h"
+#include "tests/harness/harness.h"
+
+static flm_runtime_t rt; /* half a MiB: not for the stack */
+
+static bool contains(const void *hay, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp((const char *)hay + i, needle, k) == 0)
+            return true;
+    return false;
+}
+
+static flm_err_t init_text(const char *text, const char *default_section)
+{
+    flm_runtime_config_t c = { .config_text = text, .config_len = strlen(text),
+                               .config_default_section = default_section };
+    return flm_runtime_init(&rt, &c);
+}
+
+FLM_TEST(runtime_config_errors_name_the_place)
+{
+    FLM_CHECK_EQ(init_text("[model]\nconetxt = 64\n", NULL), FLM_ERR_CONFIG_KEY);
+    FLM_CHECK_MSG(strstr(rt.detail, "configuration:2: unknown key 'conetxt' in [model] (did you mean "
+                                    "'context'?)") != NULL, "%s", rt.detail);
+    FLM_CHECK_EQ(rt.config_error.line, 2);
+    FLM_CHECK_EQ(init_text("[modle]\n", NULL), FLM_ERR_CONFIG_SECTION);
+    FLM_CHECK_MSG(strstr(rt.detail, "did you mean [model]?") != NULL, "%s", rt.detail);
+    FLM_CHECK_EQ(init_text("[model]\nverify = sometimes\n", NULL), FLM_ERR_CONFIG_VALUE);
+
+    flm_runtime_config_t c = { .config_path = "/nonexistent/device.conf" };
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_ERR_NOT_FOUND);
+    FLM_CHECK(strcmp(rt.detail, "/nonexistent/device.conf: no such file") == 0);
+
+    /* nothing at all is a valid device: every default, no model, no cloud */
+    flm_runtime_config_t none = { 0 };
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &none), FLM_OK);
+    FLM_CHECK(!rt.has_model && !rt.has_cloud);
+    flm_runtime_deinit(&rt);
+    none.need_model = true;
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &none), FLM_ERR_ARG);
+    none.need_model = false;
+    none.need_cloud = true;
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &none), FLM_ERR_CONFIG_MISSING);
+    FLM_CHECK(strstr(rt.detail, "no [cloud] section") != NULL);
+}
+
+FLM_TEST(runtime_model_by_image_or_path)
+{
+    flm_synth_t s = FLM_SYNTH_DEFAULT;
+    size_t len;
+    uint8_t *img = flm_synth_image(&s, &len);
+    FLM_CHECK(img != NULL);
+    const char *text = "[model]\ncontext = 16\n";
+    flm_runtime_config_t c = { .config_text = text, .config_len = strlen(text),
+                               .model_image = img, .model_size = len, .need_model = true };
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_OK);
+    FLM_CHECK(rt.has_model && rt.model.cfg.dim == 16);
+    flm_engine_config_t ec = { .max_prompt_bytes = 8 };
+    size_t need = 0;
+    FLM_CHECK_EQ(flm_runtime_engine_ram(&rt, &ec, &need), FLM_OK);
+    uint8_t *mem = malloc(need);
+    /* made-up tokens: no byte fallback, so no prompt could be encoded */
+    FLM_CHECK_EQ(flm_runtime_engine_init(&rt, &ec, mem, need), FLM_ERR_ENGINE_SHAPE);
+    flm_runtime_deinit(&rt);
+
+    /* a corrupt image is refused with the loader's detail */
+    img[200] ^= 0x55;
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_ERR_MODEL_CRC);
+    FLM_CHECK_MSG(strstr(rt.detail, "model image: model image checksum mismatch") == rt.detail, "%s",
+                  rt.detail);
+    /* a path the HAL maps */
+    char path[512];
+    snprintf(path, sizeof path, "%s/runtime.flm", flm_test_tmpdir());
+    img[200] ^= 0x55;
+    FILE *f = fopen(path, "wb");
+    FLM_CHECK(f && fwrite(img, 1, len, f) == len);
+    fclose(f);
+    flm_runtime_config_t byname = { .model_path = path, .need_model = true };
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &byname), FLM_OK);
+    FLM_CHECK(rt.has_model && rt.model_map.size == len);
+    flm_runtime_deinit(&rt);
+    free(mem);
+    free(img);
+}
+
+FLM_TEST(runtime_engine_on_caller_memory)
+{
+    flm_test_stories_t st;
+    if (!flm_test_stories_open(&st))
+        FLM_SKIP("needs ../shared/models/stories260K.bin");
+    const char *text = "[model]\ncontext = 16\n";
+    flm_runtime_config_t c = { .config_text = text, .config_len = strlen(text),
+                               .model_image = st.image, .model_size = st.model.image_size,
+                               .need_model = true };
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_OK);
+    flm_engine_config_t ec = { .max_prompt_bytes = 8 };
+    size_t need = 0;
+    FLM_CHECK_EQ(flm_runtime_engine_ram(&rt, &ec, &need), FLM_OK);
+    uint8_t *mem = malloc(need);
+    FLM_CHECK_EQ(flm_runtime_engine_init(&rt, &ec, mem, need / 2), FLM_ERR_NOMEM);
+    FLM_CHECK(strstr(rt.detail, "arena short by") != NULL);
+    FLM_CHECK_EQ(flm_runtime_engine_init(&rt, &ec, mem, need), FLM_OK);
+    FLM_CHECK_EQ(rt.engine.ctx_len, 16); /* [model] context */
+    FLM_CHECK_EQ(flm_runtime_engine_init(&rt, &ec, mem, need), FLM_ERR_STATE);
+    FLM_CHECK_EQ(flm_engine_start(&rt.engine, (const uint8_t *)"Once", 4, 0), FLM_OK);
+    flm_engine_token_t t;
+    do
+        FLM_CHECK_EQ(flm_engine_step(&rt.engine, &t), FLM_OK);
+    while (t.status == FLM_ENGINE_RUNNING);
+    FLM_CHECK_EQ(t.status, FLM_ENGINE_DONE_CONTEXT);
+    flm_runtime_deinit(&rt);
+    free(mem);
+    flm_test_stories_close(&st);
+}
+
+/* The connect callback the runtime gives the cloud client. */
+static flm_err_t connect_to(const char *host, uint16_t port)
+{
+    flm_transport_t t;
+    flm_err_t err = rt.cloud.cfg.connect(rt.cloud.cfg.connect_user, host, port, 300, &t);
+    if (!err)
+        t.close(t.ctx);
+    return err;
+}
+
+FLM_TEST(runtime_cloud_plain_tcp_policy)
+{
+    FLM_CHECK_EQ(init_text("url = http://127.0.0.1:1/v1\nmodel = m\n", "cloud"), FLM_OK);
+    FLM_CHECK(rt.has_cloud && strcmp(rt.cloud.cfg.path, "/v1/chat/completions") == 0);
+    /* refused before any packet leaves: plain TCP would carry the key in clear */
+    FLM_CHECK_EQ(connect_to("192.0.2.1", 80), FLM_ERR_TLS_PLAIN_REFUSED);
+    FLM_CHECK_EQ(connect_to("api.openai.com", 80), FLM_ERR_TLS_PLAIN_REFUSED);
+    /* loopback is allowed: nothing listens on port 1 */
+    FLM_CHECK_EQ(connect_to("127.0.0.1", 1), FLM_ERR_NET_CONNECT);
+    flm_runtime_deinit(&rt);
+    /* https goes to the HAL's TLS streams: refused without TLS, or for a bad CA */
+    FLM_CHECK_EQ(init_text("url = https://127.0.0.1:1/v1\nmodel = m\nca_pem = -----BEGIN CERTIFICATE-----\n"
+                           "AAAA\n-----END CERTIFICATE-----\n", "cloud"), FLM_OK);
+    flm_err_t err = connect_to("127.0.0.1", 1);
+    FLM_CHECK_MSG(err == FLM_ERR_UNSUPPORTED || err == FLM_ERR_TLS_CA, "%s", flm_strerror(err));
+    flm_runtime_deinit(&rt);
+}
+
+FLM_TEST(runtime_cloud_key_from_the_environment)
+{
+    unsetenv("FLM_TEST_RUNTIME_KEY");
+    const char *text = "[cloud]\nurl = http://127.0.0.1:9/v1\nmodel = m\napi_key_env = FLM_TEST_RUNTIME_KEY\n";
+    FLM_CHECK_EQ(init_text(text, NULL), FLM_ERR_CONFIG_MISSING);
+    FLM_CHECK(strcmp(rt.detail, "environment variable FLM_TEST_RUNTIME_KEY (api_key_env) is not set") == 0);
+    setenv("FLM_TEST_RUNTIME_KEY", "sk-has a space", 1);
+    FLM_CHECK_EQ(init_text(text, NULL), FLM_ERR_CONFIG_VALUE);
+    FLM_CHECK(strstr(rt.detail, "sk-has") == NULL); /* never echoed */
+    setenv("FLM_TEST_RUNTIME_KEY", "sk-runtime-secret", 1);
+    FLM_CHECK_EQ(init_text(text, NULL), FLM_OK);
+    FLM_CHECK(strcmp(rt.settings.cloud.api_key, "sk-runtime-secret") == 0);
+    FLM_CHECK(rt.cloud.cfg.api_key == rt.settings.cloud.api_key);
+    flm_runtime_deinit(&rt);
+    FLM_CHECK(!contains(&rt, sizeof rt, "sk-runtime")); /* wiped */
+    unsetenv("FLM_TEST_RUNTIME_KEY");
+
+    /* ca_file through the HAL */
+    const char *ca = "url = https://x.example/v1\nmodel = m\nca_file = /nonexistent/ca.pem\n";
+    FLM_CHECK_EQ(init_text(ca, "cloud"), FLM_ERR_NOT_FOUND);
+    FLM_CHECK(strcmp(rt.detail, "ca_file /nonexistent/ca.pem: no such file") == 0);
+}
