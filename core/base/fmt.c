@@ -164,3 +164,12 @@ size_t flm_snprintf(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
     return n;
 }
+
+flm_err_t flm_err_detail(char *buf, size_t cap, flm_err_t err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    flm_vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    return err;
+}

@@ -16,6 +16,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "core/base/error.h"
+
 /* newlib-nano's <inttypes.h> leaves out the 64-bit macros; there uint64_t
  * is unsigned long long, which these name. */
 #ifndef PRIu64
@@ -31,6 +33,12 @@
 #endif
 
 size_t flm_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap);
+
+/* Describe a failure in buf and return its code, for error paths that keep
+ * a detail text beside the code (the model loader, the runtime):
+ *     return flm_err_detail(m->detail, sizeof m->detail, FLM_ERR_MODEL_SHAPE, "...", ...); */
+flm_err_t flm_err_detail(char *buf, size_t cap, flm_err_t err, const char *fmt, ...)
+    FLM_PRINTF_LIKE(4, 5);
 size_t flm_snprintf(char *buf, size_t cap, const char *fmt, ...) FLM_PRINTF_LIKE(3, 4);
 
 #endif /* FLM_FMT_H */

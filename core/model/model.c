@@ -6,7 +6,6 @@
  */
 #include "core/model/model.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include "core/base/bytes.h"
@@ -19,16 +18,7 @@ _Static_assert(FLM_IMG_MANTISSA_LIMIT == FLM_QMAT_SCALE_LIMIT, "one fixed-point 
 
 /* m->detail names the problem; the image's own bytes never reach it
  * except as numbers. */
-static flm_err_t fail(flm_model_t *m, flm_err_t err, const char *fmt, ...) FLM_PRINTF_LIKE(3, 4);
-
-static flm_err_t fail(flm_model_t *m, flm_err_t err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    flm_vsnprintf(m->detail, sizeof m->detail, fmt, ap);
-    va_end(ap);
-    return err;
-}
+#define fail(m, err, ...) flm_err_detail((m)->detail, sizeof (m)->detail, err, __VA_ARGS__)
 
 /* ---- names ------------------------------------------------------------ */
 

@@ -1,23 +1,13 @@
 /* Bringing a device up: HAL, settings, model, engine, cloud client. */
 #include "core/runtime/runtime.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include "core/base/fmt.h"
 #include "core/base/wipe.h"
 #include "core/proto/http.h"
 
-static flm_err_t fail(flm_runtime_t *rt, flm_err_t err, const char *fmt, ...) FLM_PRINTF_LIKE(3, 4);
-
-static flm_err_t fail(flm_runtime_t *rt, flm_err_t err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    flm_vsnprintf(rt->detail, sizeof rt->detail, fmt, ap);
-    va_end(ap);
-    return err;
-}
+#define fail(rt, err, ...) flm_err_detail((rt)->detail, sizeof (rt)->detail, err, __VA_ARGS__)
 
 /* "PATH: no such file" and friends, for a HAL file error. */
 static flm_err_t fail_file(flm_runtime_t *rt, flm_err_t err, const char *what, const char *path,

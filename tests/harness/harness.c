@@ -89,3 +89,12 @@ int main(int argc, char **argv)
     printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed ? 1 : 0;
 }
+
+bool flm_test_contains(const void *hay, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp((const char *)hay + i, needle, k) == 0)
+            return true;
+    return false;
+}

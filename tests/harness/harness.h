@@ -71,6 +71,10 @@ static inline uint32_t flm_test_xorshift32(uint32_t *state)
     return *state = x;
 }
 
+/* Does [hay, hay + n) hold the bytes of needle anywhere? (memmem is not C11;
+ * the secret-leak checks search whole structs with it.) */
+bool flm_test_contains(const void *hay, size_t n, const char *needle);
+
 /* A scratch directory for this test run (created on first use). */
 const char *flm_test_tmpdir(void);
 

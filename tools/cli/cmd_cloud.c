@@ -124,12 +124,9 @@ FLM_CLI_COMMAND(cloud, "send one prompt to an OpenAI-compatible endpoint")
                      "circuit breaker see the whole series; exit 1 if any failed)"),
         FLM_OPT_END
     };
-    int npos;
-    switch (flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos)) {
-    case FLM_OPT_HELP:  return FLM_EXIT_OK;
-    case FLM_OPT_USAGE: return FLM_EXIT_USAGE;
-    case FLM_OPT_OK:    break;
-    }
+    int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
+    if (status != FLM_OPT_CONTINUE)
+        return status;
     if (!config || !prompt)
         return flm_cli_usage_error("cloud", "-c CONFIG and -p PROMPT are required");
 
@@ -151,7 +148,7 @@ FLM_CLI_COMMAND(cloud, "send one prompt to an OpenAI-compatible endpoint")
         .on_delta = stream ? on_delta : NULL, .cancelled = cancelled,
     };
     signal(SIGINT, on_sigint); /* Ctrl-C cancels the request cleanly */
-    int status = run(&rt, &rq, repeat);
+    status = run(&rt, &rq, repeat);
     flm_runtime_deinit(&rt);
     return status;
 }

@@ -33,12 +33,9 @@ FLM_CLI_COMMAND(convert, "convert a llama2.c checkpoint + tokenizer to a .flm mo
         FLM_OPT_FLAG(0, "quiet", &quiet, "print only the summary line"),
         FLM_OPT_END
     };
-    int npos;
-    switch (flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos)) {
-    case FLM_OPT_HELP:  return FLM_EXIT_OK;
-    case FLM_OPT_USAGE: return FLM_EXIT_USAGE;
-    case FLM_OPT_OK:    break;
-    }
+    int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
+    if (status != FLM_OPT_CONTINUE)
+        return status;
     if (!in || !tokpath || !out)
         return flm_cli_usage_error("convert", "--in, --tokenizer and --out are required");
 

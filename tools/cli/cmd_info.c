@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/base/bytes.h"
 #include "core/model/arch.h"
 #include "core/model/model.h"
 #include "core/model/model_format.h"
@@ -19,10 +20,6 @@ static const flm_opt_doc_t doc = {
     NULL,
 };
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* Tensors of one kind, summed over layers, in the architecture table's
  * order; returns the bytes of all. */
@@ -84,12 +81,9 @@ FLM_CLI_COMMAND(info, "show a .flm image: config, tensors, flash and RAM, integr
                      "the tensor data, as a device with a large image on slow flash would"),
         FLM_OPT_END
     };
-    int npos;
-    switch (flm_opt_parse(&doc, opts, argc, argv, &path, 1, &npos)) {
-    case FLM_OPT_HELP:  return FLM_EXIT_OK;
-    case FLM_OPT_USAGE: return FLM_EXIT_USAGE;
-    case FLM_OPT_OK:    break;
-    }
+    int npos, status = flm_opt_parse(&doc, opts, argc, argv, &path, 1, &npos);
+    if (status != FLM_OPT_CONTINUE)
+        return status;
     if (!path)
         return flm_cli_usage_error("info", "which model? fieldlm info MODEL.flm");
 
@@ -102,8 +96,8 @@ FLM_CLI_COMMAND(info, "show a .flm image: config, tensors, flash and RAM, integr
     const uint8_t *img = m->image;
     printf("model: %s\n", path);
     const flm_arch_t *arch = flm_arch_find(m->arch); /* the loader refused any other */
-    printf("format: fieldlm image %u.%u\n", le32(img + FLM_IMG_OFF_VER_MAJOR) & 0xFFFFu,
-           le32(img + FLM_IMG_OFF_VER_MAJOR) >> 16);
+    printf("format: fieldlm image %u.%u\n", flm_rd32le(img + FLM_IMG_OFF_VER_MAJOR) & 0xFFFFu,
+           flm_rd32le(img + FLM_IMG_OFF_VER_MAJOR) >> 16);
     printf("architecture: %s (id %u)\n", arch->name, arch->id);
     printf("config: dim %u, hidden_dim %u, n_layers %u, n_heads %u, n_kv_heads %u, head_dim %u,\n"
            "        vocab_size %u, seq_len %u, norm_eps %.3g (Q0.32 %u), rope_theta %u,\n"
@@ -118,8 +112,8 @@ FLM_CLI_COMMAND(info, "show a .flm image: config, tensors, flash and RAM, integr
     const flm_vocab_t *v = &m->vocab;
     uint64_t tok_bytes = FLM_IMG_TOK_HEADER_SIZE + 4u * (3u * (uint64_t)v->vocab_size + 1u) +
                          v->offsets[v->vocab_size];
-    uint64_t meta = le32(img + FLM_IMG_OFF_HEADER_SIZE) +
-                    (uint64_t)flm_model_tensor_count(m) * le32(img + FLM_IMG_OFF_ENTRY_SIZE);
+    uint64_t meta = flm_rd32le(img + FLM_IMG_OFF_HEADER_SIZE) +
+                    (uint64_t)flm_model_tensor_count(m) * flm_rd32le(img + FLM_IMG_OFF_ENTRY_SIZE);
     printf("flash: %zu bytes, used in place: tensors %llu, tokenizer %llu, header and table %llu,"
            " alignment %llu\n", m->image_size, (unsigned long long)tensor_bytes,
            (unsigned long long)tok_bytes, (unsigned long long)meta,

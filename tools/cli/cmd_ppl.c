@@ -88,12 +88,9 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
         FLM_OPT_LONG(0, "lines", &max_lines, 1, 0x7FFFFFFF, "N", "only the first N lines of the file"),
         FLM_OPT_END
     };
-    int npos;
-    switch (flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos)) {
-    case FLM_OPT_HELP:  return FLM_EXIT_OK;
-    case FLM_OPT_USAGE: return FLM_EXIT_USAGE;
-    case FLM_OPT_OK:    break;
-    }
+    int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
+    if (status != FLM_OPT_CONTINUE)
+        return status;
     if (!model_path || !text_path)
         return flm_cli_usage_error("ppl", "needs -m MODEL.flm and --text FILE");
 

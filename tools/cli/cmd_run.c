@@ -46,12 +46,9 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
           "KV-cache positions (default: the model's seq_len)" },
         FLM_OPT_END
     };
-    int npos;
-    switch (flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos)) {
-    case FLM_OPT_HELP:  return FLM_EXIT_OK;
-    case FLM_OPT_USAGE: return FLM_EXIT_USAGE;
-    case FLM_OPT_OK:    break;
-    }
+    int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
+    if (status != FLM_OPT_CONTINUE)
+        return status;
     if (top_p == 0)
         return flm_cli_usage_error("run", "--top-p wants a number in (0, 1], not 0");
     if (!model_path && !config)

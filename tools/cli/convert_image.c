@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/bytes.h"
 #include "core/base/crc32.h"
 #include "core/model/arch.h"
 #include "core/model/model.h"
@@ -41,23 +42,6 @@ static size_t img_alloc(img_t *im, size_t n, size_t align)
     return off;
 }
 
-static void wr16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    wr16(p, v);
-    wr16(p + 2, v >> 16);
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-    wr32(p, (uint32_t)v);
-    wr32(p + 4, (uint32_t)(v >> 32));
-}
 
 typedef struct {
     img_t im;
@@ -72,11 +56,11 @@ static uint8_t *entry(writer_t *w, uint32_t kind, uint32_t layer, uint32_t dtype
                       uint32_t cols)
 {
     uint8_t *e = w->im.p + w->table + (size_t)w->n++ * FLM_IMG_ENTRY_SIZE;
-    wr16(e + FLM_IMG_ENT_KIND, kind);
-    wr16(e + FLM_IMG_ENT_LAYER, layer);
-    wr16(e + FLM_IMG_ENT_DTYPE, dtype);
-    wr32(e + FLM_IMG_ENT_ROWS, rows);
-    wr32(e + FLM_IMG_ENT_COLS, cols);
+    flm_wr16le(e + FLM_IMG_ENT_KIND, kind);
+    flm_wr16le(e + FLM_IMG_ENT_LAYER, layer);
+    flm_wr16le(e + FLM_IMG_ENT_DTYPE, dtype);
+    flm_wr32le(e + FLM_IMG_ENT_ROWS, rows);
+    flm_wr32le(e + FLM_IMG_ENT_COLS, cols);
     return e;
 }
 
@@ -151,7 +135,7 @@ static int put_q8(writer_t *w, const flm_arch_tensor_t *t, uint32_t layer, const
             long s = lround(ldexp(fs[r * ng + g], shift));
             if (s > MANTISSA_MAX)
                 s = MANTISSA_MAX; /* rounding pushed the largest scale to 2^23 */
-            wr32(w->im.p + soff + 4 * (r * ng + g), (uint32_t)s);
+            flm_wr32le(w->im.p + soff + 4 * (r * ng + g), (uint32_t)s);
             /* Quantize against the scale actually stored, not the ideal one. */
             double scale = ldexp((double)s, -shift);
             uint32_t c0 = g * gs, c1 = c0 + gs < cols ? c0 + gs : cols;
@@ -168,12 +152,12 @@ static int put_q8(writer_t *w, const flm_arch_tensor_t *t, uint32_t layer, const
     }
     free(fs);
     uint8_t *e = entry(w, t->kind, layer, FLM_DTYPE_Q8, rows, cols);
-    wr32(e + FLM_IMG_ENT_GROUP_SIZE, gs);
-    wr32(e + FLM_IMG_ENT_SHIFT, (uint32_t)shift);
-    wr64(e + FLM_IMG_ENT_OFFSET, qoff);
-    wr64(e + FLM_IMG_ENT_SIZE, n);
-    wr64(e + FLM_IMG_ENT_SCALE_OFFSET, soff);
-    wr64(e + FLM_IMG_ENT_SCALE_SIZE, ns * 4);
+    flm_wr32le(e + FLM_IMG_ENT_GROUP_SIZE, gs);
+    flm_wr32le(e + FLM_IMG_ENT_SHIFT, (uint32_t)shift);
+    flm_wr64le(e + FLM_IMG_ENT_OFFSET, qoff);
+    flm_wr64le(e + FLM_IMG_ENT_SIZE, n);
+    flm_wr64le(e + FLM_IMG_ENT_SCALE_OFFSET, soff);
+    flm_wr64le(e + FLM_IMG_ENT_SCALE_SIZE, ns * 4);
     report_error(w, t, layer, rows, cols, gs, shift, max_abs, sum_sq);
     return 0;
 }
@@ -195,15 +179,15 @@ static int put_i32(writer_t *w, const flm_arch_tensor_t *t, uint32_t layer, cons
     for (uint32_t i = 0; i < n; i++) {
         long v = lround(ldexp((double)x[i], shift));
         v = v > MANTISSA_MAX ? MANTISSA_MAX : v < -MANTISSA_MAX ? -MANTISSA_MAX : v;
-        wr32(w->im.p + off + 4 * (size_t)i, (uint32_t)(int32_t)v);
+        flm_wr32le(w->im.p + off + 4 * (size_t)i, (uint32_t)(int32_t)v);
         double e = fabs((double)x[i] - ldexp((double)v, -shift));
         max_abs = fmax(max_abs, e);
         sum_sq += e * e;
     }
     uint8_t *e = entry(w, t->kind, layer, FLM_DTYPE_I32, 1, n);
-    wr32(e + FLM_IMG_ENT_SHIFT, (uint32_t)shift);
-    wr64(e + FLM_IMG_ENT_OFFSET, off);
-    wr64(e + FLM_IMG_ENT_SIZE, (uint64_t)n * 4);
+    flm_wr32le(e + FLM_IMG_ENT_SHIFT, (uint32_t)shift);
+    flm_wr64le(e + FLM_IMG_ENT_OFFSET, off);
+    flm_wr64le(e + FLM_IMG_ENT_SIZE, (uint64_t)n * 4);
     report_error(w, t, layer, 1, n, 0, shift, max_abs, sum_sq);
     return 0;
 }
@@ -216,11 +200,11 @@ static int put_rope(writer_t *w, const flm_arch_tensor_t *t, uint32_t n, uint32_
         return flm_convert_fail(w->err, w->errlen, "out of memory");
     for (uint32_t i = 0; i < n; i++) {
         double turns = pow(theta, -2.0 * i / head_dim) / 6.283185307179586;
-        wr32(w->im.p + off + 4 * (size_t)i, (uint32_t)llround(ldexp(turns, 32)));
+        flm_wr32le(w->im.p + off + 4 * (size_t)i, (uint32_t)llround(ldexp(turns, 32)));
     }
     uint8_t *e = entry(w, t->kind, 0, FLM_DTYPE_U32, 1, n);
-    wr64(e + FLM_IMG_ENT_OFFSET, off);
-    wr64(e + FLM_IMG_ENT_SIZE, (uint64_t)n * 4);
+    flm_wr64le(e + FLM_IMG_ENT_OFFSET, off);
+    flm_wr64le(e + FLM_IMG_ENT_SIZE, (uint64_t)n * 4);
     return 0;
 }
 
@@ -262,22 +246,22 @@ static int put_tokenizer(writer_t *w, const flm_ftok_t *tok, size_t *off, size_t
         return flm_convert_fail(w->err, w->errlen, "out of memory");
     }
     uint8_t *t = w->im.p + *off;
-    wr32(t + FLM_IMG_TOK_VOCAB_SIZE, n);
-    wr32(t + FLM_IMG_TOK_MAX_LEN, tok->max_token_len);
-    wr32(t + FLM_IMG_TOK_BOS, 1);
-    wr32(t + FLM_IMG_TOK_EOS, 2);
-    wr32(t + FLM_IMG_TOK_BYTES_SIZE, nbytes);
+    flm_wr32le(t + FLM_IMG_TOK_VOCAB_SIZE, n);
+    flm_wr32le(t + FLM_IMG_TOK_MAX_LEN, tok->max_token_len);
+    flm_wr32le(t + FLM_IMG_TOK_BOS, 1);
+    flm_wr32le(t + FLM_IMG_TOK_EOS, 2);
+    flm_wr32le(t + FLM_IMG_TOK_BYTES_SIZE, nbytes);
     uint8_t *offsets = t + FLM_IMG_TOK_HEADER_SIZE, *scores = offsets + 4 * ((size_t)n + 1);
     uint8_t *sorted = scores + 4 * (size_t)n, *bytes = sorted + 4 * (size_t)n;
     for (uint32_t i = 0; i <= n; i++)
-        wr32(offsets + 4 * (size_t)i, tok->offsets[i]);
+        flm_wr32le(offsets + 4 * (size_t)i, tok->offsets[i]);
     for (uint32_t i = 0; i < n; i++) {
-        wr32(scores + 4 * (size_t)i, (uint32_t)score_key(tok->scores[i]));
+        flm_wr32le(scores + 4 * (size_t)i, (uint32_t)score_key(tok->scores[i]));
         refs[i] = (tokref_t){ tok->bytes + tok->offsets[i], tok->offsets[i + 1] - tok->offsets[i], i };
     }
     qsort(refs, n, sizeof *refs, tokref_cmp);
     for (uint32_t i = 0; i < n; i++)
-        wr32(sorted + 4 * (size_t)i, refs[i].id);
+        flm_wr32le(sorted + 4 * (size_t)i, refs[i].id);
     memcpy(bytes, tok->bytes, nbytes);
     free(refs);
     return 0;
@@ -347,34 +331,34 @@ int flm_image_build(const flm_fmodel_t *fm, const flm_ftok_t *tok, uint32_t gs, 
     }
 
     uint8_t *p = w.im.p;
-    wr32(p + FLM_IMG_OFF_MAGIC, FLM_IMG_MAGIC);
-    wr16(p + FLM_IMG_OFF_VER_MAJOR, FLM_IMG_VERSION_MAJOR);
-    wr16(p + FLM_IMG_OFF_VER_MINOR, FLM_IMG_VERSION_MINOR);
-    wr32(p + FLM_IMG_OFF_HEADER_SIZE, FLM_IMG_HEADER_SIZE);
-    wr32(p + FLM_IMG_OFF_FLAGS, fm->shared_classifier ? FLM_IMG_FLAG_SHARED_CLASSIFIER : 0);
-    wr64(p + FLM_IMG_OFF_IMAGE_SIZE, w.im.len);
-    wr32(p + FLM_IMG_OFF_DIM, c.dim);
-    wr32(p + FLM_IMG_OFF_HIDDEN_DIM, c.hidden_dim);
-    wr32(p + FLM_IMG_OFF_N_LAYERS, c.n_layers);
-    wr32(p + FLM_IMG_OFF_N_HEADS, c.n_heads);
-    wr32(p + FLM_IMG_OFF_N_KV_HEADS, c.n_kv_heads);
-    wr32(p + FLM_IMG_OFF_HEAD_DIM, c.head_dim);
-    wr32(p + FLM_IMG_OFF_VOCAB_SIZE, c.vocab_size);
-    wr32(p + FLM_IMG_OFF_SEQ_LEN, c.seq_len);
-    wr32(p + FLM_IMG_OFF_NORM_EPS, c.norm_eps_q32);
-    wr32(p + FLM_IMG_OFF_ROPE_THETA, c.rope_theta);
-    wr32(p + FLM_IMG_OFF_N_TENSORS, w.n);
-    wr32(p + FLM_IMG_OFF_ENTRY_SIZE, FLM_IMG_ENTRY_SIZE);
-    wr64(p + FLM_IMG_OFF_TABLE, w.table);
-    wr64(p + FLM_IMG_OFF_TOK, tok_off);
-    wr64(p + FLM_IMG_OFF_TOK_SIZE, tok_size);
-    wr64(p + FLM_IMG_OFF_DATA, data);
-    wr32(p + FLM_IMG_OFF_ARCH, a->id);
+    flm_wr32le(p + FLM_IMG_OFF_MAGIC, FLM_IMG_MAGIC);
+    flm_wr16le(p + FLM_IMG_OFF_VER_MAJOR, FLM_IMG_VERSION_MAJOR);
+    flm_wr16le(p + FLM_IMG_OFF_VER_MINOR, FLM_IMG_VERSION_MINOR);
+    flm_wr32le(p + FLM_IMG_OFF_HEADER_SIZE, FLM_IMG_HEADER_SIZE);
+    flm_wr32le(p + FLM_IMG_OFF_FLAGS, fm->shared_classifier ? FLM_IMG_FLAG_SHARED_CLASSIFIER : 0);
+    flm_wr64le(p + FLM_IMG_OFF_IMAGE_SIZE, w.im.len);
+    flm_wr32le(p + FLM_IMG_OFF_DIM, c.dim);
+    flm_wr32le(p + FLM_IMG_OFF_HIDDEN_DIM, c.hidden_dim);
+    flm_wr32le(p + FLM_IMG_OFF_N_LAYERS, c.n_layers);
+    flm_wr32le(p + FLM_IMG_OFF_N_HEADS, c.n_heads);
+    flm_wr32le(p + FLM_IMG_OFF_N_KV_HEADS, c.n_kv_heads);
+    flm_wr32le(p + FLM_IMG_OFF_HEAD_DIM, c.head_dim);
+    flm_wr32le(p + FLM_IMG_OFF_VOCAB_SIZE, c.vocab_size);
+    flm_wr32le(p + FLM_IMG_OFF_SEQ_LEN, c.seq_len);
+    flm_wr32le(p + FLM_IMG_OFF_NORM_EPS, c.norm_eps_q32);
+    flm_wr32le(p + FLM_IMG_OFF_ROPE_THETA, c.rope_theta);
+    flm_wr32le(p + FLM_IMG_OFF_N_TENSORS, w.n);
+    flm_wr32le(p + FLM_IMG_OFF_ENTRY_SIZE, FLM_IMG_ENTRY_SIZE);
+    flm_wr64le(p + FLM_IMG_OFF_TABLE, w.table);
+    flm_wr64le(p + FLM_IMG_OFF_TOK, tok_off);
+    flm_wr64le(p + FLM_IMG_OFF_TOK_SIZE, tok_size);
+    flm_wr64le(p + FLM_IMG_OFF_DATA, data);
+    flm_wr32le(p + FLM_IMG_OFF_ARCH, a->id);
     uint32_t head = flm_crc32_update(0, p, FLM_IMG_CRC_SKIP_BEGIN);
     uint32_t hcrc = flm_crc32_update(head, p + FLM_IMG_CRC_SKIP_END, data - FLM_IMG_CRC_SKIP_END);
     uint32_t icrc = flm_crc32_update(head, p + FLM_IMG_CRC_SKIP_END, w.im.len - FLM_IMG_CRC_SKIP_END);
-    wr32(p + FLM_IMG_OFF_HEADER_CRC, hcrc);
-    wr32(p + FLM_IMG_OFF_IMAGE_CRC, icrc);
+    flm_wr32le(p + FLM_IMG_OFF_HEADER_CRC, hcrc);
+    flm_wr32le(p + FLM_IMG_OFF_IMAGE_CRC, icrc);
     *out = p;
     *out_len = w.im.len;
     return 0;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/bytes.h"
 #include "core/model/arch.h"
 #include "tools/cli/convert.h"
 
@@ -27,14 +28,10 @@ int flm_convert_fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static float lef32(const uint8_t *p)
 {
-    uint32_t u = le32(p);
+    uint32_t u = flm_rd32le(p);
     float f;
     memcpy(&f, &u, sizeof f);
     return f;
@@ -272,13 +269,13 @@ int flm_fmodel_parse(flm_fmodel_t *fm, const uint8_t *buf, size_t len, char *err
 {
     memset(fm, 0, sizeof *fm);
     reader_t r = { buf, len, 0, 0, err, errlen };
-    bool ak42 = len >= 4 && le32(buf) == AK42_MAGIC;
+    bool ak42 = len >= 4 && flm_rd32le(buf) == AK42_MAGIC;
     uint32_t version = 0;
     size_t cfg_at = 0;
     if (ak42) {
         if (len < AK42_HEADER_SIZE)
             return flm_convert_fail(err, errlen, "ak42 header truncated (%zu bytes)", len);
-        version = le32(buf + 4);
+        version = flm_rd32le(buf + 4);
         if (version != 1 && version != 2)
             return flm_convert_fail(err, errlen, "llama2.c export version %u not supported (1 and 2 are)", version);
         cfg_at = 8;
@@ -287,7 +284,7 @@ int flm_fmodel_parse(flm_fmodel_t *fm, const uint8_t *buf, size_t len, char *err
     }
     int32_t c[7];
     for (int i = 0; i < 7; i++)
-        c[i] = (int32_t)le32(buf + cfg_at + 4 * (size_t)i);
+        c[i] = (int32_t)flm_rd32le(buf + cfg_at + 4 * (size_t)i);
     for (int i = 0; i < 7; i++) {
         if (c[i] == 0 || (c[i] < 0 && i != 5) || c[i] == INT32_MIN)
             return flm_convert_fail(err, errlen, "not a llama2.c checkpoint: config field %d is %d", i, (int)c[i]);
@@ -301,7 +298,7 @@ int flm_fmodel_parse(flm_fmodel_t *fm, const uint8_t *buf, size_t len, char *err
     fm->seq_len = (uint32_t)c[6];
     if (ak42) {
         fm->shared_classifier = buf[36] != 0;
-        r.gs = le32(buf + 37);
+        r.gs = flm_rd32le(buf + 37);
         r.pos = AK42_HEADER_SIZE;
         if (version == 2 && (r.gs == 0 || r.gs > 1u << 20))
             return flm_convert_fail(err, errlen, "ak42 group size %u", r.gs);
@@ -357,7 +354,7 @@ int flm_ftok_load(flm_ftok_t *tok, const char *path, uint32_t vocab_size, char *
     if (!rc && len < 4)
         rc = flm_convert_fail(err, errlen, "%s: truncated tokenizer header", path);
     if (!rc) {
-        int32_t max_len = (int32_t)le32(buf);
+        int32_t max_len = (int32_t)flm_rd32le(buf);
         if (max_len <= 0 || max_len > 65536)
             rc = flm_convert_fail(err, errlen, "%s: max_token_length %d is not plausible", path, (int)max_len);
         tok->max_token_len = 1; /* the real longest token, below: tighter buffers */
@@ -368,7 +365,7 @@ int flm_ftok_load(flm_ftok_t *tok, const char *path, uint32_t vocab_size, char *
             break;
         }
         tok->scores[i] = lef32(buf + pos);
-        int32_t n = (int32_t)le32(buf + pos + 4);
+        int32_t n = (int32_t)flm_rd32le(buf + pos + 4);
         pos += 8;
         if (n < 0 || (size_t)n > len - pos) {
             rc = flm_convert_fail(err, errlen, "%s: token %u has length %d, past the end of the file", path, i, (int)n);

@@ -52,14 +52,14 @@ static const char *nearest(const flm_opt_t *opts, const char *name, size_t n)
     return best;
 }
 
-static flm_opt_result_t set_value(const flm_opt_doc_t *doc, const flm_opt_t *o, const char *v)
+static int set_value(const flm_opt_doc_t *doc, const flm_opt_t *o, const char *v)
 {
     char name[64];
     spelled(o, name, sizeof name);
     switch (o->kind) {
     case FLM_OPT_KIND_STR:
         *(const char **)o->dest = v;
-        return FLM_OPT_OK;
+        return FLM_OPT_CONTINUE;
     case FLM_OPT_KIND_LONG: {
         uint64_t x;
         bool neg = v[0] == '-';
@@ -69,10 +69,10 @@ static flm_opt_result_t set_value(const flm_opt_doc_t *doc, const flm_opt_t *o, 
         if (!ok || val < o->lo || val > o->hi) {
             flm_cli_usage_error(doc->name, "%s wants an integer in [%ld, %ld], not '%s'", name, o->lo,
                                 o->hi, v);
-            return FLM_OPT_USAGE;
+            return FLM_EXIT_USAGE;
         }
         *(long *)o->dest = (long)val;
-        return FLM_OPT_OK;
+        return FLM_OPT_CONTINUE;
     }
     case FLM_OPT_KIND_Q16: {
         uint32_t q;
@@ -80,20 +80,20 @@ static flm_opt_result_t set_value(const flm_opt_doc_t *doc, const flm_opt_t *o, 
             q > (uint64_t)o->hi << 16) {
             flm_cli_usage_error(doc->name, "%s wants a number in [%ld, %ld], not '%s'", name, o->lo,
                                 o->hi, v);
-            return FLM_OPT_USAGE;
+            return FLM_EXIT_USAGE;
         }
         *(uint32_t *)o->dest = q;
-        return FLM_OPT_OK;
+        return FLM_OPT_CONTINUE;
     }
     case FLM_OPT_KIND_FLAG:
     case FLM_OPT_KIND_END:
         break;
     }
-    return FLM_OPT_USAGE;
+    return FLM_EXIT_USAGE;
 }
 
-flm_opt_result_t flm_opt_parse(const flm_opt_doc_t *doc, const flm_opt_t *opts, int argc,
-                               char **argv, const char **pos, int max_pos, int *npos)
+int flm_opt_parse(const flm_opt_doc_t *doc, const flm_opt_t *opts, int argc, char **argv,
+                  const char **pos, int max_pos, int *npos)
 {
     *npos = 0;
     bool options_done = false;
@@ -103,7 +103,7 @@ flm_opt_result_t flm_opt_parse(const flm_opt_doc_t *doc, const flm_opt_t *opts, 
             if (*npos >= max_pos) {
                 flm_cli_usage_error(doc->name, max_pos ? "unexpected argument '%s'"
                                                        : "takes no arguments ('%s')", a);
-                return FLM_OPT_USAGE;
+                return FLM_EXIT_USAGE;
             }
             pos[(*npos)++] = a;
             continue;
@@ -114,7 +114,7 @@ flm_opt_result_t flm_opt_parse(const flm_opt_doc_t *doc, const flm_opt_t *opts, 
         }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             flm_opt_help(doc, opts, stdout);
-            return FLM_OPT_HELP;
+            return FLM_EXIT_OK;
         }
         const flm_opt_t *o;
         const char *inline_value = NULL;
@@ -129,14 +129,14 @@ flm_opt_result_t flm_opt_parse(const flm_opt_doc_t *doc, const flm_opt_t *opts, 
                                         (int)n + 2, a, near);
                 else
                     flm_cli_usage_error(doc->name, "unknown option '%.*s'", (int)n + 2, a);
-                return FLM_OPT_USAGE;
+                return FLM_EXIT_USAGE;
             }
             inline_value = eq ? eq + 1 : NULL;
         } else {
             o = find_short(opts, a[1]);
             if (!o) {
                 flm_cli_usage_error(doc->name, "unknown option '%s'", a);
-                return FLM_OPT_USAGE;
+                return FLM_EXIT_USAGE;
             }
             inline_value = a[2] ? a + 2 : NULL;
         }
@@ -145,7 +145,7 @@ flm_opt_result_t flm_opt_parse(const flm_opt_doc_t *doc, const flm_opt_t *opts, 
         if (o->kind == FLM_OPT_KIND_FLAG) {
             if (inline_value) {
                 flm_cli_usage_error(doc->name, "%s takes no value", name);
-                return FLM_OPT_USAGE;
+                return FLM_EXIT_USAGE;
             }
             *(bool *)o->dest = true;
             continue;
@@ -155,15 +155,14 @@ flm_opt_result_t flm_opt_parse(const flm_opt_doc_t *doc, const flm_opt_t *opts, 
             if (i + 1 >= argc) {
                 flm_cli_usage_error(doc->name, "%s needs a value (%s)", name,
                                     o->metavar ? o->metavar : "an argument");
-                return FLM_OPT_USAGE;
+                return FLM_EXIT_USAGE;
             }
             v = argv[++i];
         }
-        flm_opt_result_t r = set_value(doc, o, v);
-        if (r != FLM_OPT_OK)
-            return r;
+        if (set_value(doc, o, v) != FLM_OPT_CONTINUE)
+            return FLM_EXIT_USAGE;
     }
-    return FLM_OPT_OK;
+    return FLM_OPT_CONTINUE;
 }
 
 void flm_opt_help(const flm_opt_doc_t *doc, const flm_opt_t *opts, FILE *f)

@@ -59,16 +59,19 @@ typedef struct {
     const char *epilogue;    /* after the options (exit status, examples), or NULL */
 } flm_opt_doc_t;
 
-typedef enum {
-    FLM_OPT_OK = 0, /* parsed; *npos positional arguments left in pos[] */
-    FLM_OPT_HELP,   /* -h/--help: help printed on stdout, exit 0 */
-    FLM_OPT_USAGE,  /* bad command line: message printed on stderr, exit 2 */
-} flm_opt_result_t;
-
 /* Parse argv[1..argc) (argv[0] is the command's name). Positional arguments
- * go to pos[] (at most max_pos; more is a usage error). */
-flm_opt_result_t flm_opt_parse(const flm_opt_doc_t *doc, const flm_opt_t *opts, int argc,
-                               char **argv, const char **pos, int max_pos, int *npos);
+ * go to pos[] (at most max_pos; more is a usage error). Returns
+ * FLM_OPT_CONTINUE when the command should go on, else the exit status it
+ * should return: FLM_EXIT_OK after -h/--help (the help is on stdout),
+ * FLM_EXIT_USAGE after a bad command line (the message is on stderr):
+ *
+ *     int rc = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
+ *     if (rc != FLM_OPT_CONTINUE)
+ *         return rc;
+ */
+#define FLM_OPT_CONTINUE (-1)
+int flm_opt_parse(const flm_opt_doc_t *doc, const flm_opt_t *opts, int argc, char **argv,
+                  const char **pos, int max_pos, int *npos);
 
 void flm_opt_help(const flm_opt_doc_t *doc, const flm_opt_t *opts, FILE *f);
 

@@ -502,16 +502,6 @@ FLM_TEST(ini_schema_mistakes_are_arg_errors)
     FLM_CHECK_EQ(flm_ini_parse("", 0, &sb, 1, NULL, &err), FLM_ERR_ARG);
 }
 
-/* memmem is not C11. */
-static bool contains(const void *hay, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++)
-        if (memcmp((const char *)hay + i, needle, k) == 0)
-            return true;
-    return false;
-}
-
 #define SECRET "sk/S3cr+t==abcdefghi" /* '/' and '+': never a name */
 
 /* Whatever goes wrong near a secret, no message and no byte of the error
@@ -544,14 +534,14 @@ FLM_TEST(ini_secret_never_in_an_error)
             continue;
         }
         FLM_CHECK_MSG(e != FLM_OK, "case %zu accepted", i);
-        FLM_CHECK_MSG(!contains(&err, sizeof err, SECRET), "case %zu: the secret in '%s'", i,
+        FLM_CHECK_MSG(!flm_test_contains(&err, sizeof err, SECRET), "case %zu: the secret in '%s'", i,
                       err.message);
-        FLM_CHECK_MSG(!contains(&err, sizeof err, "S3cr"), "case %zu: part of it in '%s'", i,
+        FLM_CHECK_MSG(!flm_test_contains(&err, sizeof err, "S3cr"), "case %zu: part of it in '%s'", i,
                       err.message);
-        FLM_CHECK_MSG(!contains(&d, sizeof d, "S3cr"), "case %zu: left in the struct", i);
+        FLM_CHECK_MSG(!flm_test_contains(&d, sizeof d, "S3cr"), "case %zu: left in the struct", i);
         char out[256];
         flm_ini_error_format(&err, "x.conf", out, sizeof out);
-        FLM_CHECK(!contains(out, strlen(out), "S3cr"));
+        FLM_CHECK(!flm_test_contains(out, strlen(out), "S3cr"));
     }
 }
 
@@ -593,7 +583,7 @@ FLM_TEST(ini_random_and_mutated_inputs)
         FLM_CHECK(err.line <= lines);
         FLM_CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
         FLM_CHECK(e == FLM_OK || err.message[0]);
-        FLM_CHECK_MSG(!contains(&err, sizeof err, SECRET), "iter %d: '%s'", iter, err.message);
+        FLM_CHECK_MSG(!flm_test_contains(&err, sizeof err, SECRET), "iter %d: '%s'", iter, err.message);
         FLM_CHECK(memchr(d.name, '\0', sizeof d.name) && memchr(d.pem, '\0', sizeof d.pem));
         free(buf);
     }

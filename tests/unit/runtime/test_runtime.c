@@ -11,15 +11,6 @@
 
 static flm_runtime_t rt; /* half a MiB: not for the stack */
 
-static bool contains(const void *hay, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    for (size_t i = 0; i + k <= n; i++)
-        if (memcmp((const char *)hay + i, needle, k) == 0)
-            return true;
-    return false;
-}
-
 static flm_err_t init_text(const char *text, const char *default_section)
 {
     flm_runtime_config_t c = { .config_text = text, .config_len = strlen(text),
@@ -165,7 +156,7 @@ FLM_TEST(runtime_cloud_key_from_the_environment)
     FLM_CHECK(strcmp(rt.settings.cloud.api_key, "sk-runtime-secret") == 0);
     FLM_CHECK(rt.cloud.cfg.api_key == rt.settings.cloud.api_key);
     flm_runtime_deinit(&rt);
-    FLM_CHECK(!contains(&rt, sizeof rt, "sk-runtime")); /* wiped */
+    FLM_CHECK(!flm_test_contains(&rt, sizeof rt, "sk-runtime")); /* wiped */
     unsetenv("FLM_TEST_RUNTIME_KEY");
 
     /* ca_file through the HAL */
