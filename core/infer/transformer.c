@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/priv/fixed.h"
 #include "core/model/arch.h"
 
 enum { B_X, B_XB, B_XB2, B_Q, B_K, B_V, B_HB, B_HB2, B_LOGITS, /* activations */

@@ -1,6 +1,6 @@
 /* Elementary functions in fixed point: isqrt, exp, ln, sin/cos. */
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/priv/fixed.h"
 
 uint32_t flm_isqrt_u64(uint64_t v)
 {

@@ -1,8 +1,8 @@
 /* Group-quantized int8 matrix x int16 vector, int32 group sums, int64 row
  * sums: the plain C reference, the embedding lookup and the one-time check. */
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
-#include "core/kernels/matvec_q8_impl.h"
+#include "core/kernels/priv/fixed.h"
+#include "core/kernels/priv/matvec_q8_impl.h"
 
 flm_err_t flm_qmat_check(const flm_qmat_t *w, uint32_t rows, uint32_t cols)
 {

@@ -1,6 +1,6 @@
 /* Activation quantization: int32 -> int16 (matvec inputs), int32 -> int8 (KV cache). */
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/priv/fixed.h"
 
 static uint32_t amax_of(const int32_t *x, uint32_t n)
 {

@@ -1,6 +1,6 @@
 /* RMSNorm with an integer inverse square root. */
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/priv/fixed.h"
 
 flm_err_t flm_rmsnorm_s32_ref(const int32_t *x, const flm_ivec_t *w, uint32_t eps_q32,
                               int32_t *out)

@@ -1,6 +1,6 @@
 /* Rotary position embedding from fixed-point sin/cos. */
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/priv/fixed.h"
 
 flm_err_t flm_rope_s32_ref(int32_t *v, uint32_t n, uint32_t head_dim, const uint32_t *freq,
                            uint32_t pos)

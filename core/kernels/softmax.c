@@ -1,7 +1,7 @@
 /* Softmax, log-sum-exp and entropy over int32 scores, in fixed point.
  * Each computes exp once per element. */
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/priv/fixed.h"
 
 static flm_err_t check(const int32_t *x, uint32_t n, int32_t shift)
 {

@@ -1,6 +1,6 @@
 /* SiLU and SwiGLU in fixed point. */
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/priv/fixed.h"
 
 int32_t flm_silu_q16(int32_t x)
 {

@@ -5,7 +5,7 @@
 
 #if FLM_KERNELS_ARM_DSP
 #include "core/kernels/arm/dot_dsp.h"
-#include "core/kernels/attention_impl.h"
+#include "core/kernels/priv/attention_impl.h"
 
 flm_err_t flm_attention_head_q_dsp(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
                                    uint32_t npos, int16_t *qs, int32_t *att, int32_t *out)

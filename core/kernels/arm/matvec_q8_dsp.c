@@ -5,7 +5,7 @@
 
 #if FLM_KERNELS_ARM_DSP
 #include "core/kernels/arm/dot_dsp.h"
-#include "core/kernels/matvec_q8_impl.h"
+#include "core/kernels/priv/matvec_q8_impl.h"
 
 flm_err_t flm_matvec_q8_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                 int32_t *out, int32_t out_shift)

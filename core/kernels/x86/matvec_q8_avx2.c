@@ -17,8 +17,8 @@
 #if FLM_KERNELS_X86
 #include <immintrin.h>
 
-#include "core/kernels/fixed.h"
-#include "core/kernels/matvec_q8_impl.h"
+#include "core/kernels/priv/fixed.h"
+#include "core/kernels/priv/matvec_q8_impl.h"
 
 #define AVX2 __attribute__((target("avx2")))
 

@@ -5,7 +5,7 @@
 #define PI 3.14159265358979323846
 
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/priv/fixed.h"
 #include "tests/harness/harness.h"
 
 FLM_TEST(kernels_tables_match_libm)

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/priv/fixed.h"
 
 /* The shape invariants every matrix kernel relies on. Scales are not
  * looked at: |s| < FLM_QMAT_SCALE_LIMIT is the caller's guarantee. */

@@ -8,7 +8,7 @@
 #define FLM_KERNELS_ATTENTION_IMPL_H
 
 #include "core/kernels/kernels.h"
-#include "core/kernels/fixed.h"
+#include "core/kernels/priv/fixed.h"
 
 typedef flm_err_t (*flm_quantize_s16_fn)(const int32_t *x, uint32_t n, int32_t x_shift,
                                          int16_t *q, int32_t *q_shift);
