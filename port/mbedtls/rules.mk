@@ -40,7 +40,8 @@ EXTRA_LIB_SRCS += port/common/hal_tls_none.c
 else
 EXTRA_LIB_SRCS += port/mbedtls/tls.c
 TLS_POOL_LIBS  := $(patsubst %,$(BUILD)/mbedtls/lib%.a,$(MBEDTLS_NAMES))
-LDLIBS         += $(TLS_POOL_LIBS) -lpthread
+# $(LIB) again after them: their calloc/free now name the pool, which is in it.
+LDLIBS         += $(TLS_POOL_LIBS) $(LIB) -lpthread
 
 $(BUILD)/mbedtls/lib%.a: $(MBEDTLS_LIBDIR)/lib%.a port/mbedtls/rules.mk
 	@mkdir -p $(dir $@)

@@ -23,7 +23,7 @@
 #include "core/infer/transformer.h"
 #include "core/hal/hal.h"
 #include "tools/cli/cli.h"
-#include "tools/cli/model_file.h"
+#include "core/runtime/runtime.h"
 #include "tools/ref/ref.h"
 
 static double now_ns(void)
@@ -188,12 +188,13 @@ int main(int argc, char **argv)
     }
     if (!path)
         return flm_cli_usage_error("bench", "no model file");
-    if (flm_hal_init() != FLM_OK)
+    static flm_runtime_t rt;
+    flm_runtime_config_t rc = { .model_path = path, .need_model = true };
+    if (flm_runtime_init(&rt, &rc) != FLM_OK) {
+        fprintf(stderr, "fieldlm-bench: %s\n", rt.detail);
         return FLM_EXIT_FAIL;
-    flm_model_file_t mf;
-    if (flm_model_file_open(&mf, path, FLM_MODEL_VERIFY_FULL, "bench") != FLM_OK)
-        return FLM_EXIT_FAIL;
-    const flm_model_t *m = &mf.model;
+    }
+    const flm_model_t *m = &rt.model;
     const flm_model_config_t *c = &m->cfg;
     if ((uint32_t)ctx > c->seq_len)
         ctx = c->seq_len;
@@ -246,6 +247,6 @@ int main(int argc, char **argv)
         return FLM_EXIT_FAIL;
     flm_transformer_deinit(&tf);
     free(mem);
-    flm_model_file_close(&mf);
+    flm_runtime_deinit(&rt);
     return FLM_EXIT_OK;
 }

@@ -9,7 +9,7 @@
 #include "core/model/model_format.h"
 #include "core/infer/transformer.h"
 #include "tools/cli/cli.h"
-#include "tools/cli/model_file.h"
+#include "core/runtime/runtime.h"
 #include "tools/cli/opt.h"
 
 static const flm_opt_doc_t doc = {
@@ -88,10 +88,13 @@ FLM_CLI_COMMAND(info, "show a .flm image: config, tensors, flash and RAM, integr
         return flm_cli_usage_error("info", "which model? fieldlm info MODEL.flm");
 
     /* Header-level checks first so a corrupted payload still shows the config. */
-    flm_model_file_t f;
-    if (flm_model_file_open(&f, path, FLM_MODEL_VERIFY_HEADER, "info"))
+    static flm_runtime_t rt;
+    flm_runtime_config_t rc = { .model_path = path, .model_verify_header = true, .need_model = true };
+    if (flm_runtime_init(&rt, &rc) != FLM_OK) {
+        fprintf(stderr, "fieldlm info: %s\n", rt.detail);
         return FLM_EXIT_FAIL;
-    const flm_model_t *m = &f.model;
+    }
+    flm_model_t *m = &rt.model;
     const flm_model_config_t *c = &m->cfg;
     const uint8_t *img = m->image;
     printf("model: %s\n", path);
@@ -132,18 +135,18 @@ FLM_CLI_COMMAND(info, "show a .flm image: config, tensors, flash and RAM, integr
 
     if (header_only) {
         printf("integrity: header, tables and tokenizer ok; tensor data not checked (--header-only)\n");
-        flm_model_file_close(&f);
+        flm_runtime_deinit(&rt);
         return FLM_EXIT_OK;
     }
-    flm_err_t err = flm_model_verify(&f.model);
+    flm_err_t err = flm_model_verify(m);
     if (err) {
-        printf("integrity: FAILED: %s: %s\n", flm_strerror(err), f.model.detail);
-        fprintf(stderr, "fieldlm info: %s: %s: %s\n", path, flm_strerror(err), f.model.detail);
+        printf("integrity: FAILED: %s: %s\n", flm_strerror(err), m->detail);
+        fprintf(stderr, "fieldlm info: %s: %s: %s\n", path, flm_strerror(err), m->detail);
     } else {
         printf("integrity: ok (CRC-32 %02x%02x%02x%02x over %zu bytes)\n", img[FLM_IMG_OFF_IMAGE_CRC + 3],
                img[FLM_IMG_OFF_IMAGE_CRC + 2], img[FLM_IMG_OFF_IMAGE_CRC + 1], img[FLM_IMG_OFF_IMAGE_CRC],
                m->image_size);
     }
-    flm_model_file_close(&f);
+    flm_runtime_deinit(&rt);
     return err ? FLM_EXIT_FAIL : FLM_EXIT_OK;
 }

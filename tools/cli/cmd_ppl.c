@@ -12,7 +12,7 @@
 #include "core/infer/tokenizer.h"
 #include "core/infer/transformer.h"
 #include "tools/cli/cli.h"
-#include "tools/cli/model_file.h"
+#include "core/runtime/runtime.h"
 #include "tools/cli/opt.h"
 
 static const flm_opt_doc_t doc = {
@@ -99,8 +99,10 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
         fprintf(stderr, "fieldlm ppl: cannot open '%s'\n", text_path);
         return FLM_EXIT_FAIL;
     }
-    flm_model_file_t mf;
-    if (flm_model_file_open(&mf, model_path, FLM_MODEL_VERIFY_FULL, "ppl") != 0) {
+    static flm_runtime_t rt;
+    flm_runtime_config_t rc = { .model_path = model_path, .need_model = true };
+    if (flm_runtime_init(&rt, &rc) != FLM_OK) {
+        fprintf(stderr, "fieldlm ppl: %s\n", rt.detail);
         fclose(f);
         return FLM_EXIT_FAIL;
     }
@@ -109,26 +111,26 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     flm_tokenizer_t tok;
     flm_arena_t arena;
     uint8_t *mem = NULL;
-    flm_err_t err = flm_transformer_ram(&mf.model.cfg, mf.model.cfg.seq_len, &ram);
+    flm_err_t err = flm_transformer_ram(&rt.model.cfg, rt.model.cfg.seq_len, &ram);
     if (!err) {
         mem = malloc(ram.total + FLM_ARENA_DEFAULT_ALIGN);
         flm_arena_init(&arena, mem, mem ? ram.total + FLM_ARENA_DEFAULT_ALIGN : 0);
-        err = flm_transformer_init(&tf, &mf.model, mf.model.cfg.seq_len, &arena);
+        err = flm_transformer_init(&tf, &rt.model, rt.model.cfg.seq_len, &arena);
     }
     if (!err) {
-        err = flm_tokenizer_init(&tok, &mf.model.vocab);
+        err = flm_tokenizer_init(&tok, &rt.model.vocab);
         if (err)
             flm_transformer_deinit(&tf);
     }
     if (err) {
         fprintf(stderr, "fieldlm ppl: %s\n", flm_strerror(err));
         free(mem);
-        flm_model_file_close(&mf);
+        flm_runtime_deinit(&rt);
         fclose(f);
         return FLM_EXIT_FAIL;
     }
 
-    ppl_t s = { .model = &mf.model, .tf = &tf, .tok = &tok };
+    ppl_t s = { .model = &rt.model, .tf = &tf, .tok = &tok };
     char *line = NULL;
     size_t linecap = 0;
     long lines = 0;
@@ -148,7 +150,7 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     free(mem);
     free(s.ids);
     free(s.scratch);
-    flm_model_file_close(&mf);
+    flm_runtime_deinit(&rt);
     if (err) {
         fprintf(stderr, "fieldlm ppl: %s\n", flm_strerror(err));
         return FLM_EXIT_FAIL;
