@@ -82,6 +82,7 @@ flm_err_t flm_engine_init(flm_engine_t *e, const flm_model_t *m, const flm_engin
         return err;
     }
     e->model = m;
+    e->confidence = cfg->confidence;
     return FLM_OK;
 }
 
@@ -96,6 +97,17 @@ void flm_engine_deinit(flm_engine_t *e)
     memset(e, 0, sizeof *e);
 }
 
+/* Arm the session for n_prompt tokens already in e->prompt. */
+static void arm(flm_engine_t *e, size_t n, uint32_t steps)
+{
+    e->n_prompt = (uint32_t)n;
+    e->steps = (steps == 0 || steps > e->ctx_len) ? e->ctx_len : steps;
+    e->pos = 0;
+    e->cur = e->prompt[0];
+    e->status = FLM_ENGINE_RUNNING;
+    e->started = true;
+}
+
 flm_err_t flm_engine_start(flm_engine_t *e, const uint8_t *prompt, size_t len, uint32_t steps)
 {
     if (!e || !e->model || (!prompt && len))
@@ -108,16 +120,29 @@ flm_err_t flm_engine_start(flm_engine_t *e, const uint8_t *prompt, size_t len, u
                                          e->ctx_len, &n, e->enc_scratch);
     if (err)
         return err == FLM_ERR_OVERFLOW ? FLM_ERR_ENGINE_CONTEXT_FULL : err;
-    e->n_prompt = (uint32_t)n;
-    e->steps = (steps == 0 || steps > e->ctx_len) ? e->ctx_len : steps;
-    e->pos = 0;
-    e->cur = e->prompt[0];
-    e->status = FLM_ENGINE_RUNNING;
-    e->started = true;
+    arm(e, n, steps);
     return FLM_OK;
 }
 
-flm_err_t flm_engine_step(flm_engine_t *e, flm_engine_token_t *out)
+flm_err_t flm_engine_start_tokens(flm_engine_t *e, const uint32_t *tokens, size_t n, uint32_t steps)
+{
+    if (!e || !e->model || !tokens || n == 0)
+        return FLM_ERR_ARG;
+    e->started = false;
+    if (n > e->ctx_len)
+        return FLM_ERR_ENGINE_CONTEXT_FULL;
+    for (size_t i = 0; i < n; i++) {
+        if (tokens[i] >= e->model->cfg.vocab_size)
+            return FLM_ERR_ENGINE_TOKEN;
+        e->prompt[i] = tokens[i];
+    }
+    arm(e, n, steps);
+    return FLM_OK;
+}
+
+/* One position; *logits_out (may be NULL) gets the logits it ran on. */
+static flm_err_t step(flm_engine_t *e, flm_engine_token_t *out, bool want_conf,
+                      const int32_t **logits_out)
 {
     if (!e || !out)
         return FLM_ERR_ARG;
@@ -133,12 +158,14 @@ flm_err_t flm_engine_step(flm_engine_t *e, flm_engine_token_t *out)
         return err;
     memset(out, 0, sizeof *out);
     uint32_t next;
+    flm_confidence_t *conf = want_conf ? &out->conf : NULL;
     out->forced = e->pos + 1 < e->n_prompt;
     if (out->forced) {
         next = e->prompt[e->pos + 1];
-        err = flm_sampler_confidence(logits, e->model->cfg.vocab_size, next, &out->conf);
+        if (conf)
+            err = flm_sampler_confidence(logits, e->model->cfg.vocab_size, next, conf);
     } else {
-        err = flm_sampler_sample(&e->sampler, logits, &next, &out->conf);
+        err = flm_sampler_sample(&e->sampler, logits, &next, conf);
     }
     if (err)
         return err;
@@ -160,7 +187,32 @@ flm_err_t flm_engine_step(flm_engine_t *e, flm_engine_token_t *out)
     }
     e->cur = next;
     out->status = e->status;
+    if (logits_out)
+        *logits_out = logits;
     return FLM_OK;
+}
+
+flm_err_t flm_engine_step(flm_engine_t *e, flm_engine_token_t *out)
+{
+    return step(e, out, e && e->confidence, NULL);
+}
+
+flm_err_t flm_engine_prefill(flm_engine_t *e, flm_engine_prefill_fn fn, void *user)
+{
+    if (!e)
+        return FLM_ERR_ARG;
+    flm_engine_token_t t;
+    while (e->started && e->status == FLM_ENGINE_RUNNING && e->pos + 1 < e->n_prompt) {
+        const int32_t *logits;
+        flm_err_t err = step(e, &t, true, &logits);
+        if (!err && fn)
+            err = fn(user, &t, logits);
+        if (err)
+            return err;
+    }
+    if (e->status == FLM_ENGINE_CANCELLED)
+        return FLM_ERR_CANCELLED;
+    return e->started ? FLM_OK : FLM_ERR_STATE;
 }
 
 void flm_engine_cancel(flm_engine_t *e)

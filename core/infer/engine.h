@@ -43,6 +43,10 @@ typedef struct {
     uint32_t ctx_len;          /* positions in the KV cache; 0 = the model's seq_len */
     uint32_t max_prompt_bytes; /* longest prompt flm_engine_start takes; 0 = ctx_len */
     flm_sampler_params_t sampler;
+    bool     confidence;       /* fill flm_engine_token_t.conf on every step: two more passes
+                                * over the vocabulary (~2% of a Cortex-M4's instructions per
+                                * token), so off unless someone reads it. flm_engine_prefill
+                                * always computes it. */
 } flm_engine_config_t;
 
 typedef enum {
@@ -60,7 +64,8 @@ typedef struct {
     bool     forced;          /* taken from the prompt, not sampled */
     const uint8_t *piece;     /* its text (empty for BOS/EOS); valid until the next step */
     size_t   piece_len;
-    flm_confidence_t conf;    /* how likely the model found this token (see sampler.h) */
+    flm_confidence_t conf;    /* how likely the model found this token (see sampler.h);
+                               * zero unless cfg.confidence or from flm_engine_prefill */
     flm_engine_status_t status; /* RUNNING, or why this is the last token */
 } flm_engine_token_t;
 
@@ -70,6 +75,7 @@ typedef struct {
     flm_tokenizer_t    tok;
     flm_sampler_t      sampler;
     uint32_t ctx_len, max_prompt_bytes;
+    bool     confidence;
     uint32_t *prompt;         /* [ctx_len] the encoded prompt, BOS first */
     void     *enc_scratch;    /* flm_tokenizer_scratch_bytes(max_prompt_bytes) */
     uint32_t n_prompt;
@@ -98,6 +104,24 @@ void      flm_engine_deinit(flm_engine_t *e);
  * max_prompt_bytes, FLM_ERR_ENGINE_CONTEXT_FULL if its tokens do not fit the
  * context. */
 flm_err_t flm_engine_start(flm_engine_t *e, const uint8_t *prompt, size_t len, uint32_t steps);
+
+/* Arm the session with tokens already encoded (tokens[0] should be BOS),
+ * as flm_engine_start does after encoding: for callers that tokenize or
+ * truncate themselves (perplexity over long documents). FLM_ERR_ENGINE_TOKEN
+ * for an id outside the vocabulary, FLM_ERR_ENGINE_CONTEXT_FULL if n
+ * exceeds the context. */
+flm_err_t flm_engine_start_tokens(flm_engine_t *e, const uint32_t *tokens, size_t n, uint32_t steps);
+
+/* Feed the rest of the prompt: one forward pass per prompt token after the
+ * first, each reported to fn (may be NULL) as it is forced, with its
+ * confidence (always computed here) and the logits it was scored from
+ * (valid during the call). This is how a prompt is scored: the router's
+ * difficulty features, perplexity. Afterwards flm_engine_step samples from
+ * where the prompt ended, so scoring it costs no second pass. fn returning
+ * an error stops and returns it. */
+typedef flm_err_t (*flm_engine_prefill_fn)(void *user, const flm_engine_token_t *t,
+                                           const int32_t *logits);
+flm_err_t flm_engine_prefill(flm_engine_t *e, flm_engine_prefill_fn fn, void *user);
 
 /* Run one position: one forward pass, then the next prompt token or a
  * sampled one. Kicks the watchdog. FLM_ERR_STATE before start or after the

@@ -74,6 +74,10 @@ flm_err_t flm_sampler_confidence(const int32_t *logits, uint32_t vocab_size, uin
         return err;
     /* logits and logs share the Q16 scale: ln p = l - ln sum exp(l) */
     conf->logprob = clamp_i32((int64_t)logits[token] - lse);
+    uint32_t rank = 0;
+    for (uint32_t i = 0; i < vocab_size; i++)
+        rank += logits[i] > logits[token];
+    conf->rank = rank;
     return FLM_OK;
 }
 

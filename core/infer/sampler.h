@@ -43,10 +43,12 @@ typedef struct {
  *  - logprob: ln p(token), <= 0 (0 = certain). -logprob is the token's NLL.
  *  - entropy: -sum p ln p over the vocabulary, in [0, ln vocab_size]; high
  *    means the model had no clear favourite.
+ *  - rank: how many tokens had a higher logit.
  * Accurate to a few units of 2^-16 for probabilities above 2^-30. */
 typedef struct {
-    int32_t logprob;
-    int32_t entropy;
+    int32_t  logprob;
+    int32_t  entropy;
+    uint32_t rank;    /* tokens the model found strictly likelier (0: its first choice) */
 } flm_confidence_t;
 
 typedef struct {

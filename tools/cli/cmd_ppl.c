@@ -8,11 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/infer/sampler.h"
-#include "core/infer/tokenizer.h"
-#include "core/infer/transformer.h"
-#include "tools/cli/cli.h"
 #include "core/runtime/runtime.h"
+#include "tools/cli/cli.h"
 #include "tools/cli/opt.h"
 
 static const flm_opt_doc_t doc = {
@@ -36,9 +33,7 @@ static double nll_of(const int32_t *logits, uint32_t n, uint32_t target)
 }
 
 typedef struct {
-    const flm_model_t *model;
-    flm_transformer_t *tf;
-    flm_tokenizer_t *tok;
+    flm_engine_t *eng;
     uint32_t *ids;
     void *scratch;
     size_t cap;
@@ -46,6 +41,16 @@ typedef struct {
     int64_t nll_q16;   /* sum of the fixed-point confidence (sampler.h) */
     uint64_t tokens;
 } ppl_t;
+
+/* The engine scores each prompt token as it forces it. */
+static flm_err_t on_token(void *user, const flm_engine_token_t *t, const int32_t *logits)
+{
+    ppl_t *s = user;
+    s->nll += nll_of(logits, s->eng->model->cfg.vocab_size, t->token);
+    s->nll_q16 -= t->conf.logprob;
+    s->tokens++;
+    return FLM_OK;
+}
 
 static flm_err_t score_line(ppl_t *s, const char *line, size_t len)
 {
@@ -59,22 +64,13 @@ static flm_err_t score_line(ppl_t *s, const char *line, size_t len)
             return FLM_ERR_NOMEM;
     }
     size_t n;
-    flm_err_t err = flm_tokenizer_encode(s->tok, (const uint8_t *)line, len, true, false,
+    flm_err_t err = flm_tokenizer_encode(&s->eng->tok, (const uint8_t *)line, len, true, false,
                                          s->ids, s->cap, &n, s->scratch);
-    uint32_t vocab = s->model->cfg.vocab_size, seq = s->model->cfg.seq_len;
-    size_t limit = n < seq ? n : seq;
-    for (size_t p = 0; !err && p + 1 < limit; p++) {
-        const int32_t *logits;
-        flm_confidence_t c;
-        err = flm_transformer_forward(s->tf, s->ids[p], (uint32_t)p, &logits);
-        if (!err)
-            err = flm_sampler_confidence(logits, vocab, s->ids[p + 1], &c);
-        if (!err) {
-            s->nll += nll_of(logits, vocab, s->ids[p + 1]);
-            s->nll_q16 -= c.logprob;
-            s->tokens++;
-        }
-    }
+    size_t limit = n < s->eng->ctx_len ? n : s->eng->ctx_len; /* the document, cut at seq_len */
+    if (!err)
+        err = flm_engine_start_tokens(s->eng, s->ids, limit, 0);
+    if (!err)
+        err = flm_engine_prefill(s->eng, on_token, s);
     return err;
 }
 
@@ -106,31 +102,24 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
         fclose(f);
         return FLM_EXIT_FAIL;
     }
-    flm_ram_usage_t ram;
-    flm_transformer_t tf;
-    flm_tokenizer_t tok;
-    flm_arena_t arena;
+    /* the whole context: each document is teacher-forced up to seq_len */
+    flm_engine_config_t ec = { .ctx_len = rt.model.cfg.seq_len, .max_prompt_bytes = 1 };
+    size_t need = 0;
     uint8_t *mem = NULL;
-    flm_err_t err = flm_transformer_ram(&rt.model.cfg, rt.model.cfg.seq_len, &ram);
+    flm_err_t err = flm_runtime_engine_ram(&rt, &ec, &need);
     if (!err) {
-        mem = malloc(ram.total + FLM_ARENA_DEFAULT_ALIGN);
-        flm_arena_init(&arena, mem, mem ? ram.total + FLM_ARENA_DEFAULT_ALIGN : 0);
-        err = flm_transformer_init(&tf, &rt.model, rt.model.cfg.seq_len, &arena);
-    }
-    if (!err) {
-        err = flm_tokenizer_init(&tok, &rt.model.vocab);
-        if (err)
-            flm_transformer_deinit(&tf);
+        mem = malloc(need);
+        err = mem ? flm_runtime_engine_init(&rt, &ec, mem, need) : FLM_ERR_NOMEM;
     }
     if (err) {
-        fprintf(stderr, "fieldlm ppl: %s\n", flm_strerror(err));
+        fprintf(stderr, "fieldlm ppl: %s\n", rt.detail[0] ? rt.detail : flm_strerror(err));
         free(mem);
         flm_runtime_deinit(&rt);
         fclose(f);
         return FLM_EXIT_FAIL;
     }
 
-    ppl_t s = { .model = &rt.model, .tf = &tf, .tok = &tok };
+    ppl_t s = { .eng = &rt.engine };
     char *line = NULL;
     size_t linecap = 0;
     long lines = 0;
@@ -146,11 +135,10 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     }
     free(line);
     fclose(f);
-    flm_transformer_deinit(&tf);
+    flm_runtime_deinit(&rt);
     free(mem);
     free(s.ids);
     free(s.scratch);
-    flm_runtime_deinit(&rt);
     if (err) {
         fprintf(stderr, "fieldlm ppl: %s\n", flm_strerror(err));
         return FLM_EXIT_FAIL;

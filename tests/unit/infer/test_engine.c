@@ -24,7 +24,8 @@ static bool setup(fixture_t *f, uint32_t ctx_len, uint32_t temperature)
         return false;
     flm_engine_config_t cfg = { .ctx_len = ctx_len, .max_prompt_bytes = 256,
                                 .sampler = { .temperature = temperature, .top_p = 58982,
-                                             .seed = 42 } };
+                                             .seed = 42 },
+                                .confidence = true };
     if (flm_engine_ram(&f->st.model, &cfg, &f->need) != FLM_OK)
         return false;
     f->mem = malloc(f->need);
