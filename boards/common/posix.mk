@@ -7,6 +7,13 @@ demo-build: $(CLI) $(DEMO_MODEL)
 demo: demo-build
 	$(Q)$(BOARD_RUN) $(CLI) run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" $(DEMO_GREEDY)
 
+# The router's decision for each prompt of the check list (the MPS2 boards
+# link the same list and parameters: boards/common/mps2/rules.mk).
+.PHONY: route
+route: demo-build
+	$(Q)$(BOARD_RUN) $(CLI) route -m $(DEMO_MODEL) --params tools/router/params/stories260K.router \
+	    --prompts tools/router/prompts/ports_check.txt
+
 demo-sample: demo-build
 	$(Q)$(BOARD_RUN) $(CLI) run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" $(DEMO_SAMPLE)
 

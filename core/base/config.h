@@ -122,6 +122,22 @@
 #define FLM_CLOUD_KEY_MAX 256      /* the API key */
 #endif
 
+/* ==== router (core/router) ================================================= */
+
+/* Prompt tokens whose NLL the router keeps for its quantiles (4 bytes each);
+ * a longer prompt's quantiles come from its first this many. */
+#ifndef FLM_ROUTER_MAX_TOKENS
+#define FLM_ROUTER_MAX_TOKENS 512
+#endif
+/* Cascade mode holds back the local start's text until it decides. */
+#ifndef FLM_ROUTER_PROBE_MAX
+#define FLM_ROUTER_PROBE_MAX 1024
+#endif
+/* [router] force_cloud / force_local: the comma-separated keyword lists. */
+#ifndef FLM_ROUTER_KEYWORDS_MAX
+#define FLM_ROUTER_KEYWORDS_MAX 256
+#endif
+
 /* ==== runtime (core/runtime) =============================================== */
 
 #ifndef FLM_RUNTIME_PATH_MAX

@@ -57,6 +57,11 @@ flm_cloud_breaker_t flm_cloud_breaker_state(const flm_cloud_client_t *c)
     return (flm_cloud_breaker_t)c->breaker;
 }
 
+bool flm_cloud_available(const flm_cloud_client_t *c)
+{
+    return c && (c->breaker != FLM_CLOUD_BREAKER_OPEN || flm_hal_time_ms() >= c->open_until_ms);
+}
+
 uint32_t flm_cloud_backoff_ms(uint32_t base_ms, uint32_t max_ms, uint32_t retry,
                               int64_t retry_after_ms, uint32_t random)
 {

@@ -158,6 +158,10 @@ flm_err_t flm_cloud_complete(flm_cloud_client_t *c, const flm_cloud_request_t *r
 
 flm_cloud_breaker_t flm_cloud_breaker_state(const flm_cloud_client_t *c);
 
+/* Would a request be sent now (the breaker closed, or its cool-down over)?
+ * The router asks before escalating. */
+bool flm_cloud_available(const flm_cloud_client_t *c);
+
 /* The wait before retry number `retry` (1 = first retry): full jitter over
  * min(max_ms, base_ms * 2^(retry-1)) using `random`, raised to
  * retry_after_ms when that is >= 0. Pure, for tests and tuning. */

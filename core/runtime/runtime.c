@@ -29,6 +29,7 @@ static flm_err_t load_settings(flm_runtime_t *rt, const flm_runtime_config_t *cf
     if (cfg->config_path || cfg->config_text)
         return fail(rt, FLM_ERR_UNSUPPORTED, "this build reads no device file (FLM_CFG_DEVICE_FILE 0)");
     memset(&rt->settings, 0, sizeof rt->settings); /* every default */
+    flm_router_settings_init(&rt->settings.router);
     return FLM_OK;
 #else
     const char *text = cfg->config_text ? cfg->config_text : "";
@@ -85,6 +86,61 @@ static flm_err_t open_model(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
         return fail(rt, err, "%s: %s: %s", path ? path : "model image", flm_strerror(err),
                     rt->model.detail);
     rt->has_model = true;
+    return FLM_OK;
+}
+
+/* ---- the router's parameters ---------------------------------------------- */
+
+/* "models/x.flm" -> "models/x.router" */
+static bool beside_model(const char *model, char *out, size_t cap)
+{
+    size_t n = strlen(model);
+    if (n > 4 && strcmp(model + n - 4, ".flm") == 0)
+        n -= 4;
+    if (n + sizeof ".router" > cap)
+        return false;
+    memcpy(out, model, n);
+    memcpy(out + n, ".router", sizeof ".router");
+    return true;
+}
+
+static flm_err_t load_router(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
+{
+    const void *blob = cfg->router_params;
+    size_t n = cfg->router_params_size;
+    char path[FLM_RUNTIME_PATH_MAX + 8];
+    bool named = rt->settings.router.params[0] != 0;
+#if FLM_HAL_HAS_FILES
+    uint8_t buf[FLM_ROUTER_PARAMS_BYTES + 1];
+    const char *model = cfg->model_path ? cfg->model_path : rt->settings.model.path;
+    if (!blob && (named || (model[0] && beside_model(model, path, sizeof path)))) {
+        if (named)
+            memcpy(path, rt->settings.router.params, sizeof rt->settings.router.params);
+        flm_err_t err = flm_hal_file_read(path, (char *)buf, sizeof buf, &n);
+        if (err == FLM_ERR_NOT_FOUND && !named && !cfg->need_router)
+            return FLM_OK; /* no router beside this model */
+        if (err)
+            return fail_file(rt, err, "router parameters ", path, FLM_ROUTER_PARAMS_BYTES);
+        blob = buf;
+    }
+#else
+    (void)beside_model;
+    if (!blob && named)
+        return fail_file(rt, FLM_ERR_UNSUPPORTED, "router parameters ", rt->settings.router.params, 0);
+    strcpy(path, "router parameters");
+#endif
+    if (!blob) {
+        if (cfg->need_router)
+            return fail(rt, FLM_ERR_CONFIG_MISSING, "no router parameters: give [router] params, "
+                        "or put MODEL.router beside the model (tools/router/ trains them)");
+        return FLM_OK;
+    }
+    flm_err_t err = flm_router_params_load(&rt->router_params, blob, n);
+    if (err)
+        return fail(rt, err, "%s: not router parameters of this build (version %u, %u features)",
+                    cfg->router_params ? "router parameters" : path,
+                    (unsigned)FLM_ROUTER_PARAMS_VERSION, (unsigned)FLM_ROUTER_FEATURES);
+    rt->has_router_params = true;
     return FLM_OK;
 }
 
@@ -188,6 +244,8 @@ flm_err_t flm_runtime_init(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
     err = load_settings(rt, cfg);
     if (!err)
         err = open_model(rt, cfg);
+    if (!err)
+        err = load_router(rt, cfg);
 #if FLM_CFG_CLOUD
     if (!err)
         err = build_cloud(rt, cfg);
@@ -240,6 +298,12 @@ flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *
     if (err)
         return fail(rt, err, "engine: %s", flm_strerror(err));
     rt->has_engine = true;
+    if (rt->has_router_params) {
+        err = flm_router_init(&rt->router, &rt->settings.router, &rt->router_params, &rt->engine);
+        if (err)
+            return fail(rt, err, "router: %s", flm_strerror(err));
+        rt->has_router = true;
+    }
     return FLM_OK;
 }
 
@@ -247,6 +311,8 @@ void flm_runtime_deinit(flm_runtime_t *rt)
 {
     if (!rt)
         return;
+    if (rt->has_router)
+        flm_router_deinit(&rt->router);
     if (rt->has_engine)
         flm_engine_deinit(&rt->engine);
 #if FLM_CFG_CLOUD

@@ -24,6 +24,8 @@
  *
  *   [cloud]                        the escalation endpoint: core/cloud/cloud_config.h
  *
+ *   [router]                       when to escalate: core/router/router.h
+ *
  * Init brings the HAL up, reads and checks the file, opens the model (an
  * image in memory, or a path the HAL maps) and builds the cloud client from
  * [cloud]: the API key from api_key or the variable api_key_env names, the
@@ -45,6 +47,7 @@
 #include "core/hal/hal.h"
 #include "core/infer/engine.h"
 #include "core/model/model.h"
+#include "core/router/router.h"
 #if FLM_CFG_CLOUD
 #include "core/cloud/cloud_client.h"
 #include "core/cloud/cloud_config.h"
@@ -66,8 +69,10 @@ extern const flm_ini_section_t flm_model_ini_section;
 /* Every section of the device's file. A module that adds a section adds its
  * struct here and one row to the table in runtime_settings.c. */
 typedef struct {
-    flm_model_settings_t model;
-    bool                 has_model;
+    flm_model_settings_t  model;
+    bool                  has_model;
+    flm_router_settings_t router;
+    bool                  has_router;
 #if FLM_CFG_CLOUD
     flm_cloud_settings_t cloud;
     bool                 has_cloud;
@@ -102,8 +107,15 @@ typedef struct {
     const char *model_path;
     bool        model_verify_header; /* open with FLM_MODEL_VERIFY_HEADER whatever [model] says */
 
-    bool        need_model; /* fail if there is none */
-    bool        need_cloud; /* fail if the file has no [cloud] */
+    /* The router's parameters (core/router/router.h): a blob in memory
+     * (flash), else [router] params, else MODEL.router beside the model
+     * file. With none of them there is no router. */
+    const void *router_params;
+    size_t      router_params_size;
+
+    bool        need_model;  /* fail if there is none */
+    bool        need_cloud;  /* fail if the file has no [cloud] */
+    bool        need_router; /* fail if there are no router parameters */
 } flm_runtime_config_t;
 
 typedef struct {
@@ -114,6 +126,10 @@ typedef struct {
     flm_engine_t          engine;
     flm_arena_t           arena;
     bool                  has_engine;
+    flm_router_params_t   router_params;
+    bool                  has_router_params;
+    flm_router_t          router;     /* with the engine, when there are parameters */
+    bool                  has_router;
 #if FLM_CFG_CLOUD
     flm_cloud_client_t    cloud;
     bool                  has_cloud;
@@ -138,7 +154,8 @@ typedef struct {
  * (api_key_env) is not set"). */
 flm_err_t flm_runtime_init(flm_runtime_t *rt, const flm_runtime_config_t *cfg);
 
-/* The engine on the runtime's model. cfg->ctx_len 0 takes [model] context,
+/* The engine on the runtime's model (and the router on the engine, when
+ * there are router parameters). cfg->ctx_len 0 takes [model] context,
  * and that 0 the model's seq_len. ram says how many arena bytes init needs;
  * init takes them from mem (the caller's: a static array on a device). */
 flm_err_t flm_runtime_engine_ram(const flm_runtime_t *rt, const flm_engine_config_t *cfg,

@@ -28,6 +28,7 @@ flm_err_t flm_device_settings_parse(flm_device_settings_t *s, const char *text, 
     memset(s, 0, sizeof *s);
     const flm_ini_bind_t binds[] = {
         { &flm_model_ini_section, &s->model, true, &s->has_model },
+        { &flm_router_ini_section, &s->router, true, &s->has_router },
 #if FLM_CFG_CLOUD
         { &flm_cloud_ini_section, &s->cloud, true, &s->has_cloud },
 #endif

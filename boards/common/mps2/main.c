@@ -14,6 +14,8 @@
  *   --ctx N      KV-cache positions (default FLM_BOARD_CTX_LEN, at most what
  *                the static arena holds)
  *   --selftest   exercise the HAL port instead (tests/sh/cortexm_hal.sh)
+ *   --route      print the router's decision for each prompt linked in
+ *                (router.S), as `fieldlm route` does (tests/sh/router_ports.sh)
  */
 #include <string.h>
 
@@ -31,6 +33,7 @@ typedef struct {
     uint64_t seed;
     uint32_t ctx_len;
     bool     selftest;
+    bool     route;
 } options_t;
 
 static bool parse_q16(const char *s, uint32_t *out)
@@ -68,6 +71,9 @@ static flm_err_t parse_options(char *line, options_t *o)
         if (strcmp(opt, "--selftest") == 0) {
             o->selftest = true;
             continue;
+        } else if (strcmp(opt, "--route") == 0) {
+            o->route = true;
+            continue;
         } else if (strcmp(opt, "-n") == 0) {
             ok = parse_u64(val, UINT32_MAX, &v) && v > 0;
             o->steps = (uint32_t)v;
@@ -81,7 +87,7 @@ static flm_err_t parse_options(char *line, options_t *o)
             ok = parse_u64(val, UINT32_MAX, &v) && v > 0;
             o->ctx_len = (uint32_t)v;
         } else {
-            flm_hal_log(FLM_LOG_ERROR, "unknown option '%s' (want -n, -t, --top-p, -s, --ctx, --selftest)", opt);
+            flm_hal_log(FLM_LOG_ERROR, "unknown option '%s' (want -n, -t, --top-p, -s, --ctx, --selftest, --route)", opt);
             return FLM_ERR_ARG;
         }
         if (!ok) {
@@ -296,6 +302,63 @@ static int demo(const options_t *o)
     return err ? 1 : 0;
 }
 
+/* ---- the router's decisions ---------------------------------------------- */
+
+extern const uint8_t flm_board_router_params[], flm_board_router_params_end[];
+extern const char flm_board_route_prompts[], flm_board_route_prompts_end[];
+
+/* One decision a line of the linked prompts (\n and \\ unescaped), printed
+ * "score<TAB>route<TAB>reason" as `fieldlm route` prints it. */
+static int route_check(void)
+{
+    size_t image_size = (size_t)(flm_board_model_end - flm_board_model);
+    flm_runtime_config_t rc = {
+        .model_image = flm_board_model, .model_size = image_size, .need_model = true,
+        .router_params = flm_board_router_params,
+        .router_params_size = (size_t)(flm_board_router_params_end - flm_board_router_params),
+        .need_router = true,
+    };
+    flm_engine_config_t cfg = { .ctx_len = FLM_BOARD_CTX_LEN, .max_prompt_bytes = 512 };
+    flm_err_t err = image_size ? flm_runtime_init(&rt, &rc) : FLM_ERR_ARG;
+    if (!err)
+        err = flm_runtime_engine_init(&rt, &cfg, arena_mem, sizeof arena_mem);
+    if (err) {
+        flm_hal_log(FLM_LOG_ERROR, "%s", rt.detail[0] ? rt.detail : "no model image linked");
+        return 1;
+    }
+    static char line[512];
+    for (const char *p = flm_board_route_prompts; p < flm_board_route_prompts_end;) {
+        size_t n = 0;
+        for (; p < flm_board_route_prompts_end && *p != '\n'; p++) {
+            if (*p == '\\' && p + 1 < flm_board_route_prompts_end && (p[1] == 'n' || p[1] == '\\')) {
+                p++;
+                if (n < sizeof line)
+                    line[n++] = *p == 'n' ? '\n' : '\\';
+            } else if (n < sizeof line) {
+                line[n++] = *p;
+            }
+        }
+        p++; /* the line's end */
+        flm_route_decision_t d;
+        err = flm_router_decide(&rt.router, (const uint8_t *)line, n, 0, true, &d);
+        if (err && err != FLM_ERR_ENGINE_CONTEXT_FULL)
+            break;
+        err = FLM_OK;
+        char score[8];
+        flm_route_score_text(d.score, score);
+        const char *route = d.route == FLM_ROUTE_CLOUD ? "\tcloud\t" : "\tlocal\t";
+        const char *reason = flm_route_reason_name(d.reason);
+        flm_hal_console_write(d.scored ? score : "-", d.scored ? strlen(score) : 1);
+        flm_hal_console_write(route, strlen(route));
+        flm_hal_console_write(reason, strlen(reason));
+        flm_hal_console_write("\n", 1);
+    }
+    if (err)
+        flm_hal_log(FLM_LOG_ERROR, "route: %s", flm_strerror(err));
+    flm_runtime_deinit(&rt);
+    return err ? 1 : 0;
+}
+
 /* ---- entry -------------------------------------------------------------- */
 
 int main(void)
@@ -304,8 +367,8 @@ int main(void)
         return 1;
     static char line[256];
     options_t o = { .steps = 64, .temperature = 0, .top_p = 58982u, .seed = 42,
-                    .ctx_len = FLM_BOARD_CTX_LEN, .selftest = false };
+                    .ctx_len = FLM_BOARD_CTX_LEN, .selftest = false, .route = false };
     if (flm_hal_cortexm_cmdline(line, sizeof line) == FLM_OK && parse_options(line, &o) != FLM_OK)
         return 2;
-    return o.selftest ? selftest() : demo(&o);
+    return o.selftest ? selftest() : o.route ? route_check() : demo(&o);
 }

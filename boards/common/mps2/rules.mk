@@ -6,7 +6,7 @@ include boards/common/demo.mk
 MPS2_DIR := boards/common/mps2
 FW       := $(BUILD)/fieldlm.elf
 FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/hal_mps2.c $(MPS2_DIR)/main.c
-FW_OBJS  := $(call obj,$(FW_SRCS)) $(BUILD)/obj/model.o
+FW_OBJS  := $(call obj,$(FW_SRCS)) $(BUILD)/obj/model.o $(BUILD)/obj/router.o
 
 # Without ../shared the firmware links an empty image and says so at run time.
 ifneq ($(wildcard $(DEMO_MODEL_SRC)),)
@@ -33,6 +33,16 @@ $(BUILD)/obj/model.o: $(MPS2_DIR)/model.S $(FW_MODEL) $(FW_MODEL_NAME)
 	@$(if $(Q),echo "  AS      $@")
 	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_MODEL_PATH='"$(abspath $(FW_MODEL))"' -c $< -o $@
 
+# The router's parameters for stories260K and the prompts of `--route`,
+# which tests/sh/router_ports.sh compares with the host's decisions.
+FW_ROUTER_PARAMS  := tools/router/params/stories260K.router
+FW_ROUTE_PROMPTS  := tools/router/prompts/ports_check.txt
+$(BUILD)/obj/router.o: $(MPS2_DIR)/router.S $(FW_ROUTER_PARAMS) $(FW_ROUTE_PROMPTS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_ROUTER_PARAMS_PATH='"$(abspath $(FW_ROUTER_PARAMS))"' \
+	    -DFLM_ROUTE_PROMPTS_PATH='"$(abspath $(FW_ROUTE_PROMPTS))"' -c $< -o $@
+
 $(FW): $(FW_OBJS) $(LIB) $(MPS2_DIR)/mps2.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(FW_OBJS) $(LIB) -Wl,-Map=$(BUILD)/fieldlm.map
@@ -48,6 +58,11 @@ demo: demo-build
 
 demo-sample: demo-build
 	$(Q)$(BOARD_RUN) $(FW) -append "$(DEMO_SAMPLE)"
+
+# The router's decision for each line of $(FW_ROUTE_PROMPTS), as `fieldlm route` prints it.
+.PHONY: route
+route: demo-build
+	$(Q)$(BOARD_RUN) $(FW) -append "--route"
 
 footprint: $(FW) $(DEMO_MODEL) $(QEMU_INSN)
 	$(Q)sh $(MPS2_DIR)/footprint.sh $(FW) $(QEMU_INSN) "$(DEMO_GREEDY)" $(BOARD_RUN)

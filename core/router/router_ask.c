@@ -1,0 +1,169 @@
+/* Decide, then answer: locally, by the cloud, or locally after the cloud failed. */
+#include "core/router/router_ask.h"
+
+#include <string.h>
+
+#include "core/hal/hal.h"
+
+static bool cancelled(const flm_ask_t *q)
+{
+    return q->cancelled && q->cancelled(q->user);
+}
+
+static flm_err_t emit(const flm_ask_t *q, const uint8_t *p, size_t n)
+{
+    return q->on_text && n ? q->on_text(q->user, (const char *)p, n) : FLM_OK;
+}
+
+/* Generate locally from where the engine stands (after the prompt, or
+ * within it: forced tokens are not part of the answer). */
+static flm_err_t answer_locally(flm_router_t *r, const flm_ask_t *q, flm_ask_result_t *res)
+{
+    flm_engine_t *e = r->engine;
+    flm_engine_token_t t;
+    flm_err_t err = FLM_OK;
+    while (!err && e->status == FLM_ENGINE_RUNNING) {
+        if (cancelled(q)) {
+            flm_engine_cancel(e);
+            return FLM_ERR_CANCELLED;
+        }
+        err = flm_engine_step(e, &t);
+        if (!err && !t.forced) {
+            res->local_tokens++;
+            err = emit(q, t.piece, t.piece_len);
+        }
+    }
+    return err;
+}
+
+/* Cascade: generate the first cascade_window tokens, held back in
+ * r->probe; *lost says their mean NLL shows the model lost its way. Shown
+ * at once when it did not, or when there is no cloud to turn to. */
+static flm_err_t probe(flm_router_t *r, const flm_ask_t *q, flm_ask_result_t *res, bool reachable,
+                       bool *lost)
+{
+    flm_engine_t *e = r->engine;
+    bool saved = e->confidence;
+    e->confidence = true;
+    int64_t nll = 0;
+    uint32_t n = 0;
+    flm_err_t err = FLM_OK;
+    flm_engine_token_t t;
+    r->probe_len = 0;
+    while (!err && e->status == FLM_ENGINE_RUNNING && n < r->settings.cascade_window) {
+        err = flm_engine_step(e, &t);
+        if (err || t.forced)
+            continue;
+        n++;
+        nll -= t.conf.logprob;
+        size_t room = sizeof r->probe - r->probe_len;
+        size_t k = t.piece_len < room ? t.piece_len : room;
+        memcpy(r->probe + r->probe_len, t.piece, k);
+        r->probe_len += k;
+    }
+    e->confidence = saved;
+    if (err)
+        return err;
+    res->local_tokens += n;
+    *lost = n > 0 && nll / n > (int64_t)r->settings.cascade_nll_q16;
+    if (*lost && reachable)
+        return FLM_OK;
+    if (*lost)
+        res->decision.reason = FLM_REASON_LOCAL_CLOUD_UNAVAILABLE;
+    return emit(q, (const uint8_t *)r->probe, r->probe_len);
+}
+
+#if FLM_CFG_CLOUD
+typedef struct {
+    const flm_ask_t *q;
+    size_t           delivered; /* bytes of cloud text the caller has seen */
+} relay_t;
+
+static flm_err_t relay(void *user, const char *text, size_t n)
+{
+    relay_t *rl = user;
+    rl->delivered += n;
+    return emit(rl->q, (const uint8_t *)text, n);
+}
+
+static bool relay_cancelled(void *user)
+{
+    const relay_t *rl = user;
+    return cancelled(rl->q);
+}
+
+/* The cloud's answer; *delivered says whether any of it reached the caller. */
+static flm_err_t answer_in_cloud(flm_cloud_client_t *cloud, const flm_ask_t *q,
+                                 flm_ask_result_t *res, bool *delivered)
+{
+    relay_t rl = { q, 0 };
+    flm_cloud_request_t rq = {
+        .system = q->system, .prompt = q->prompt, .max_tokens = q->max_tokens,
+        .temperature_milli = -1, .stream = q->stream, .on_delta = relay,
+        .cancelled = relay_cancelled, .user = &rl,
+    };
+    flm_err_t err = flm_cloud_complete(cloud, &rq, &res->cloud);
+    if (!err && !q->stream && res->cloud.reply)
+        err = relay(&rl, res->cloud.reply->text, res->cloud.reply->text_len);
+    *delivered = rl.delivered > 0;
+    return err;
+}
+#endif
+
+static void log_decision(const flm_ask_result_t *res)
+{
+    char score[8];
+    flm_route_score_text(res->decision.score, score);
+    flm_hal_log(FLM_LOG_INFO, "route=%s reason=%s score=%s%s",
+                res->decision.route == FLM_ROUTE_CLOUD ? "cloud" : "local",
+                flm_route_reason_name(res->decision.reason), res->decision.scored ? score : "-",
+                res->degraded ? " degraded" : "");
+}
+
+flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_t *q,
+                         flm_ask_result_t *res)
+{
+    if (!r || !q || !q->prompt || !res)
+        return FLM_ERR_ARG;
+    memset(res, 0, sizeof *res);
+#if FLM_CFG_CLOUD
+    bool reachable = cloud && flm_hal_link_up() && flm_cloud_available(cloud);
+#else
+    (void)cloud;
+    bool reachable = false;
+#endif
+    flm_route_decision_t *d = &res->decision;
+    size_t len = strlen(q->prompt);
+    flm_err_t err = flm_router_decide(r, (const uint8_t *)q->prompt, len, q->steps, reachable, d);
+    res->prompt_tokens = r->engine->n_prompt;
+    if (!err && d->route == FLM_ROUTE_LOCAL && d->reason == FLM_REASON_LOCAL_CONFIDENT &&
+        r->settings.mode == FLM_ROUTER_MODE_CASCADE) {
+        bool lost = false;
+        err = probe(r, q, res, reachable, &lost);
+        if (!err && lost && reachable) {
+            d->route = FLM_ROUTE_CLOUD;
+            d->reason = FLM_REASON_CLOUD_CASCADE;
+        }
+    }
+#if FLM_CFG_CLOUD
+    if (!err && d->route == FLM_ROUTE_CLOUD) {
+        bool delivered = false;
+        res->cloud_err = answer_in_cloud(cloud, q, res, &delivered);
+        if (!res->cloud_err || delivered || res->cloud_err == FLM_ERR_CANCELLED) {
+            log_decision(res);
+            return res->cloud_err;
+        }
+        /* nothing of the cloud's reached the caller: the device answers,
+         * starting with what a cascade's probe held back */
+        if (d->reason == FLM_REASON_CLOUD_CASCADE)
+            err = emit(q, (const uint8_t *)r->probe, r->probe_len);
+        d->route = FLM_ROUTE_LOCAL;
+        d->reason = FLM_REASON_LOCAL_CLOUD_FAILED;
+        res->degraded = true;
+    }
+#endif
+    if (!err)
+        err = answer_locally(r, q, res);
+    log_decision(res);
+    return err;
+}

@@ -1,0 +1,53 @@
+/*
+ * One prompt answered end to end: decided by the router, then answered on
+ * the device or by the cloud, the text streamed to the caller from wherever
+ * it comes. A cloud that fails before any of its text reached the caller
+ * leaves the answer to the local model, marked degraded
+ * (local:cloud-failed). `fieldlm ask` and `fieldlm serve` are built on it.
+ */
+#ifndef FLM_ROUTER_ASK_H
+#define FLM_ROUTER_ASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/config.h"
+#include "core/router/router.h"
+#if FLM_CFG_CLOUD
+#include "core/cloud/cloud_client.h"
+typedef flm_cloud_client_t flm_ask_cloud_t;
+#else
+typedef void flm_ask_cloud_t; /* no cloud in this build: always NULL */
+#endif
+
+typedef flm_err_t (*flm_ask_text_fn)(void *user, const char *text, size_t n);
+
+typedef struct {
+    const char     *prompt;     /* NUL-terminated */
+    const char     *system;     /* the cloud's system message, or NULL */
+    uint32_t        steps;      /* local: positions, prompt included; 0 = the context */
+    int32_t         max_tokens; /* cloud: 0 = the server's default */
+    bool            stream;     /* cloud: ask for server-sent events */
+    flm_ask_text_fn on_text;    /* the answer as it is produced (may be NULL) */
+    bool          (*cancelled)(void *user); /* may be NULL */
+    void           *user;
+} flm_ask_t;
+
+typedef struct {
+    flm_route_decision_t decision; /* the route that answered, and why */
+    bool      degraded;         /* escalated, but the cloud failed: answered locally */
+    flm_err_t cloud_err;        /* the cloud's failure, when degraded or when it is the error */
+    uint32_t  prompt_tokens;    /* local: the prompt's tokens (BOS included) */
+    uint32_t  local_tokens;     /* local: tokens generated */
+#if FLM_CFG_CLOUD
+    flm_cloud_result_t cloud;   /* when the cloud was asked: usage, status, attempts */
+#endif
+} flm_ask_result_t;
+
+/* cloud may be NULL (no endpoint). The decision is logged at INFO:
+ * "route=cloud reason=cloud:difficulty score=0.9731". */
+flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_t *q,
+                         flm_ask_result_t *res);
+
+#endif /* FLM_ROUTER_ASK_H */

@@ -1,0 +1,219 @@
+/* The router: features, parameters, score, rules and decisions. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/q16.h"
+#include "core/router/router.h"
+#include "core/runtime/runtime.h"
+#include "tests/fixtures/stories.h"
+#include "tests/harness/harness.h"
+
+static const flm_router_tokens_t no_tokens;
+
+static void text_features(const char *s, int32_t f[FLM_ROUTER_FEATURES])
+{
+    flm_router_features((const uint8_t *)s, strlen(s), &no_tokens, f);
+}
+
+FLM_TEST(router_text_features)
+{
+    int32_t f[FLM_ROUTER_FEATURES];
+    const int32_t one = (int32_t)FLM_Q16_ONE;
+    text_features("What is 12 * 7?", f);
+    FLM_CHECK_EQ(f[FLM_FEATURE_STARTS_WH], one);
+    FLM_CHECK_EQ(f[FLM_FEATURE_HAS_DIGIT], one);
+    FLM_CHECK_EQ(f[FLM_FEATURE_DIGIT_FRAC], 3 * one / 15);
+    FLM_CHECK_EQ(f[FLM_FEATURE_OPERATORS], one / 4);
+    FLM_CHECK_EQ(f[FLM_FEATURE_QUESTION_MARK], one);
+    FLM_CHECK_EQ(f[FLM_FEATURE_ENDS_QUESTION], one);
+    FLM_CHECK_EQ(f[FLM_FEATURE_STARTS_IMPERATIVE], 0);
+    text_features("  Translate this, please", f);
+    FLM_CHECK_EQ(f[FLM_FEATURE_STARTS_IMPERATIVE], one);
+    FLM_CHECK_EQ(f[FLM_FEATURE_STARTS_WH], 0);
+    /* dialogue in a story opens with a quote: not an instruction */
+    text_features("\"Write your name,\" said Mom.", f);
+    FLM_CHECK_EQ(f[FLM_FEATURE_STARTS_IMPERATIVE], 0);
+    text_features("Which is prime?\nA) 4\nB) 9\nC) 11", f);
+    FLM_CHECK_EQ(f[FLM_FEATURE_CHOICES], one);
+    text_features("Pick one: (A) red (B) blue", f);
+    FLM_CHECK_EQ(f[FLM_FEATURE_CHOICES], one);
+    text_features("Lily saw A. Then B went home.", f); /* one "A." is not a list of choices */
+    FLM_CHECK_EQ(f[FLM_FEATURE_CHOICES], 0);
+    text_features("Anna had a cat.", f);
+    FLM_CHECK_EQ(f[FLM_FEATURE_CHOICES], 0);
+    text_features("int f() { return a[0]; }", f);
+    FLM_CHECK_EQ(f[FLM_FEATURE_CODE_FRAC], 5 * one / 24);
+    text_features("caf\xc3\xa9", f);
+    FLM_CHECK_EQ(f[FLM_FEATURE_NONASCII_FRAC], 2 * one / 5);
+    text_features("", f);
+    for (int i = 0; i < FLM_ROUTER_FEATURES; i++)
+        FLM_CHECK_EQ(f[i], 0);
+    char big[2048];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    text_features(big, f);
+    FLM_CHECK_EQ(f[FLM_FEATURE_LENGTH], 4 * one); /* capped */
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+FLM_TEST(router_token_quantiles_match_a_sort)
+{
+    static flm_router_tokens_t t;
+    static int32_t sorted[FLM_ROUTER_MAX_TOKENS];
+    uint32_t st = 99;
+    for (int round = 0; round < 200; round++) {
+        memset(&t, 0, sizeof t);
+        t.n = 1 + flm_test_xorshift32(&st) % (FLM_ROUTER_MAX_TOKENS + 40); /* beyond the kept ones too */
+        uint32_t kept = t.n < FLM_ROUTER_MAX_TOKENS ? t.n : FLM_ROUTER_MAX_TOKENS;
+        uint32_t range = 1 + flm_test_xorshift32(&st) % 1000; /* many ties when small */
+        for (uint32_t i = 0; i < kept; i++)
+            t.nll[i] = (int32_t)(flm_test_xorshift32(&st) % range);
+        memcpy(sorted, t.nll, kept * sizeof *sorted);
+        qsort(sorted, kept, sizeof *sorted, cmp_i32);
+        int32_t f[FLM_ROUTER_FEATURES];
+        flm_router_features((const uint8_t *)"x", 1, &t, f);
+        FLM_CHECK_EQ(f[FLM_FEATURE_NLL_P50], sorted[(kept - 1) * 50 / 100]);
+        FLM_CHECK_EQ(f[FLM_FEATURE_NLL_P90], sorted[(kept - 1) * 90 / 100]);
+    }
+}
+
+FLM_TEST(router_params_roundtrip_and_refusals)
+{
+    flm_router_params_t p = { .threshold = 4322, .bias = -1000000 }, q;
+    for (int i = 0; i < FLM_ROUTER_FEATURES; i++)
+        p.weight[i] = i * 1000;
+    uint8_t blob[FLM_ROUTER_PARAMS_BYTES];
+    flm_router_params_write(&p, blob);
+    FLM_CHECK_EQ(flm_router_params_load(&q, blob, sizeof blob), FLM_OK);
+    FLM_CHECK(memcmp(&p, &q, sizeof p) == 0);
+    FLM_CHECK_EQ(flm_router_params_load(&q, blob, sizeof blob - 1), FLM_ERR_CONFIG_VALUE);
+    blob[20] ^= 1; /* the CRC no longer matches */
+    FLM_CHECK_EQ(flm_router_params_load(&q, blob, sizeof blob), FLM_ERR_CONFIG_VALUE);
+    p.weight[3] = -1; /* a feature may only push towards the cloud */
+    flm_router_params_write(&p, blob);
+    FLM_CHECK_EQ(flm_router_params_load(&q, blob, sizeof blob), FLM_ERR_CONFIG_VALUE);
+    p.weight[3] = 0;
+    p.threshold = FLM_Q16_ONE + 1;
+    flm_router_params_write(&p, blob);
+    FLM_CHECK_EQ(flm_router_params_load(&q, blob, sizeof blob), FLM_ERR_CONFIG_VALUE);
+}
+
+FLM_TEST(router_score_is_a_monotone_sigmoid)
+{
+    flm_router_params_t p = { .threshold = 32768 };
+    int32_t f[FLM_ROUTER_FEATURES] = { 0 };
+    FLM_CHECK_EQ(flm_router_score(&p, f), 32768); /* sigmoid(0) */
+    uint32_t last = 0;
+    for (int32_t b = -20 * 65536; b <= 20 * 65536; b += 65536 / 4) {
+        p.bias = b;
+        uint32_t s = flm_router_score(&p, f);
+        FLM_CHECK(s >= last && s <= FLM_Q16_ONE);
+        last = s;
+        p.bias = -b;
+        FLM_CHECK_EQ(s + flm_router_score(&p, f), FLM_Q16_ONE); /* symmetric about 0 */
+    }
+    p.bias = 65536; /* sigmoid(1) = 0.7311 */
+    char text[8];
+    flm_route_score_text(flm_router_score(&p, f), text);
+    FLM_CHECK(strcmp(text, "0.7311") == 0);
+    flm_route_score_text(FLM_Q16_ONE, text);
+    FLM_CHECK(strcmp(text, "1.0000") == 0);
+    flm_route_score_text(0, text);
+    FLM_CHECK(strcmp(text, "0.0000") == 0);
+    FLM_CHECK(strcmp(flm_route_reason_name(FLM_REASON_LOCAL_CLOUD_FAILED), "local:cloud-failed") == 0);
+}
+
+FLM_TEST(router_section_values)
+{
+    static flm_device_settings_t s;
+    flm_ini_error_t err;
+    const char *ok = "[router]\nmode = cascade\nthreshold = 0.25\ncascade_nll = 2.5\n"
+                     "force_cloud = a, b\n";
+    FLM_CHECK_EQ(flm_device_settings_parse(&s, ok, strlen(ok), NULL, &err), FLM_OK);
+    FLM_CHECK(s.has_router && s.router.mode == FLM_ROUTER_MODE_CASCADE);
+    FLM_CHECK_EQ(s.router.threshold_q16, FLM_Q16_ONE / 4);
+    FLM_CHECK_EQ(s.router.cascade_nll_q16, 5 * FLM_Q16_ONE / 2);
+    const char *none = "[model]\ncontext = 8\n";
+    FLM_CHECK_EQ(flm_device_settings_parse(&s, none, strlen(none), NULL, &err), FLM_OK);
+    FLM_CHECK(!s.has_router && s.router.threshold_q16 == UINT32_MAX && s.router.cascade_window == 8);
+    const char *bad = "[router]\nthreshold = 1.5\n";
+    FLM_CHECK_EQ(flm_device_settings_parse(&s, bad, strlen(bad), NULL, &err), FLM_ERR_CONFIG_VALUE);
+    FLM_CHECK_EQ(err.line, 2);
+    FLM_CHECK(strstr(err.message, "threshold") != NULL);
+    const char *mode = "[router]\nmode = sometimes\n";
+    FLM_CHECK_EQ(flm_device_settings_parse(&s, mode, strlen(mode), NULL, &err), FLM_ERR_CONFIG_VALUE);
+}
+
+/* Decisions on the real model, with the shipped parameters. */
+FLM_TEST(router_decisions_and_rules)
+{
+    flm_test_stories_t st;
+    if (!flm_test_stories_open(&st))
+        FLM_SKIP("needs ../shared/models/stories260K.bin");
+    static flm_runtime_t rt;
+    flm_runtime_config_t rc = { .model_image = st.image, .model_size = st.model.image_size,
+                                .need_model = true };
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &rc), FLM_OK);
+    flm_engine_config_t ec = { .ctx_len = 64, .max_prompt_bytes = 512 };
+    size_t need;
+    FLM_CHECK_EQ(flm_runtime_engine_ram(&rt, &ec, &need), FLM_OK);
+    uint8_t *mem = malloc(need);
+    FLM_CHECK_EQ(flm_runtime_engine_init(&rt, &ec, mem, need), FLM_OK);
+    FILE *f = fopen("tools/router/params/stories260K.router", "rb");
+    FLM_CHECK(f != NULL);
+    uint8_t blob[FLM_ROUTER_PARAMS_BYTES];
+    FLM_CHECK_EQ(fread(blob, 1, sizeof blob, f), sizeof blob);
+    fclose(f);
+    flm_router_params_t p;
+    FLM_CHECK_EQ(flm_router_params_load(&p, blob, sizeof blob), FLM_OK);
+    flm_router_settings_t s;
+    flm_router_settings_init(&s);
+    static flm_router_t r;
+    FLM_CHECK_EQ(flm_router_init(&r, &s, &p, &rt.engine), FLM_OK);
+
+    flm_route_decision_t d;
+    const char *easy = "Once upon a time, there was a little dog named Max.";
+    const char *hard = "What is the boiling point of water in Kelvin?";
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)easy, strlen(easy), 0, true, &d), FLM_OK);
+    FLM_CHECK(d.scored && d.route == FLM_ROUTE_LOCAL && d.reason == FLM_REASON_LOCAL_CONFIDENT);
+    /* the prefill left the engine after the prompt: a local answer goes on from there */
+    FLM_CHECK_EQ(rt.engine.pos + 1, rt.engine.n_prompt);
+    flm_engine_token_t t;
+    FLM_CHECK_EQ(flm_engine_step(&rt.engine, &t), FLM_OK);
+    FLM_CHECK(!t.forced);
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, true, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_CLOUD && d.reason == FLM_REASON_CLOUD_DIFFICULTY);
+    uint32_t hard_score = d.score;
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, false, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_LOCAL && d.reason == FLM_REASON_LOCAL_CLOUD_UNAVAILABLE);
+    FLM_CHECK_EQ(d.score, hard_score); /* the same bits every time */
+
+    strcpy(r.settings.force_local, "kelvin , zzz");
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, true, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_LOCAL && d.reason == FLM_REASON_LOCAL_RULE && !d.scored);
+    strcpy(r.settings.force_cloud, "DOG");
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)easy, strlen(easy), 0, true, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_CLOUD && d.reason == FLM_REASON_CLOUD_RULE);
+    r.settings.force_cloud[0] = r.settings.force_local[0] = '\0';
+    r.settings.mode = FLM_ROUTER_MODE_LOCAL;
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, true, &d), FLM_OK);
+    FLM_CHECK(d.reason == FLM_REASON_LOCAL_RULE);
+    r.settings.mode = FLM_ROUTER_MODE_PRE;
+    char longer[600];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    for (size_t i = 0; i < sizeof longer - 1; i += 4)
+        longer[i] = ' ';
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)longer, 400, 0, true, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_CLOUD && d.reason == FLM_REASON_CLOUD_TOO_LONG);
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)longer, 400, 0, false, &d),
+                 FLM_ERR_ENGINE_CONTEXT_FULL); /* nothing here can answer it */
+    flm_runtime_deinit(&rt);
+    free(mem);
+    flm_test_stories_close(&st);
+}

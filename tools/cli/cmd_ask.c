@@ -1,0 +1,160 @@
+/* fieldlm ask: one prompt, answered on the device or by the cloud as the
+ * router decides, the answer streamed from wherever it comes. */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
+
+#include "core/base/q16.h"
+#include "core/router/router_ask.h"
+#include "core/runtime/runtime.h"
+#include "tools/cli/cli.h"
+#include "tools/cli/opt.h"
+
+static const flm_opt_doc_t doc = {
+    "ask", "-c CONFIG -p PROMPT [options]",
+    "Answer PROMPT on the device or in the cloud, as the router decides from the\n"
+    "local model's confidence and its rules ([router] of CONFIG), and stream the\n"
+    "answer to stdout from wherever it comes. Then, on stderr:\n"
+    "  route=<local|cloud> reason=<code> score=<x>\n"
+    "A cloud that fails before answering leaves the answer to the local model,\n"
+    "marked degraded (reason local:cloud-failed).\n",
+    "CONFIG has [model] (path, context), [router] (params, mode, threshold,\n"
+    "force_cloud, force_local, cascade_window, cascade_nll) and, to escalate,\n"
+    "[cloud]. Exit status: 0 answered (degraded too), 1 failed, 2 bad usage.\n",
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static bool is_cancelled(void *user)
+{
+    (void)user;
+    return interrupted != 0;
+}
+
+/* The answer's text as `run` prints it: a lone control byte is dropped, so
+ * neither the model nor a server can drive the terminal. */
+static flm_err_t on_text(void *user, const char *text, size_t n)
+{
+    (void)user;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 && !isspace(c))
+            continue;
+        if (c == 0x7F)
+            continue;
+        fputc(c, stdout);
+    }
+    fflush(stdout);
+    return FLM_OK;
+}
+
+FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router decides")
+{
+    const char *config = NULL, *prompt = NULL, *model = NULL, *system = NULL;
+    long steps = 256, seed = 0, max_tokens = 0;
+    uint32_t temp = 0, top_p = 58982; /* greedy; 0.9 */
+    bool stream = false;
+    const flm_opt_t opts[] = {
+        FLM_OPT_STR('c', "config", &config, "FILE", "device configuration"),
+        FLM_OPT_STR('p', "prompt", &prompt, "TEXT", "the prompt"),
+        FLM_OPT_STR('m', "model", &model, "FILE", "model image (default: [model] path)"),
+        FLM_OPT_LONG('n', "steps", &steps, 0, 1 << 20, "N",
+                     "local: positions, counting BOS and the prompt (default 256)"),
+        { 't', "temp", "temperature", FLM_OPT_KIND_Q16, &temp, 0, 100, "T",
+          "local: temperature, 0 = greedy (default 0)" },
+        FLM_OPT_Q16(0, "top-p", &top_p, 0, 1, "P", "local: nucleus mass (default 0.9)"),
+        FLM_OPT_LONG('s', "seed", &seed, 0, 0x7FFFFFFF, "N", "local: PRNG seed (0 = from the clock)"),
+        FLM_OPT_STR(0, "system", &system, "TEXT", "cloud: a system message"),
+        FLM_OPT_LONG(0, "max-tokens", &max_tokens, 1, 1000000, "N", "cloud: cap the answer"),
+        FLM_OPT_FLAG(0, "stream", &stream, "cloud: stream the answer as it arrives"),
+        FLM_OPT_END
+    };
+    int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
+    if (status != FLM_OPT_CONTINUE)
+        return status;
+    if (!config || !prompt)
+        return flm_cli_usage_error("ask", "-c CONFIG and -p PROMPT are required");
+#if defined(__linux__)
+    prctl(PR_SET_DUMPABLE, 0); /* no core dump may carry the API key */
+#endif
+    signal(SIGPIPE, SIG_IGN);
+
+    static flm_runtime_t rt;
+    flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true,
+                                .need_router = true };
+    if (flm_runtime_init(&rt, &rc) != FLM_OK) {
+        fprintf(stderr, "fieldlm ask: %s\n", rt.detail);
+        return FLM_EXIT_FAIL;
+    }
+    flm_engine_config_t ec = {
+        .max_prompt_bytes = (uint32_t)strlen(prompt) + 1,
+        .sampler = { .temperature = temp, .top_p = top_p,
+                     .seed = seed ? (uint64_t)seed : (uint64_t)time(NULL) },
+    };
+    size_t need = 0;
+    uint8_t *mem = NULL;
+    flm_err_t err = flm_runtime_engine_ram(&rt, &ec, &need);
+    if (!err) {
+        mem = malloc(need);
+        err = mem ? flm_runtime_engine_init(&rt, &ec, mem, need) : FLM_ERR_NOMEM;
+    }
+    if (err) {
+        fprintf(stderr, "fieldlm ask: %s\n", rt.detail[0] ? rt.detail : flm_strerror(err));
+        flm_runtime_deinit(&rt);
+        free(mem);
+        return FLM_EXIT_FAIL;
+    }
+
+    flm_ask_t q = {
+        .prompt = prompt, .system = system, .steps = (uint32_t)steps,
+        .max_tokens = (int32_t)max_tokens, .stream = stream, .on_text = on_text,
+        .cancelled = is_cancelled,
+    };
+    flm_ask_result_t res;
+    signal(SIGINT, on_sigint);
+#if FLM_CFG_CLOUD
+    flm_cloud_client_t *cloud = rt.has_cloud ? &rt.cloud : NULL;
+#else
+    void *cloud = NULL;
+#endif
+    flm_hal_log_set_level(FLM_LOG_WARN); /* the decision is printed below, once */
+    err = flm_router_ask(&rt.router, cloud, &q, &res);
+    fputc('\n', stdout);
+    fflush(stdout);
+
+    char score[8];
+    flm_route_score_text(res.decision.score, score);
+    fprintf(stderr, "route=%s reason=%s score=%s", res.decision.route == FLM_ROUTE_CLOUD ? "cloud" : "local",
+            flm_route_reason_name(res.decision.reason), res.decision.scored ? score : "-");
+    if (res.degraded)
+        fprintf(stderr, " degraded (cloud: %s)", flm_strerror(res.cloud_err));
+    fputc('\n', stderr);
+#if FLM_CFG_CLOUD
+    if (res.decision.route == FLM_ROUTE_CLOUD && res.cloud.reply && res.cloud.reply->has_usage)
+        fprintf(stderr, "tokens: prompt %lld, completion %lld, total %lld (cloud)\n",
+                (long long)res.cloud.reply->prompt_tokens,
+                (long long)res.cloud.reply->completion_tokens,
+                (long long)res.cloud.reply->total_tokens);
+#endif
+    if (res.decision.route == FLM_ROUTE_LOCAL)
+        fprintf(stderr, "tokens: prompt %u, completion %u (local)\n", res.prompt_tokens,
+                res.local_tokens);
+    if (err)
+        fprintf(stderr, "fieldlm ask: %s\n", flm_strerror(err));
+    flm_runtime_deinit(&rt);
+    free(mem);
+    return err ? FLM_EXIT_FAIL : FLM_EXIT_OK;
+}

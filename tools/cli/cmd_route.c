@@ -1,0 +1,147 @@
+#define _POSIX_C_SOURCE 200809L
+/* fieldlm route: the router's decision for each line of a file, with no
+ * network: for evaluating and calibrating the router. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/q16.h"
+#include "core/runtime/runtime.h"
+#include "tools/cli/cli.h"
+#include "tools/cli/opt.h"
+
+static const flm_opt_doc_t doc = {
+    "route", "[-m MODEL.flm] [-c CONFIG] --prompts FILE [--features]",
+    "For each line of FILE (a prompt; \\n in it is a line break, \\\\ a backslash),\n"
+    "print the router's decision as if the cloud were reachable:\n"
+    "  score<TAB>local|cloud<TAB>reason\n"
+    "where a higher score means harder. Nothing goes over the network.\n",
+    "The router's parameters: --params, else [router] params of CONFIG, else\n"
+    "MODEL.router beside the model. --features appends the feature values\n"
+    "(Q16.16 integers, in the order of the header line it prints first), for\n"
+    "training new parameters with tools/router/.\n",
+};
+
+/* Undo the line format's escapes in place; returns the new length. */
+static size_t unescape(char *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\' && i + 1 < n && (s[i + 1] == 'n' || s[i + 1] == '\\')) {
+            s[o++] = s[i + 1] == 'n' ? '\n' : '\\';
+            i++;
+        } else {
+            s[o++] = s[i];
+        }
+    }
+    s[o] = '\0';
+    return o;
+}
+
+FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no network)")
+{
+    const char *model = NULL, *config = NULL, *prompts = NULL, *params = NULL;
+    bool features = false;
+    const flm_opt_t opts[] = {
+        FLM_OPT_STR('m', "model", &model, "FILE", "model image (.flm); default: [model] path of -c"),
+        FLM_OPT_STR('c', "config", &config, "FILE", "device configuration ([model], [router])"),
+        FLM_OPT_STR(0, "prompts", &prompts, "FILE", "one prompt a line"),
+        FLM_OPT_STR(0, "params", &params, "FILE", "router parameters (default: MODEL.router)"),
+        FLM_OPT_FLAG(0, "features", &features, "append the feature values to each line"),
+        FLM_OPT_END
+    };
+    int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
+    if (status != FLM_OPT_CONTINUE)
+        return status;
+    if (!prompts)
+        return flm_cli_usage_error("route", "--prompts FILE is required");
+    if (!model && !config)
+        return flm_cli_usage_error("route", "which model? -m MODEL.flm or -c CONFIG");
+    FILE *in = strcmp(prompts, "-") == 0 ? stdin : fopen(prompts, "rb");
+    if (!in) {
+        fprintf(stderr, "fieldlm route: %s: cannot open\n", prompts);
+        return FLM_EXIT_FAIL;
+    }
+
+    static flm_runtime_t rt;
+    static uint8_t blob[FLM_ROUTER_PARAMS_BYTES + 1];
+    flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true,
+                                .need_router = !features };
+    if (params) {
+        FILE *pf = fopen(params, "rb");
+        size_t n = pf ? fread(blob, 1, sizeof blob, pf) : 0;
+        if (pf)
+            fclose(pf);
+        if (!pf) {
+            fprintf(stderr, "fieldlm route: %s: cannot open\n", params);
+            return FLM_EXIT_FAIL;
+        }
+        rc.router_params = blob;
+        rc.router_params_size = n;
+    }
+    if (flm_runtime_init(&rt, &rc) != FLM_OK) {
+        fprintf(stderr, "fieldlm route: %s\n", rt.detail);
+        return FLM_EXIT_FAIL;
+    }
+    flm_engine_config_t ec = { .max_prompt_bytes = 8192 };
+    size_t need = 0;
+    uint8_t *mem = NULL;
+    flm_err_t err = flm_runtime_engine_ram(&rt, &ec, &need);
+    if (!err) {
+        mem = malloc(need);
+        err = mem ? flm_runtime_engine_init(&rt, &ec, mem, need) : FLM_ERR_NOMEM;
+    }
+    if (err) {
+        fprintf(stderr, "fieldlm route: %s\n", rt.detail[0] ? rt.detail : flm_strerror(err));
+        flm_runtime_deinit(&rt);
+        free(mem);
+        return FLM_EXIT_FAIL;
+    }
+    /* features for training need no parameters yet: score with zeros */
+    static flm_router_t untrained;
+    static const flm_router_params_t zero = { .threshold = FLM_Q16_ONE };
+    flm_router_t *router = &rt.router;
+    if (!rt.has_router) {
+        flm_router_init(&untrained, &rt.settings.router, &zero, &rt.engine);
+        router = &untrained;
+    }
+    if (features) {
+        printf("#score\troute\treason\tscore_q16");
+        for (int f = 0; f < FLM_ROUTER_FEATURES; f++)
+            printf("\t%s", flm_router_feature_name((flm_router_feature_t)f));
+        printf("\n");
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    long lineno = 0;
+    while ((got = getline(&line, &cap, in)) >= 0) {
+        lineno++;
+        size_t len = (size_t)got;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        len = unescape(line, len);
+        flm_route_decision_t d;
+        err = flm_router_decide(router, (const uint8_t *)line, len, 0, true, &d);
+        if (err && err != FLM_ERR_ENGINE_CONTEXT_FULL) {
+            fprintf(stderr, "fieldlm route: %s:%ld: %s\n", prompts, lineno, flm_strerror(err));
+            break;
+        }
+        err = FLM_OK;
+        char score[8];
+        flm_route_score_text(d.score, score);
+        printf("%s\t%s\t%s", d.scored ? score : "-", d.route == FLM_ROUTE_CLOUD ? "cloud" : "local",
+               flm_route_reason_name(d.reason));
+        if (features)
+            printf("\t%lu", (unsigned long)d.score);
+        for (int f = 0; features && f < FLM_ROUTER_FEATURES; f++)
+            printf("\t%ld", d.scored ? (long)router->features[f] : 0L);
+        printf("\n");
+    }
+    free(line);
+    if (in != stdin)
+        fclose(in);
+    flm_runtime_deinit(&rt);
+    free(mem);
+    return err ? FLM_EXIT_FAIL : FLM_EXIT_OK;
+}
