@@ -38,16 +38,38 @@ static size_t unescape(char *s, size_t n)
     return o;
 }
 
+/* Cascade's signal: the mean NLL of the first n tokens generated greedily
+ * from where the prefill left the engine (the sampler is greedy: temp 0). */
+static int32_t probe_nll(flm_engine_t *e, uint32_t n)
+{
+    e->confidence = true;
+    int64_t sum = 0;
+    uint32_t got = 0;
+    flm_engine_token_t t;
+    while (got < n && e->status == FLM_ENGINE_RUNNING && flm_engine_step(e, &t) == FLM_OK) {
+        if (t.forced)
+            continue;
+        sum -= t.conf.logprob;
+        got++;
+    }
+    e->confidence = false;
+    return got ? (int32_t)(sum / got) : 0;
+}
+
 FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no network)")
 {
     const char *model = NULL, *config = NULL, *prompts = NULL, *params = NULL;
     bool features = false;
+    long probe = 0;
     const flm_opt_t opts[] = {
         FLM_OPT_STR('m', "model", &model, "FILE", "model image (.flm); default: [model] path of -c"),
         FLM_OPT_STR('c', "config", &config, "FILE", "device configuration ([model], [router])"),
         FLM_OPT_STR(0, "prompts", &prompts, "FILE", "one prompt a line"),
         FLM_OPT_STR(0, "params", &params, "FILE", "router parameters (default: MODEL.router)"),
         FLM_OPT_FLAG(0, "features", &features, "append the feature values to each line"),
+        FLM_OPT_LONG(0, "probe", &probe, 0, 256, "N",
+                     "append the mean NLL (Q16 nats) of the first N tokens the model\n"
+                     "generates greedily after the prompt: cascade mode's signal"),
         FLM_OPT_END
     };
     int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
@@ -107,6 +129,8 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
     }
     if (features) {
         printf("#score\troute\treason\tscore_q16");
+        if (probe)
+            printf("\tprobe_nll");
         for (int f = 0; f < FLM_ROUTER_FEATURES; f++)
             printf("\t%s", flm_router_feature_name((flm_router_feature_t)f));
         printf("\n");
@@ -134,6 +158,8 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
                flm_route_reason_name(d.reason));
         if (features)
             printf("\t%lu", (unsigned long)d.score);
+        if (features && probe)
+            printf("\t%ld", d.scored ? (long)probe_nll(&rt.engine, (uint32_t)probe) : -1L);
         for (int f = 0; features && f < FLM_ROUTER_FEATURES; f++)
             printf("\t%ld", d.scored ? (long)router->features[f] : 0L);
         printf("\n");

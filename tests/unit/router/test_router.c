@@ -1,4 +1,5 @@
 /* The router: features, parameters, score, rules and decisions. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,4 +217,21 @@ FLM_TEST(router_decisions_and_rules)
     flm_runtime_deinit(&rt);
     free(mem);
     flm_test_stories_close(&st);
+}
+
+FLM_TEST(router_example_device_file_parses)
+{
+    FILE *f = fopen("tools/router/device.conf", "rb");
+    FLM_CHECK(f != NULL);
+    static char text[8192];
+    size_t n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    static flm_device_settings_t s;
+    flm_ini_error_t err;
+    FLM_CHECK_MSG(flm_device_settings_parse(&s, text, n, NULL, &err) == FLM_OK, "line %u: %s",
+                  err.line, err.message);
+    FLM_CHECK(s.has_model && s.has_router && s.has_cloud);
+    FLM_CHECK_EQ(s.router.mode, FLM_ROUTER_MODE_PRE);
+    FLM_CHECK_EQ(s.router.cascade_nll_q16, 3 * FLM_Q16_ONE);
+    flm_device_settings_deinit(&s);
 }
