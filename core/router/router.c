@@ -180,7 +180,7 @@ static void decided(flm_route_decision_t *d, flm_route_t route, flm_route_reason
 }
 
 flm_err_t flm_router_decide(flm_router_t *r, const uint8_t *prompt, size_t len, uint32_t steps,
-                            bool cloud_reachable, flm_route_decision_t *d)
+                            flm_cloud_reach_t reach, flm_route_decision_t *d)
 {
     if (!r || !r->engine || (!prompt && len) || !d)
         return FLM_ERR_ARG;
@@ -215,8 +215,9 @@ flm_err_t flm_router_decide(flm_router_t *r, const uint8_t *prompt, size_t len, 
         else
             decided(d, FLM_ROUTE_LOCAL, FLM_REASON_LOCAL_CONFIDENT);
     }
-    if (d->route == FLM_ROUTE_CLOUD && !cloud_reachable)
-        decided(d, FLM_ROUTE_LOCAL, FLM_REASON_LOCAL_CLOUD_UNAVAILABLE);
+    if (d->route == FLM_ROUTE_CLOUD && reach != FLM_CLOUD_REACHABLE)
+        decided(d, FLM_ROUTE_LOCAL, reach == FLM_CLOUD_OFFLINE ? FLM_REASON_LOCAL_OFFLINE
+                                                               : FLM_REASON_LOCAL_CLOUD_UNAVAILABLE);
     if (too_long && d->route == FLM_ROUTE_LOCAL)
         return FLM_ERR_ENGINE_CONTEXT_FULL; /* decided, but nothing here can answer it */
     return FLM_OK;

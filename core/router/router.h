@@ -56,7 +56,8 @@ typedef enum { FLM_ROUTE_LOCAL = 0, FLM_ROUTE_CLOUD = 1 } flm_route_t;
     X(FLM_REASON_CLOUD_TOO_LONG, "cloud:too-long")     /* longer than the local context */ \
     X(FLM_REASON_CLOUD_MODE, "cloud:mode")             /* mode = cloud */              \
     X(FLM_REASON_CLOUD_CASCADE, "cloud:cascade")       /* the local start lost confidence */ \
-    X(FLM_REASON_LOCAL_CLOUD_UNAVAILABLE, "local:cloud-unavailable") /* no cloud, link down, breaker open */ \
+    X(FLM_REASON_LOCAL_CLOUD_UNAVAILABLE, "local:cloud-unavailable") /* no cloud endpoint here */ \
+    X(FLM_REASON_LOCAL_OFFLINE, "local:offline")       /* link down or breaker open: degraded */ \
     X(FLM_REASON_LOCAL_CLOUD_FAILED, "local:cloud-failed") /* escalated, failed: answered here, degraded */
 
 typedef enum {
@@ -183,13 +184,20 @@ flm_err_t flm_router_init(flm_router_t *r, const flm_router_settings_t *s,
                           const flm_router_params_t *p, flm_engine_t *engine);
 void      flm_router_deinit(flm_router_t *r);
 
+/* Whether the cloud can be asked now; the caller knows (the client, the
+ * HAL's link status, the breaker). */
+typedef enum {
+    FLM_CLOUD_REACHABLE = 0,
+    FLM_CLOUD_NONE,    /* no endpoint on this device: local:cloud-unavailable */
+    FLM_CLOUD_OFFLINE, /* link down or breaker open: local:offline, degraded */
+} flm_cloud_reach_t;
+
 /* Decide for one prompt: starts the engine on it (steps: positions for a
  * local answer, 0 = the context) and, unless a rule decides first, scores
  * it with the prefill, so a local answer continues with flm_engine_step.
- * cloud_reachable: whether the cloud can be asked now (the caller knows:
- * flm_hal_link_up, the breaker); false turns a cloud decision into
- * local:cloud-unavailable. */
+ * A cloud decision the cloud cannot take now turns local, with the reason
+ * reach gives. */
 flm_err_t flm_router_decide(flm_router_t *r, const uint8_t *prompt, size_t len, uint32_t steps,
-                            bool cloud_reachable, flm_route_decision_t *d);
+                            flm_cloud_reach_t reach, flm_route_decision_t *d);
 
 #endif /* FLM_ROUTER_H */

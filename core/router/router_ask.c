@@ -39,8 +39,8 @@ static flm_err_t answer_locally(flm_router_t *r, const flm_ask_t *q, flm_ask_res
 /* Cascade: generate the first cascade_window tokens, held back in
  * r->probe; *lost says their mean NLL shows the model lost its way. Shown
  * at once when it did not, or when there is no cloud to turn to. */
-static flm_err_t probe(flm_router_t *r, const flm_ask_t *q, flm_ask_result_t *res, bool reachable,
-                       bool *lost)
+static flm_err_t probe(flm_router_t *r, const flm_ask_t *q, flm_ask_result_t *res,
+                       flm_cloud_reach_t reach, bool *lost)
 {
     flm_engine_t *e = r->engine;
     bool saved = e->confidence;
@@ -66,10 +66,13 @@ static flm_err_t probe(flm_router_t *r, const flm_ask_t *q, flm_ask_result_t *re
         return err;
     res->local_tokens += n;
     *lost = n > 0 && nll / n > (int64_t)r->settings.cascade_nll_q16;
-    if (*lost && reachable)
+    if (*lost && reach == FLM_CLOUD_REACHABLE)
         return FLM_OK;
-    if (*lost)
-        res->decision.reason = FLM_REASON_LOCAL_CLOUD_UNAVAILABLE;
+    if (*lost) {
+        res->decision.reason = reach == FLM_CLOUD_OFFLINE ? FLM_REASON_LOCAL_OFFLINE
+                                                          : FLM_REASON_LOCAL_CLOUD_UNAVAILABLE;
+        res->degraded = reach == FLM_CLOUD_OFFLINE;
+    }
     return emit(q, (const uint8_t *)r->probe, r->probe_len);
 }
 
@@ -127,20 +130,24 @@ flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_
         return FLM_ERR_ARG;
     memset(res, 0, sizeof *res);
 #if FLM_CFG_CLOUD
-    bool reachable = cloud && flm_hal_link_up() && flm_cloud_available(cloud);
+    /* a link known down or a breaker open: no time spent on timeouts */
+    flm_cloud_reach_t reach = !cloud ? FLM_CLOUD_NONE
+                            : flm_hal_link_up() && flm_cloud_available(cloud) ? FLM_CLOUD_REACHABLE
+                                                                                : FLM_CLOUD_OFFLINE;
 #else
     (void)cloud;
-    bool reachable = false;
+    flm_cloud_reach_t reach = FLM_CLOUD_NONE;
 #endif
     flm_route_decision_t *d = &res->decision;
     size_t len = strlen(q->prompt);
-    flm_err_t err = flm_router_decide(r, (const uint8_t *)q->prompt, len, q->steps, reachable, d);
+    flm_err_t err = flm_router_decide(r, (const uint8_t *)q->prompt, len, q->steps, reach, d);
+    res->degraded = d->reason == FLM_REASON_LOCAL_OFFLINE;
     res->prompt_tokens = r->engine->n_prompt;
     if (!err && d->route == FLM_ROUTE_LOCAL && d->reason == FLM_REASON_LOCAL_CONFIDENT &&
         r->settings.mode == FLM_ROUTER_MODE_CASCADE) {
         bool lost = false;
-        err = probe(r, q, res, reachable, &lost);
-        if (!err && lost && reachable) {
+        err = probe(r, q, res, reach, &lost);
+        if (!err && lost && reach == FLM_CLOUD_REACHABLE) {
             d->route = FLM_ROUTE_CLOUD;
             d->reason = FLM_REASON_CLOUD_CASCADE;
         }

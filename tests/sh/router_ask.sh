@@ -72,7 +72,8 @@ expect toolong cloud cloud:too-long
 up="$up|$long"
 
 ask plain linkdown "$hard Tell me more." FLM_LINK=down
-expect linkdown local local:cloud-unavailable
+expect linkdown local local:offline
+grep -q 'degraded' "$work/linkdown.err" || fail "offline: not marked degraded"
 [ -s "$work/linkdown.out" ] || fail "linkdown: no local answer"
 
 conf nocloud

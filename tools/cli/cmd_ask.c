@@ -139,8 +139,10 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
     flm_route_score_text(res.decision.score, score);
     fprintf(stderr, "route=%s reason=%s score=%s", res.decision.route == FLM_ROUTE_CLOUD ? "cloud" : "local",
             flm_route_reason_name(res.decision.reason), res.decision.scored ? score : "-");
-    if (res.degraded)
+    if (res.degraded && res.cloud_err)
         fprintf(stderr, " degraded (cloud: %s)", flm_strerror(res.cloud_err));
+    else if (res.degraded)
+        fprintf(stderr, " degraded (offline)");
     fputc('\n', stderr);
 #if FLM_CFG_CLOUD
     if (res.decision.route == FLM_ROUTE_CLOUD && res.cloud.reply && res.cloud.reply->has_usage)

@@ -146,7 +146,7 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
             len--;
         len = unescape(line, len);
         flm_route_decision_t d;
-        err = flm_router_decide(router, (const uint8_t *)line, len, 0, true, &d);
+        err = flm_router_decide(router, (const uint8_t *)line, len, 0, FLM_CLOUD_REACHABLE, &d);
         if (err && err != FLM_ERR_ENGINE_CONTEXT_FULL) {
             fprintf(stderr, "fieldlm route: %s:%ld: %s\n", prompts, lineno, flm_strerror(err));
             break;

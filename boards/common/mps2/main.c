@@ -340,7 +340,7 @@ static int route_check(void)
         }
         p++; /* the line's end */
         flm_route_decision_t d;
-        err = flm_router_decide(&rt.router, (const uint8_t *)line, n, 0, true, &d);
+        err = flm_router_decide(&rt.router, (const uint8_t *)line, n, 0, FLM_CLOUD_REACHABLE, &d);
         if (err && err != FLM_ERR_ENGINE_CONTEXT_FULL)
             break;
         err = FLM_OK;

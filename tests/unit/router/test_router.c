@@ -180,29 +180,31 @@ FLM_TEST(router_decisions_and_rules)
     flm_route_decision_t d;
     const char *easy = "Once upon a time, there was a little dog named Max.";
     const char *hard = "What is the boiling point of water in Kelvin?";
-    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)easy, strlen(easy), 0, true, &d), FLM_OK);
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)easy, strlen(easy), 0, FLM_CLOUD_REACHABLE, &d), FLM_OK);
     FLM_CHECK(d.scored && d.route == FLM_ROUTE_LOCAL && d.reason == FLM_REASON_LOCAL_CONFIDENT);
     /* the prefill left the engine after the prompt: a local answer goes on from there */
     FLM_CHECK_EQ(rt.engine.pos + 1, rt.engine.n_prompt);
     flm_engine_token_t t;
     FLM_CHECK_EQ(flm_engine_step(&rt.engine, &t), FLM_OK);
     FLM_CHECK(!t.forced);
-    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, true, &d), FLM_OK);
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, FLM_CLOUD_REACHABLE, &d), FLM_OK);
     FLM_CHECK(d.route == FLM_ROUTE_CLOUD && d.reason == FLM_REASON_CLOUD_DIFFICULTY);
     uint32_t hard_score = d.score;
-    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, false, &d), FLM_OK);
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, FLM_CLOUD_NONE, &d), FLM_OK);
     FLM_CHECK(d.route == FLM_ROUTE_LOCAL && d.reason == FLM_REASON_LOCAL_CLOUD_UNAVAILABLE);
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, FLM_CLOUD_OFFLINE, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_LOCAL && d.reason == FLM_REASON_LOCAL_OFFLINE);
     FLM_CHECK_EQ(d.score, hard_score); /* the same bits every time */
 
     strcpy(r.settings.force_local, "kelvin , zzz");
-    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, true, &d), FLM_OK);
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, FLM_CLOUD_REACHABLE, &d), FLM_OK);
     FLM_CHECK(d.route == FLM_ROUTE_LOCAL && d.reason == FLM_REASON_LOCAL_RULE && !d.scored);
     strcpy(r.settings.force_cloud, "DOG");
-    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)easy, strlen(easy), 0, true, &d), FLM_OK);
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)easy, strlen(easy), 0, FLM_CLOUD_REACHABLE, &d), FLM_OK);
     FLM_CHECK(d.route == FLM_ROUTE_CLOUD && d.reason == FLM_REASON_CLOUD_RULE);
     r.settings.force_cloud[0] = r.settings.force_local[0] = '\0';
     r.settings.mode = FLM_ROUTER_MODE_LOCAL;
-    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, true, &d), FLM_OK);
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)hard, strlen(hard), 0, FLM_CLOUD_REACHABLE, &d), FLM_OK);
     FLM_CHECK(d.reason == FLM_REASON_LOCAL_RULE);
     r.settings.mode = FLM_ROUTER_MODE_PRE;
     char longer[600];
@@ -210,9 +212,9 @@ FLM_TEST(router_decisions_and_rules)
     longer[sizeof longer - 1] = '\0';
     for (size_t i = 0; i < sizeof longer - 1; i += 4)
         longer[i] = ' ';
-    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)longer, 400, 0, true, &d), FLM_OK);
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)longer, 400, 0, FLM_CLOUD_REACHABLE, &d), FLM_OK);
     FLM_CHECK(d.route == FLM_ROUTE_CLOUD && d.reason == FLM_REASON_CLOUD_TOO_LONG);
-    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)longer, 400, 0, false, &d),
+    FLM_CHECK_EQ(flm_router_decide(&r, (const uint8_t *)longer, 400, 0, FLM_CLOUD_OFFLINE, &d),
                  FLM_ERR_ENGINE_CONTEXT_FULL); /* nothing here can answer it */
     flm_runtime_deinit(&rt);
     free(mem);
