@@ -115,6 +115,7 @@ static void add_span(scan_t *sc, size_t off, size_t len, flm_pii_type_t type)
         j++;
         STEP(sc);
     }
+    sc->steps += sc->count - j; /* the moves below: bounded by cap */
     if (j == i) {
         if (sc->count == sc->cap) {
             sc->overflow = true;
@@ -186,7 +187,7 @@ static unsigned mod97_fold(unsigned r, uint8_t c)
 
 static bool is_local_ascii(uint8_t c)
 {
-    return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+    return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'';
 }
 
 /* Latin-script letters: Latin-1 Supplement's letters and Latin Extended-A/B. */
@@ -334,7 +335,7 @@ static uint8_t sep_at(const scan_t *sc, size_t i, size_t *len)
 }
 
 #define WIN_DIGITS 19u /* the longest card; every other number is shorter */
-#define WIN_GROUPS 20u
+#define WIN_GROUPS 10u /* the most groups of any shape below: 00 4 1 23 45 67 89 ... */
 
 typedef struct {
     size_t  start, end; /* the item's bytes, parentheses included */
@@ -351,6 +352,7 @@ typedef struct {
     size_t  next_start; /* the group after the window, when after != SEP_END */
     uint8_t dig[WIN_DIGITS];
     size_t  nd;
+    size_t  work;       /* the matchers' loop steps, for flm_privacy_t.steps */
     bool    plus;       /* g[0] follows a '+' */
     uint8_t first;      /* ITEM_* of the item at the window's start */
 } win_t;
@@ -478,7 +480,7 @@ static bool shape3(const win_t *w, uint8_t a, uint8_t b, uint8_t c, uint8_t sep_
     return loose(after_of(w, 2));
 }
 
-static bool m_ipv4(const win_t *w, size_t *j)
+static bool m_ipv4(win_t *w, size_t *j)
 {
     if (w->m < 4 || w->plus || !plain(w, 0, 3))
         return false;
@@ -518,7 +520,7 @@ static bool card_ok(const uint8_t *d, size_t n)
     return ok && luhn_ok(d, n);
 }
 
-static bool m_card(const win_t *w, size_t *j)
+static bool m_card(win_t *w, size_t *j)
 {
     if (w->plus || w->g[0].paren)
         return false;
@@ -537,6 +539,7 @@ static bool m_card(const win_t *w, size_t *j)
     while (last + 1 < w->m && w->g[last + 1].before == sep)
         last++;
     for (size_t k = last; k >= 2; k--) {
+        w->work += k;
         if (!plain(w, 0, k) || !loose(after_of(w, k)))
             continue;
         size_t total = w->g[k].d0 + w->g[k].nd;
@@ -552,7 +555,7 @@ static bool m_card(const win_t *w, size_t *j)
     return false;
 }
 
-static bool m_ssn(const win_t *w, size_t *j)
+static bool m_ssn(win_t *w, size_t *j)
 {
     if (!shape3(w, 3, 2, 4, SEP_DASH, SEP_SP))
         return false;
@@ -563,7 +566,7 @@ static bool m_ssn(const win_t *w, size_t *j)
     return true;
 }
 
-static bool m_sin(const win_t *w, size_t *j) /* Canada */
+static bool m_sin(win_t *w, size_t *j) /* Canada */
 {
     if (!shape3(w, 3, 3, 3, SEP_DASH, SEP_SP) || w->dig[0] == 0 || w->dig[0] == 8 || !luhn_ok(w->dig, 9))
         return false;
@@ -571,7 +574,7 @@ static bool m_sin(const win_t *w, size_t *j) /* Canada */
     return true;
 }
 
-static bool m_aadhaar(const win_t *w, size_t *j) /* India */
+static bool m_aadhaar(win_t *w, size_t *j) /* India */
 {
     if (!shape3(w, 4, 4, 4, SEP_SP, SEP_DASH) || w->dig[0] < 2 || !verhoeff_ok(w->dig, 12))
         return false;
@@ -580,7 +583,7 @@ static bool m_aadhaar(const win_t *w, size_t *j) /* India */
 }
 
 /* +CC ... or 00 CC ... / 00CC ...: 8..15 digits after the prefix. */
-static bool m_intl(const win_t *w, size_t *j)
+static bool m_intl(win_t *w, size_t *j)
 {
     const group_t *g = w->g;
     size_t skip = 0, cc = 0; /* digits of the "00" prefix; the country code's group */
@@ -600,6 +603,7 @@ static bool m_intl(const win_t *w, size_t *j)
     bool found = false;
     size_t total = 0;
     for (size_t k = 0; k < w->m; k++) {
+        w->work++;
         total += g[k].nd;
         if (total - skip > 15)
             break;
@@ -617,7 +621,7 @@ static bool m_intl(const win_t *w, size_t *j)
     return found;
 }
 
-static bool m_nanp(const win_t *w, size_t *j) /* (555) 123-4567, 1-800-555-0199 */
+static bool m_nanp(win_t *w, size_t *j) /* (555) 123-4567, 1-800-555-0199 */
 {
     const group_t *g = w->g;
     if (w->plus)
@@ -642,7 +646,7 @@ static bool m_nanp(const win_t *w, size_t *j) /* (555) 123-4567, 1-800-555-0199 
 }
 
 /* 0 + area + number: 9..12 digits in groups of two or more. */
-static bool m_trunk(const win_t *w, size_t *j)
+static bool m_trunk(win_t *w, size_t *j)
 {
     const group_t *g = w->g;
     if (w->plus || g[0].nd < 2 || w->dig[0] != 0 || w->dig[1] == 0)
@@ -664,6 +668,7 @@ static bool m_trunk(const win_t *w, size_t *j)
     bool found = false;
     size_t total = g[0].nd;
     for (size_t k = 1; k < w->m; k++) {
+        w->work++;
         if (g[k].paren || g[k].nd < 2)
             break;
         uint8_t sk = g[k].before;
@@ -680,7 +685,7 @@ static bool m_trunk(const win_t *w, size_t *j)
     return found;
 }
 
-static bool m_cn_mobile(const win_t *w, size_t *j) /* 138 1234 5678 */
+static bool m_cn_mobile(win_t *w, size_t *j) /* 138 1234 5678 */
 {
     if (w->plus || w->g[0].paren || w->dig[0] != 1 || w->nd < 2 || w->dig[1] < 3)
         return false;
@@ -694,7 +699,7 @@ static bool m_cn_mobile(const win_t *w, size_t *j) /* 138 1234 5678 */
     return true;
 }
 
-typedef bool (*matcher_fn)(const win_t *w, size_t *j);
+typedef bool (*matcher_fn)(win_t *w, size_t *j);
 
 static const struct {
     matcher_fn     fn;
@@ -705,17 +710,19 @@ static const struct {
     { m_nanp, FLM_PII_PHONE },    { m_trunk, FLM_PII_PHONE },     { m_cn_mobile, FLM_PII_PHONE },
 };
 
-static bool match_window(scan_t *sc, const win_t *w, flm_pii_type_t *type, size_t *j)
+static bool match_window(scan_t *sc, win_t *w, flm_pii_type_t *type, size_t *j)
 {
-    bool lo = loose(w->g[0].before); /* only an address may follow "10.0.0.1-" */
-    for (size_t k = 0; k < sizeof matchers / sizeof matchers[0]; k++) {
-        sc->steps += w->m;
+    bool lo = loose(w->g[0].before), hit = false; /* only an address may follow "10.0.0.1-" */
+    w->work = 0;
+    for (size_t k = 0; k < sizeof matchers / sizeof matchers[0] && !hit; k++) {
+        w->work++;
         if ((lo || matchers[k].fn == m_ipv4) && wants(sc, matchers[k].type) && matchers[k].fn(w, j)) {
             *type = matchers[k].type;
-            return true;
+            hit = true;
         }
     }
-    return false;
+    sc->steps += w->work;
+    return hit;
 }
 
 static size_t skip_word(scan_t *sc, size_t i)
@@ -821,7 +828,8 @@ static void scan_numbers(scan_t *sc)
             continue;
         }
         if (iban_head_before(sc, p)) {
-            p = skip_run(sc, p);
+            size_t e = skip_run(sc, p);
+            p = e > p ? e : p + 1;
             continue;
         }
         size_t e = scan_run(sc, p);
