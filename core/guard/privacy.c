@@ -354,6 +354,7 @@ typedef struct {
     size_t  nd;
     size_t  work;       /* the matchers' loop steps, for flm_privacy_t.steps */
     bool    plus;       /* g[0] follows a '+' */
+    uint8_t lead;       /* bytes before g[0]: 1 for "+", 2 for "(+" */
     uint8_t first;      /* ITEM_* of the item at the window's start */
 } win_t;
 
@@ -406,11 +407,12 @@ static bool item_starts(const scan_t *sc, size_t i)
     return i < sc->n && (is_digit(sc->s[i]) || (sc->s[i] == '(' && i + 1 < sc->n && is_digit(sc->s[i + 1])));
 }
 
-static void read_window(scan_t *sc, size_t pos, uint8_t before, bool plus, win_t *w)
+static void read_window(scan_t *sc, size_t pos, uint8_t before, uint8_t lead, win_t *w)
 {
     w->m = 0;
     w->nd = 0;
-    w->plus = plus;
+    w->plus = lead > 0;
+    w->lead = lead;
     w->after = SEP_END;
     size_t i = pos;
     uint8_t b = before;
@@ -432,6 +434,15 @@ static void read_window(scan_t *sc, size_t pos, uint8_t before, bool plus, win_t
             w->dig[w->nd++] = (uint8_t)dval(sc->s[at + k]);
         w->g[w->m++] = g;
         i = g.end;
+        if (w->m == 1 && lead == 2) { /* "(+44) 20 ...": the ')' is the country code's */
+            if (i >= sc->n || sc->s[i] != ')' || (word_at(sc, i + 1) && !is_digit(sc->s[i + 1]))) {
+                w->m = 0;
+                w->first = ITEM_NONE;
+                return;
+            }
+            w->g[0].end = ++i;
+            g.paren = true;
+        }
         if (g.paren && i < sc->n && is_digit(sc->s[i])) {
             b = SEP_NONE;
             continue;
@@ -757,21 +768,21 @@ static bool iban_head_before(const scan_t *sc, size_t p)
            is_alpha(s[p - 5]) && !word_before(sc, p - 5);
 }
 
-/* One run from p ('+', '(' or a digit); returns where the scan goes on. */
+/* One run from p ('+', '(+', '(' or a digit); returns where the scan goes on. */
 static size_t scan_run(scan_t *sc, size_t p)
 {
     const uint8_t *s = sc->s;
-    bool plus = s[p] == '+';
-    size_t pos = plus ? p + 1 : p;
+    uint8_t lead = s[p] == '+' ? 1 : (s[p] == '(' && s[p + 1] == '+') ? 2 : 0;
+    size_t pos = p + lead;
     uint8_t before = SEP_START;
     win_t w;
     for (;;) {
         if (sc->overflow)
             return sc->n;
-        read_window(sc, pos, before, plus, &w);
+        read_window(sc, pos, before, lead, &w);
         if (w.m == 0) {
-            if (w.first != ITEM_LONG) /* glued to a word, or a '(' / '+' leading nowhere */
-                return is_digit(s[pos]) ? skip_word(sc, pos) : p + 1;
+            if (w.first != ITEM_LONG) /* glued to a word, or a '(' / '+' leading nowhere; "(+33 6" */
+                return lead != 2 && is_digit(s[pos]) ? skip_word(sc, pos) : p + 1;
             size_t i = pos;
             while (i < sc->n && is_digit(s[i])) {
                 i++;
@@ -785,13 +796,13 @@ static size_t scan_run(scan_t *sc, size_t p)
                 return i;
             pos = i + sl;
             before = k;
-            plus = false;
+            lead = 0;
             continue;
         }
         flm_pii_type_t type;
         size_t j, next = 1;
         if (match_window(sc, &w, &type, &j)) {
-            size_t a = w.plus ? w.g[0].start - 1 : w.g[0].start;
+            size_t a = w.g[0].start - w.lead;
             add_span(sc, a, w.g[j].end - a, type);
             next = j + 1;
         }
@@ -804,7 +815,7 @@ static size_t scan_run(scan_t *sc, size_t p)
             pos = w.next_start;
             before = w.after;
         }
-        plus = false;
+        lead = 0;
     }
 }
 
@@ -815,7 +826,8 @@ static void scan_numbers(scan_t *sc)
     while (p < sc->n && !sc->overflow) {
         STEP(sc);
         uint8_t c = s[p];
-        bool starts = is_digit(c) || ((c == '+' || c == '(') && p + 1 < sc->n && is_digit(s[p + 1]));
+        bool starts = is_digit(c) || ((c == '+' || c == '(') && p + 1 < sc->n && is_digit(s[p + 1])) ||
+                      (c == '(' && p + 2 < sc->n && s[p + 1] == '+' && is_digit(s[p + 2]));
         if (!starts) {
             p++;
             continue;
