@@ -24,8 +24,8 @@
  *                letters (U+00C0..U+024F), leading punctuation dropped;
  *                domain of two or more labels, the last an ASCII TLD of two
  *                or more letters (or xn--); a trailing '.' is not taken.
- *   PHONE        international: '+' or a separate "00"/"00CC" group, then
- *                8..15 digits (+1: exactly 11), groups of two or more
+ *   PHONE        international: '+', "(+CC)" or a separate "00"/"00CC" group,
+ *                then 8..15 digits (+1: exactly 11), groups of two or more
  *                digits (the one after the country code and a "(0)" may be
  *                shorter); national: North American 3-3-4 with an optional
  *                leading 1 and "(555)" area codes; trunk-0 numbers
@@ -63,12 +63,19 @@
  * its checksum (Luhn, mod 97, check letter, Verhoeff), "@handles",
  * user@localhost, MAC addresses, obfuscated addresses ("at ... dot").
  *
- * Spans that overlap are merged into one (the type of the longest), so no
- * byte of any detection survives redaction. Every pass is linear in the
- * prompt's length with bounded look-ahead; flm_privacy_t.steps counts the
- * inner steps of the last scan so tests can hold it to a multiple of the
- * length. No heap: everything is in the caller's structs (sizes in
- * core/base/config.h: FLM_PRIVACY_*).
+ * A tight separator ('-', '.', '/') binds the digits around it into one
+ * number, so a match never starts or ends at one (1.2.3.4.5 is no address,
+ * 555-123-4567-89 no phone); a space does not (two phones may be listed
+ * "555 123 4567 555 987 6543"). Spans that overlap are merged into one (the
+ * type of the longest), so no byte of any detection survives redaction.
+ *
+ * Cost: every pass is linear in the prompt's length with bounded
+ * look-ahead, and keeping the spans sorted costs at most cap per span (cap
+ * is FLM_PRIVACY_SPANS_MAX in flm_privacy_check; a scan stops at the first
+ * span beyond cap). flm_privacy_t.steps counts the inner steps of the last
+ * scan; the tests hold it under 40 per byte on adversarial input. No heap:
+ * everything is in the caller's structs (sizes in core/base/config.h:
+ * FLM_PRIVACY_*).
  */
 #ifndef FLM_PRIVACY_H
 #define FLM_PRIVACY_H
