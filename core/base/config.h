@@ -138,6 +138,27 @@
 #define FLM_ROUTER_KEYWORDS_MAX 256
 #endif
 
+/* ==== privacy guard (core/guard/privacy) =================================== */
+
+/* Spans one prompt may have and still be redacted (a flm_pii_span_t each in
+ * flm_privacy_t, an 8-byte entry each in the redaction map); a prompt with
+ * more stays on the device. */
+#ifndef FLM_PRIVACY_SPANS_MAX
+#define FLM_PRIVACY_SPANS_MAX 32
+#endif
+/* The redaction map's copy of the values it replaced, for restoring them. */
+#ifndef FLM_PRIVACY_MAP_BYTES
+#define FLM_PRIVACY_MAP_BYTES 1024
+#endif
+/* [privacy] deny_words: the comma-separated list, NUL included, and how
+ * many phrases it may hold. */
+#ifndef FLM_PRIVACY_DENY_BYTES
+#define FLM_PRIVACY_DENY_BYTES 256
+#endif
+#ifndef FLM_PRIVACY_DENY_MAX
+#define FLM_PRIVACY_DENY_MAX 16
+#endif
+
 /* ==== runtime (core/runtime) =============================================== */
 
 #ifndef FLM_RUNTIME_PATH_MAX
@@ -196,6 +217,15 @@
 #endif
 #if FLM_CLOUD_KEY_MAX < 32 || FLM_CLOUD_PEM_MAX < 1024
 #error "FLM_CLOUD_KEY_MAX or FLM_CLOUD_PEM_MAX too small for real keys and certificates"
+#endif
+#if FLM_PRIVACY_SPANS_MAX < 1 || FLM_PRIVACY_SPANS_MAX > 1024
+#error "FLM_PRIVACY_SPANS_MAX must be in 1..1024"
+#endif
+#if FLM_PRIVACY_MAP_BYTES < 64 || FLM_PRIVACY_MAP_BYTES > 65535
+#error "FLM_PRIVACY_MAP_BYTES must be in 64..65535 (the map's offsets are 16-bit)"
+#endif
+#if FLM_PRIVACY_DENY_BYTES < 2 || FLM_PRIVACY_DENY_BYTES > 65535 || FLM_PRIVACY_DENY_MAX < 1
+#error "FLM_PRIVACY_DENY_BYTES must be in 2..65535 and FLM_PRIVACY_DENY_MAX at least 1"
 #endif
 #if FLM_INI_LINE_MAX < 128
 #error "FLM_INI_LINE_MAX below 128 cannot hold an https URL line"
