@@ -105,9 +105,8 @@ static flm_err_t answer_in_cloud(flm_cloud_client_t *cloud, const flm_ask_t *q,
         .temperature_milli = -1, .stream = q->stream, .on_delta = relay,
         .cancelled = relay_cancelled, .user = &rl,
     };
+    /* a whole (non-streamed) reply reaches on_delta too, once, whole */
     flm_err_t err = flm_cloud_complete(cloud, &rq, &res->cloud);
-    if (!err && !q->stream && res->cloud.reply)
-        err = relay(&rl, res->cloud.reply->text, res->cloud.reply->text_len);
     *delivered = rl.delivered > 0;
     return err;
 }
