@@ -133,6 +133,11 @@
 #ifndef FLM_ROUTER_PROBE_MAX
 #define FLM_ROUTER_PROBE_MAX 1024
 #endif
+/* The redacted prompt (and system message) the cloud gets under policy
+ * redact: a longer one stays on the device. */
+#ifndef FLM_ROUTER_REDACT_MAX
+#define FLM_ROUTER_REDACT_MAX 4096
+#endif
 /* [router] force_cloud / force_local: the comma-separated keyword lists. */
 #ifndef FLM_ROUTER_KEYWORDS_MAX
 #define FLM_ROUTER_KEYWORDS_MAX 256

@@ -6,6 +6,7 @@
 #include "core/base/bytes.h"
 #include "core/base/crc32.h"
 #include "core/base/q16.h"
+#include "core/base/wipe.h"
 #include "core/kernels/kernels.h"
 
 static const char *const reason_names[] = {
@@ -107,7 +108,8 @@ void flm_router_settings_init(flm_router_settings_t *s)
 /* ---- deciding ----------------------------------------------------------------- */
 
 flm_err_t flm_router_init(flm_router_t *r, const flm_router_settings_t *s,
-                          const flm_router_params_t *p, flm_engine_t *engine)
+                          const flm_router_params_t *p, flm_engine_t *engine,
+                          flm_privacy_t *privacy)
 {
     if (!r || !s || !p || !engine)
         return FLM_ERR_ARG;
@@ -117,13 +119,18 @@ flm_err_t flm_router_init(flm_router_t *r, const flm_router_settings_t *s,
     if (s->threshold_q16 != UINT32_MAX)
         r->params.threshold = s->threshold_q16;
     r->engine = engine;
+#if FLM_CFG_CLOUD
+    r->privacy = privacy;
+#else
+    (void)privacy;
+#endif
     return FLM_OK;
 }
 
 void flm_router_deinit(flm_router_t *r)
 {
     if (r)
-        memset(r, 0, sizeof *r);
+        flm_wipe(r, sizeof *r); /* the redaction map and buffers held personal data */
 }
 
 /* Does any comma-separated keyword of list occur in the prompt (case-blind)? */
@@ -215,6 +222,24 @@ flm_err_t flm_router_decide(flm_router_t *r, const uint8_t *prompt, size_t len, 
         else
             decided(d, FLM_ROUTE_LOCAL, FLM_REASON_LOCAL_CONFIDENT);
     }
+#if FLM_CFG_CLOUD
+    /* the guard: nothing below may send what it refuses */
+    if (r->privacy) {
+        flm_privacy_result_t pr;
+        flm_privacy_map_init(&r->pii_map);
+        err = flm_privacy_check(r->privacy, (const char *)prompt, len, &r->pii_map, r->redacted,
+                                sizeof r->redacted - 1, &pr);
+        if (err)
+            return err;
+        d->pii_types = pr.types;
+        if (pr.verdict == FLM_PRIVACY_LOCAL) {
+            decided(d, FLM_ROUTE_LOCAL, FLM_REASON_LOCAL_PII);
+        } else if (pr.verdict == FLM_PRIVACY_REDACTED) {
+            r->redacted[pr.out_len] = '\0';
+            d->redacted = true;
+        }
+    }
+#endif
     if (d->route == FLM_ROUTE_CLOUD && reach != FLM_CLOUD_REACHABLE)
         decided(d, FLM_ROUTE_LOCAL, reach == FLM_CLOUD_OFFLINE ? FLM_REASON_LOCAL_OFFLINE
                                                                : FLM_REASON_LOCAL_CLOUD_UNAVAILABLE);

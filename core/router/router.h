@@ -21,6 +21,11 @@
  * additions. Per prompt: a selection over the token NLLs for the quantiles,
  * FLM_ROUTER_FEATURES multiply-adds, one exp for the sigmoid.
  *
+ * Privacy comes before everything: a prompt with personal data (the guard
+ * of core/guard/privacy.h) under policy local-only never leaves
+ * (local:pii), whatever the score or a rule says; under redact it leaves
+ * with placeholders, restored in the answer.
+ *
  * Parameters (weights, bias, threshold) are a small blob beside the model
  * (MODEL.router, written by tools/router/; flm_router_params_load), a few
  * hundred bytes. Rules on top, in this order: keywords that force the cloud
@@ -41,6 +46,7 @@
 #include "core/base/config.h"
 #include "core/base/error.h"
 #include "core/base/ini.h"
+#include "core/guard/privacy.h"
 #include "core/infer/engine.h"
 
 /* ---- decisions ------------------------------------------------------------ */
@@ -56,6 +62,7 @@ typedef enum { FLM_ROUTE_LOCAL = 0, FLM_ROUTE_CLOUD = 1 } flm_route_t;
     X(FLM_REASON_CLOUD_TOO_LONG, "cloud:too-long")     /* longer than the local context */ \
     X(FLM_REASON_CLOUD_MODE, "cloud:mode")             /* mode = cloud */              \
     X(FLM_REASON_CLOUD_CASCADE, "cloud:cascade")       /* the local start lost confidence */ \
+    X(FLM_REASON_LOCAL_PII, "local:pii")               /* personal data, policy local-only */ \
     X(FLM_REASON_LOCAL_CLOUD_UNAVAILABLE, "local:cloud-unavailable") /* no cloud endpoint here */ \
     X(FLM_REASON_LOCAL_OFFLINE, "local:offline")       /* link down or breaker open: degraded */ \
     X(FLM_REASON_LOCAL_CLOUD_FAILED, "local:cloud-failed") /* escalated, failed: answered here, degraded */
@@ -72,8 +79,10 @@ const char *flm_route_reason_name(flm_route_reason_t r);
 typedef struct {
     flm_route_t        route;
     flm_route_reason_t reason;
-    uint32_t           score;  /* Q16.16 in [0, 1]; higher is harder */
-    bool               scored; /* the model read the prompt (not decided by a rule first) */
+    uint32_t           score;     /* Q16.16 in [0, 1]; higher is harder */
+    bool               scored;    /* the model read the prompt (not decided by a rule first) */
+    uint32_t           pii_types; /* the privacy guard's findings: bit (1u << flm_pii_type_t) */
+    bool               redacted;  /* policy redact: the cloud gets flm_router_t.redacted */
 } flm_route_decision_t;
 
 /* "0.1234": a score with four decimals, the same text on every port. */
@@ -178,10 +187,20 @@ typedef struct {
     int32_t               features[FLM_ROUTER_FEATURES];
     char                  probe[FLM_ROUTER_PROBE_MAX]; /* cascade: the local start, held back */
     size_t                probe_len;
+#if FLM_CFG_CLOUD
+    flm_privacy_t        *privacy; /* NULL: no guard (every prompt may leave) */
+    flm_privacy_map_t     pii_map; /* redact: the placeholders of this prompt, wiped after */
+    char                  redacted[FLM_ROUTER_REDACT_MAX];        /* the prompt, redacted */
+    char                  redacted_system[FLM_ROUTER_REDACT_MAX]; /* its system message */
+    flm_privacy_restorer_t restorer; /* the answer's placeholders back to the values */
+#endif
 } flm_router_t;
 
+/* privacy: the guard every prompt passes before it may leave (NULL: none;
+ * ignored in a build without the cloud, where nothing leaves). */
 flm_err_t flm_router_init(flm_router_t *r, const flm_router_settings_t *s,
-                          const flm_router_params_t *p, flm_engine_t *engine);
+                          const flm_router_params_t *p, flm_engine_t *engine,
+                          flm_privacy_t *privacy);
 void      flm_router_deinit(flm_router_t *r);
 
 /* Whether the cloud can be asked now; the caller knows (the client, the

@@ -78,15 +78,22 @@ static flm_err_t probe(flm_router_t *r, const flm_ask_t *q, flm_ask_result_t *re
 
 #if FLM_CFG_CLOUD
 typedef struct {
-    const flm_ask_t *q;
-    size_t           delivered; /* bytes of cloud text the caller has seen */
+    const flm_ask_t        *q;
+    size_t                  delivered; /* bytes of cloud text the caller has seen */
+    flm_privacy_restorer_t *restorer;  /* redact: placeholders back to the values */
 } relay_t;
+
+static flm_err_t emit_text(void *user, const char *text, size_t n)
+{
+    return emit(user, (const uint8_t *)text, n);
+}
 
 static flm_err_t relay(void *user, const char *text, size_t n)
 {
     relay_t *rl = user;
     rl->delivered += n;
-    return emit(rl->q, (const uint8_t *)text, n);
+    return rl->restorer ? flm_privacy_restore(rl->restorer, text, n)
+                        : emit(rl->q, (const uint8_t *)text, n);
 }
 
 static bool relay_cancelled(void *user)
@@ -95,18 +102,51 @@ static bool relay_cancelled(void *user)
     return cancelled(rl->q);
 }
 
-/* The cloud's answer; *delivered says whether any of it reached the caller. */
-static flm_err_t answer_in_cloud(flm_cloud_client_t *cloud, const flm_ask_t *q,
-                                 flm_ask_result_t *res, bool *delivered)
+/* The system message under the guard, as the prompt was: LOCAL keeps the
+ * request on the device, REDACTED sends r->redacted_system. */
+static flm_err_t guard_system(flm_router_t *r, const flm_ask_t *q, flm_route_decision_t *d,
+                              const char **system_up)
 {
-    relay_t rl = { q, 0 };
+    *system_up = q->system;
+    if (!r->privacy || !q->system)
+        return FLM_OK;
+    flm_privacy_result_t pr;
+    flm_err_t err = flm_privacy_check(r->privacy, q->system, strlen(q->system), &r->pii_map,
+                                      r->redacted_system, sizeof r->redacted_system - 1, &pr);
+    if (err)
+        return err;
+    d->pii_types |= pr.types;
+    if (pr.verdict == FLM_PRIVACY_LOCAL) {
+        d->route = FLM_ROUTE_LOCAL;
+        d->reason = FLM_REASON_LOCAL_PII;
+    } else if (pr.verdict == FLM_PRIVACY_REDACTED) {
+        r->redacted_system[pr.out_len] = '\0';
+        *system_up = r->redacted_system;
+        d->redacted = true;
+    }
+    return FLM_OK;
+}
+
+/* The cloud's answer; *delivered says whether any of it reached the caller.
+ * Under redact the cloud sees placeholders and the caller the values. */
+static flm_err_t answer_in_cloud(flm_router_t *r, flm_cloud_client_t *cloud, const flm_ask_t *q,
+                                 const char *system_up, flm_ask_result_t *res, bool *delivered)
+{
+    relay_t rl = { q, 0, NULL };
+    bool redacted = res->decision.redacted;
+    if (redacted) {
+        flm_privacy_restorer_init(&r->restorer, &r->pii_map, emit_text, (void *)(uintptr_t)q);
+        rl.restorer = &r->restorer;
+    }
     flm_cloud_request_t rq = {
-        .system = q->system, .prompt = q->prompt, .max_tokens = q->max_tokens,
-        .temperature_milli = -1, .stream = q->stream, .on_delta = relay,
-        .cancelled = relay_cancelled, .user = &rl,
+        .system = system_up, .prompt = redacted ? r->redacted : q->prompt,
+        .max_tokens = q->max_tokens, .temperature_milli = -1, .stream = q->stream,
+        .on_delta = relay, .cancelled = relay_cancelled, .user = &rl,
     };
     /* a whole (non-streamed) reply reaches on_delta too, once, whole */
     flm_err_t err = flm_cloud_complete(cloud, &rq, &res->cloud);
+    if (!err && redacted)
+        err = flm_privacy_restore_flush(&r->restorer);
     *delivered = rl.delivered > 0;
     return err;
 }
@@ -152,10 +192,14 @@ flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_
         }
     }
 #if FLM_CFG_CLOUD
+    const char *system_up = q->system;
+    if (!err && d->route == FLM_ROUTE_CLOUD)
+        err = guard_system(r, q, d, &system_up);
     if (!err && d->route == FLM_ROUTE_CLOUD) {
         bool delivered = false;
-        res->cloud_err = answer_in_cloud(cloud, q, res, &delivered);
+        res->cloud_err = answer_in_cloud(r, cloud, q, system_up, res, &delivered);
         if (!res->cloud_err || delivered || res->cloud_err == FLM_ERR_CANCELLED) {
+            flm_privacy_map_deinit(&r->pii_map);
             log_decision(res);
             return res->cloud_err;
         }
@@ -170,6 +214,9 @@ flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_
 #endif
     if (!err)
         err = answer_locally(r, q, res);
+#if FLM_CFG_CLOUD
+    flm_privacy_map_deinit(&r->pii_map); /* the values are wiped once the answer is out */
+#endif
     log_decision(res);
     return err;
 }

@@ -204,6 +204,9 @@ static flm_err_t load_ca(flm_runtime_t *rt)
 
 static flm_err_t build_cloud(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
 {
+    flm_err_t perr = flm_privacy_init(&rt->privacy, &rt->settings.privacy);
+    if (perr)
+        return fail(rt, perr, "[privacy]: %s", flm_strerror(perr));
     if (!rt->settings.has_cloud) {
         if (cfg->need_cloud)
             return fail(rt, FLM_ERR_CONFIG_MISSING, "%s: no [cloud] section",
@@ -299,7 +302,13 @@ flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *
         return fail(rt, err, "engine: %s", flm_strerror(err));
     rt->has_engine = true;
     if (rt->has_router_params) {
-        err = flm_router_init(&rt->router, &rt->settings.router, &rt->router_params, &rt->engine);
+#if FLM_CFG_CLOUD
+        flm_privacy_t *guard = &rt->privacy;
+#else
+        flm_privacy_t *guard = NULL;
+#endif
+        err = flm_router_init(&rt->router, &rt->settings.router, &rt->router_params, &rt->engine,
+                              guard);
         if (err)
             return fail(rt, err, "router: %s", flm_strerror(err));
         rt->has_router = true;
@@ -318,6 +327,7 @@ void flm_runtime_deinit(flm_runtime_t *rt)
 #if FLM_CFG_CLOUD
     if (rt->has_cloud)
         flm_cloud_deinit(&rt->cloud);
+    flm_privacy_deinit(&rt->privacy);
 #endif
     if (rt->has_model)
         flm_model_close(&rt->model);

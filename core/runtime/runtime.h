@@ -25,6 +25,7 @@
  *   [cloud]                        the escalation endpoint: core/cloud/cloud_config.h
  *
  *   [router]                       when to escalate: core/router/router.h
+ *   [privacy]                      what may leave: core/guard/privacy.h
  *
  * Init brings the HAL up, reads and checks the file, opens the model (an
  * image in memory, or a path the HAL maps) and builds the cloud client from
@@ -47,6 +48,7 @@
 #include "core/hal/hal.h"
 #include "core/infer/engine.h"
 #include "core/model/model.h"
+#include "core/guard/privacy.h"
 #include "core/router/router.h"
 #if FLM_CFG_CLOUD
 #include "core/cloud/cloud_client.h"
@@ -74,8 +76,10 @@ typedef struct {
     flm_router_settings_t router;
     bool                  has_router;
 #if FLM_CFG_CLOUD
-    flm_cloud_settings_t cloud;
-    bool                 has_cloud;
+    flm_cloud_settings_t   cloud;
+    bool                   has_cloud;
+    flm_privacy_settings_t privacy;  /* [privacy]: absent, the defaults (local-only) */
+    bool                   has_privacy;
 #endif
 } flm_device_settings_t;
 
@@ -131,6 +135,7 @@ typedef struct {
     flm_router_t          router;     /* with the engine, when there are parameters */
     bool                  has_router;
 #if FLM_CFG_CLOUD
+    flm_privacy_t         privacy;    /* the guard every prompt passes before it may leave */
     flm_cloud_client_t    cloud;
     bool                  has_cloud;
     char                  cloud_path[FLM_CLOUD_PATH_MAX];

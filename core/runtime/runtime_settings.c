@@ -31,6 +31,7 @@ flm_err_t flm_device_settings_parse(flm_device_settings_t *s, const char *text, 
         { &flm_router_ini_section, &s->router, true, &s->has_router },
 #if FLM_CFG_CLOUD
         { &flm_cloud_ini_section, &s->cloud, true, &s->has_cloud },
+        { &flm_privacy_ini_section, &s->privacy, true, &s->has_privacy },
 #endif
     };
     return flm_ini_parse(text, len, binds, sizeof binds / sizeof binds[0], default_section, err);

@@ -54,7 +54,7 @@ start_sim() {
     name=$1
     shift
     : >"$work/$name.rec"
-    timeout 120 "$sim" --port-file "$work/$name.port" --record "$work/$name.rec" "$@" \
+    timeout "${SIM_SECONDS:-120}" "$sim" --port-file "$work/$name.port" --record "$work/$name.rec" "$@" \
         2>"$work/$name.simlog" &
     pids="$pids $!"
     wait_file "$work/$name.port" || fail "cloudsim $name did not start: $(cat "$work/$name.simlog")"

@@ -124,7 +124,7 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
     static const flm_router_params_t zero = { .threshold = FLM_Q16_ONE };
     flm_router_t *router = &rt.router;
     if (!rt.has_router) {
-        flm_router_init(&untrained, &rt.settings.router, &zero, &rt.engine);
+        flm_router_init(&untrained, &rt.settings.router, &zero, &rt.engine, &rt.privacy);
         router = &untrained;
     }
     if (features) {

@@ -175,7 +175,7 @@ FLM_TEST(router_decisions_and_rules)
     flm_router_settings_t s;
     flm_router_settings_init(&s);
     static flm_router_t r;
-    FLM_CHECK_EQ(flm_router_init(&r, &s, &p, &rt.engine), FLM_OK);
+    FLM_CHECK_EQ(flm_router_init(&r, &s, &p, &rt.engine, NULL), FLM_OK);
 
     flm_route_decision_t d;
     const char *easy = "Once upon a time, there was a little dog named Max.";
@@ -236,4 +236,48 @@ FLM_TEST(router_example_device_file_parses)
     FLM_CHECK_EQ(s.router.mode, FLM_ROUTER_MODE_PRE);
     FLM_CHECK_EQ(s.router.cascade_nll_q16, 3 * FLM_Q16_ONE);
     flm_device_settings_deinit(&s);
+}
+
+/* The guard comes before every rule and score. */
+FLM_TEST(router_privacy_before_everything)
+{
+    flm_test_stories_t st;
+    if (!flm_test_stories_open(&st))
+        FLM_SKIP("needs ../shared/models/stories260K.bin");
+    static flm_runtime_t rt;
+    const char *conf = "[router]\nmode = cloud\n[privacy]\npolicy = local-only\n";
+    flm_runtime_config_t rc = { .config_text = conf, .config_len = strlen(conf),
+                                .model_image = st.image, .model_size = st.model.image_size,
+                                .router_params = NULL, .need_model = true };
+    static uint8_t blob[FLM_ROUTER_PARAMS_BYTES];
+    flm_router_params_t zero = { .threshold = FLM_Q16_ONE };
+    flm_router_params_write(&zero, blob);
+    rc.router_params = blob;
+    rc.router_params_size = sizeof blob;
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &rc), FLM_OK);
+    flm_engine_config_t ec = { .ctx_len = 64, .max_prompt_bytes = 256 };
+    size_t need;
+    FLM_CHECK_EQ(flm_runtime_engine_ram(&rt, &ec, &need), FLM_OK);
+    uint8_t *mem = malloc(need);
+    FLM_CHECK_EQ(flm_runtime_engine_init(&rt, &ec, mem, need), FLM_OK);
+    flm_route_decision_t d;
+    const char *pii = "Mail the story to anna.berg@example.com please.";
+    FLM_CHECK_EQ(flm_router_decide(&rt.router, (const uint8_t *)pii, strlen(pii), 0,
+                                   FLM_CLOUD_REACHABLE, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_LOCAL && d.reason == FLM_REASON_LOCAL_PII);
+    FLM_CHECK_EQ(d.pii_types, 1u << FLM_PII_EMAIL);
+    const char *clean = "Tell the story of a bird.";
+    FLM_CHECK_EQ(flm_router_decide(&rt.router, (const uint8_t *)clean, strlen(clean), 0,
+                                   FLM_CLOUD_REACHABLE, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_CLOUD && d.reason == FLM_REASON_CLOUD_MODE && !d.pii_types);
+    /* redact: the decision stands, the cloud gets placeholders */
+    rt.router.privacy->policy = FLM_PRIVACY_REDACT;
+    FLM_CHECK_EQ(flm_router_decide(&rt.router, (const uint8_t *)pii, strlen(pii), 0,
+                                   FLM_CLOUD_REACHABLE, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_CLOUD && d.redacted);
+    FLM_CHECK(strcmp(rt.router.redacted, "Mail the story to [EMAIL_1] please.") == 0);
+    flm_runtime_deinit(&rt);
+    FLM_CHECK(!flm_test_contains(&rt, sizeof rt, "anna.berg")); /* wiped */
+    free(mem);
+    flm_test_stories_close(&st);
 }
