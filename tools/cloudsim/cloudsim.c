@@ -28,6 +28,9 @@
  *   bad-chunk      a chunk size line that is not hex
  *   huge-chunk     a chunk size that overflows 64 bits
  *   error-midstream  an error object after two streamed chunks
+ *   echo-error     400 whose error message quotes the prompt (control bytes too)
+ *   echo-key       401 whose error message quotes the Bearer token sent
+ *   bad-usage      usage prompt_tokens 2^63-1, completion_tokens 1, no total
  *   handshake-stall  (--fault only) accept, then say nothing, TLS or not
  *
  * Binds only to 127.0.0.1, serves one connection at a time, answers with
@@ -303,6 +306,9 @@ typedef struct {
     int64_t prompt_tokens; /* words in the prompt, as a stand-in count */
 } chat_t;
 
+static const char *current_auth = ""; /* the request's Authorization header */
+static bool bad_usage;                 /* the bad-usage fault is on */
+
 static int64_t count_words(const char *s)
 {
     int64_t n = 0;
@@ -379,9 +385,9 @@ typedef struct {
 
 static doc_t error_doc(const char *message, const char *type, const char *code)
 {
-    doc_t d = { .buf = malloc(1024) };
+    doc_t d = { .buf = malloc(8192) };
     flm_json_writer_t w;
-    flm_json_writer_init(&w, d.buf, 1024);
+    flm_json_writer_init(&w, d.buf, 8192);
     flm_json_obj_begin(&w);
     flm_json_key(&w, "error");
     flm_json_obj_begin(&w);
@@ -442,9 +448,14 @@ static doc_t completion_doc(const chat_t *chat, int seq, bool chunk, const char 
     if (usage) {
         flm_json_key(&w, "usage");
         flm_json_obj_begin(&w);
-        flm_json_key(&w, "prompt_tokens");     flm_json_int(&w, chat->prompt_tokens);
-        flm_json_key(&w, "completion_tokens"); flm_json_int(&w, completion_tokens);
-        flm_json_key(&w, "total_tokens");      flm_json_int(&w, chat->prompt_tokens + completion_tokens);
+        if (bad_usage) { /* a sum without a range check overflows */
+            flm_json_key(&w, "prompt_tokens");     flm_json_int(&w, INT64_MAX);
+            flm_json_key(&w, "completion_tokens"); flm_json_int(&w, 1);
+        } else {
+            flm_json_key(&w, "prompt_tokens");     flm_json_int(&w, chat->prompt_tokens);
+            flm_json_key(&w, "completion_tokens"); flm_json_int(&w, completion_tokens);
+            flm_json_key(&w, "total_tokens");      flm_json_int(&w, chat->prompt_tokens + completion_tokens);
+        }
         flm_json_obj_end(&w);
     }
     flm_json_obj_end(&w);
@@ -566,7 +577,16 @@ static void answer(conn_t *c, const chat_t *chat, int seq, const char *fault)
     } else if (strcmp(fault, "401") == 0) {
         e = error_doc("Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
         send_status(c, 401, "Unauthorized", "", &e);
+    } else if (strcmp(fault, "echo-error") == 0 || strcmp(fault, "echo-key") == 0) {
+        bool key = fault[5] == 'k';
+        char msg[768];
+        snprintf(msg, sizeof msg, "%s%.600s", key ? "Incorrect API key provided: " : "Invalid request: ",
+                 key ? (strncmp(current_auth, "Bearer ", 7) == 0 ? current_auth + 7 : "")
+                     : chat->prompt ? chat->prompt : "");
+        e = error_doc(msg, "invalid_request_error", key ? "invalid_api_key" : NULL);
+        send_status(c, key ? 401 : 400, key ? "Unauthorized" : "Bad Request", "", &e);
     }
+    bad_usage = strcmp(fault, "bad-usage") == 0;
     if (e.buf) {
         free(e.buf);
         return;
@@ -643,6 +663,7 @@ static void serve(conn_t *c, int seq)
     if (status < 0)
         goto out; /* the client left before sending a request */
     record(r, seq);
+    current_auth = r->auth;
     const flm_http_parser_t *p = &r->parser;
     if (status == 0 && (strcmp(p->method, "POST") != 0 || strcmp(p->target, "/v1/chat/completions") != 0)) {
         e = error_doc("Unknown request URL.", "invalid_request_error", "unknown_url");
