@@ -39,26 +39,35 @@ static int by_bytes(const void *a, const void *b)
     return c ? c : (lx > ly) - (lx < ly);
 }
 
+/* The fixed part once; the input's merges on top of it each time. */
+static uint32_t base_n, base_used;
+
 static void build(const uint8_t *extra, size_t n)
 {
-    memset(&V, 0, sizeof V);
-    add("<unk>", 5, 0);
-    add("<s>", 3, 0);
-    add("</s>", 4, 0);
-    for (int b = 0; b < 256; b++) {
-        char t[8];
-        snprintf(t, sizeof t, "<0x%02X>", b);
-        add(t, 6, 0);
+    if (base_n == 0) {
+        memset(&V, 0, sizeof V);
+        add("<unk>", 5, 0);
+        add("<s>", 3, 0);
+        add("</s>", 4, 0);
+        for (int b = 0; b < 256; b++) {
+            char t[8];
+            snprintf(t, sizeof t, "<0x%02X>", b);
+            add(t, 6, 0);
+        }
+        for (int c = 32; c < 127; c++) {
+            char ch = (char)c;
+            add(&ch, 1, -1000 + c);
+        }
+        static const char *const merges[] = { "th", "he", "the", " t", " the", "in", "ing", " a", "an",
+                                              "\xc3\xa9", "t\xc3\xa9", "  ", "   ", "on", "ce", "Once",
+                                              "\xe2\x82\xac", "\xf0\x9f\x98\x80", "ab", "abc", "bc" };
+        for (size_t i = 0; i < sizeof merges / sizeof merges[0]; i++)
+            add(merges[i], strlen(merges[i]), (int32_t)(100 - i * 3));
+        base_n = V.n;
+        base_used = V.used;
     }
-    for (int c = 32; c < 127; c++) {
-        char ch = (char)c;
-        add(&ch, 1, -1000 + c);
-    }
-    static const char *const merges[] = { "th", "he", "the", " t", " the", "in", "ing", " a", "an",
-                                          "\xc3\xa9", "t\xc3\xa9", "  ", "   ", "on", "ce", "Once",
-                                          "\xe2\x82\xac", "\xf0\x9f\x98\x80", "ab", "abc", "bc" };
-    for (size_t i = 0; i < sizeof merges / sizeof merges[0]; i++)
-        add(merges[i], strlen(merges[i]), (int32_t)(100 - i * 3));
+    V.n = base_n;
+    V.used = base_used;
     /* The input's own merges: pairs of its leading bytes, scored by a byte. */
     for (size_t i = 0; i + 3 <= n && i < 90; i += 3)
         add((const char *)extra + i, 2, (int32_t)extra[i + 2] - 128);

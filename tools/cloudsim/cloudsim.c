@@ -29,8 +29,14 @@
  *   huge-chunk     a chunk size that overflows 64 bits
  *   error-midstream  an error object after two streamed chunks
  *   echo-error     400 whose error message quotes the prompt (control bytes too)
- *   echo-key       401 whose error message quotes the Bearer token sent
+ *   echo-key       401 whose error message quotes the prompt, then the Bearer token sent
  *   bad-usage      usage prompt_tokens 2^63-1, completion_tokens 1, no total
+ *   bad-utf8       the answer's first byte replaced by 0xFF (invalid UTF-8)
+ *   endless-header   a header line that never ends
+ *   endless-headers  header after header, never the blank line
+ *   endless-chunked  chunk after chunk of "data: xxxx" lines, never the end
+ *   endless-keepalive  a 200 event stream of ": ping" comments every 100 ms
+ *                  (each endless mode stops after 20 s or when the client goes)
  *   handshake-stall  (--fault only) accept, then say nothing, TLS or not
  *
  * Binds only to 127.0.0.1, serves one connection at a time, answers with
@@ -551,8 +557,49 @@ static void sse_add(char **text, size_t *len, const char *data, size_t n)
     *len += n + 8;
 }
 
+/* The endless-* faults: a reply that never completes, for up to 20 s. */
+static void endless(conn_t *c, const char *mode, bool stream)
+{
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool ok;
+    if (strcmp(mode, "header") == 0)
+        ok = conn_printf(c, "HTTP/1.1 200 OK\r\nX-Pad: ");
+    else if (strcmp(mode, "headers") == 0)
+        ok = conn_printf(c, "HTTP/1.1 200 OK\r\n");
+    else
+        ok = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
+                            "Connection: close\r\n\r\n",
+                         stream || strcmp(mode, "keepalive") == 0 ? "text/event-stream" : "application/json");
+    char piece[1100];
+    for (long i = 0; ok; i++) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec >= 20)
+            break;
+        if (strcmp(mode, "header") == 0) {
+            memset(piece, 'a', 1024);
+            ok = conn_write(c, piece, 1024);
+        } else if (strcmp(mode, "headers") == 0) {
+            ok = conn_printf(c, "X-Pad-%ld: 1\r\n", i);
+        } else if (strcmp(mode, "keepalive") == 0) {
+            ok = conn_printf(c, "8\r\n: ping\n\n\r\n");
+            struct timespec ts = { 0, 100000000L };
+            nanosleep(&ts, NULL);
+        } else {
+            ok = conn_printf(c, "400\r\n");
+            for (int k = 0; k < 1024; k += 16)
+                memcpy(piece + k, "data: xxxxxxxxx\n", 16);
+            ok = ok && conn_write(c, piece, 1024) && conn_write(c, "\r\n", 2);
+        }
+    }
+}
+
 static void answer(conn_t *c, const chat_t *chat, int seq, const char *fault)
 {
+    if (strncmp(fault, "endless-", 8) == 0) {
+        endless(c, fault + 8, chat->stream);
+        return;
+    }
     if (strncmp(fault, "slow", 4) == 0 && (fault[4] == '\0' || fault[4] == ':')) {
         long ms = fault[4] ? strtol(fault + 5, NULL, 10) : 3000;
         struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
@@ -580,9 +627,12 @@ static void answer(conn_t *c, const chat_t *chat, int seq, const char *fault)
     } else if (strcmp(fault, "echo-error") == 0 || strcmp(fault, "echo-key") == 0) {
         bool key = fault[5] == 'k';
         char msg[768];
-        snprintf(msg, sizeof msg, "%s%.600s", key ? "Incorrect API key provided: " : "Invalid request: ",
-                 key ? (strncmp(current_auth, "Bearer ", 7) == 0 ? current_auth + 7 : "")
-                     : chat->prompt ? chat->prompt : "");
+        const char *prompt = chat->prompt ? chat->prompt : "";
+        if (key)
+            snprintf(msg, sizeof msg, "Incorrect API key provided (%.200s): %.500s", prompt,
+                     strncmp(current_auth, "Bearer ", 7) == 0 ? current_auth + 7 : "");
+        else
+            snprintf(msg, sizeof msg, "Invalid request: %.600s", prompt);
         e = error_doc(msg, "invalid_request_error", key ? "invalid_api_key" : NULL);
         send_status(c, key ? 401 : 400, key ? "Unauthorized" : "Bad Request", "", &e);
     }
@@ -632,6 +682,11 @@ static void answer(conn_t *c, const chat_t *chat, int seq, const char *fault)
             }
             sse_add(&body, &len, "[DONE]", 6);
         }
+    }
+    if (strcmp(fault, "bad-utf8") == 0) {
+        char *echo = strstr(body, "Echo");
+        if (echo)
+            *echo = (char)0xFF; /* inside the first content string */
     }
     if (strcmp(fault, "stall") == 0) {
         if (chat->stream)
