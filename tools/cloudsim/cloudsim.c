@@ -38,6 +38,8 @@
  *   endless-keepalive  a 200 event stream of ": ping" comments every 100 ms
  *                  (each endless mode stops after 20 s or when the client goes)
  *   handshake-stall  (--fault only) accept, then say nothing, TLS or not
+ *   tls-alert      (--fault only) answer the ClientHello with a fatal alert
+ *   429-bare       429 without Retry-After (a plain rate limit)
  *
  * Binds only to 127.0.0.1, serves one connection at a time, answers with
  * "Connection: close", and exits after --max-requests or --timeout.
@@ -143,6 +145,15 @@ static bool conn_open(conn_t *c, int fd)
     c->tls = opt.cert != NULL;
     if (opt.fault && strcmp(opt.fault, "handshake-stall") == 0) {
         wait_for_hangup(c, 10000);
+        return false;
+    }
+    if (opt.fault && strcmp(opt.fault, "tls-alert") == 0) {
+        /* Read the ClientHello, answer with a fatal handshake_failure alert. */
+        static const unsigned char alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
+        char hello[4096];
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 5000) > 0 && read(fd, hello, sizeof hello) > 0)
+            (void)!write(fd, alert, sizeof alert);
         return false;
     }
     if (!c->tls)
@@ -610,6 +621,9 @@ static void answer(conn_t *c, const chat_t *chat, int seq, const char *fault)
     if (strcmp(fault, "429") == 0) {
         e = error_doc("Rate limit reached for requests", "requests", "rate_limit_exceeded");
         send_status(c, 429, "Too Many Requests", "Retry-After: 1\r\n", &e);
+    } else if (strcmp(fault, "429-bare") == 0) {
+        e = error_doc("Rate limit reached for requests", "requests", "rate_limit_exceeded");
+        send_status(c, 429, "Too Many Requests", "", &e);
     } else if (strcmp(fault, "429-quota") == 0) {
         e = error_doc("You exceeded your current quota, please check your plan and billing details.",
                       "insufficient_quota", "insufficient_quota");
