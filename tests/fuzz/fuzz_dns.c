@@ -12,9 +12,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *name = opt & 2 ? "API.Example.com." : "api.example.com";
     /* The id the message carries, so the fuzzer need not guess it (but
      * sometimes another, which must never be accepted). */
-    uint16_t id = size >= 2 ? (uint16_t)(msg[0] << 8 | msg[1]) : 0;
+    uint16_t id = 0;
+    if (size >= 2)
+        id = (uint16_t)(msg[0] << 8 | msg[1]);
     if (opt & 4)
-        id ^= 0x5555;
+        id = (uint16_t)(id ^ 0x5555u);
     uint8_t addr[16];
     memset(addr, 0xEE, sizeof addr);
     flm_err_t err = flm_dns_parse_response(msg, size, id, name, qtype, addr);
