@@ -85,7 +85,8 @@ static uint32_t sigmoid_q16(int64_t z)
 
 uint32_t flm_router_score(const flm_router_params_t *p, const int32_t f[FLM_ROUTER_FEATURES])
 {
-    int64_t z = (int64_t)p->bias << FLM_Q16_SHIFT; /* Q32 */
+    /* Q32; a multiply, since shifting a negative bias left is undefined */
+    int64_t z = (int64_t)p->bias * ((int64_t)1 << FLM_Q16_SHIFT);
     for (uint32_t i = 0; i < FLM_ROUTER_FEATURES; i++)
         z += (int64_t)p->weight[i] * f[i];
     /* back to Q16, round half up (arithmetic shift done on a non-negative bias) */
