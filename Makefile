@@ -8,7 +8,7 @@
 #   make clean
 #
 # Modules add rules without editing this file: every tools/*/rules.mk,
-# port/*/rules.mk, boards/$(BOARD)/board.mk (toolchain) and
+# port/*/rules.mk, tests/*/rules.mk, boards/$(BOARD)/board.mk (toolchain) and
 # boards/$(BOARD)/rules.mk (run, demo, footprint) is included.
 
 BOARD ?= host
@@ -72,7 +72,7 @@ endif
 lib: $(LIB)
 cli: $(CLI)
 
--include $(sort $(wildcard port/*/rules.mk tools/*/rules.mk)) $(wildcard boards/$(BOARD)/rules.mk)
+-include $(sort $(wildcard port/*/rules.mk tools/*/rules.mk tests/*/rules.mk)) $(wildcard boards/$(BOARD)/rules.mk)
 
 # What this build has, for core/base/config.h (FLM_BUILD_CONFIG_FILE): the
 # rules above may have turned TLS off. Rewritten only when it changes, so

@@ -110,7 +110,8 @@
     X(FLM_ERR_CLOUD_PROTOCOL, -0x0433, "unexpected cloud reply") \
     X(FLM_ERR_CLOUD_BREAKER_OPEN, -0x0434, "cloud circuit breaker open") \
     X(FLM_ERR_CLOUD_ANSWER_TOO_LONG, -0x0435, "cloud answer larger than the text buffer") \
-    X(FLM_ERR_CLOUD_NO_DONE, -0x0436, "cloud stream ended without [DONE]")
+    X(FLM_ERR_CLOUD_NO_DONE, -0x0436, "cloud stream ended without [DONE]") \
+    X(FLM_ERR_CLOUD_USAGE, -0x0437, "cloud reply has a negative or out-of-range token count")
 
 /* TLS transport: -0x0500 .. -0x05FF */
 #define FLM_ERR_CODES_TLS(X) \

@@ -218,7 +218,8 @@ static bool endpoint_failure(flm_err_t err)
     return is_net_error(err) ||
            flm_err_in(err, FLM_ERR_MODULE_HTTP) || flm_err_in(err, FLM_ERR_MODULE_JSON) ||
            flm_err_in(err, FLM_ERR_MODULE_SSE) || flm_err_in(err, FLM_ERR_MODULE_TLS) ||
-           err == FLM_ERR_CLOUD_PROTOCOL || err == FLM_ERR_CLOUD_NO_DONE;
+           err == FLM_ERR_CLOUD_PROTOCOL || err == FLM_ERR_CLOUD_NO_DONE ||
+           err == FLM_ERR_CLOUD_USAGE;
 }
 
 /* The HTTP parser's body callback: picks the body reader at the first body
@@ -326,18 +327,6 @@ static flm_err_t attempt(flm_cloud_client_t *c, uint64_t deadline, verdict_t *v,
     return FLM_ERR_CLOUD_HTTP_STATUS;
 }
 
-/* Mask every copy of the key in a server's error message. */
-static void mask_key(char *msg, const char *key)
-{
-    if (!key)
-        return;
-    size_t k = strlen(key);
-    if (k < 4)
-        return;
-    for (char *p = strstr(msg, key); p; p = strstr(p + k, key))
-        memset(p, '*', k);
-}
-
 /* ---- the retry loop ------------------------------------------------------ */
 
 static void breaker_record(flm_cloud_client_t *c, bool ok, bool endpoint_failure)
@@ -425,9 +414,9 @@ flm_err_t flm_cloud_complete(flm_cloud_client_t *c, const flm_cloud_request_t *r
     c->busy = true;
     c->rq = rq;
     flm_openai_result_init(&c->reply, c->text, sizeof c->text, rq->on_delta, rq->user);
+    flm_openai_result_set_secret(&c->reply, c->cfg.api_key); /* masked in the error texts */
     uint64_t start = flm_hal_time_ms();
     flm_err_t err = run(c, res, start);
-    mask_key(c->reply.err_message, c->cfg.api_key);
     /* Reply bytes may quote the key back (error bodies do): clear them too. */
     flm_wipe(c->work, sizeof c->work);
     flm_wipe(c->io, sizeof c->io);

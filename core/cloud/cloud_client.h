@@ -44,8 +44,8 @@
  *    waiting; on_delta returning an error also stops the request.
  *  - The API key is written only into the request head inside the work
  *    buffer, which is wiped as soon as the request is sent (and on every
- *    error path); it is never logged, and an error message from the server
- *    that quotes it has it masked.
+ *    error path); it is never logged, and an error text from the server
+ *    that quotes it, whole or in part, has it masked (core/cloud/openai.h).
  *
  * All memory is inside flm_cloud_client_t (sizes below, overridable with
  * -D); no heap. One request at a time per client.

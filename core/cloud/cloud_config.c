@@ -120,13 +120,20 @@ flm_err_t flm_cloud_config_client(const flm_cloud_settings_t *s, char *path, siz
 {
     if (!s || !path || !out || !s->endpoint.host[0])
         return FLM_ERR_ARG;
-    const char *base = strcmp(s->endpoint.path, "/") == 0 ? "" : s->endpoint.path;
-    size_t n = strlen(base);
+    /* "/v1?api-version=2024-02-01" -> "/v1/chat/completions?api-version=...":
+     * the path is joined before the query, without a doubled '/'. */
+    const char *base = s->endpoint.path;
+    size_t n = strcspn(base, "?");
+    while (n && base[n - 1] == '/')
+        n--;
+    const char *query = base + strcspn(base, "?");
+    size_t q = strlen(query);
     static const char tail[] = "/chat/completions";
-    if (n + sizeof tail > cap)
+    if (n + sizeof tail - 1 + q + 1 > cap)
         return FLM_ERR_OVERFLOW;
     memcpy(path, base, n);
-    memcpy(path + n, tail, sizeof tail);
+    memcpy(path + n, tail, sizeof tail - 1);
+    memcpy(path + n + sizeof tail - 1, query, q + 1);
     flm_cloud_config_defaults(out);
     out->host = s->endpoint.host;
     out->port = s->endpoint.port;

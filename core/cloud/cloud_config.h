@@ -78,8 +78,11 @@ flm_err_t flm_cloud_config_set_key(flm_cloud_settings_t *c, const char *key);
 
 /* The cloud client's configuration these settings describe, all but the
  * connect callback: host, model and key point into s (which must outlive
- * the client); the request path is the URL's path + "/chat/completions"
- * ("https://host/v1" -> "/v1/chat/completions"), written to path[cap].
+ * the client); the request path is the URL's path + "/chat/completions",
+ * before the URL's query if it has one ("https://host/v1" ->
+ * "/v1/chat/completions", "https://host/openai/deployments/d?api-version=1"
+ * -> "/openai/deployments/d/chat/completions?api-version=1"), written to
+ * path[cap].
  * FLM_ERR_OVERFLOW if it does not fit. */
 #define FLM_CLOUD_PATH_MAX (FLM_URL_PATH_MAX + 32)
 struct flm_cloud_config;

@@ -4,6 +4,10 @@
 
 #include <string.h>
 
+#include "core/base/config.h"
+
+#include "core/base/utf8.h"
+#include "core/base/wipe.h"
 #include "core/proto/json_read.h"
 #include "core/proto/json_write.h"
 
@@ -70,19 +74,122 @@ void flm_openai_result_init(flm_openai_result_t *res, char *text, size_t text_ca
 
 void flm_openai_result_reset(flm_openai_result_t *res)
 {
+    const char *secret = res->secret;
     flm_openai_result_init(res, res->text, res->text_cap, res->on_delta, res->user);
+    res->secret = secret;
 }
 
-/* Copy a string at path into out, if it is there and a string; a value too
- * long for out keeps its longest whole-character prefix. */
-static void get_string(const char *json, size_t len, const char *path, char *out, size_t cap)
+void flm_openai_result_set_secret(flm_openai_result_t *res, const char *secret)
+{
+    res->secret = secret;
+}
+
+/* ---- text that quotes the peer ------------------------------------------ */
+
+/* Enough of a peer's text that every byte which can reach an error text
+ * (FLM_OPENAI_ERR_MSG_MAX) is there with the secret that may start at it. */
+#define SAFE_RAW_MAX (FLM_OPENAI_ERR_MSG_MAX + FLM_CLOUD_KEY_MAX)
+
+/* Mask in buf[0..n) every run that is the secret or a prefix of it of at
+ * least FLM_OPENAI_MASK_MIN bytes (or the whole of a shorter secret).
+ * Secrets under 4 bytes are not masked: they would hit ordinary words. */
+static void mask_secret(char *buf, size_t n, const char *secret)
+{
+    if (!secret)
+        return;
+    size_t k = strlen(secret);
+    if (k < 4)
+        return;
+    size_t min = k < FLM_OPENAI_MASK_MIN ? k : FLM_OPENAI_MASK_MIN;
+    for (size_t i = 0; i < n;) {
+        size_t m = 0;
+        while (m < k && i + m < n && buf[i + m] == secret[m])
+            m++;
+        if (m >= min) {
+            memset(buf + i, '*', m);
+            i += m;
+        } else {
+            i++;
+        }
+    }
+}
+
+static size_t put_hex_escape(char *e, const char *prefix, unsigned v)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(prefix);
+    memcpy(e, prefix, n);
+    e[n] = hex[(v >> 4) & 15u];
+    e[n + 1] = hex[v & 15u];
+    return n + 2;
+}
+
+size_t flm_openai_safe_text(char *out, size_t cap, const char *src, size_t n, const char *secret)
+{
+    if (!out || cap == 0)
+        return 0;
+    char raw[SAFE_RAW_MAX];
+    size_t m = n < sizeof raw ? n : sizeof raw;
+    if (m)
+        memcpy(raw, src, m);
+    mask_secret(raw, m, secret); /* before any cut, so no part of a key survives it */
+    size_t o = 0;
+    for (size_t i = 0; i < m;) {
+        const uint8_t *u = (const uint8_t *)raw + i;
+        char e[8];
+        size_t elen, take = 1;
+        uint32_t cp = 0;
+        size_t seq = flm_utf8_decode(u, m - i, &cp);
+        if (u[0] == '\n' || u[0] == '\r' || u[0] == '\t' || u[0] == '\\') {
+            e[0] = '\\';
+            e[1] = u[0] == '\n' ? 'n' : u[0] == '\r' ? 'r' : u[0] == '\t' ? 't' : '\\';
+            elen = 2;
+        } else if (u[0] < 0x20 || u[0] == 0x7F) {
+            elen = put_hex_escape(e, "\\x", u[0]);
+        } else if (seq == 0) {
+            elen = put_hex_escape(e, "\\x", u[0]); /* not UTF-8: shown as the byte */
+        } else if (cp >= 0x80 && cp <= 0x9F) {
+            elen = put_hex_escape(e, "\\u00", cp); /* C1 controls (CSI is U+009B) */
+            take = seq;
+        } else {
+            memcpy(e, u, seq);
+            elen = take = seq;
+        }
+        if (elen > cap - 1 - o)
+            break; /* cut at a whole character or escape */
+        memcpy(out + o, e, elen);
+        o += elen;
+        i += take;
+    }
+    out[o] = '\0';
+    flm_wipe(raw, sizeof raw);
+    return o;
+}
+
+/* A string token, made safe, into out. */
+static void safe_token(const flm_openai_result_t *res, const flm_json_token_t *t, char *out,
+                       size_t cap)
+{
+    char raw[SAFE_RAW_MAX];
+    raw[0] = '\0';
+    size_t n = 0;
+    if (flm_json_string(t, raw, sizeof raw, &n) != FLM_OK)
+        n = strlen(raw); /* too long: its whole-character prefix */
+    flm_openai_safe_text(out, cap, raw, n, res->secret);
+    flm_wipe(raw, sizeof raw);
+}
+
+/* Copy a string at path into out, if it is there and a string, made safe
+ * to print (see openai.h); too long, it keeps a whole-character prefix. */
+static void get_string(const flm_openai_result_t *res, const char *json, size_t len,
+                       const char *path, char *out, size_t cap)
 {
     flm_json_reader_t r;
     flm_json_token_t t;
     out[0] = '\0';
     flm_json_reader_init(&r, json, len);
     if (flm_json_find(&r, path, &t) == FLM_OK && t.type == FLM_JSON_STRING)
-        (void)flm_json_string(&t, out, cap, NULL);
+        safe_token(res, &t, out, cap);
 }
 
 static bool contains(const char *s, const char *word)
@@ -102,29 +209,49 @@ static flm_err_t take_error(flm_openai_result_t *res, const char *json, size_t l
     res->api_error = true;
     if (t.type == FLM_JSON_STRING) {
         /* Some servers send {"error": "message"}. */
-        (void)flm_json_string(&t, res->err_message, sizeof res->err_message, NULL);
+        safe_token(res, &t, res->err_message, sizeof res->err_message);
     } else {
-        get_string(json, len, "error.type", res->err_type, sizeof res->err_type);
-        get_string(json, len, "error.code", res->err_code, sizeof res->err_code);
-        get_string(json, len, "error.message", res->err_message, sizeof res->err_message);
+        get_string(res, json, len, "error.type", res->err_type, sizeof res->err_type);
+        get_string(res, json, len, "error.code", res->err_code, sizeof res->err_code);
+        get_string(res, json, len, "error.message", res->err_message, sizeof res->err_message);
     }
     if (contains(res->err_type, "quota") || contains(res->err_code, "quota"))
         return FLM_ERR_CLOUD_QUOTA;
     return FLM_ERR_CLOUD_API;
 }
 
-static void get_usage(flm_openai_result_t *res, const char *json, size_t len)
+/* One usage count: absent is fine (*have false); present, it must be an
+ * integer in 0..FLM_OPENAI_USAGE_MAX. */
+static flm_err_t usage_count(const char *json, size_t len, const char *path, int64_t *v, bool *have)
 {
-    int64_t p, c, t;
-    if (flm_json_find_int(json, len, "usage.prompt_tokens", &p) == FLM_OK &&
-        flm_json_find_int(json, len, "usage.completion_tokens", &c) == FLM_OK) {
-        if (flm_json_find_int(json, len, "usage.total_tokens", &t) != FLM_OK)
-            t = p + c;
+    *have = false;
+    flm_err_t err = flm_json_find_int(json, len, path, v);
+    if (err == FLM_ERR_NOT_FOUND)
+        return FLM_OK;
+    if (err || *v < 0 || *v > FLM_OPENAI_USAGE_MAX)
+        return FLM_ERR_CLOUD_USAGE;
+    *have = true;
+    return FLM_OK;
+}
+
+static flm_err_t get_usage(flm_openai_result_t *res, const char *json, size_t len)
+{
+    int64_t p = 0, c = 0, t = 0;
+    bool hp, hc, ht;
+    flm_err_t err = usage_count(json, len, "usage.prompt_tokens", &p, &hp);
+    if (!err)
+        err = usage_count(json, len, "usage.completion_tokens", &c, &hc);
+    if (!err)
+        err = usage_count(json, len, "usage.total_tokens", &t, &ht);
+    if (err)
+        return err;
+    if (hp && hc) {
         res->has_usage = true;
         res->prompt_tokens = p;
         res->completion_tokens = c;
-        res->total_tokens = t;
+        res->total_tokens = ht ? t : p + c; /* both bounded: no overflow */
     }
+    return FLM_OK;
 }
 
 /* Append the string token t to the answer and hand the new piece on. */
@@ -189,8 +316,11 @@ flm_err_t flm_openai_parse_response(flm_openai_result_t *res, const char *json, 
     err = take_text(res, json, len, "choices[0].message.content");
     if (err)
         return err;
-    get_string(json, len, "choices[0].finish_reason", res->finish_reason, sizeof res->finish_reason);
-    get_usage(res, json, len);
+    get_string(res, json, len, "choices[0].finish_reason", res->finish_reason,
+               sizeof res->finish_reason);
+    err = get_usage(res, json, len);
+    if (err)
+        return err;
     res->done = true;
     return FLM_OK;
 }
@@ -223,11 +353,10 @@ flm_err_t flm_openai_parse_chunk(flm_openai_result_t *res, const char *data, siz
     if (err)
         return err;
     char fr[FLM_OPENAI_FINISH_MAX];
-    get_string(data, len, "choices[0].finish_reason", fr, sizeof fr);
+    get_string(res, data, len, "choices[0].finish_reason", fr, sizeof fr);
     if (fr[0])
         memcpy(res->finish_reason, fr, sizeof fr);
-    get_usage(res, data, len);
-    return FLM_OK;
+    return get_usage(res, data, len);
 }
 
 /* ---- streaming glue ------------------------------------------------------ */

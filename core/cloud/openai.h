@@ -25,6 +25,19 @@
  * insufficient_quota), else FLM_ERR_CLOUD_API. A stream that ends without
  * `data: [DONE]` is FLM_ERR_CLOUD_NO_DONE; a text buffer too small is
  * FLM_ERR_CLOUD_ANSWER_TOO_LONG (never a silently cut answer).
+ *
+ * Usage counts must be integers in 0..FLM_OPENAI_USAGE_MAX (total_tokens,
+ * when absent, is their sum): anything else is FLM_ERR_CLOUD_USAGE, so a
+ * ledger adding them up never sees a negative or overflowing number.
+ *
+ * The error texts (err_type, err_code, err_message) quote the peer: they
+ * are made safe to print before they are cut to fit. Every copy of the
+ * secret set with flm_openai_result_set_secret() is masked with '*', and
+ * so is every run of FLM_OPENAI_MASK_MIN or more bytes that is a prefix of
+ * it (a key cut by the server or by the limit); then control bytes
+ * (C0, DEL, C1) and backslashes are escaped (\n, \r, \t, \\, \xNN,
+ * \u0080..\u009f), so a message can neither forge a line of its own nor
+ * send a terminal escape sequence.
  */
 #ifndef FLM_OPENAI_H
 #define FLM_OPENAI_H
@@ -39,6 +52,12 @@
 #define FLM_OPENAI_FINISH_MAX  24
 #define FLM_OPENAI_ERR_TYPE_MAX 48
 #define FLM_OPENAI_ERR_MSG_MAX 192
+/* Largest token count a usage field may carry: far above any context
+ * window, far below where sums of many replies could overflow int64. */
+#define FLM_OPENAI_USAGE_MAX 1000000000
+/* A copy of the secret (the API key) this long or longer, or the whole
+ * secret when shorter, is masked wherever it appears in an error text. */
+#define FLM_OPENAI_MASK_MIN 8
 
 typedef struct {
     const char *model;
@@ -73,12 +92,19 @@ typedef struct {
     char     err_type[FLM_OPENAI_ERR_TYPE_MAX];
     char     err_code[FLM_OPENAI_ERR_TYPE_MAX];
     char     err_message[FLM_OPENAI_ERR_MSG_MAX]; /* cut to fit (it is only shown) */
+    const char *secret;       /* masked in the error texts, or NULL */
 } flm_openai_result_t;
 
 void      flm_openai_result_init(flm_openai_result_t *res, char *text, size_t text_cap,
                                  flm_openai_delta_fn on_delta, void *user);
-/* Forget the answer so far (before a retry), keeping buffer and callback. */
+/* Forget the answer so far (before a retry), keeping buffer, callback and secret. */
 void      flm_openai_result_reset(flm_openai_result_t *res);
+/* The secret (NUL-terminated, kept by reference) to mask in error texts. */
+void      flm_openai_result_set_secret(flm_openai_result_t *res, const char *secret);
+/* Copy the peer's text src[0..n) into out[cap] the way the error texts are
+ * made: secret masked, control bytes escaped, cut at a whole character
+ * (or escape). Returns the length written. */
+size_t    flm_openai_safe_text(char *out, size_t cap, const char *src, size_t n, const char *secret);
 
 /* A whole non-streaming body (a chat.completion, or an error object). */
 flm_err_t flm_openai_parse_response(flm_openai_result_t *res, const char *json, size_t len);

@@ -56,8 +56,15 @@
 #define FLM_HAL_HAS_TLS 0
 #endif
 
+/* flm_hal_utc_s() gives calendar time (an RTC or a synchronised clock).
+ * Without it (port/common/hal_clock_none.c) TLS cannot check certificate
+ * dates and refuses to connect. */
+#ifndef FLM_HAL_HAS_UTC_CLOCK
+#define FLM_HAL_HAS_UTC_CLOCK 0
+#endif
+
 #if (FLM_HAL_HAS_NET | FLM_HAL_HAS_NET_SERVER | FLM_HAL_HAS_STORAGE_PERSISTENT | \
-     FLM_HAL_HAS_ENTROPY | FLM_HAL_HAS_FILES | FLM_HAL_HAS_TLS) & ~1
+     FLM_HAL_HAS_ENTROPY | FLM_HAL_HAS_FILES | FLM_HAL_HAS_TLS | FLM_HAL_HAS_UTC_CLOCK) & ~1
 #error "FLM_HAL_HAS_* capabilities are 0 or 1"
 #endif
 #if FLM_HAL_HAS_NET_SERVER && !FLM_HAL_HAS_NET

@@ -51,6 +51,13 @@ uint64_t flm_hal_time_us(void);
 uint64_t flm_hal_time_ms(void);
 void     flm_hal_sleep_ms(uint32_t ms);
 
+/* Calendar time: seconds since 1970-01-01T00:00:00Z (UTC, leap seconds not
+ * counted) from a clock the platform keeps set (RTC, NTP). FLM_ERR_UNSUPPORTED
+ * where it has none (FLM_HAL_HAS_UTC_CLOCK 0). TLS reads it to check the
+ * validity dates of certificates (core/base/utc.h converts it, without libc's
+ * gmtime) and refuses every certificate without it. */
+flm_err_t flm_hal_utc_s(int64_t *seconds);
+
 /* ---- entropy ---------------------------------------------------------- */
 
 /* Fill buf with n bytes from the platform's best entropy source (seeds for

@@ -38,7 +38,10 @@ flm_err_t flm_softmax_q_ref(const int32_t *x, uint32_t n, int32_t shift, uint32_
         p[i] = e;
         sum += e;
     }
-    /* One reciprocal, 2^62 / sum in (2^32 / n, 2^32]; p = e * inv / 2^32. */
+    /* One reciprocal, 2^62 / sum in (2^32 / n, 2^32]; p = e * inv / 2^32.
+     * sum > 0: check() refused n == 0, and the maximum's own term is
+     * exp(0) = 2^16 (cppcheck assumes the loop may not run). */
+    // cppcheck-suppress zerodiv
     uint64_t inv = (((uint64_t)1 << 62) + sum / 2) / sum;
     for (uint32_t i = 0; i < n; i++)
         p[i] = (uint32_t)(((uint64_t)p[i] * inv + ((uint64_t)1 << 31)) >> 32);

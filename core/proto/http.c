@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/base/parse.h"
+#include "core/base/wipe.h"
 
 #include "core/base/version.h"
 
@@ -164,7 +165,7 @@ flm_err_t flm_http_write_head(const flm_http_request_t *rq, char *buf, size_t ca
     out_str(&o, "Connection: close\r\n\r\n");
     if (o.overflow) {
         /* Do not leave a partial head (it may hold the key) behind. */
-        memset(buf, 0, o.len);
+        flm_wipe(buf, o.len);
         buf[0] = '\0';
         return FLM_ERR_OVERFLOW;
     }

@@ -20,7 +20,7 @@ uint64_t flm_hal_time_ms(void)
 static size_t key_span(const char *s)
 {
     size_t n = 0;
-    for (; s[n] && n <= FLM_HAL_KEY_MAX; n++) {
+    for (; n <= FLM_HAL_KEY_MAX && s[n]; n++) {
         char c = s[n];
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                   (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
@@ -35,7 +35,7 @@ bool flm_hal_key_valid(const char *key)
     if (!key || key[0] == '.' || key[0] == '\0')
         return false;
     size_t n = key_span(key);
-    return key[n] == '\0' && n <= FLM_HAL_KEY_MAX;
+    return n <= FLM_HAL_KEY_MAX && key[n] == '\0';
 }
 
 bool flm_hal_store_next_args_valid(const char *prefix, const char *after, const char *key_out)

@@ -11,6 +11,7 @@
  *   hal_net_server_none.c  no server: listen FLM_ERR_UNSUPPORTED
  *   hal_store_ram.c        the record store in RAM (ram_store.h), lost at reset
  *   hal_entropy_none.c     no entropy source: FLM_ERR_UNSUPPORTED
+ *   hal_clock_none.c       no calendar clock: flm_hal_utc_s FLM_ERR_UNSUPPORTED
  *   hal_watchdog_count.c   no watchdog to feed: kicks are only counted
  */
 #ifndef FLM_HAL_COMMON_H

@@ -11,6 +11,7 @@
 # (-DFLM_HAL_HAS_ENTROPY=1); a default built against a macro that says
 # otherwise stops the build.
 ifeq ($(PORT),cortexm)
-CORTEXM_HAL_DEFAULTS ?= net_none net_server_none store_ram entropy_none watchdog_count files_none
+CORTEXM_HAL_DEFAULTS ?= net_none net_server_none store_ram entropy_none watchdog_count files_none \
+                        clock_none
 EXTRA_LIB_SRCS += $(patsubst %,port/common/hal_%.c,$(CORTEXM_HAL_DEFAULTS))
 endif

@@ -11,6 +11,18 @@
 # --redefine-sym): the redirection is confined to mbedTLS's own objects,
 # nothing else in the link changes, and tests/sh/tls_noheap.sh proves the
 # copies reference no allocator.
+#
+# The same rename takes the other libc calls that allocate behind the
+# caller's back away from mbedTLS (libc.syms; tls_libc.h says why each):
+# time and gmtime_r go to the HAL's calendar clock and core/base/utc.c
+# (glibc's gmtime_r runs tzset: heap and /etc/localtime in every first
+# handshake), snprintf to core/base/fmt.c, and file, directory, name-lookup
+# and stdout calls to stubs that refuse. Debian's build has neither
+# MBEDTLS_PLATFORM_TIME_ALT nor MBEDTLS_PLATFORM_GMTIME_R_ALT, which would
+# be the in-library way; the rename reaches the same calls in the objects we
+# link without a build of mbedTLS of our own. tests/sh/tls_noheap.sh runs
+# the runtime's no-heap check on the copies, and tests/sh/noheap_runtime.sh
+# makes a real TLS request under an allocator that fails on any call.
 
 MBEDTLS_LIBDIR ?= /usr/lib/$(shell $(CC) -dumpmachine 2>/dev/null)
 MBEDTLS_NAMES  := mbedtls mbedx509 mbedcrypto
@@ -38,16 +50,15 @@ EXTRA_LIB_SRCS += port/mbedtls/tls_pool.c
 ifneq ($(TLS),1)
 EXTRA_LIB_SRCS += port/common/hal_tls_none.c
 else
-EXTRA_LIB_SRCS += port/mbedtls/tls.c
+EXTRA_LIB_SRCS += port/mbedtls/tls.c port/mbedtls/tls_libc.c
 TLS_POOL_LIBS  := $(patsubst %,$(BUILD)/mbedtls/lib%.a,$(MBEDTLS_NAMES))
 # $(LIB) again after them: their calloc/free now name the pool, which is in it.
 LDLIBS         += $(TLS_POOL_LIBS) $(LIB) -lpthread
 
-$(BUILD)/mbedtls/lib%.a: $(MBEDTLS_LIBDIR)/lib%.a port/mbedtls/rules.mk
+$(BUILD)/mbedtls/lib%.a: $(MBEDTLS_LIBDIR)/lib%.a port/mbedtls/rules.mk port/mbedtls/libc.syms
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  OBJCOPY $@")
-	$(Q)$(OBJCOPY) --redefine-sym calloc=flm_tls_pool_calloc \
-	    --redefine-sym free=flm_tls_pool_free $< $@
+	$(Q)$(OBJCOPY) --redefine-syms=port/mbedtls/libc.syms $< $@
 
 $(CLI) $(UNIT): | $(TLS_POOL_LIBS)
 endif

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/base/wipe.h"
+
 /* Under AddressSanitizer, free space and the padding after each block are
  * poisoned, so an overrun inside the pool is caught like one on the heap. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -118,7 +120,7 @@ void flm_tls_pool_free(void *ptr)
     size_t payload = b->size - HDR;
     /* Wipe: TLS buffers held plaintext (request headers, the API key). */
     UNPOISON(p, payload);
-    memset(p, 0, payload);
+    flm_wipe(p, payload);
     POISON(p, payload);
     b->used = 0;
     pool_used -= b->size;

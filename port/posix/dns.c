@@ -14,6 +14,13 @@
 #include "core/hal/hal.h"
 
 #define MAX_SERVERS 3
+
+static uint16_t server_port = 53; /* flm_dns_set_server_port: tests only */
+
+void flm_dns_set_server_port(uint16_t port)
+{
+    server_port = port ? port : 53;
+}
 #define TRY_MS      2000 /* per server and record type, within the deadline */
 
 static void put16(uint8_t *p, uint16_t v)
@@ -87,24 +94,36 @@ static bool skip_name(const uint8_t *msg, size_t len, size_t *pos)
     return false;
 }
 
-flm_err_t flm_dns_parse_response(const uint8_t *msg, size_t len, uint16_t id,
+static uint8_t lower(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+flm_err_t flm_dns_parse_response(const uint8_t *msg, size_t len, uint16_t id, const char *name,
                                  uint16_t qtype, uint8_t *addr)
 {
-    if (!msg || !addr)
+    if (!msg || !addr || !name)
         return FLM_ERR_ARG;
-    if (len < 12 || get16(msg) != id || !(msg[2] & 0x80))
-        return FLM_ERR_NOT_FOUND; /* not our answer: keep listening */
+    if (len < 12 || get16(msg) != id || !(msg[2] & 0x80) || (msg[2] & 0x78))
+        return FLM_ERR_NOT_FOUND; /* not an answer to a standard query of ours: keep listening */
+    /* The question must be ours, byte for byte but for letter case (RFC
+     * 1035 names compare case-insensitively): an answer for another name
+     * with a guessed id is someone else's, or a forgery. */
+    uint8_t q[12 + FLM_DNS_NAME_MAX + 2 + 4];
+    size_t qlen;
+    if (flm_dns_build_query(id, name, qtype, q, sizeof q, &qlen) != FLM_OK)
+        return FLM_ERR_ARG;
+    if (get16(msg + 4) != 1 || len < qlen)
+        return FLM_ERR_NOT_FOUND;
+    for (size_t i = 12; i < qlen; i++)
+        if (lower(msg[i]) != lower(q[i]))
+            return FLM_ERR_NOT_FOUND;
     if (msg[3] & 0x0F)
         return FLM_ERR_NET_RESOLVE; /* NXDOMAIN, SERVFAIL, REFUSED, ... */
-    uint16_t qd = get16(msg + 4), an = get16(msg + 6);
-    size_t pos = 12;
-    for (uint16_t i = 0; i < qd; i++) {
-        if (!skip_name(msg, len, &pos) || len - pos < 4)
-            return FLM_ERR_NET_RECV;
-        if (get16(msg + pos) != qtype)
-            return FLM_ERR_NOT_FOUND;
-        pos += 4;
-    }
+    if (msg[2] & 0x02)
+        return FLM_ERR_NET_RESOLVE; /* truncated (TC): no TCP fallback, so no answer */
+    uint16_t an = get16(msg + 6);
+    size_t pos = qlen;
     size_t want = qtype == FLM_DNS_A ? 4 : 16;
     for (uint16_t i = 0; i < an; i++) {
         if (!skip_name(msg, len, &pos) || len - pos < 10)
@@ -153,17 +172,57 @@ static int read_servers(const char *path, struct sockaddr_storage *ss, socklen_t
             memset(&ss[count], 0, sizeof ss[count]);
             if (inet_pton(AF_INET, a, &in4->sin_addr) == 1) {
                 in4->sin_family = AF_INET;
-                in4->sin_port = htons(53);
+                in4->sin_port = htons(server_port);
                 lens[count++] = sizeof *in4;
             } else if (inet_pton(AF_INET6, a, &in6->sin6_addr) == 1) {
                 in6->sin6_family = AF_INET6;
-                in6->sin6_port = htons(53);
+                in6->sin6_port = htons(server_port);
                 lens[count++] = sizeof *in6;
             }
         }
         line = next;
     }
     return count;
+}
+
+uint16_t flm_dns_source_port(uint16_t random)
+{
+    return (uint16_t)(FLM_DNS_PORT_MIN + random % (65536u - FLM_DNS_PORT_MIN));
+}
+
+/* A source port from the entropy source (with the 16-bit id, some 31 bits
+ * an off-path forger must guess), not the kernel's next ephemeral port; a
+ * port in use is drawn again, and after 16 draws the kernel's choice is
+ * taken. */
+static flm_err_t bind_random_port(int fd, int family)
+{
+    for (int i = 0; i < 16; i++) {
+        uint16_t rnd;
+        if (flm_hal_entropy(&rnd, sizeof rnd))
+            return FLM_ERR_ENTROPY;
+        uint16_t port = flm_dns_source_port(rnd);
+        struct sockaddr_storage ss;
+        socklen_t len;
+        memset(&ss, 0, sizeof ss);
+        if (family == AF_INET6) {
+            struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+            in6->sin6_family = AF_INET6;
+            in6->sin6_addr = in6addr_any;
+            in6->sin6_port = htons(port);
+            len = sizeof *in6;
+        } else {
+            struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+            in4->sin_family = AF_INET;
+            in4->sin_addr.s_addr = htonl(INADDR_ANY);
+            in4->sin_port = htons(port);
+            len = sizeof *in4;
+        }
+        if (bind(fd, (const struct sockaddr *)&ss, len) == 0)
+            return FLM_OK;
+        if (errno != EADDRINUSE && errno != EACCES)
+            break;
+    }
+    return FLM_OK; /* unbound: connect() takes an ephemeral port */
 }
 
 /* One query to one server; the connected socket drops replies from others. */
@@ -181,6 +240,10 @@ static flm_err_t ask(const struct sockaddr_storage *server, socklen_t slen, cons
     int fd = socket(server->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return FLM_ERR_NET_RESOLVE;
+    if (bind_random_port(fd, server->ss_family) != FLM_OK) {
+        close(fd);
+        return FLM_ERR_ENTROPY;
+    }
     err = FLM_ERR_TIMEOUT;
     if (connect(fd, (const struct sockaddr *)server, slen) == 0 &&
         send(fd, q, qlen, 0) == (ssize_t)qlen) {
@@ -199,7 +262,7 @@ static flm_err_t ask(const struct sockaddr_storage *server, socklen_t slen, cons
                 err = FLM_ERR_NET_RESOLVE; /* e.g. ICMP port unreachable */
                 break;
             }
-            err = flm_dns_parse_response(r, (size_t)n, id, qtype, addr);
+            err = flm_dns_parse_response(r, (size_t)n, id, name, qtype, addr);
             if (err != FLM_ERR_NOT_FOUND)
                 break;
             err = FLM_ERR_TIMEOUT;

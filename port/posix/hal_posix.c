@@ -96,6 +96,17 @@ uint64_t flm_hal_time_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+flm_err_t flm_hal_utc_s(int64_t *seconds)
+{
+    struct timespec ts;
+    if (!seconds)
+        return FLM_ERR_ARG;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return FLM_ERR_IO;
+    *seconds = (int64_t)ts.tv_sec;
+    return FLM_OK;
+}
+
 void flm_hal_sleep_ms(uint32_t ms)
 {
     struct timespec ts = { .tv_sec = (time_t)(ms / 1000u), .tv_nsec = (long)(ms % 1000u) * 1000000L };

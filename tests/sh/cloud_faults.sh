@@ -39,6 +39,17 @@ check oversized       stream "server-sent event too long"
 check bad-length      whole  "connection dropped"
 check short-length    whole  "malformed JSON"
 check error-midstream stream "API error"
+for shape in whole stream; do
+    check endless-header  $shape "HTTP line too long"
+    check endless-headers $shape "too many HTTP headers"
+    check bad-utf8        $shape "invalid UTF-8 in JSON string"
+done
+check endless-chunked whole  "HTTP body too large"
+check endless-chunked stream "server-sent event too long"
+# Only keep-alives, forever: the request's deadline ends it, in time.
+start=$(date +%s)
+check endless-keepalive stream "timed out"
+[ $(( $(date +%s) - start )) -le 12 ] || fail "endless keep-alives outlived the 8 s deadline"
 
 # A slow first byte within the read timeout is just slow.
 run_cloud slowok "$conf" -p "patience [fault:slow:300]"

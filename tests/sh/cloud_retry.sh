@@ -29,6 +29,14 @@ run_cloud r429 "$work/r429.conf" -p "rate limited once"
 expect_ok r429
 [ "$(requests r429)" -eq 2 ] || fail "429: $(requests r429) requests, want 2"
 
+# One 429 without Retry-After: retried after the client's own back-off.
+https_sim r429b server --fault 429-bare --fault-times 1
+conf r429b "$PORT" "max_retries = 3"
+run_cloud r429b "$work/r429b.conf" -p "rate limited, no hint"
+expect_ok r429b
+[ "$(requests r429b)" -eq 2 ] || fail "429 without Retry-After: $(requests r429b) requests, want 2"
+grep -q '^attempts: 2, waited [0-9]* ms$' "$work/r429b.err" || fail "429-bare: $(cat "$work/r429b.err")"
+
 # A 429 that says the quota is gone, and a 401: one request each, no retry.
 https_sim final server
 conf final "$PORT" "max_retries = 3"

@@ -43,6 +43,13 @@ write_config "$work/mute.conf" "https://localhost:$PORT/v1" "ca_file = $certs/ca
 run_cloud mute "$work/mute.conf" -p x
 expect_error mute "timed out"
 
+# A server that answers the ClientHello with a fatal alert: final, not retried.
+https_sim alert server --fault tls-alert
+write_config "$work/alert.conf" "https://localhost:$PORT/v1" "ca_file = $certs/ca.crt" "max_retries = 2"
+run_cloud alert "$work/alert.conf" -p x
+expect_error alert "TLS handshake failed"
+! grep -q '^attempts' "$work/alert.err" || fail "a TLS alert was retried"
+
 # A server that does not speak TLS at all (plain HTTP on the port).
 start_sim plainport
 write_config "$work/notls.conf" "https://localhost:$PORT/v1" "ca_file = $certs/ca.crt" "max_retries = 0"

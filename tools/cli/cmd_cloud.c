@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
 #endif
@@ -29,10 +30,35 @@ static const flm_opt_doc_t doc = {
     "Exit status: 0 answered, 1 failed (message on stderr), 2 bad usage.\n",
 };
 
+/* On a terminal the answer (the server's text) is filtered as `run`
+ * filters tokens: control bytes other than newline and tab are dropped, so
+ * no escape sequence, bell or carriage return reaches the screen; C1
+ * controls (U+0080..U+009F, two bytes each) too. Piped, it is written as
+ * it came. A delta is one JSON string, so a character never spans two. */
+static bool filter_answer;
+
+static void put_answer(const char *text, size_t n)
+{
+    if (!filter_answer) {
+        fwrite(text, 1, n, stdout);
+        return;
+    }
+    const unsigned char *u = (const unsigned char *)text;
+    for (size_t i = 0; i < n; i++) {
+        if (u[i] == 0xC2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F) {
+            i++;
+            continue;
+        }
+        if ((u[i] < 0x20 && u[i] != '\n' && u[i] != '\t') || u[i] == 0x7F)
+            continue;
+        fputc(u[i], stdout);
+    }
+}
+
 static flm_err_t on_delta(void *user, const char *text, size_t n)
 {
     (void)user;
-    fwrite(text, 1, n, stdout);
+    put_answer(text, n);
     fflush(stdout);
     return FLM_OK;
 }
@@ -66,13 +92,13 @@ static int report(const flm_cloud_settings_t *set, const flm_cloud_request_t *rq
         fprintf(stderr, "%sfieldlm cloud: %s: %s", partial ? "\n" : "", set->url, flm_strerror(err));
         if (res->http_status && res->http_status / 100 != 2)
             fprintf(stderr, " (HTTP %d)", res->http_status);
-        if (reply && reply->api_error)
-            fprintf(stderr, ": %s", reply->err_message); /* the client masked the key */
+        if (reply && reply->api_error) /* masked and escaped by the client (openai.h) */
+            fprintf(stderr, ": %s", reply->err_message);
         fputc('\n', stderr);
         status = FLM_EXIT_FAIL;
     } else {
         if (!rq->stream)
-            fwrite(reply->text, 1, reply->text_len, stdout);
+            put_answer(reply->text, reply->text_len);
         fputc('\n', stdout);
         fflush(stdout);
         if (reply->has_usage)
@@ -134,6 +160,7 @@ FLM_CLI_COMMAND(cloud, "send one prompt to an OpenAI-compatible endpoint")
     prctl(PR_SET_DUMPABLE, 0); /* no core dump may carry the API key */
 #endif
     signal(SIGPIPE, SIG_IGN);
+    filter_answer = isatty(STDOUT_FILENO) != 0;
     static flm_runtime_t rt; /* 0.5 MiB with the CA bundle's text: not for the stack */
     flm_runtime_config_t rc = {
         .config_path = config, .config_default_section = "cloud", .need_cloud = true,

@@ -28,7 +28,18 @@
  *   bad-chunk      a chunk size line that is not hex
  *   huge-chunk     a chunk size that overflows 64 bits
  *   error-midstream  an error object after two streamed chunks
+ *   echo-error     400 whose error message quotes the prompt (control bytes too)
+ *   echo-key       401 whose error message quotes the prompt, then the Bearer token sent
+ *   bad-usage      usage prompt_tokens 2^63-1, completion_tokens 1, no total
+ *   bad-utf8       the answer's first byte replaced by 0xFF (invalid UTF-8)
+ *   endless-header   a header line that never ends
+ *   endless-headers  header after header, never the blank line
+ *   endless-chunked  chunk after chunk of "data: xxxx" lines, never the end
+ *   endless-keepalive  a 200 event stream of ": ping" comments every 100 ms
+ *                  (each endless mode stops after 20 s or when the client goes)
  *   handshake-stall  (--fault only) accept, then say nothing, TLS or not
+ *   tls-alert      (--fault only) answer the ClientHello with a fatal alert
+ *   429-bare       429 without Retry-After (a plain rate limit)
  *
  * Binds only to 127.0.0.1, serves one connection at a time, answers with
  * "Connection: close", and exits after --max-requests or --timeout.
@@ -134,6 +145,15 @@ static bool conn_open(conn_t *c, int fd)
     c->tls = opt.cert != NULL;
     if (opt.fault && strcmp(opt.fault, "handshake-stall") == 0) {
         wait_for_hangup(c, 10000);
+        return false;
+    }
+    if (opt.fault && strcmp(opt.fault, "tls-alert") == 0) {
+        /* Read the ClientHello, answer with a fatal handshake_failure alert. */
+        static const unsigned char alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
+        char hello[4096];
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 5000) > 0 && read(fd, hello, sizeof hello) > 0)
+            (void)!write(fd, alert, sizeof alert);
         return false;
     }
     if (!c->tls)
@@ -303,6 +323,9 @@ typedef struct {
     int64_t prompt_tokens; /* words in the prompt, as a stand-in count */
 } chat_t;
 
+static const char *current_auth = ""; /* the request's Authorization header */
+static bool bad_usage;                 /* the bad-usage fault is on */
+
 static int64_t count_words(const char *s)
 {
     int64_t n = 0;
@@ -379,9 +402,9 @@ typedef struct {
 
 static doc_t error_doc(const char *message, const char *type, const char *code)
 {
-    doc_t d = { .buf = malloc(1024) };
+    doc_t d = { .buf = malloc(8192) };
     flm_json_writer_t w;
-    flm_json_writer_init(&w, d.buf, 1024);
+    flm_json_writer_init(&w, d.buf, 8192);
     flm_json_obj_begin(&w);
     flm_json_key(&w, "error");
     flm_json_obj_begin(&w);
@@ -442,9 +465,14 @@ static doc_t completion_doc(const chat_t *chat, int seq, bool chunk, const char 
     if (usage) {
         flm_json_key(&w, "usage");
         flm_json_obj_begin(&w);
-        flm_json_key(&w, "prompt_tokens");     flm_json_int(&w, chat->prompt_tokens);
-        flm_json_key(&w, "completion_tokens"); flm_json_int(&w, completion_tokens);
-        flm_json_key(&w, "total_tokens");      flm_json_int(&w, chat->prompt_tokens + completion_tokens);
+        if (bad_usage) { /* a sum without a range check overflows */
+            flm_json_key(&w, "prompt_tokens");     flm_json_int(&w, INT64_MAX);
+            flm_json_key(&w, "completion_tokens"); flm_json_int(&w, 1);
+        } else {
+            flm_json_key(&w, "prompt_tokens");     flm_json_int(&w, chat->prompt_tokens);
+            flm_json_key(&w, "completion_tokens"); flm_json_int(&w, completion_tokens);
+            flm_json_key(&w, "total_tokens");      flm_json_int(&w, chat->prompt_tokens + completion_tokens);
+        }
         flm_json_obj_end(&w);
     }
     flm_json_obj_end(&w);
@@ -540,8 +568,49 @@ static void sse_add(char **text, size_t *len, const char *data, size_t n)
     *len += n + 8;
 }
 
+/* The endless-* faults: a reply that never completes, for up to 20 s. */
+static void endless(conn_t *c, const char *mode, bool stream)
+{
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool ok;
+    if (strcmp(mode, "header") == 0)
+        ok = conn_printf(c, "HTTP/1.1 200 OK\r\nX-Pad: ");
+    else if (strcmp(mode, "headers") == 0)
+        ok = conn_printf(c, "HTTP/1.1 200 OK\r\n");
+    else
+        ok = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
+                            "Connection: close\r\n\r\n",
+                         stream || strcmp(mode, "keepalive") == 0 ? "text/event-stream" : "application/json");
+    char piece[1100];
+    for (long i = 0; ok; i++) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec >= 20)
+            break;
+        if (strcmp(mode, "header") == 0) {
+            memset(piece, 'a', 1024);
+            ok = conn_write(c, piece, 1024);
+        } else if (strcmp(mode, "headers") == 0) {
+            ok = conn_printf(c, "X-Pad-%ld: 1\r\n", i);
+        } else if (strcmp(mode, "keepalive") == 0) {
+            ok = conn_printf(c, "8\r\n: ping\n\n\r\n");
+            struct timespec ts = { 0, 100000000L };
+            nanosleep(&ts, NULL);
+        } else {
+            ok = conn_printf(c, "400\r\n");
+            for (int k = 0; k < 1024; k += 16)
+                memcpy(piece + k, "data: xxxxxxxxx\n", 16);
+            ok = ok && conn_write(c, piece, 1024) && conn_write(c, "\r\n", 2);
+        }
+    }
+}
+
 static void answer(conn_t *c, const chat_t *chat, int seq, const char *fault)
 {
+    if (strncmp(fault, "endless-", 8) == 0) {
+        endless(c, fault + 8, chat->stream);
+        return;
+    }
     if (strncmp(fault, "slow", 4) == 0 && (fault[4] == '\0' || fault[4] == ':')) {
         long ms = fault[4] ? strtol(fault + 5, NULL, 10) : 3000;
         struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
@@ -552,6 +621,9 @@ static void answer(conn_t *c, const chat_t *chat, int seq, const char *fault)
     if (strcmp(fault, "429") == 0) {
         e = error_doc("Rate limit reached for requests", "requests", "rate_limit_exceeded");
         send_status(c, 429, "Too Many Requests", "Retry-After: 1\r\n", &e);
+    } else if (strcmp(fault, "429-bare") == 0) {
+        e = error_doc("Rate limit reached for requests", "requests", "rate_limit_exceeded");
+        send_status(c, 429, "Too Many Requests", "", &e);
     } else if (strcmp(fault, "429-quota") == 0) {
         e = error_doc("You exceeded your current quota, please check your plan and billing details.",
                       "insufficient_quota", "insufficient_quota");
@@ -566,7 +638,19 @@ static void answer(conn_t *c, const chat_t *chat, int seq, const char *fault)
     } else if (strcmp(fault, "401") == 0) {
         e = error_doc("Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
         send_status(c, 401, "Unauthorized", "", &e);
+    } else if (strcmp(fault, "echo-error") == 0 || strcmp(fault, "echo-key") == 0) {
+        bool key = fault[5] == 'k';
+        char msg[768];
+        const char *prompt = chat->prompt ? chat->prompt : "";
+        if (key)
+            snprintf(msg, sizeof msg, "Incorrect API key provided (%.200s): %.500s", prompt,
+                     strncmp(current_auth, "Bearer ", 7) == 0 ? current_auth + 7 : "");
+        else
+            snprintf(msg, sizeof msg, "Invalid request: %.600s", prompt);
+        e = error_doc(msg, "invalid_request_error", key ? "invalid_api_key" : NULL);
+        send_status(c, key ? 401 : 400, key ? "Unauthorized" : "Bad Request", "", &e);
     }
+    bad_usage = strcmp(fault, "bad-usage") == 0;
     if (e.buf) {
         free(e.buf);
         return;
@@ -613,6 +697,11 @@ static void answer(conn_t *c, const chat_t *chat, int seq, const char *fault)
             sse_add(&body, &len, "[DONE]", 6);
         }
     }
+    if (strcmp(fault, "bad-utf8") == 0) {
+        char *echo = strstr(body, "Echo");
+        if (echo)
+            *echo = (char)0xFF; /* inside the first content string */
+    }
     if (strcmp(fault, "stall") == 0) {
         if (chat->stream)
             conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
@@ -643,6 +732,7 @@ static void serve(conn_t *c, int seq)
     if (status < 0)
         goto out; /* the client left before sending a request */
     record(r, seq);
+    current_auth = r->auth;
     const flm_http_parser_t *p = &r->parser;
     if (status == 0 && (strcmp(p->method, "POST") != 0 || strcmp(p->target, "/v1/chat/completions") != 0)) {
         e = error_doc("Unknown request URL.", "invalid_request_error", "unknown_url");

@@ -303,6 +303,14 @@ FLM_TEST(cloud_config_client_path_rule)
         { "http://127.0.0.1:8080/", "/chat/completions" },
         { "https://api.openai.com/v1", "/v1/chat/completions" },
         { "https://openrouter.ai/api/v1", "/api/v1/chat/completions" },
+        /* The query stays after the path (Azure's api-version), and a
+         * trailing '/' is not doubled. */
+        { "https://r.openai.azure.com/openai/deployments/gpt4?api-version=2024-02-01",
+          "/openai/deployments/gpt4/chat/completions?api-version=2024-02-01" },
+        { "https://h/v1/?a=1&b=2", "/v1/chat/completions?a=1&b=2" },
+        { "https://h?x=y", "/chat/completions?x=y" },
+        { "https://h/v1/", "/v1/chat/completions" },
+        { "https://h/v1?", "/v1/chat/completions?" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[256], path[FLM_CLOUD_PATH_MAX];
@@ -319,6 +327,8 @@ FLM_TEST(cloud_config_client_path_rule)
         FLM_CHECK(cc.deadline_ms == s.request_timeout_ms && cc.port == s.endpoint.port);
         FLM_CHECK((cc.api_key != NULL) == (cases[i].url[4] == 's'));
         FLM_CHECK_EQ(flm_cloud_config_client(&s, path, 10, &cc), FLM_ERR_OVERFLOW);
+        FLM_CHECK_EQ(flm_cloud_config_client(&s, path, strlen(cases[i].path), &cc), FLM_ERR_OVERFLOW);
+        FLM_CHECK_EQ(flm_cloud_config_client(&s, path, strlen(cases[i].path) + 1, &cc), FLM_OK);
         flm_cloud_config_deinit(&s);
     }
 }

@@ -226,3 +226,131 @@ FLM_TEST(openai_random_bytes)
         FLM_CHECK(err <= 0);
     }
 }
+
+/* ---- the outside review's defects 1-3 --------------------------------------- */
+
+static flm_err_t usage_of(const char *doc, flm_openai_result_t *res, bool chunk)
+{
+    static char text[256];
+    flm_openai_result_init(res, text, sizeof text, NULL, NULL);
+    return chunk ? flm_openai_parse_chunk(res, doc, strlen(doc))
+                 : flm_openai_parse_response(res, doc, strlen(doc));
+}
+
+FLM_TEST(openai_usage_out_of_range_is_refused)
+{
+    static const char *const bad[] = {
+        "\"prompt_tokens\":-1,\"completion_tokens\":2",
+        "\"prompt_tokens\":1,\"completion_tokens\":-2,\"total_tokens\":3",
+        "\"prompt_tokens\":9223372036854775807,\"completion_tokens\":1", /* sum overflowed (UB) */
+        "\"prompt_tokens\":1000000001,\"completion_tokens\":1",
+        "\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":-5",
+        "\"prompt_tokens\":1e3,\"completion_tokens\":1",
+        "\"prompt_tokens\":\"5\",\"completion_tokens\":1",
+        "\"prompt_tokens\":99999999999999999999,\"completion_tokens\":1",
+        "\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":1.5",
+    };
+    flm_openai_result_t res;
+    char doc[512];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(doc, sizeof doc, "{\"choices\":[{\"message\":{\"content\":\"hi\"}}],\"usage\":{%s}}", bad[i]);
+        FLM_CHECK_MSG(usage_of(doc, &res, false) == FLM_ERR_CLOUD_USAGE, "%s", doc);
+        FLM_CHECK(!res.has_usage);
+        snprintf(doc, sizeof doc, "{\"choices\":[],\"usage\":{%s}}", bad[i]);
+        FLM_CHECK_MSG(usage_of(doc, &res, true) == FLM_ERR_CLOUD_USAGE, "%s", doc);
+    }
+    /* The limits themselves, a missing total (their sum) and usage null. */
+    FLM_CHECK_EQ(usage_of("{\"choices\":[{\"message\":{\"content\":\"\"}}],\"usage\":{\"prompt_tokens\":1000000000,"
+                          "\"completion_tokens\":1000000000}}", &res, false), FLM_OK);
+    FLM_CHECK(res.has_usage && res.total_tokens == 2000000000);
+    FLM_CHECK_EQ(usage_of("{\"choices\":[],\"usage\":{\"prompt_tokens\":0,\"completion_tokens\":0,"
+                          "\"total_tokens\":0}}", &res, true), FLM_OK);
+    FLM_CHECK(res.has_usage && res.total_tokens == 0);
+    FLM_CHECK_EQ(usage_of("{\"choices\":[],\"usage\":null}", &res, true), FLM_OK);
+    FLM_CHECK(!res.has_usage);
+}
+
+/* Does s hold FLM_OPENAI_MASK_MIN or more bytes of key's start anywhere? */
+static bool holds_key_part(const char *s, const char *key)
+{
+    for (; *s; s++) {
+        size_t m = 0;
+        while (key[m] && s[m] == key[m])
+            m++;
+        if (m >= FLM_OPENAI_MASK_MIN)
+            return true;
+    }
+    return false;
+}
+
+FLM_TEST(openai_error_masks_the_key_before_the_cut)
+{
+    char text[64], key[251], doc[1200];
+    flm_openai_result_t res;
+    for (size_t i = 0; i < sizeof key - 1; i++)
+        key[i] = "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[i % 43];
+    key[sizeof key - 1] = '\0';
+    /* A short key straddling the 191-byte cut, a key longer than the whole
+     * message limit, a key quoted twice, and a server's truncated copy. */
+    static const size_t lens[] = { 40, 250, 32, 32 };
+    static const size_t pads[] = { 150, 20, 5, 5 };
+    for (size_t c = 0; c < 4; c++) {
+        char k[251];
+        memcpy(k, key, lens[c]);
+        k[lens[c]] = '\0';
+        int n = snprintf(doc, sizeof doc, "{\"error\":{\"message\":\"Incorrect API key provided: %.*s",
+                         (int)pads[c], "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        if (c == 3)
+            n += snprintf(doc + n, sizeof doc - (size_t)n, "%.12s...", k);
+        else
+            n += snprintf(doc + n, sizeof doc - (size_t)n, "%s%s%s", k, c == 2 ? " and " : "", c == 2 ? k : "");
+        n += snprintf(doc + n, sizeof doc - (size_t)n, " end\",\"code\":\"%s\"}}", k);
+        flm_openai_result_init(&res, text, sizeof text, NULL, NULL);
+        flm_openai_result_set_secret(&res, k);
+        FLM_CHECK_EQ(flm_openai_parse_error(&res, doc, (size_t)n), FLM_ERR_CLOUD_API);
+        FLM_CHECK_MSG(!holds_key_part(res.err_message, k), "case %zu: %s", c, res.err_message);
+        FLM_CHECK_MSG(!holds_key_part(res.err_code, k), "case %zu: %s", c, res.err_code);
+        FLM_CHECK(strncmp(res.err_message, "Incorrect API key provided: x", 29) == 0);
+        FLM_CHECK_MSG(strchr(res.err_message, '*') != NULL, "case %zu: %s", c, res.err_message);
+        /* The reset before a retry keeps the secret. */
+        flm_openai_result_reset(&res);
+        FLM_CHECK(res.secret == NULL || strcmp(res.secret, k) == 0);
+    }
+    /* Both shapes of error, and a short ordinary prefix is not masked. */
+    flm_openai_result_init(&res, text, sizeof text, NULL, NULL);
+    flm_openai_result_set_secret(&res, "sk-abcdefghijkl");
+    const char *s = "{\"error\":\"key sk-abcdefghijkl is wrong; sk-ab is a prefix\"}";
+    FLM_CHECK_EQ(flm_openai_parse_error(&res, s, strlen(s)), FLM_ERR_CLOUD_API);
+    FLM_CHECK_MSG(strcmp(res.err_message, "key *************** is wrong; sk-ab is a prefix") == 0, "%s",
+                  res.err_message);
+}
+
+FLM_TEST(openai_error_text_escapes_control_bytes)
+{
+    char text[64];
+    flm_openai_result_t res;
+    flm_openai_result_init(&res, text, sizeof text, NULL, NULL);
+    const char *s = "{\"error\":{\"message\":\"bad\\nfieldlm cloud: forged\\r\\u001b[31mred\\u0007 "
+                    "\\\\x \\u009b2J \\u00e9\\t\\u007f\\u0000z\",\"type\":\"t\\u001b\"}}";
+    FLM_CHECK_EQ(flm_openai_parse_error(&res, s, strlen(s)), FLM_ERR_CLOUD_API);
+    FLM_CHECK_MSG(strcmp(res.err_message, "bad\\nfieldlm cloud: forged\\r\\x1b[31mred\\x07 \\\\x \\u009b2J "
+                                          "\xc3\xa9\\t\\x7f\\x00z") == 0, "%s", res.err_message);
+    FLM_CHECK(strcmp(res.err_type, "t\\x1b") == 0);
+
+    /* A cut never splits an escape or a character. */
+    char out[8];
+    FLM_CHECK_EQ(flm_openai_safe_text(out, sizeof out, "abcde\x1b", 6, NULL), 5);
+    FLM_CHECK(strcmp(out, "abcde") == 0);
+    FLM_CHECK_EQ(flm_openai_safe_text(out, sizeof out, "abcde\xc3\xa9", 7, NULL), 7);
+    FLM_CHECK_EQ(flm_openai_safe_text(out, sizeof out, "abcdef\xc3\xa9", 8, NULL), 6);
+    FLM_CHECK_EQ(flm_openai_safe_text(out, sizeof out, "\xff\xfe", 2, NULL), 4);
+    FLM_CHECK(strcmp(out, "\\xff") == 0);
+    for (unsigned b = 0; b < 256; b++) {
+        char in[1] = { (char)b }, o[16];
+        size_t n = flm_openai_safe_text(o, sizeof o, in, 1, NULL);
+        for (size_t i = 0; i < n; i++)
+            FLM_CHECK((uint8_t)o[i] >= 0x20 && (uint8_t)o[i] != 0x7F && (uint8_t)o[i] < 0x80);
+    }
+}

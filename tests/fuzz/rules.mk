@@ -1,0 +1,68 @@
+# tests/fuzz: one libFuzzer harness per parser fed by the outside world,
+# tests/fuzz/fuzz_<name>.c, with its seed corpus in tests/fuzz/corpus/<name>/
+# and the inputs that once failed in tests/fuzz/regressions/<name>/.
+#
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="json sse"] [FUZZ_RUNS=N]
+#       builds every harness with clang + libFuzzer + ASan/UBSan into
+#       build/fuzz/ and runs each in turn (nice, one job) for FUZZ_SECONDS
+#       (or FUZZ_RUNS executions), growing build/fuzz/corpus/<name>/ from the
+#       committed seeds; a crash leaves build/fuzz/artifacts/<name>-crash-*,
+#       which goes into regressions/<name>/ with its fix.
+#   make test
+#       builds each harness with the normal compiler and tests/fuzz/replay.c
+#       ($(BUILD)/tests/fuzz/fuzz_<name>) and tests/sh/fuzz_replay.sh runs
+#       every corpus and regression input through it (no clang needed).
+#
+# Adding a harness is adding its file (and a seed or two): this file finds it.
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+
+ifeq ($(BOARD),host)
+# ---- replay: the normal compiler, every build (SAN=1 too) ------------------
+FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%,$(FUZZ_NAMES))
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o $(LIB) $(TLS_POOL_LIBS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lm
+TEST_DEPS += $(FUZZ_REPLAY)
+.PRECIOUS: $(BUILD)/obj/tests/fuzz/%.o
+
+# ---- libFuzzer: clang, its own objects in build/fuzz/ ----------------------
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?=
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_DIR     := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=c11 -g -O1 -I. -I$(FUZZ_DIR)/gen -DFLM_BUILD_CONFIG_FILE='"flm_build_config.h"' \
+                -DFLM_HAL_HAS_NET=1 -DFLM_HAL_HAS_NET_SERVER=1 -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 \
+                -DFLM_HAL_HAS_ENTROPY=1 -DFLM_HAL_HAS_FILES=1 -DFLM_HAL_HAS_UTC_CLOCK=1 \
+                -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+# The runtime as the host has it, without TLS (no parser of ours lives there).
+FUZZ_LIB_SRCS := $(CORE_SRCS) $(sort $(wildcard port/posix/*.c)) port/common/hal_common.c \
+                 port/common/ram_store.c port/common/hal_tls_none.c port/mbedtls/tls_pool.c
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_DIR)/gen/flm_build_config.h:
+	@mkdir -p $(dir $@)
+	@echo '#define FLM_HAL_HAS_TLS 0' > $@
+
+$(FUZZ_DIR)/obj/%.o: %.c | $(FUZZ_DIR)/gen/flm_build_config.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/libfuzzlib.a: $(FUZZ_LIB_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libfuzzlib.a
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lpthread
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
+fuzz: fuzz-build
+	@FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_RUNS='$(FUZZ_RUNS)' sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_TARGETS)
+
+-include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
+endif
