@@ -98,7 +98,7 @@ static flm_qmat_t synth_matrix(uint32_t rows, uint32_t cols)
         q[i] = (int8_t)((st = st * 1103515245u + 12345u) >> 24);
     for (uint32_t i = 0; i < rows * ng; i++)
         s[i] = (int32_t)((st = st * 1103515245u + 12345u) >> 10) - (1 << 21);
-    return (flm_qmat_t){ q, s, rows, cols, 32, ng, 30 };
+    return (flm_qmat_t){ q, s, rows, cols, 32, ng, 30, 8 };
 }
 
 static void bench_variants(const flm_model_t *m, const int16_t *x)

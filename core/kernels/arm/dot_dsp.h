@@ -33,4 +33,40 @@ static inline int32_t flm_dot_q8_s16_dsp(const int8_t *q, const int16_t *x, uint
     return sum;
 }
 
+/* flm_dot_q4_s16_ref with SXTB16 and SMLAxy, eight columns (one word of
+ * nibbles) a step: masking the high nibbles of each byte, and the low ones
+ * shifted up, leaves 16 * v in every byte, which SXTB16 (with a rotate for
+ * the odd bytes) spreads into halfwords; eight 16 x 16 MACs sum
+ * 16 * v * x (<= 2^22 each, so <= 256 columns stay exact in int32, as
+ * for int8) and the exact multiple of 16 is divided out at the end. */
+static inline int32_t flm_dot_q4_s16_dsp(const uint8_t *q, const int16_t *x, uint32_t n)
+{
+    int32_t sum = 0; /* 16 times the dot product */
+    for (; n >= 8; n -= 8, q += 4, x += 8) {
+        uint32_t w;
+        int32_t x01, x23, x45, x67;
+        memcpy(&w, q, 4);
+        memcpy(&x01, x, 4);
+        memcpy(&x23, x + 2, 4);
+        memcpy(&x45, x + 4, 4);
+        memcpy(&x67, x + 6, 4);
+        uint32_t even = (w << 4) & 0xF0F0F0F0u, odd = w & 0xF0F0F0F0u; /* 16 v of elements 0,2,4,6 / 1,3,5,7 */
+        int32_t e04 = __sxtb16((int32_t)even), e26 = __sxtb16((int32_t)__ror(even, 8));
+        int32_t o15 = __sxtb16((int32_t)odd), o37 = __sxtb16((int32_t)__ror(odd, 8));
+        sum = __smlabb(e04, x01, sum);
+        sum = __smlabt(o15, x01, sum);
+        sum = __smlabb(e26, x23, sum);
+        sum = __smlabt(o37, x23, sum);
+        sum = __smlatb(e04, x45, sum);
+        sum = __smlatt(o15, x45, sum);
+        sum = __smlatb(e26, x67, sum);
+        sum = __smlatt(o37, x67, sum);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t u = i % 2u ? (uint32_t)q[i / 2] >> 4 : q[i / 2] & 15u;
+        sum += 16 * ((int32_t)(u ^ 8u) - 8) * x[i];
+    }
+    return sum / 16; /* exact: every term is a multiple of 16 */
+}
+
 #endif /* FLM_KERNELS_ARM_DOT_DSP_H */

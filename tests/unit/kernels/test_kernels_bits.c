@@ -87,7 +87,7 @@ FLM_TEST(kernels_bits_golden)
         wq[i] = (int8_t)(next() & 0xFF);
     for (int i = 0; i < 16 * 16; i++)
         ws[i] = (int32_t)(next() >> 9) - (1 << 22);
-    flm_qmat_t m = { wq, ws, 16, 512, 32, 16, 28 };
+    flm_qmat_t m = { wq, ws, 16, 512, 32, 16, 28, 8 };
     FLM_CHECK_EQ(flm_matvec_q8_s16(&m, q16, sh, y, 16), FLM_OK);
     h[6] = fnv(FNV0, y, 16);
     /* one attention head over 100 cached int8 positions */
@@ -129,7 +129,7 @@ static size_t  syn_qn, syn_sn, syn_rn;
 static flm_qmat_t syn_mat(uint32_t rows, uint32_t cols)
 {
     uint32_t ng = (cols + GS - 1) / GS;
-    flm_qmat_t m = { syn_q + syn_qn, syn_s + syn_sn, rows, cols, GS, ng, 30 };
+    flm_qmat_t m = { syn_q + syn_qn, syn_s + syn_sn, rows, cols, GS, ng, 30, 8 };
     for (uint32_t i = 0; i < rows * cols; i++)
         syn_q[syn_qn++] = (int8_t)((int32_t)(next() % 255u) - 127);
     for (uint32_t i = 0; i < rows * ng; i++)

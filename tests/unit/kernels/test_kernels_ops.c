@@ -157,7 +157,7 @@ typedef struct {
 static void make_mat(test_mat_t *t, uint32_t rows, uint32_t cols, uint32_t gs)
 {
     uint32_t ng = (cols + gs - 1) / gs;
-    t->m = (flm_qmat_t){ t->q, t->s, rows, cols, gs, ng, 30 };
+    t->m = (flm_qmat_t){ t->q, t->s, rows, cols, gs, ng, 30, 8 };
     for (uint32_t i = 0; i < rows * ng; i++)
         t->s[i] = (int32_t)(rnd() % (1u << 23)) - (1 << 22);
     for (uint32_t r = 0; r < rows; r++)

@@ -143,7 +143,7 @@ static bool make_matvec(flm_qmat_t *m, const int16_t **x, uint32_t rows, uint32_
     if (f == FILL_EXTREME && (next() & 1u))
         for (uint32_t i = 0; i < cols; i++)
             xv[i] = q[i] < 0 ? -32768 : 32767;
-    *m = (flm_qmat_t){ q, s, rows, cols, gs, ng, scale_shift };
+    *m = (flm_qmat_t){ q, s, rows, cols, gs, ng, scale_shift, 8 };
     *x = xv;
     return true;
 }
