@@ -505,7 +505,7 @@ static int read_tensors(const ctx_t *c, flm_fmodel_t *fm, size_t file_len)
         float **slot = flm_fmodel_slot(fm, t->kind);
         if (!slot || !flm_arch_stored(t, &cfg))
             continue;
-        uint64_t rows = flm_arch_dim(&cfg, t->rows), cols = flm_arch_dim(&cfg, t->cols);
+        const size_t rows = (size_t)flm_arch_dim(&cfg, t->rows), cols = (size_t)flm_arch_dim(&cfg, t->cols);
         uint32_t copies = flm_arch_copies(t, &cfg);
         /* integers kept only when every layer's copy has the same block type */
         uint32_t type0 = at[(size_t)t->kind * fm->n_layers]->type;
