@@ -96,52 +96,29 @@ static void report_error(writer_t *w, const flm_arch_tensor_t *t, uint32_t layer
             how);
 }
 
-/* One group of floats as int4, symmetric (value = q * d, q in [-8, 7]):
- * the scale d, of either sign, that minimises the squared error over a
- * range of candidates (amax / t for t from 6 to 9, both signs, each
- * refined by least squares once). Returns d; q is written. */
-static double q4_group(const float *x, uint32_t n, int8_t *q, int8_t *tmp)
+/* One group of floats as int4, symmetric (value = q * d, no zero point,
+ * q in [-8, 7]): d = the largest-magnitude weight / -8, which maps it to
+ * -8 exactly (llama.cpp's Q4_0 rule; a search for the scale of least
+ * squared error measured no better perplexity). Returns d; q is written. */
+static double q4_group(const float *x, uint32_t n, int8_t *q)
 {
-    double amax = 0;
+    double mx = 0;
     for (uint32_t i = 0; i < n; i++)
-        amax = fmax(amax, fabs((double)x[i]));
-    if (amax == 0) {
-        memset(q, 0, n);
-        return 0;
+        if (fabs((double)x[i]) > fabs(mx))
+            mx = x[i];
+    double d = mx / -8;
+    for (uint32_t i = 0; i < n; i++) {
+        long v = d != 0 ? lround((double)x[i] / d) : 0;
+        q[i] = (int8_t)(v > 7 ? 7 : v < -8 ? -8 : v);
     }
-    double best_d = 0, best_err = INFINITY;
-    for (int sign = -1; sign <= 1; sign += 2) {
-        for (int k = 0; k <= 24; k++) {
-            double d = sign * amax / (6.0 + 0.125 * k);
-            for (int pass = 0; pass < 2; pass++) {
-                double sxq = 0, sqq = 0, e = 0;
-                for (uint32_t i = 0; i < n; i++) {
-                    long v = lround((double)x[i] / d);
-                    v = v > 7 ? 7 : v < -8 ? -8 : v;
-                    tmp[i] = (int8_t)v;
-                    sxq += (double)x[i] * (double)v;
-                    sqq += (double)v * (double)v;
-                    double r = (double)x[i] - d * (double)v;
-                    e += r * r;
-                }
-                if (e < best_err) {
-                    best_err = e;
-                    best_d = d;
-                    memcpy(q, tmp, n);
-                }
-                if (sqq == 0)
-                    break;
-                d = sxq / sqq; /* least squares for these q, then once more */
-            }
-        }
-    }
-    return best_d;
+    return d;
 }
 
 /* A group-quantized matrix (core/model/model.h flm_qmat_t), int8 or int4.
  * Scales are int32 with one tensor-wide shift that puts the largest
  * |scale| in [2^22, 2^23). int8 groups from floats: scale = maxabs / 127,
- * q = round(x / scale) in [-127, 127]. int4 groups from floats: q4_group.
+ * q = round(x / scale) in [-127, 127]. int4 groups from floats: q4_group
+ * (then quantized again against the scale as stored, like int8).
  * When the tensor came as llama.cpp blocks (src) whose size is the group
  * size, its integers are copied and its float16 scales taken exactly (a
  * scale 2^12 or more below the largest loses low bits; they are counted). */
@@ -167,7 +144,7 @@ static int put_qmat(writer_t *w, const flm_arch_tensor_t *t, uint32_t layer, con
                 for (uint32_t c = g * gs; copy && c < (g + 1) * gs; c++)
                     copy = src->q[src_q + r * cols + c] != -128;
     double *fs = malloc(ns * sizeof *fs);
-    int8_t *qv = malloc(n + gs); /* the values, before packing, and a group of scratch */
+    int8_t *qv = malloc(n ? n : 1); /* the values, before packing */
     if (!fs || !qv) {
         free(fs);
         free(qv);
@@ -187,7 +164,7 @@ static int put_qmat(writer_t *w, const flm_arch_tensor_t *t, uint32_t layer, con
                         qv[r * cols + c] = (int8_t)-qv[r * cols + c];
                 }
             } else if (bits == 4) {
-                sc = q4_group(x + r * cols + c0, c1 - c0, qv + r * cols + c0, qv + n);
+                sc = q4_group(x + r * cols + c0, c1 - c0, qv + r * cols + c0);
             } else {
                 double m = 0;
                 for (uint32_t c = c0; c < c1; c++)
@@ -229,8 +206,11 @@ static int put_qmat(writer_t *w, const flm_arch_tensor_t *t, uint32_t layer, con
             for (uint32_t c = c0; c < c1; c++) {
                 double v = x[r * cols + c];
                 long q;
-                if (copy || bits == 4) {
+                if (copy) {
                     q = qv[r * cols + c];
+                } else if (bits == 4) {
+                    q = scale != 0 ? lround(v / scale) : 0;
+                    q = q > 7 ? 7 : q < -8 ? -8 : q;
                 } else {
                     q = scale > 0 ? lround(v / scale) : 0;
                     q = q > 127 ? 127 : q < -127 ? -127 : q;

@@ -26,7 +26,7 @@
 static const int8_t s4_table[16] = { 0, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1 };
 
 /* The n (16 or 8) low bytes of b as 2n int8 values in column order. */
-static inline AVX2 void spread(__m128i b, __m128i *v0, __m128i *v1)
+static inline __attribute__((always_inline)) AVX2 void spread(__m128i b, __m128i *v0, __m128i *v1)
 {
     const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)s4_table);
     const __m128i low4 = _mm_set1_epi8(0x0F);
@@ -39,7 +39,7 @@ static inline AVX2 void spread(__m128i b, __m128i *v0, __m128i *v1)
 /* Eight int32 lanes that add up to sum v[i] * x[i] over n <= 256 columns
  * starting at the low nibble of q[0]. Reads exactly the bytes of n
  * columns (no over-read past a matrix's end). */
-static inline AVX2 __m256i group_lanes(const uint8_t *q, const int16_t *x, uint32_t n)
+static inline __attribute__((always_inline)) AVX2 __m256i group_lanes(const uint8_t *q, const int16_t *x, uint32_t n)
 {
     __m256i a = _mm256_setzero_si256(), b = _mm256_setzero_si256();
     __m128i v0, v1;
@@ -143,6 +143,42 @@ row_groups(const uint8_t *qr, const int16_t *x, const int32_t *sr, uint32_t cols
     return hsum_epi64(acc);
 }
 
+/* Rows of one or two groups (cols <= 2 gs, gs <= 256): four groups of two
+ * or four consecutive rows share one reduction (their scales are
+ * contiguous), as in the int8 kernel. Returns the rows done. */
+static inline __attribute__((always_inline)) AVX2 uint32_t
+rows_short(const flm_qmat_t *w, const int16_t *x, int32_t *out, int32_t shift, uint32_t gs)
+{
+    const uint32_t cols = w->cols, ng = w->ngroups;
+    const size_t rb = ((size_t)cols + 1) / 2;
+    const uint8_t *q = (const uint8_t *)w->q;
+    uint32_t r = 0;
+    if (ng == 2) { /* gs even: the second group starts at byte gs / 2 */
+        for (; r + 2 <= w->rows; r += 2) {
+            const uint8_t *q0 = q + (size_t)r * rb, *q1 = q0 + rb;
+            __m256i p = scaled4(group_lanes(q0, x, gs), group_lanes(q0 + gs / 2, x + gs, cols - gs),
+                                group_lanes(q1, x, gs), group_lanes(q1 + gs / 2, x + gs, cols - gs),
+                                _mm_loadu_si128((const __m128i *)(const void *)(w->s + 2 * r)));
+            __m128i a = _mm256_castsi256_si128(p), b = _mm256_extracti128_si256(p, 1);
+            out[r] = flm_rescale_sat32(_mm_cvtsi128_si64(_mm_add_epi64(a, _mm_unpackhi_epi64(a, a))), shift);
+            out[r + 1] = flm_rescale_sat32(_mm_cvtsi128_si64(_mm_add_epi64(b, _mm_unpackhi_epi64(b, b))), shift);
+        }
+    } else if (ng == 1) {
+        for (; r + 4 <= w->rows; r += 4) {
+            const uint8_t *q0 = q + (size_t)r * rb;
+            __m256i p = scaled4(group_lanes(q0, x, cols), group_lanes(q0 + rb, x, cols),
+                                group_lanes(q0 + 2 * rb, x, cols), group_lanes(q0 + 3 * rb, x, cols),
+                                _mm_loadu_si128((const __m128i *)(const void *)(w->s + r)));
+            __m128i a = _mm256_castsi256_si128(p), b = _mm256_extracti128_si256(p, 1);
+            out[r] = flm_rescale_sat32(_mm_cvtsi128_si64(a), shift);
+            out[r + 1] = flm_rescale_sat32(_mm_extract_epi64(a, 1), shift);
+            out[r + 2] = flm_rescale_sat32(_mm_cvtsi128_si64(b), shift);
+            out[r + 3] = flm_rescale_sat32(_mm_extract_epi64(b, 1), shift);
+        }
+    }
+    return r;
+}
+
 AVX2 flm_err_t flm_matvec_q4_s16_avx2(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                       int32_t *out, int32_t out_shift)
 {
@@ -152,7 +188,10 @@ AVX2 flm_err_t flm_matvec_q4_s16_avx2(const flm_qmat_t *w, const int16_t *x, int
     const size_t row_bytes = ((size_t)cols + 1) / 2;
     const int32_t shift = w->scale_shift + x_shift - out_shift;
     const uint8_t *q = (const uint8_t *)w->q;
-    for (uint32_t r = 0; r < w->rows; r++) {
+    uint32_t r = 0;
+    if (ng <= 2 && gs <= 256u)
+        r = gs == 32u ? rows_short(w, x, out, shift, 32u) : rows_short(w, x, out, shift, gs);
+    for (; r < w->rows; r++) {
         const uint8_t *qr = q + (size_t)r * row_bytes;
         const int32_t *sr = w->s + (size_t)r * ng;
         /* groups of 32: the converter's default */
