@@ -40,13 +40,18 @@ static inline int32_t flm_nibble_s4(uint32_t u)
  * sum in any order. */
 typedef int32_t (*flm_dot_q4_s16_fn)(const uint8_t *q, const int16_t *x, uint32_t n);
 
-/* Four columns (two bytes) a step. */
-static inline int32_t flm_dot_q4_s16_ref(const uint8_t *q, const int16_t *x, uint32_t n)
+/* Eight columns (one little-endian word of nibbles) a step: each nibble
+ * sign-extended in place (one SBFX on ARMv7-M). */
+static FLM_ALWAYS_INLINE int32_t flm_dot_q4_s16_ref(const uint8_t *q, const int16_t *x, uint32_t n)
 {
     int32_t sum = 0;
-    for (; n >= 4; n -= 4, q += 2, x += 4)
-        sum += flm_nibble_s4(q[0] & 15u) * x[0] + flm_nibble_s4((uint32_t)q[0] >> 4) * x[1] +
-               flm_nibble_s4(q[1] & 15u) * x[2] + flm_nibble_s4((uint32_t)q[1] >> 4) * x[3];
+    for (; n >= 8; n -= 8, q += 4, x += 8) {
+        uint32_t w = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+        sum += flm_nibble_s4(w & 15u) * x[0] + flm_nibble_s4(w >> 4 & 15u) * x[1] +
+               flm_nibble_s4(w >> 8 & 15u) * x[2] + flm_nibble_s4(w >> 12 & 15u) * x[3] +
+               flm_nibble_s4(w >> 16 & 15u) * x[4] + flm_nibble_s4(w >> 20 & 15u) * x[5] +
+               flm_nibble_s4(w >> 24 & 15u) * x[6] + flm_nibble_s4(w >> 28 & 15u) * x[7];
+    }
     for (uint32_t i = 0; i < n; i++)
         sum += flm_nibble_s4(i % 2u ? (uint32_t)q[i / 2] >> 4 : q[i / 2] & 15u) * x[i];
     return sum;
