@@ -405,6 +405,10 @@ static int read_tensors(const ctx_t *c, flm_fmodel_t *fm, size_t file_len)
         } else if (!kind_of(t->name, fm->n_layers, &kind, &layer)) {
             rc = FAIL_C(c, "tensor '%s' is not supported by fieldlm's llama (it reads " SUPPORTED_TENSORS
                         ", for blk.0 .. blk.%u)", name, fm->n_layers - 1);
+        } else if (at[(size_t)kind * fm->n_layers + layer]) {
+            char other[80];
+            rc = FAIL_C(c, "tensors '%s' and '%s' are the same tensor (a layer number written twice)",
+                        flm_gguf_printable(at[(size_t)kind * fm->n_layers + layer]->name, other, sizeof other), name);
         } else {
             at[(size_t)kind * fm->n_layers + layer] = t;
         }

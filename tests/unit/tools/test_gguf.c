@@ -10,6 +10,7 @@
 #include "core/model/model.h"
 #include "core/model/model_format.h"
 #include "tests/fixtures/gguf_write.h"
+#include "tests/fixtures/tok_ref.h" /* flm_test_read_file */
 #include "tests/harness/harness.h"
 #include "tools/cli/convert.h"
 #include "tools/cli/gguf.h"
@@ -388,6 +389,14 @@ static void add_wide_q(flm_gguf_writer_t *w, const void *arg)
     flm_gw_tensor(w, "blk.1.attn_q.weight", 0, 2, ne, v);
 }
 
+static void add_alias(flm_gguf_writer_t *w, const void *arg)
+{
+    (void)arg;
+    static float v[32 * 32];
+    uint64_t ne[2] = { 32, 32 };
+    flm_gw_tensor(w, "blk.01.attn_q.weight", 0, 2, ne, v);
+}
+
 #define EXPECT_REFUSED(s, want)                                                                          \
     do {                                                                                                 \
         char e_[512] = "";                                                                               \
@@ -436,6 +445,9 @@ FLM_TEST(gguf_convert_names_what_it_refuses)
     EXPECT_REFUSED(s, "llama.attention.layer_norm_epsilon is set");
     s.extra_arg = "llama.vocab_size";
     EXPECT_REFUSED(s, "llama.vocab_size = 8, token_embd.weight has 300 rows");
+    s = small_model();
+    s.extra = add_alias;
+    EXPECT_REFUSED(s, "tensors 'blk.1.attn_q.weight' and 'blk.01.attn_q.weight' are the same tensor");
     s = small_model();
     s.tok_model = "bert";
     EXPECT_REFUSED(s, "tokenizer.ggml.model = 'bert' is not supported (llama and gpt2 are)");
@@ -555,4 +567,30 @@ FLM_TEST(gguf_mutation_fuzz)
     FLM_CHECK(refused > 1000);
     free(f);
     free(base);
+    /* and llama.cpp's own output, when ../shared is there: the header,
+     * the metadata and the tensor infos of a real file */
+    const char *sp = flm_test_shared("models/gguf/llama2xs-Q4_0.gguf");
+    size_t rl;
+    uint8_t *real = sp ? (uint8_t *)flm_test_read_file(sp, &rl) : NULL;
+    if (!real)
+        return;
+    ok = refused = 0;
+    for (int trial = 0; trial < 500; trial++) {
+        uint8_t *m = malloc(rl);
+        memcpy(m, real, rl);
+        size_t n = trial % 5 == 0 ? flm_test_xorshift32(&rng) % rl : rl;
+        for (int i = 0; i < 1 + trial % 6; i++)
+            m[flm_test_xorshift32(&rng) % 14300] = (uint8_t)flm_test_xorshift32(&rng); /* header..infos */
+        uint8_t *cut = malloc(n ? n : 1);
+        memcpy(cut, m, n);
+        char err[512] = "";
+        int rc = convert_buf(cut, n, err, sizeof err);
+        FLM_CHECK_MSG(rc == 0 || (rc == -1 && err[0]), "real file, trial %d: rc %d, message '%s'", trial, rc, err);
+        ok += rc == 0;
+        refused += rc != 0;
+        free(cut);
+        free(m);
+    }
+    printf("    500 mutations of llama2xs-Q4_0.gguf: %u converted, %u refused with a message\n", ok, refused);
+    free(real);
 }
