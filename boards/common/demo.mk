@@ -4,7 +4,9 @@
 FLM_SHARED     ?= ../shared
 DEMO_MODEL_SRC := $(FLM_SHARED)/models/stories260K.bin
 DEMO_TOK_SRC   := $(FLM_SHARED)/models/tok512.bin
-DEMO_MODEL     := build/models/stories260K.flm
+# DEMO_BITS=4: the same demo on int4 weights (`convert --bits 4`), in its own file.
+DEMO_BITS      ?= 8
+DEMO_MODEL     := build/models/stories260K$(if $(filter 4,$(DEMO_BITS)),-q4).flm
 DEMO_PROMPT    := Once upon a time
 # Options shared by `fieldlm run` and the bare-metal demo (boards/common/mps2/main.c),
 # with the context length of the smallest board. Sampling values are exact
@@ -26,7 +28,7 @@ endif
 $(DEMO_MODEL): $(DEMO_MODEL_SRC) $(DEMO_TOK_SRC) $(HOST_FIELDLM)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CONVERT $@")
-	$(Q)$(HOST_FIELDLM) convert --in $(DEMO_MODEL_SRC) --tokenizer $(DEMO_TOK_SRC) --out $@ >/dev/null
+	$(Q)$(HOST_FIELDLM) convert --in $(DEMO_MODEL_SRC) --tokenizer $(DEMO_TOK_SRC) --bits $(DEMO_BITS) --out $@ >/dev/null
 
 $(DEMO_MODEL_SRC) $(DEMO_TOK_SRC):
 	@echo "the demo needs $@ (the reference folder ../shared, or set FLM_SHARED)"; exit 1

@@ -42,6 +42,13 @@
 #define FLM_CFG_DEVICE_FILE 1
 #endif
 
+/* The byte-level BPE tokenizer (GPT-2-style vocabularies: SmolLM, ...):
+ * its pre-tokenizer and a 6 KB Unicode class table. Without it an image
+ * with such a vocabulary loads but no engine starts on it. */
+#ifndef FLM_CFG_TOKENIZER_BPE
+#define FLM_CFG_TOKENIZER_BPE 1
+#endif
+
 /* ==== model image ========================================================== */
 
 /* Layers whose views flm_model_t holds (each costs 9 views, ~300 bytes).

@@ -1,14 +1,25 @@
 /*
- * llama2.c-compatible BPE tokenizer without heap.
+ * llama2.c-compatible BPE tokenizer without heap, and GPT-2's byte-level
+ * BPE over the same vocabulary layout.
  *
  * llama2.c sorts the vocabulary at run time (malloc + qsort) to binary-search
  * it; the image stores that order instead (flm_vocab_t.sorted). Merging
  * follows run.c's encode step by step; we only cache each adjacent pair's
  * merge candidate so a merge costs two lookups instead of one per pair.
+ *
+ * The byte-level BPE (vocab->kind FLM_TOK_KIND_BPE) cuts the text into
+ * words with GPT-2's pattern (or SmolLM's: every digit alone first), starts
+ * each word as one token per byte and merges, within the word, the pair
+ * whose merge has the lowest rank (the leftmost on a tie), as GPT-2 does:
+ * the pair (a, b) merges when the token spelled a || b exists and its
+ * merge's left part is a (vocab->merge_left).
  */
 #include "core/infer/tokenizer.h"
 
 #include <string.h>
+
+#include "core/infer/unicode_class.h"
+#include "core/model/model_format.h"
 
 #define NO_MERGE UINT32_MAX
 
@@ -90,20 +101,47 @@ static uint32_t merge_of(const flm_vocab_t *v, uint32_t l, uint32_t r)
     return lookup2(v, lb, llen, rb, rlen, &id) ? id : NO_MERGE;
 }
 
+/* The byte-level BPE: every byte is a token, ranks and merges present. */
+static flm_err_t init_bpe(flm_tokenizer_t *t, const flm_vocab_t *v)
+{
+#if FLM_CFG_TOKENIZER_BPE
+    if (!v->merge_left || v->pre == 0 || v->pre >= FLM_TOK_PRE_COUNT)
+        return FLM_ERR_ARG;
+    for (uint32_t b = 0; b < 256; b++) {
+        uint8_t byte = (uint8_t)b;
+        uint32_t id;
+        if (!lookup2(v, &byte, 1, NULL, 0, &id))
+            return FLM_ERR_ARG;
+    }
+    t->space_id = FLM_TOK_NO_MERGE; /* no dummy prefix */
+    t->vocab = v;
+    return FLM_OK;
+#else
+    (void)t;
+    (void)v;
+    return FLM_ERR_UNSUPPORTED;
+#endif
+}
+
 flm_err_t flm_tokenizer_init(flm_tokenizer_t *t, const flm_vocab_t *v)
 {
     if (!t || !v || !v->offsets || !v->bytes || !v->scores || !v->sorted)
         return FLM_ERR_ARG;
     memset(t, 0, sizeof *t);
-    /* Byte fallback needs ids 3..258; check the tables once so lookups can
-     * index them freely. */
-    if (v->vocab_size < BYTE_TOKEN_BASE + 256u || v->bos_id >= v->vocab_size ||
-        v->eos_id >= v->vocab_size)
+    if (v->bos_id >= v->vocab_size || v->eos_id >= v->vocab_size)
         return FLM_ERR_ARG;
     for (uint32_t i = 0; i < v->vocab_size; i++) {
         if (v->offsets[i + 1] < v->offsets[i] || v->sorted[i] >= v->vocab_size)
             return FLM_ERR_ARG;
     }
+    if (v->kind == FLM_TOK_KIND_BPE)
+        return init_bpe(t, v);
+    if (v->kind != FLM_TOK_KIND_SPM)
+        return FLM_ERR_ARG;
+    /* Byte fallback needs ids 3..258 (the tables were checked above, so
+     * lookups can index them freely). */
+    if (v->vocab_size < BYTE_TOKEN_BASE + 256u)
+        return FLM_ERR_ARG;
     static const uint8_t space = ' ';
     if (!lookup2(v, &space, 1, NULL, 0, &t->space_id))
         return FLM_ERR_ARG;
@@ -132,6 +170,139 @@ flm_err_t flm_tokenizer_lookup(const flm_tokenizer_t *t, const uint8_t *s, size_
     return lookup2(t->vocab, s, len, NULL, 0, id) ? FLM_OK : FLM_ERR_NOT_FOUND;
 }
 
+#if FLM_CFG_TOKENIZER_BPE
+/* ---- byte-level BPE ------------------------------------------------------ */
+
+/* The codepoint at text[i] (its byte length in *len); an invalid or cut
+ * sequence is one byte of class "other". */
+static uint32_t cp_at(const uint8_t *text, size_t n, size_t i, size_t *len)
+{
+    uint8_t b = text[i];
+    size_t k = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+    if (k == 0 || i + k > n) {
+        *len = 1;
+        return 0xFFFFFFFFu;
+    }
+    uint32_t cp = k == 1 ? b : b & (0x7Fu >> k);
+    for (size_t j = 1; j < k; j++) {
+        if ((text[i + j] & 0xC0) != 0x80) {
+            *len = 1;
+            return 0xFFFFFFFFu;
+        }
+        cp = cp << 6 | (text[i + j] & 0x3Fu);
+    }
+    *len = k;
+    return cp;
+}
+
+static uint32_t class_at(const uint8_t *text, size_t n, size_t i, size_t *len)
+{
+    uint32_t cp = cp_at(text, n, i, len);
+    return cp == 0xFFFFFFFFu ? FLM_UC_OTHER : flm_unicode_class(cp);
+}
+
+/* The end of the run of `cls` (or, for FLM_UC_OTHER, of neither letter,
+ * number nor space) from i. */
+static size_t run_of(const uint8_t *text, size_t n, size_t i, uint32_t cls)
+{
+    size_t k;
+    while (i < n && class_at(text, n, i, &k) == cls)
+        i += k;
+    return i;
+}
+
+/* Where the word starting at i ends, by GPT-2's pattern
+ *   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+ * over text[0..n) (n is where the lookahead stops, too). */
+static size_t gpt2_word(const uint8_t *text, size_t n, size_t i)
+{
+    if (text[i] == '\'' && i + 1 < n) {
+        static const char *const con[] = { "s", "t", "re", "ve", "m", "ll", "d" };
+        for (size_t c = 0; c < sizeof con / sizeof con[0]; c++) {
+            size_t l = strlen(con[c]);
+            if (i + 1 + l <= n && memcmp(text + i + 1, con[c], l) == 0)
+                return i + 1 + l;
+        }
+    }
+    size_t k, j = i + (text[i] == ' ' && i + 1 < n ? 1u : 0u); /* ` ?` */
+    uint32_t cls = class_at(text, n, j, &k);
+    if (cls != FLM_UC_SPACE)
+        return run_of(text, n, j, cls); /* letters, numbers, or other */
+    /* white space from i: all of it at the end, else all but its last
+     * character (so the next word takes its space), else just it */
+    cls = class_at(text, n, i, &k);
+    size_t end = run_of(text, n, i, FLM_UC_SPACE);
+    if (end == n)
+        return end;
+    size_t last = i, p = i;
+    while (p < end) { /* the start of the last space character */
+        last = p;
+        class_at(text, n, p, &k);
+        p += k;
+    }
+    return last > i ? last : end;
+}
+
+/* Merge the word w[0..m) (one token per byte) by rank; returns its new length. */
+static size_t bpe_word(const flm_vocab_t *v, uint32_t *w, uint32_t *pair, size_t m)
+{
+    for (size_t i = 0; i + 1 < m; i++) {
+        uint32_t id = merge_of(v, w[i], w[i + 1]);
+        pair[i] = id != NO_MERGE && v->merge_left[id] == w[i] ? id : NO_MERGE;
+    }
+    while (m > 1) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i + 1 < m; i++)
+            if (pair[i] != NO_MERGE && (best == SIZE_MAX || v->scores[pair[i]] < v->scores[pair[best]]))
+                best = i;
+        if (best == SIZE_MAX)
+            break;
+        w[best] = pair[best];
+        memmove(&w[best + 1], &w[best + 2], (m - best - 2) * sizeof *w);
+        memmove(&pair[best], &pair[best + 1], (m - best - 2) * sizeof *pair);
+        m--;
+        for (size_t i = best > 0 ? best - 1 : 0; i <= best && i + 1 < m; i++) {
+            uint32_t id = merge_of(v, w[i], w[i + 1]);
+            pair[i] = id != NO_MERGE && v->merge_left[id] == w[i] ? id : NO_MERGE;
+        }
+    }
+    return m;
+}
+
+static size_t encode_bpe(const flm_tokenizer_t *t, const uint8_t *text, size_t len, uint32_t *w,
+                         uint32_t *pair, size_t m)
+{
+    const flm_vocab_t *v = t->vocab;
+    size_t seg = 0;
+    while (seg < len) {
+        /* SmolLM: every number character is a segment of its own, and the
+         * pattern's lookahead stops at segment ends */
+        size_t seg_end = len, k;
+        if (v->pre == FLM_TOK_PRE_SMOLLM) {
+            if (class_at(text, len, seg, &k) == FLM_UC_NUMBER) {
+                seg_end = seg + k;
+            } else {
+                seg_end = seg;
+                while (seg_end < len && class_at(text, len, seg_end, &k) != FLM_UC_NUMBER)
+                    seg_end += k;
+            }
+        }
+        for (size_t i = seg; i < seg_end;) {
+            size_t e = gpt2_word(text + seg, seg_end - seg, i - seg) + seg, start = m;
+            for (size_t b = i; b < e; b++) {
+                uint32_t id = 0;
+                lookup2(v, &text[b], 1, NULL, 0, &id); /* every byte is a token (init) */
+                w[m++] = id;
+            }
+            m = start + bpe_word(v, w + start, pair + start, m - start);
+            i = e;
+        }
+        seg = seg_end;
+    }
+    return m;
+}
+#endif
+
 flm_err_t flm_tokenizer_encode(const flm_tokenizer_t *t, const uint8_t *text, size_t len,
                                bool bos, bool eos, uint32_t *tokens, size_t cap,
                                size_t *n, void *scratch)
@@ -149,6 +320,12 @@ flm_err_t flm_tokenizer_encode(const flm_tokenizer_t *t, const uint8_t *text, si
 
     if (bos)
         w[m++] = v->bos_id;
+#if FLM_CFG_TOKENIZER_BPE
+    if (v->kind == FLM_TOK_KIND_BPE) {
+        m = encode_bpe(t, text, len, w, pair, m);
+        goto done;
+    }
+#endif
     if (len > 0)
         w[m++] = t->space_id;
 
@@ -197,6 +374,9 @@ flm_err_t flm_tokenizer_encode(const flm_tokenizer_t *t, const uint8_t *text, si
             pair[best] = merge_of(v, w[best], w[best + 1]);
     }
 
+#if FLM_CFG_TOKENIZER_BPE
+done:
+#endif
     if (eos)
         w[m++] = v->eos_id;
     if (m > cap)
@@ -225,6 +405,11 @@ flm_err_t flm_tokenizer_decode(const flm_tokenizer_t *t, uint32_t prev, uint32_t
         return FLM_ERR_ARG;
     size_t plen;
     const uint8_t *p = tok_bytes(t->vocab, token, &plen);
+    if (t->vocab->kind == FLM_TOK_KIND_BPE) { /* the bytes themselves */
+        *piece = p;
+        *len = plen;
+        return FLM_OK;
+    }
     /* sentencepiece strips the dummy-prefix space after BOS */
     if (prev == t->vocab->bos_id && plen > 0 && p[0] == ' ') {
         p++;

@@ -1,6 +1,8 @@
 /*
  * BPE tokenizer compatible with llama2.c (run.c encode/decode), over the
- * vocabulary stored in the model image. No heap: encode works in a scratch
+ * vocabulary stored in the model image; for a vocabulary of kind
+ * FLM_TOK_KIND_BPE (GGUF's "gpt2" models), GPT-2's byte-level BPE instead
+ * (FLM_CFG_TOKENIZER_BPE). No heap: encode works in a scratch
  * buffer the caller provides, sized by flm_tokenizer_scratch_bytes().
  *
  *   flm_tokenizer_t tok;
@@ -35,7 +37,9 @@ typedef struct {
 
 /* Bind to a vocabulary (not copied: it must outlive the tokenizer).
  * FLM_ERR_ARG if the vocabulary has no " " token or no byte-fallback range
- * (ids 3..258 must exist). */
+ * (ids 3..258 must exist), or, byte-level BPE, no token for some byte;
+ * FLM_ERR_UNSUPPORTED for a byte-level BPE vocabulary in a build without
+ * FLM_CFG_TOKENIZER_BPE. */
 flm_err_t flm_tokenizer_init(flm_tokenizer_t *t, const flm_vocab_t *v);
 void      flm_tokenizer_deinit(flm_tokenizer_t *t);
 
@@ -43,7 +47,11 @@ void      flm_tokenizer_deinit(flm_tokenizer_t *t);
  * (0 if the size does not fit a size_t). */
 size_t flm_tokenizer_scratch_bytes(size_t len);
 
-/* Encode len bytes of text exactly as llama2.c does: optional BOS, the
+/* Byte-level BPE: optional BOS, then each word of the pre-tokenizer
+ * (GPT-2's pattern; SmolLM's cuts every digit out first) as one token per
+ * byte, merged pair by pair by the lowest merge rank (the leftmost on a
+ * tie) as GPT-2's encoder does, optional EOS; no dummy prefix. Otherwise:
+ * encode len bytes of text exactly as llama2.c does: optional BOS, the
  * dummy prefix " " when the text is non-empty, one token per UTF-8
  * codepoint (or one byte token, id = byte + 3, per byte of a codepoint the
  * vocabulary lacks), then repeatedly merge the adjacent pair whose merged
@@ -57,7 +65,7 @@ flm_err_t flm_tokenizer_encode(const flm_tokenizer_t *t, const uint8_t *text, si
 
 /* The bytes `token` stands for when it follows `prev` (llama2.c decode):
  * after BOS the leading space is stripped, and a byte token "<0xNN>" gives
- * the raw byte NN. *piece points into the vocabulary or a constant table;
+ * the raw byte NN (byte-level BPE: the token's bytes as they are). *piece points into the vocabulary or a constant table;
  * *len may be 0. FLM_ERR_ARG if token is out of range. */
 flm_err_t flm_tokenizer_decode(const flm_tokenizer_t *t, uint32_t prev, uint32_t token,
                                const uint8_t **piece, size_t *len);

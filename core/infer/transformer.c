@@ -116,11 +116,12 @@ flm_err_t flm_transformer_ram(const flm_model_config_t *cfg, uint32_t ctx_len,
 static bool view_ok(const flm_arch_tensor_t *t, const void *view, const flm_model_config_t *c)
 {
     const uint64_t rows = flm_arch_dim(c, t->rows), cols = flm_arch_dim(c, t->cols);
-    if (t->dtype == FLM_DTYPE_Q8) {
+    if (t->dtype == FLM_DTYPE_Q8) { /* an int8 or int4 matrix */
         const flm_qmat_t *w = view;
         return w->q && w->s && w->rows == rows && w->cols == cols && cols <= FLM_KERNEL_MAX_COLS &&
                w->gs != 0 && w->ngroups == (w->cols + w->gs - 1) / w->gs && w->scale_shift >= 0 &&
-               w->scale_shift <= 62;
+               w->scale_shift <= 62 &&
+               ((w->bits | 8u) == 8u || (w->bits == 4u && (w->gs % 2u == 0 || w->gs >= w->cols)));
     }
     if (t->dtype == FLM_DTYPE_I32) {
         const flm_ivec_t *v = view;
@@ -191,6 +192,15 @@ void flm_transformer_deinit(flm_transformer_t *t)
         memset(t, 0, sizeof *t);
 }
 
+/* W x for an int8 or int4 matrix (the loader sets bits; one compare a call). */
+static inline flm_err_t matvec(const flm_qmat_t *w, const int16_t *x, int32_t x_shift, int32_t *out,
+                               int32_t out_shift)
+{
+    if (w->bits == 4u)
+        return flm_matvec_q4_s16(w, x, x_shift, out, out_shift);
+    return flm_matvec_q8_s16(w, x, x_shift, out, out_shift);
+}
+
 /* x += y, saturating */
 static void residual(int32_t *x, const int32_t *y, uint32_t n)
 {
@@ -212,7 +222,9 @@ flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t
     const uint32_t dim = c->dim, hd = c->head_dim, kv_dim = t->kv_dim;
     const uint32_t kv_mul = c->n_heads / c->n_kv_heads;
     int32_t sh; /* shift of the int16 copy in t->xq */
-    flm_err_t err = flm_dequant_row_q8(&m->tok_embedding, token, t->x, FLM_ACT_SHIFT);
+    flm_err_t err = m->tok_embedding.bits == 4u
+                        ? flm_dequant_row_q4(&m->tok_embedding, token, t->x, FLM_ACT_SHIFT)
+                        : flm_dequant_row_q8(&m->tok_embedding, token, t->x, FLM_ACT_SHIFT);
 
     for (uint32_t l = 0; l < c->n_layers && !err; l++) {
         const flm_layer_t *ly = &m->layers[l];
@@ -222,9 +234,9 @@ flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t
         /* attention rmsnorm, then q, k, v from one int16 copy of it */
         err = flm_rmsnorm_s32(t->x, &ly->rms_att, c->norm_eps_q32, t->xb);
         if (!err) err = flm_quantize_s16(t->xb, dim, FLM_ACT_SHIFT, t->xq, &sh);
-        if (!err) err = flm_matvec_q8_s16(&ly->wq, t->xq, sh, t->q, FLM_ACT_SHIFT);
-        if (!err) err = flm_matvec_q8_s16(&ly->wk, t->xq, sh, t->k, FLM_ACT_SHIFT);
-        if (!err) err = flm_matvec_q8_s16(&ly->wv, t->xq, sh, t->v, FLM_ACT_SHIFT);
+        if (!err) err = matvec(&ly->wq, t->xq, sh, t->q, FLM_ACT_SHIFT);
+        if (!err) err = matvec(&ly->wk, t->xq, sh, t->k, FLM_ACT_SHIFT);
+        if (!err) err = matvec(&ly->wv, t->xq, sh, t->v, FLM_ACT_SHIFT);
         /* RoPE on q and k */
         if (!err) err = flm_rope_s32(t->q, t->q_dim, hd, m->rope_freq, pos);
         if (!err) err = flm_rope_s32(t->k, kv_dim, hd, m->rope_freq, pos);
@@ -248,23 +260,23 @@ flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t
         }
         /* output projection and residual */
         if (!err) err = flm_quantize_s16(t->xb, t->q_dim, FLM_ACT_SHIFT, t->xq, &sh);
-        if (!err) err = flm_matvec_q8_s16(&ly->wo, t->xq, sh, t->xb2, FLM_ACT_SHIFT);
+        if (!err) err = matvec(&ly->wo, t->xq, sh, t->xb2, FLM_ACT_SHIFT);
         if (!err) residual(t->x, t->xb2, dim);
 
         /* ffn rmsnorm, SwiGLU, down projection and residual */
         if (!err) err = flm_rmsnorm_s32(t->x, &ly->rms_ffn, c->norm_eps_q32, t->xb);
         if (!err) err = flm_quantize_s16(t->xb, dim, FLM_ACT_SHIFT, t->xq, &sh);
-        if (!err) err = flm_matvec_q8_s16(&ly->w1, t->xq, sh, t->hb, FLM_ACT_SHIFT);
-        if (!err) err = flm_matvec_q8_s16(&ly->w3, t->xq, sh, t->hb2, FLM_ACT_SHIFT);
+        if (!err) err = matvec(&ly->w1, t->xq, sh, t->hb, FLM_ACT_SHIFT);
+        if (!err) err = matvec(&ly->w3, t->xq, sh, t->hb2, FLM_ACT_SHIFT);
         if (!err) err = flm_swiglu_s32(t->hb, t->hb2, c->hidden_dim);
         if (!err) err = flm_quantize_s16(t->hb, c->hidden_dim, FLM_ACT_SHIFT, t->xq, &sh);
-        if (!err) err = flm_matvec_q8_s16(&ly->w2, t->xq, sh, t->xb, FLM_ACT_SHIFT);
+        if (!err) err = matvec(&ly->w2, t->xq, sh, t->xb, FLM_ACT_SHIFT);
         if (!err) residual(t->x, t->xb, dim);
     }
     /* final rmsnorm and classifier */
     if (!err) err = flm_rmsnorm_s32(t->x, &m->rms_final, c->norm_eps_q32, t->xb);
     if (!err) err = flm_quantize_s16(t->xb, dim, FLM_ACT_SHIFT, t->xq, &sh);
-    if (!err) err = flm_matvec_q8_s16(&m->classifier, t->xq, sh, t->logits, FLM_LOGIT_SHIFT);
+    if (!err) err = matvec(&m->classifier, t->xq, sh, t->logits, FLM_LOGIT_SHIFT);
     if (!err)
         *logits = t->logits;
     return err;

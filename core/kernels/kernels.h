@@ -118,14 +118,25 @@ flm_err_t flm_quantize_s8_ref(const int32_t *x, uint32_t n, int8_t *q, uint16_t 
 flm_err_t flm_matvec_q8_s16_ref(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                 int32_t *out, int32_t out_shift);
 
+/* The same for an int4 matrix (w->bits 4: two values a byte, core/model/model.h),
+ * with the same contract and rounding: each group's products (|product| <=
+ * 2^18) summed exactly in int32, times the scale into an exact int64 row
+ * sum, rounded once. The group size is even or the whole row, so every
+ * group starts on a byte. */
+flm_err_t flm_matvec_q4_s16_ref(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                int32_t *out, int32_t out_shift);
+
 /* Dequantize row `row` of w into out (w->cols values, out_shift fractional
- * bits): the token-embedding lookup. */
+ * bits): the token-embedding lookup. _q4 for an int4 matrix. */
 flm_err_t flm_dequant_row_q8_ref(const flm_qmat_t *w, uint32_t row, int32_t *out,
                                  int32_t out_shift);
+flm_err_t flm_dequant_row_q4_ref(const flm_qmat_t *w, uint32_t row, int32_t *out,
+                                 int32_t out_shift);
 
-/* Check the shape invariants flm_matvec_q8_s16 relies on, that the matrix is
- * rows x cols, and that every |scale| < FLM_QMAT_SCALE_LIMIT (walks each
- * scale once: call it at load or init, never per token). */
+/* Check the shape invariants flm_matvec_q8_s16 (or, for w->bits 4,
+ * flm_matvec_q4_s16) relies on, that the matrix is rows x cols, and that
+ * every |scale| < FLM_QMAT_SCALE_LIMIT (walks each scale once: call it at
+ * load or init, never per token). */
 flm_err_t flm_qmat_check(const flm_qmat_t *w, uint32_t rows, uint32_t cols);
 
 /* ---- transformer blocks (Q15.16 in and out) ----------------------------- */
@@ -161,7 +172,7 @@ typedef struct {
 flm_err_t flm_attention_head_q_ref(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
                                    uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
 
-/* The public names: flm_matvec_q8_s16, flm_attention_head_q, ... */
+/* The public names: flm_matvec_q8_s16, flm_matvec_q4_s16, flm_attention_head_q, ... */
 #include "core/kernels/kernels_select.h"
 
 #endif /* FLM_KERNELS_H */

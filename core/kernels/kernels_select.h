@@ -4,13 +4,13 @@
  *
  * Chosen at build time from the compiler's feature macros:
  *  - ARM with the DSP extension, little-endian (Cortex-M4/M7, ARMv7-A:
- *    __ARM_FEATURE_DSP): the SXTB16/SMLAxy dot product under the matvec and
- *    the attention head (core/kernels/arm/);
- *  - x86-64 compiled with -mavx2 (__AVX2__): the AVX2 matvec, directly;
- *  - other x86-64 builds: the matvec is resolved once at run time, AVX2 if
+ *    __ARM_FEATURE_DSP): the SXTB16/SMLAxy dot products under the int8 and
+ *    int4 matvecs and the attention head (core/kernels/arm/);
+ *  - x86-64 compiled with -mavx2 (__AVX2__): the AVX2 matvecs, directly;
+ *  - other x86-64 builds: each matvec is resolved once at run time, AVX2 if
  *    the CPU (and OS) has it, else the _ref, on the first call or by
  *    flm_kernels_init() (core/kernels/variants.c: one atomic function
- *    pointer, no heap, safe from any thread), so one binary runs on
+ *    pointer per op, no heap, safe from any thread), so one binary runs on
  *    machines with and without AVX2;
  *  - anything else: the plain C references.
  * FLM_KERNELS_ARM_DSP=0 or FLM_KERNELS_X86=0 (core/base/config.h) builds
@@ -27,6 +27,8 @@
 #if FLM_KERNELS_ARM_DSP
 flm_err_t flm_matvec_q8_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                 int32_t *out, int32_t out_shift);
+flm_err_t flm_matvec_q4_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                int32_t *out, int32_t out_shift);
 flm_err_t flm_attention_head_q_dsp(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
                                    uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
 #endif
@@ -34,30 +36,44 @@ flm_err_t flm_attention_head_q_dsp(const int32_t *q, uint32_t head_dim, const fl
 /* Needs AVX2: call it only where flm_kernel_variant_available() says so. */
 flm_err_t flm_matvec_q8_s16_avx2(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                  int32_t *out, int32_t out_shift);
-/* Calls the variant resolved for this CPU (resolving on the first call). */
+flm_err_t flm_matvec_q4_s16_avx2(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                 int32_t *out, int32_t out_shift);
+/* Call the variant resolved for this CPU (resolving on the first call). */
 flm_err_t flm_matvec_q8_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                     int32_t *out, int32_t out_shift);
+flm_err_t flm_matvec_q4_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                      int32_t *out, int32_t out_shift);
 #endif
 
 /* ---- public name -> variant --------------------------------------------- */
 #if FLM_KERNELS_ARM_DSP
 #define flm_matvec_q8_s16    flm_matvec_q8_s16_dsp
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_dsp
 #define flm_attention_head_q flm_attention_head_q_dsp
 #elif FLM_KERNELS_X86 && defined(__AVX2__)
 #define flm_matvec_q8_s16    flm_matvec_q8_s16_avx2
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_avx2
 #elif FLM_KERNELS_X86
 #define flm_matvec_q8_s16    flm_matvec_q8_s16_dispatch
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_dispatch
 #define FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 1 /* chosen at run time */
+#define FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 1
 #endif
 
 #ifndef flm_matvec_q8_s16
 #define flm_matvec_q8_s16    flm_matvec_q8_s16_ref
+#endif
+#ifndef flm_matvec_q4_s16
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_ref
 #endif
 #ifndef flm_attention_head_q
 #define flm_attention_head_q flm_attention_head_q_ref
 #endif
 #ifndef FLM_KERNELS_RUNTIME_MATVEC_Q8_S16
 #define FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 0
+#endif
+#ifndef FLM_KERNELS_RUNTIME_MATVEC_Q4_S16
+#define FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 0
 #endif
 
 /* ops that have only their plain C version so far */
@@ -67,6 +83,7 @@ flm_err_t flm_matvec_q8_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int3
 #define flm_quantize_s16   flm_quantize_s16_ref
 #define flm_quantize_s8    flm_quantize_s8_ref
 #define flm_dequant_row_q8 flm_dequant_row_q8_ref
+#define flm_dequant_row_q4 flm_dequant_row_q4_ref
 #define flm_rmsnorm_s32    flm_rmsnorm_s32_ref
 #define flm_rope_s32       flm_rope_s32_ref
 #define flm_swiglu_s32     flm_swiglu_s32_ref

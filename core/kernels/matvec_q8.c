@@ -1,12 +1,15 @@
 /* Group-quantized int8 matrix x int16 vector, int32 group sums, int64 row
- * sums: the plain C reference, the embedding lookup and the one-time check. */
+ * sums: the plain C reference, the embedding lookup and the one-time check
+ * (of int8 and int4 matrices). */
 #include "core/kernels/kernels.h"
 #include "core/kernels/priv/fixed.h"
+#include "core/kernels/priv/matvec_q4_impl.h"
 #include "core/kernels/priv/matvec_q8_impl.h"
 
 flm_err_t flm_qmat_check(const flm_qmat_t *w, uint32_t rows, uint32_t cols)
 {
-    if (!flm_qmat_shape_ok(w) || w->rows != rows || w->cols != cols)
+    if (!(w && w->bits == 4u ? flm_q4mat_shape_ok(w) : flm_qmat_shape_ok(w)) || w->rows != rows ||
+        w->cols != cols)
         return FLM_ERR_ARG;
     size_t ns = (size_t)rows * w->ngroups;
     for (size_t i = 0; i < ns; i++)

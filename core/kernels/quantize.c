@@ -50,10 +50,14 @@ flm_err_t flm_quantize_s8_ref(const int32_t *x, uint32_t n, int8_t *q, uint16_t 
     /* step amax / 127 in Q24, to 11 significant bits */
     *scale = kv_scale_code((amax * 512u + 127u) / 254u);
     uint64_t step = (uint64_t)flm_kv_scale(*scale);
+    const uint32_t twice = (uint32_t)(2u * step); /* < 2^32: a scale is at most 2047 << 20 */
     for (uint32_t i = 0; i < n; i++) {
         /* round(|x| * 2^8 / step), half away from zero; clamped because the
-         * step may have been rounded down */
-        uint64_t m = step ? (((uint64_t)flm_abs32(x[i]) << 9) + step) / (2u * step) : 0;
+         * step may have been rounded down. The same quotient in 32 bits
+         * when the numerator fits (nearly always): one hardware division
+         * instead of a 64-bit library call on 32-bit cores. */
+        uint64_t num = ((uint64_t)flm_abs32(x[i]) << 9) + step;
+        uint64_t m = !step ? 0 : num <= UINT32_MAX ? (uint32_t)num / twice : num / (2u * step);
         int32_t v = m > 127u ? 127 : (int32_t)m;
         q[i] = (int8_t)(x[i] < 0 ? -v : v);
     }

@@ -3,8 +3,11 @@
 
 #include <string.h>
 
-#if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16
+#if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 || FLM_KERNELS_RUNTIME_MATVEC_Q4_S16
 #include <stdatomic.h>
+#define RUNTIME_CHOICE 1
+#else
+#define RUNTIME_CHOICE 0
 #endif
 
 #if FLM_KERNELS_X86
@@ -35,6 +38,16 @@ static const flm_kernel_variant_t variants[] = {
 #endif
     { "flm_attention_head_q_ref", "ref", FLM_KOP_ATTENTION_HEAD_Q, NULL,
       { .attention_head_q = flm_attention_head_q_ref } },
+#if FLM_KERNELS_X86
+    { "flm_matvec_q4_s16_avx2", "avx2", FLM_KOP_MATVEC_Q4_S16, x86_avx2,
+      { .matvec_q4_s16 = flm_matvec_q4_s16_avx2 } },
+#endif
+#if FLM_KERNELS_ARM_DSP
+    { "flm_matvec_q4_s16_dsp", "dsp", FLM_KOP_MATVEC_Q4_S16, NULL,
+      { .matvec_q4_s16 = flm_matvec_q4_s16_dsp } },
+#endif
+    { "flm_matvec_q4_s16_ref", "ref", FLM_KOP_MATVEC_Q4_S16, NULL,
+      { .matvec_q4_s16 = flm_matvec_q4_s16_ref } },
 };
 #define NVARIANTS (sizeof variants / sizeof variants[0])
 
@@ -50,7 +63,13 @@ bool flm_kernel_variant_available(const flm_kernel_variant_t *v)
     return v && (!v->available || v->available());
 }
 
-#if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16
+/* A matvec variant's function (the int8 and int4 matvecs share one type). */
+static flm_matvec_q8_s16_fn matvec_fn(const flm_kernel_variant_t *v)
+{
+    return v->op == FLM_KOP_MATVEC_Q4_S16 ? v->fn.matvec_q4_s16 : v->fn.matvec_q8_s16;
+}
+
+#if RUNTIME_CHOICE
 /* The first available variant of op: its _ref at worst. */
 static const flm_kernel_variant_t *best_of(flm_kernel_op_t op)
 {
@@ -60,27 +79,43 @@ static const flm_kernel_variant_t *best_of(flm_kernel_op_t op)
     return NULL;
 }
 
-/* NULL until resolved. Relaxed order suffices: the pointer publishes no
- * data, only code, and racing resolvers store the same value. */
-static _Atomic(flm_matvec_q8_s16_fn) matvec_q8_s16_sel;
+/* One choice per matvec op, NULL until resolved. Relaxed order suffices:
+ * the pointer publishes no data, only code, and racing resolvers store the
+ * same value. */
+static _Atomic(flm_matvec_q8_s16_fn) matvec_sel[2]; /* [0] int8, [1] int4 */
+
+static _Atomic(flm_matvec_q8_s16_fn) *slot_of(flm_kernel_op_t op)
+{
+    if (op == FLM_KOP_MATVEC_Q8_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q8_S16)
+        return &matvec_sel[0];
+    if (op == FLM_KOP_MATVEC_Q4_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q4_S16)
+        return &matvec_sel[1];
+    return NULL;
+}
+
+static void resolve(flm_kernel_op_t op)
+{
+    flm_matvec_q8_s16_fn none = NULL;
+    atomic_compare_exchange_strong_explicit(slot_of(op), &none, matvec_fn(best_of(op)), memory_order_relaxed,
+                                            memory_order_relaxed);
+}
 
 void flm_kernels_init(void)
 {
-    flm_matvec_q8_s16_fn none = NULL;
-    atomic_compare_exchange_strong_explicit(&matvec_q8_s16_sel, &none,
-                                            best_of(FLM_KOP_MATVEC_Q8_S16)->fn.matvec_q8_s16,
-                                            memory_order_relaxed, memory_order_relaxed);
+    if (slot_of(FLM_KOP_MATVEC_Q8_S16))
+        resolve(FLM_KOP_MATVEC_Q8_S16);
+    if (slot_of(FLM_KOP_MATVEC_Q4_S16))
+        resolve(FLM_KOP_MATVEC_Q4_S16);
 }
 
-flm_err_t flm_matvec_q8_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
-                                     int32_t *out, int32_t out_shift)
+static flm_matvec_q8_s16_fn chosen(flm_kernel_op_t op)
 {
-    flm_matvec_q8_s16_fn f = atomic_load_explicit(&matvec_q8_s16_sel, memory_order_relaxed);
+    flm_matvec_q8_s16_fn f = atomic_load_explicit(slot_of(op), memory_order_relaxed);
     if (!f) {
-        flm_kernels_init();
-        f = atomic_load_explicit(&matvec_q8_s16_sel, memory_order_relaxed);
+        resolve(op);
+        f = atomic_load_explicit(slot_of(op), memory_order_relaxed);
     }
-    return f(w, x, x_shift, out, out_shift);
+    return f;
 }
 #else
 void flm_kernels_init(void)
@@ -88,18 +123,41 @@ void flm_kernels_init(void)
 }
 #endif
 
+#if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16
+flm_err_t flm_matvec_q8_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                     int32_t *out, int32_t out_shift)
+{
+    return chosen(FLM_KOP_MATVEC_Q8_S16)(w, x, x_shift, out, out_shift);
+}
+#endif
+
+#if FLM_KERNELS_RUNTIME_MATVEC_Q4_S16
+flm_err_t flm_matvec_q4_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                     int32_t *out, int32_t out_shift)
+{
+    return chosen(FLM_KOP_MATVEC_Q4_S16)(w, x, x_shift, out, out_shift);
+}
+#endif
+
+/* What the public name of a matvec op calls now. */
+static flm_matvec_q8_s16_fn public_matvec(flm_kernel_op_t op)
+{
+#if RUNTIME_CHOICE
+    if (slot_of(op))
+        return chosen(op);
+#endif
+    return op == FLM_KOP_MATVEC_Q4_S16 ? flm_matvec_q4_s16 : flm_matvec_q8_s16;
+}
+
 const flm_kernel_variant_t *flm_kernel_selected(flm_kernel_op_t op)
 {
     flm_kernels_init();
-    flm_matvec_q8_s16_fn mv = flm_matvec_q8_s16;
-#if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16
-    mv = atomic_load_explicit(&matvec_q8_s16_sel, memory_order_relaxed);
-#endif
-    flm_attention_head_q_fn at = flm_attention_head_q;
     for (size_t i = 0; i < NVARIANTS; i++) {
         const flm_kernel_variant_t *v = &variants[i];
-        if (v->op == op && ((op == FLM_KOP_MATVEC_Q8_S16 && v->fn.matvec_q8_s16 == mv) ||
-                            (op == FLM_KOP_ATTENTION_HEAD_Q && v->fn.attention_head_q == at)))
+        if (v->op != op)
+            continue;
+        if (op == FLM_KOP_ATTENTION_HEAD_Q ? v->fn.attention_head_q == flm_attention_head_q
+                                           : matvec_fn(v) == public_matvec(op))
             return v;
     }
     return NULL;
@@ -108,9 +166,12 @@ const flm_kernel_variant_t *flm_kernel_selected(flm_kernel_op_t op)
 flm_err_t flm_kernels_use(const char *name)
 {
     if (!name) {
-#if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16
-        atomic_store_explicit(&matvec_q8_s16_sel, best_of(FLM_KOP_MATVEC_Q8_S16)->fn.matvec_q8_s16,
-                              memory_order_relaxed);
+#if RUNTIME_CHOICE
+        for (int op = 0; op < FLM_KOP_COUNT; op++) {
+            _Atomic(flm_matvec_q8_s16_fn) *s = slot_of((flm_kernel_op_t)op);
+            if (s)
+                atomic_store_explicit(s, matvec_fn(best_of((flm_kernel_op_t)op)), memory_order_relaxed);
+        }
 #endif
         return FLM_OK;
     }
@@ -122,9 +183,10 @@ flm_err_t flm_kernels_use(const char *name)
         return FLM_ERR_NOT_FOUND;
     if (!flm_kernel_variant_available(v))
         return FLM_ERR_UNSUPPORTED;
-#if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16
-    if (v->op == FLM_KOP_MATVEC_Q8_S16) {
-        atomic_store_explicit(&matvec_q8_s16_sel, v->fn.matvec_q8_s16, memory_order_relaxed);
+#if RUNTIME_CHOICE
+    _Atomic(flm_matvec_q8_s16_fn) *s = slot_of(v->op);
+    if (s) {
+        atomic_store_explicit(s, matvec_fn(v), memory_order_relaxed);
         return FLM_OK;
     }
 #endif

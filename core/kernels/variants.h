@@ -19,6 +19,7 @@
 
 typedef flm_err_t (*flm_matvec_q8_s16_fn)(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                           int32_t *out, int32_t out_shift);
+typedef flm_matvec_q8_s16_fn flm_matvec_q4_s16_fn; /* the same signature */
 typedef flm_err_t (*flm_attention_head_q_fn)(const int32_t *q, uint32_t head_dim,
                                              const flm_kv_view_t *kv, uint32_t npos, int16_t *qs,
                                              int32_t *att, int32_t *out);
@@ -26,6 +27,7 @@ typedef flm_err_t (*flm_attention_head_q_fn)(const int32_t *q, uint32_t head_dim
 typedef enum {
     FLM_KOP_MATVEC_Q8_S16,
     FLM_KOP_ATTENTION_HEAD_Q,
+    FLM_KOP_MATVEC_Q4_S16,
     FLM_KOP_COUNT
 } flm_kernel_op_t;
 
@@ -37,6 +39,7 @@ typedef struct {
     union {
         flm_matvec_q8_s16_fn matvec_q8_s16;
         flm_attention_head_q_fn attention_head_q;
+        flm_matvec_q4_s16_fn matvec_q4_s16;
     } fn;                    /* the member named by op */
 } flm_kernel_variant_t;
 
@@ -50,7 +53,7 @@ bool flm_kernel_variant_available(const flm_kernel_variant_t *v);
 /* The variant the public name of op resolves to now (resolving it if needed). */
 const flm_kernel_variant_t *flm_kernel_selected(flm_kernel_op_t op);
 
-/* Resolve the choices made at run time (x86-64: the AVX2 matvec if the CPU
+/* Resolve the choices made at run time (x86-64: the AVX2 matvecs if the CPU
  * has it), now rather than on the first call; a no-op where everything is
  * chosen at build time. Idempotent. Thread-safe: the choice is one atomic
  * function pointer per op, and every thread that resolves it stores the

@@ -32,8 +32,9 @@ static const flm_arch_tensor_t llama_tensors[] = {
            FLM_TENSOR_TOK_EMBEDDING),
 };
 
+/* From format 1.2 head_dim is free: n_heads * head_dim need not be dim
+ * (wq and wo are then not square). */
 static const flm_arch_rule_t llama_rules[] = {
-    { FLM_RULE_EQUAL, FLM_DIM_Q, FLM_DIM_DIM, "the heads split the residual stream" },
     { FLM_RULE_EVEN, FLM_DIM_HEAD, 0, "RoPE rotates pairs" },
     { FLM_RULE_MULTIPLE, FLM_DIM_N_HEADS, FLM_DIM_N_KV_HEADS, "grouped-query attention" },
 };
@@ -145,6 +146,11 @@ flm_err_t flm_arch_check_config(const flm_arch_t *a, const flm_model_config_t *c
         }
     }
     return FLM_OK;
+}
+
+bool flm_arch_dtype_ok(const flm_arch_tensor_t *t, uint32_t dtype)
+{
+    return dtype == t->dtype || (t->dtype == FLM_DTYPE_Q8 && dtype == FLM_DTYPE_Q4);
 }
 
 bool flm_arch_stored(const flm_arch_tensor_t *t, const flm_model_config_t *c)

@@ -51,7 +51,9 @@ typedef enum {
 } flm_dim_t;
 
 /* One tensor kind of an architecture. The view's type follows the dtype:
- * Q8 flm_qmat_t, I32 flm_ivec_t, U32 const uint32_t *. */
+ * Q8 flm_qmat_t, I32 flm_ivec_t, U32 const uint32_t *. A Q8 kind is a
+ * group-quantized matrix: from format 1.2 the image may hold it as Q4
+ * (flm_arch_dtype_ok). */
 typedef struct {
     const char *name;    /* "wq": for info, error details, the converter's report */
     uint16_t kind;       /* flm_tensor_kind_t: the id in the image's tensor table */
@@ -99,6 +101,9 @@ const char *flm_arch_dim_name(uint32_t dim);
  * check ranges (every dimension 1..2^20): that is the loader's. */
 flm_err_t flm_arch_check_config(const flm_arch_t *a, const flm_model_config_t *c, char *detail,
                                 size_t cap);
+
+/* Whether an image may hold t in dtype (its own, or Q4 for a Q8 matrix). */
+bool flm_arch_dtype_ok(const flm_arch_tensor_t *t, uint32_t dtype);
 
 /* Whether an image of config c stores t (false: t is shared with another
  * tensor and absent), and how many entries of t it holds when it does. */

@@ -124,9 +124,8 @@ static flm_err_t load_tensor(flm_model_t *m, const flm_arch_t *arch, uint32_t i,
     const flm_arch_tensor_t *at = flm_arch_tensor(arch, t.kind);
     const char *name = at ? at->name : flm_model_kind_name(t.kind);
 
-    if (t.dtype == FLM_DTYPE_Q4)
-        return fail(m, FLM_ERR_MODEL_DTYPE, "tensor %" PRIu32 " (%s): int4 weights need a newer loader", i, name);
-    if (t.dtype != FLM_DTYPE_Q8 && t.dtype != FLM_DTYPE_I32 && t.dtype != FLM_DTYPE_U32)
+    const bool qmat = t.dtype == FLM_DTYPE_Q8 || t.dtype == FLM_DTYPE_Q4;
+    if (!qmat && t.dtype != FLM_DTYPE_I32 && t.dtype != FLM_DTYPE_U32)
         return fail(m, FLM_ERR_MODEL_DTYPE, "tensor %" PRIu32 " (%s): unknown dtype %" PRIu32, i, name, t.dtype);
     if (t.offset % FLM_IMG_ALIGN != 0)
         return fail(m, FLM_ERR_MODEL_ALIGN, "tensor %" PRIu32 " (%s): offset %" PRIu64 " not %" PRIu32 "-byte aligned", i, name,
@@ -141,14 +140,19 @@ static flm_err_t load_tensor(flm_model_t *m, const flm_arch_t *arch, uint32_t i,
                     (uint32_t)FLM_IMG_SHIFT_MAX);
 
     uint32_t ngroups = 0;
-    if (t.dtype == FLM_DTYPE_Q8) {
+    if (qmat) {
+        const bool q4 = t.dtype == FLM_DTYPE_Q4;
         if (t.gs == 0 || t.gs > t.cols)
             return fail(m, FLM_ERR_MODEL_SHAPE, "tensor %" PRIu32 " (%s): group size %" PRIu32 " for %" PRIu32 " columns", i, name,
                         t.gs, t.cols);
+        if (q4 && t.gs % 2 != 0 && t.gs != t.cols)
+            return fail(m, FLM_ERR_MODEL_SHAPE, "tensor %" PRIu32 " (%s): int4 group size %" PRIu32 " is odd (groups start on a byte)",
+                        i, name, t.gs);
         ngroups = (t.cols + t.gs - 1) / t.gs;
-        if (t.size != (uint64_t)t.rows * t.cols)
-            return fail(m, FLM_ERR_MODEL_SHAPE, "tensor %" PRIu32 " (%s): %" PRIu64 " bytes for %" PRIu32 "x%" PRIu32 " int8", i, name,
-                        t.size, t.rows, t.cols);
+        uint64_t row_bytes = q4 ? ((uint64_t)t.cols + 1) / 2 : t.cols;
+        if (t.size != (uint64_t)t.rows * row_bytes)
+            return fail(m, FLM_ERR_MODEL_SHAPE, "tensor %" PRIu32 " (%s): %" PRIu64 " bytes for %" PRIu32 "x%" PRIu32 " %s", i, name,
+                        t.size, t.rows, t.cols, q4 ? "int4" : "int8");
         if (t.scale_size != (uint64_t)t.rows * ngroups * 4u)
             return fail(m, FLM_ERR_MODEL_SHAPE, "tensor %" PRIu32 " (%s): %" PRIu64 " scale bytes for %" PRIu32 "x%" PRIu32 " groups", i,
                         name, t.scale_size, t.rows, ngroups);
@@ -175,9 +179,9 @@ static flm_err_t load_tensor(flm_model_t *m, const flm_arch_t *arch, uint32_t i,
                     c->n_layers);
     char label[32];
     flm_arch_label(at, t.layer, label, sizeof label);
-    if (t.dtype != at->dtype)
+    if (!flm_arch_dtype_ok(at, t.dtype))
         return fail(m, FLM_ERR_MODEL_TENSOR, "%s: dtype %s, must be %s", label, flm_model_dtype_name(t.dtype),
-                    flm_model_dtype_name(at->dtype));
+                    at->dtype == FLM_DTYPE_Q8 ? "q8 or q4" : flm_model_dtype_name(at->dtype));
     uint64_t rows = flm_arch_dim(c, at->rows), cols = flm_arch_dim(c, at->cols);
     if (t.rows != rows || t.cols != cols)
         return fail(m, FLM_ERR_MODEL_SHAPE, "%s: %" PRIu32 "x%" PRIu32 ", config needs %s x %s = %" PRIu64 "x%" PRIu64,
@@ -191,9 +195,10 @@ static flm_err_t load_tensor(flm_model_t *m, const flm_arch_t *arch, uint32_t i,
     /* Casts through void: offsets are 32-aligned and the base 4-aligned. */
     const void *p = m->image + t.offset;
     void *view = flm_arch_view(m, at, t.layer);
-    if (t.dtype == FLM_DTYPE_Q8) {
+    if (qmat) {
         flm_qmat_t *q = view;
         q->q = p;
+        q->bits = t.dtype == FLM_DTYPE_Q4 ? 4u : 8u;
         q->s = (const void *)(m->image + t.scale_offset);
         q->rows = t.rows;
         q->cols = t.cols;
@@ -251,7 +256,32 @@ static int token_cmp(const flm_vocab_t *v, uint32_t a, uint32_t b)
     return a < b ? -1 : a > b;
 }
 
-static flm_err_t load_tokenizer(flm_model_t *m, uint64_t off, uint64_t size)
+/* The byte-level BPE's merges: each token a merge makes has a rank and a
+ * left part that is a proper, non-empty prefix of its bytes. */
+static flm_err_t check_merges(flm_model_t *m)
+{
+    const flm_vocab_t *v = &m->vocab;
+    for (uint32_t i = 0; i < v->vocab_size; i++) {
+        uint32_t l = v->merge_left[i];
+        if (l == FLM_TOK_NO_MERGE) {
+            if (v->scores[i] != -1)
+                return fail(m, FLM_ERR_MODEL_TOKENIZER, "token %" PRIu32 " has rank %" PRId32 " but no merge", i,
+                            v->scores[i]);
+            continue;
+        }
+        uint32_t len = v->offsets[i + 1] - v->offsets[i];
+        if (l >= v->vocab_size || v->scores[i] < 0)
+            return fail(m, FLM_ERR_MODEL_TOKENIZER, "token %" PRIu32 ": merge of token %" PRIu32 " with rank %" PRId32, i, l,
+                        v->scores[i]);
+        uint32_t llen = v->offsets[l + 1] - v->offsets[l];
+        if (llen == 0 || llen >= len || memcmp(v->bytes + v->offsets[l], v->bytes + v->offsets[i], llen) != 0)
+            return fail(m, FLM_ERR_MODEL_TOKENIZER, "token %" PRIu32 ": its merge's left token %" PRIu32 " is not a prefix of it",
+                        i, l);
+    }
+    return FLM_OK;
+}
+
+static flm_err_t load_tokenizer(flm_model_t *m, uint64_t off, uint64_t size, uint32_t minor)
 {
     const uint8_t *t = m->image + off;
     if (size < FLM_IMG_TOK_HEADER_SIZE)
@@ -264,6 +294,13 @@ static flm_err_t load_tokenizer(flm_model_t *m, uint64_t off, uint64_t size)
     v->eos_id = flm_rd32le(t + FLM_IMG_TOK_EOS);
     uint32_t nbytes = flm_rd32le(t + FLM_IMG_TOK_BYTES_SIZE);
     uint32_t n = v->vocab_size;
+    /* 1.2 gave the reserved word a meaning; before, it is zero: SentencePiece */
+    uint32_t kind_word = minor >= 2 ? flm_rd32le(t + FLM_IMG_TOK_KIND) : 0;
+    v->kind = kind_word & 0xFFu;
+    v->pre = kind_word >> 8 & 0xFFu;
+    if ((kind_word >> 16) != 0 || v->kind > FLM_TOK_KIND_BPE ||
+        (v->kind == FLM_TOK_KIND_BPE ? v->pre == 0 || v->pre >= FLM_TOK_PRE_COUNT : v->pre != 0))
+        return fail(m, FLM_ERR_MODEL_TOKENIZER, "tokenizer kind word 0x%" PRIx32 " unknown", kind_word);
     if (n != m->cfg.vocab_size)
         return fail(m, FLM_ERR_MODEL_TOKENIZER, "tokenizer has %" PRIu32 " tokens, config says %" PRIu32, n,
                     m->cfg.vocab_size);
@@ -271,6 +308,9 @@ static flm_err_t load_tokenizer(flm_model_t *m, uint64_t off, uint64_t size)
         return fail(m, FLM_ERR_MODEL_TOKENIZER, "bos %" PRIu32 " / eos %" PRIu32 " outside the vocabulary", v->bos_id,
                     v->eos_id);
     uint64_t need = FLM_IMG_TOK_HEADER_SIZE + 4u * (3u * (uint64_t)n + 1u) + nbytes;
+    const uint64_t merges_at = (need + 3u) & ~(uint64_t)3u; /* BPE: merge_left[n], 4-aligned */
+    if (v->kind == FLM_TOK_KIND_BPE)
+        need = merges_at + 4u * (uint64_t)n;
     if (need != size)
         return fail(m, FLM_ERR_MODEL_TOKENIZER, "tokenizer section is %" PRIu64 " bytes, its contents need %" PRIu64,
                     size, need);
@@ -282,6 +322,7 @@ static flm_err_t load_tokenizer(flm_model_t *m, uint64_t off, uint64_t size)
     v->scores = (const void *)(v->offsets + n + 1);
     v->sorted = (const void *)(v->scores + n);
     v->bytes = (const uint8_t *)(v->sorted + n);
+    v->merge_left = v->kind == FLM_TOK_KIND_BPE ? (const void *)(t + merges_at) : NULL;
     if (v->offsets[0] != 0 || v->offsets[n] != nbytes)
         return fail(m, FLM_ERR_MODEL_TOKENIZER, "token offsets span %" PRIu32 "..%" PRIu32 ", bytes are 0..%" PRIu32,
                     v->offsets[0], v->offsets[n], nbytes);
@@ -301,7 +342,7 @@ static flm_err_t load_tokenizer(flm_model_t *m, uint64_t off, uint64_t size)
         if (i > 0 && token_cmp(v, v->sorted[i - 1], v->sorted[i]) >= 0)
             return fail(m, FLM_ERR_MODEL_TOKENIZER, "sorted[%" PRIu32 "] = %" PRIu32 " is out of order", i, v->sorted[i]);
     }
-    return FLM_OK;
+    return v->merge_left ? check_merges(m) : FLM_OK;
 }
 
 static flm_err_t check_image_crc(flm_model_t *m)
@@ -322,16 +363,20 @@ flm_err_t flm_model_check_scales(const flm_model_t *m, char *detail, size_t cap)
     for (uint32_t i = 0; i < arch->n_tensors; i++) {
         const flm_arch_tensor_t *t = &arch->tensors[i];
         if (t->dtype != FLM_DTYPE_Q8 || !flm_arch_stored(t, c))
-            continue; /* a shared view is walked as the tensor it shares */
+            continue; /* vectors; a shared view is walked as the tensor it shares */
         for (uint32_t l = 0; l < flm_arch_copies(t, c); l++) {
             const flm_qmat_t *q = flm_arch_view_const(m, t, l);
             const size_t n = (size_t)q->rows * q->ngroups;
+            /* int8 scales are >= 0; int4 ones signed (llama.cpp's Q4_0 blocks
+             * map their largest weight to -8, so their scale has its sign) */
+            const int32_t lo = q->bits == 4u ? -FLM_QMAT_SCALE_LIMIT + 1 : 0;
             for (size_t g = 0; g < n; g++) {
-                if (q->s[g] < 0 || q->s[g] >= FLM_QMAT_SCALE_LIMIT) {
+                if (q->s[g] < lo || q->s[g] >= FLM_QMAT_SCALE_LIMIT) {
                     if (detail) {
                         char label[32];
-                        flm_snprintf(detail, cap, "%s: group scale %" PRIu64 " is %" PRId32 ", outside [0, 2^23)",
-                                     flm_arch_label(t, l, label, sizeof label), (uint64_t)g, q->s[g]);
+                        flm_snprintf(detail, cap, "%s: group scale %" PRIu64 " is %" PRId32 ", outside [%s, 2^23)",
+                                     flm_arch_label(t, l, label, sizeof label), (uint64_t)g, q->s[g],
+                                     lo ? "-2^23" : "0");
                     }
                     return FLM_ERR_MODEL_VALUE;
                 }
@@ -366,6 +411,8 @@ static flm_err_t open_image(flm_model_t *m, const uint8_t *img, size_t size, flm
     if (size < FLM_IMG_HEADER_SIZE)
         return fail(m, FLM_ERR_MODEL_TRUNCATED, "image is %" PRIu64 " bytes, the header alone is %" PRIu32,
                     (uint64_t)size, (uint32_t)FLM_IMG_HEADER_SIZE);
+    if (flm_rd32le(img + FLM_IMG_OFF_MAGIC) == FLM_GGUF_FILE_MAGIC)
+        return fail(m, FLM_ERR_MODEL_MAGIC, "a GGUF file (llama.cpp): convert it: fieldlm convert --in X.gguf --out X.flm");
     if (flm_rd32le(img + FLM_IMG_OFF_MAGIC) != FLM_IMG_MAGIC)
         return fail(m, FLM_ERR_MODEL_MAGIC, "magic is 0x%" PRIx32 ", a .flm image starts with \"FLMI\"",
                     flm_rd32le(img + FLM_IMG_OFF_MAGIC));
@@ -447,7 +494,7 @@ static flm_err_t open_image(flm_model_t *m, const uint8_t *img, size_t size, flm
     if (!err)
         err = require_all(m, arch);
     if (!err)
-        err = load_tokenizer(m, tok, tok_size);
+        err = load_tokenizer(m, tok, tok_size, minor);
     if (!err && verify == FLM_MODEL_VERIFY_FULL)
         err = flm_model_check_scales(m, m->detail, sizeof m->detail);
     if (!err)

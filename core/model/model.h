@@ -7,7 +7,7 @@
  * byte, is specified in core/model/FORMAT.md.
  *
  * Number encodings (no floating point anywhere):
- *  - flm_qmat_t: group-quantized int8 matrix, see below.
+ *  - flm_qmat_t: group-quantized int8 or int4 matrix, see below.
  *  - flm_ivec_t: int32 fixed-point vector, real = v[i] * 2^-shift.
  *  - rope_freq:  RoPE rotation per position, in turns (1.0 = 2*pi) as
  *                unsigned Q0.32; angle(pos, i) = pos * rope_freq[i] mod 2^32.
@@ -29,18 +29,24 @@
 
 
 /* The one fixed-point limit: every group scale of a flm_qmat_t lies in
- * [0, 2^23) and every |value| of a flm_ivec_t is below 2^23 (a 23-bit
+ * [0, 2^23) (int4: (-2^23, 2^23)) and every |value| of a flm_ivec_t is
+ * below 2^23 (a 23-bit
  * mantissa; FLM_IMG_MANTISSA_LIMIT of the format is the same number). The
  * loader checks the vectors on every open and the scales once, with
  * FLM_MODEL_VERIFY_FULL or flm_model_verify() (m->scales_checked), or else
  * flm_transformer_init does; the kernels rely on it and never re-check. */
 #define FLM_QMAT_SCALE_LIMIT (INT32_C(1) << 23)
 
-/* Group-quantized int8 matrix [rows][cols], row-major.
+/* Group-quantized matrix [rows][cols], row-major, of int8 or int4 values.
  * Row r is split into ngroups = ceil(cols / gs) groups of gs columns; the
  * last group of a row is shorter when gs does not divide cols. Groups never
  * cross rows. The real value of element (r, c) is
- *     q[r * cols + c] * s[r * ngroups + c / gs] * 2^-scale_shift. */
+ *     v(r, c) * s[r * ngroups + c / gs] * 2^-scale_shift
+ * where v is q[r * cols + c] (int8, bits 8), or for bits 4 the nibble of
+ * byte q[r * rowbytes + c / 2] (rowbytes = ceil(cols / 2)) holding element c:
+ * the low nibble for even c, the high one for odd c, as a two's complement
+ * value in [-8, 7]. An int4 matrix has an even gs, or gs = cols, so every
+ * group starts on a byte. */
 typedef struct {
     const int8_t  *q;
     const int32_t *s;
@@ -48,7 +54,14 @@ typedef struct {
     uint32_t gs;          /* group size (columns per group) */
     uint32_t ngroups;     /* groups per row = ceil(cols / gs) */
     int32_t  scale_shift; /* fractional bits of s */
+    uint32_t bits;        /* 4: int4 pairs; 8 (or 0, as a zero-initialised view): int8 */
 } flm_qmat_t;
+
+/* Bytes of one row of w's values. */
+static inline size_t flm_qmat_row_bytes(const flm_qmat_t *w)
+{
+    return w->bits == 4 ? ((size_t)w->cols + 1) / 2 : w->cols;
+}
 
 /* int32 fixed-point vector: real = v[i] * 2^-shift. */
 typedef struct {
@@ -63,7 +76,8 @@ typedef struct {
     uint32_t n_layers;
     uint32_t n_heads;
     uint32_t n_kv_heads;   /* < n_heads: grouped-query attention */
-    uint32_t head_dim;     /* dim / n_heads */
+    uint32_t head_dim;     /* attention head width: dim / n_heads in llama2.c's models, any
+                            * even value from format 1.2 */
     uint32_t vocab_size;
     uint32_t seq_len;      /* longest context the model was trained for */
     uint32_t norm_eps_q32; /* RMSNorm epsilon as unsigned Q0.32 (1e-5 -> 42950) */
@@ -88,9 +102,15 @@ typedef struct {
     uint32_t vocab_size;
     uint32_t max_token_len;
     uint32_t bos_id, eos_id;   /* llama2.c: 1 and 2 */
+    uint32_t kind;             /* FLM_TOK_KIND_* (core/model/model_format.h): SentencePiece-style
+                                * scores or byte-level BPE ranks */
+    uint32_t pre;              /* BPE: FLM_TOK_PRE_*, the pre-tokenizer; 0 otherwise */
     const uint32_t *offsets;   /* [vocab_size + 1]: token i is bytes[offsets[i] .. offsets[i+1]) */
     const uint8_t  *bytes;
-    const int32_t  *scores;    /* [vocab_size] merge-score keys (see above) */
+    const int32_t  *scores;    /* [vocab_size] merge-score keys (see above); BPE: the rank of
+                                * the merge that makes the token, -1 if none does */
+    const uint32_t *merge_left; /* BPE: [vocab_size] the left token of that merge (its right
+                                * is the rest of the bytes), FLM_TOK_NO_MERGE if none; else NULL */
     const uint32_t *sorted;    /* [vocab_size] token ids in memcmp order of their bytes
                                 * (shorter first on a common prefix), for binary search */
 } flm_vocab_t;
@@ -100,7 +120,7 @@ typedef struct {
 typedef struct {
     flm_model_config_t cfg;
     uint32_t    arch;                     /* FLM_ARCH_* (core/model/arch.h); 0 = llama */
-    bool        scales_checked;           /* every group scale is known to be in [0, FLM_QMAT_SCALE_LIMIT) */
+    bool        scales_checked;           /* every group scale is known to be in range (see above) */
     flm_qmat_t  tok_embedding;
     flm_layer_t layers[FLM_MODEL_MAX_LAYERS];
     flm_ivec_t  rms_final;
@@ -138,9 +158,10 @@ flm_err_t flm_model_open(flm_model_t *m, const void *image, size_t size,
  * m->detail. */
 flm_err_t flm_model_verify(flm_model_t *m);
 
-/* Walk every group scale of m's Q8 views (each shared view once):
+/* Walk every group scale of m's matrix views (each shared view once):
  * FLM_ERR_MODEL_VALUE, with the tensor and group written to detail (cap
- * bytes; detail may be NULL), if one lies outside [0, FLM_QMAT_SCALE_LIMIT).
+ * bytes; detail may be NULL), if one lies outside [0, FLM_QMAT_SCALE_LIMIT)
+ * (int4: outside (-FLM_QMAT_SCALE_LIMIT, FLM_QMAT_SCALE_LIMIT)).
  * Every view of m's architecture must be set. For callers that hold a model
  * with m->scales_checked false, like flm_transformer_init. */
 flm_err_t flm_model_check_scales(const flm_model_t *m, char *detail, size_t cap);

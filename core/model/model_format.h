@@ -8,8 +8,11 @@
 #define FLM_MODEL_FORMAT_H
 
 #define FLM_IMG_MAGIC          0x494D4C46u /* bytes "FLMI" */
+#define FLM_GGUF_FILE_MAGIC    0x46554747u /* bytes "GGUF": not an image, but named in the error */
 #define FLM_IMG_VERSION_MAJOR  1u          /* incompatible changes */
-#define FLM_IMG_VERSION_MINOR  1u          /* additive changes only; 1: the arch field */
+#define FLM_IMG_VERSION_MINOR  2u          /* additive changes only; 1: the arch field;
+                                            * 2: Q4 matrices, head_dim free of dim / n_heads,
+                                            * the byte-level BPE tokenizer */
 #define FLM_IMG_ALIGN          32u         /* tensor data and data_offset */
 
 /* Header: FLM_IMG_HEADER_SIZE bytes at offset 0. */
@@ -68,12 +71,27 @@
 #define FLM_IMG_TOK_BOS          0x08u
 #define FLM_IMG_TOK_EOS          0x0Cu
 #define FLM_IMG_TOK_BYTES_SIZE   0x10u
+#define FLM_IMG_TOK_KIND         0x14u /* u32, from format 1.2 (reserved, so 0, before):
+                                        * bits 0-7 FLM_TOK_KIND_*, bits 8-15 FLM_TOK_PRE_*,
+                                        * the rest zero */
+
+/* Tokenizer kinds: how the vocabulary encodes text (core/infer/tokenizer.h). */
+#define FLM_TOK_KIND_SPM   0u /* llama2.c / SentencePiece: merge by the best token score */
+#define FLM_TOK_KIND_BPE   1u /* GPT-2 byte-level BPE: merge by rank; scores[] hold the
+                               * ranks and merge_left[V] follows the bytes */
+/* Pre-tokenizers of the byte-level BPE (how text is cut into words). */
+#define FLM_TOK_PRE_GPT2   1u /* GPT-2's pattern: 's 't 're 've 'm 'll 'd, ?letters,
+                               * ?digits, ?other, whitespace */
+#define FLM_TOK_PRE_SMOLLM 2u /* every digit alone, then GPT-2's pattern */
+#define FLM_TOK_PRE_COUNT  3u
+#define FLM_TOK_NO_MERGE   0xFFFFFFFFu /* merge_left of a token no merge makes */
 
 /* Fixed-point ranges the writer guarantees and the loader checks. */
 #define FLM_IMG_SHIFT_MAX        62
 #define FLM_IMG_MANTISSA_LIMIT   0x800000 /* 2^23: |scale| and |rms weight| below it;
                                           * = FLM_QMAT_SCALE_LIMIT (checked in model.c) */
 #define FLM_IMG_DIM_MAX          0x100000u /* any single dimension */
+#define FLM_IMG_Q4_MIN           (-8)      /* int4 values: two's complement nibbles, -8..7 */
 
 /* Tensor kinds (id in the table), shared by every architecture; which of
  * them an architecture has, with their shapes, is its table in
@@ -100,7 +118,7 @@ typedef enum {
 /* Data types. */
 typedef enum {
     FLM_DTYPE_Q8  = 1, /* int8 q[rows*cols] + int32 group scales s[rows*ngroups] */
-    FLM_DTYPE_Q4  = 2, /* reserved: int4 pairs, same scales; not yet loadable */
+    FLM_DTYPE_Q4  = 2, /* from format 1.2: int4 pairs + int32 group scales s[rows*ngroups] */
     FLM_DTYPE_I32 = 3, /* int32 fixed point v[n] * 2^-shift */
     FLM_DTYPE_U32 = 4, /* raw uint32 (rope_freq) */
 } flm_dtype_t;

@@ -32,7 +32,7 @@ for m in s q; do
     for want in 'dim 64, hidden_dim 172, n_layers 5, n_heads 8, n_kv_heads 4' 'vocab_size 512, seq_len 512' \
                 '^flash: [0-9]* bytes, used in place: tensors [0-9]*, tokenizer' '^ram (ctx 256): [0-9]* bytes: KV cache [0-9]*, activations' '^integrity: ok' \
                 '^  w2  *5 q8  *64x172  *32 .* dim x hidden_dim$' 'tokenizer: 512 tokens' \
-                '^format: fieldlm image 1\.1$' '^architecture: llama (id 0)$' \
+                '^format: fieldlm image 1\.2$' '^architecture: llama (id 0)$' \
                 '^  classifier  *- shared with tok_embedding$'; do
         grep -q "$want" "$tmp/info.out" || { cat "$tmp/info.out"; fail "info $m.flm lacks '$want'"; }
     done
@@ -80,7 +80,7 @@ expect_bad "$tmp/empty.flm" 'truncated' "empty file"
 cp "$tmp/s.flm" "$tmp/magic.flm"; poke "$tmp/magic.flm" 0 130
 expect_bad "$tmp/magic.flm" 'bad magic' "bad magic"
 cp "$tmp/s.flm" "$tmp/ver.flm"; poke "$tmp/ver.flm" 4 002
-expect_bad "$tmp/ver.flm" 'format version 2.1' "wrong version" # the converter writes 1.1
+expect_bad "$tmp/ver.flm" 'format version 2.2' "wrong version" # the converter writes 1.2
 cp "$tmp/s.flm" "$tmp/huge.flm"; poke "$tmp/huge.flm" 23 177
 expect_bad "$tmp/huge.flm" 'truncated.*header says' "huge image_size"
 expect_bad "$shared/stories260K.bin" 'bad magic' "a checkpoint is not an image"

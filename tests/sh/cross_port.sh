@@ -1,9 +1,10 @@
 # The stories260K demo (greedy "Once upon a time", 64 positions), a seeded
-# sampling run and the router's decisions for a list of prompts (score,
-# route, reason) must print byte-identical text on every board: the
+# sampling run, the greedy demo on int4 weights (DEMO_BITS=4) and the
+# router's decisions for a list of prompts (score, route, reason) must print
+# byte-identical text on every board: the
 # host, ARM Linux under qemu-user and bare-metal Cortex-M4/M3 under
 # qemu-system-arm. Each board is built with `make BOARD=<name>` and run with
-# `make BOARD=<name> demo` / `demo-sample` / `route`.
+# `make BOARD=<name> demo` / `demo-sample` / `route` (and `DEMO_BITS=4 demo`).
 set -u
 shared=${FLM_SHARED:-../shared}
 [ -f "$shared/models/stories260K.bin" ] || { echo "no $shared/models/stories260K.bin"; exit 77; }
@@ -19,8 +20,13 @@ status=0
 for board in $boards; do
     make -s -j2 BOARD=$board SAN=0 all demo-build >"$tmp/build.log" 2>&1 || {
         tail -n 30 "$tmp/build.log"; echo "make BOARD=$board failed"; exit 1; }
-    for demo in demo demo-sample route; do
-        if ! timeout 300 make -s BOARD=$board SAN=0 $demo >"$tmp/$demo.$board" 2>"$tmp/err"; then
+    for demo in demo demo-sample route demo-q4; do
+        bits=8 target=$demo
+        [ $demo = demo-q4 ] && bits=4 target=demo
+        # the firmware links its model: relink (quietly) when the bits change
+        make -s -j2 BOARD=$board SAN=0 DEMO_BITS=$bits demo-build >"$tmp/build.log" 2>&1 || {
+            tail -n 30 "$tmp/build.log"; echo "make BOARD=$board DEMO_BITS=$bits failed"; exit 1; }
+        if ! timeout 300 make -s BOARD=$board SAN=0 DEMO_BITS=$bits $target >"$tmp/$demo.$board" 2>"$tmp/err"; then
             cat "$tmp/err"; echo "make BOARD=$board $demo failed"; status=1; continue
         fi
         if [ "$board" = host ]; then

@@ -1,7 +1,7 @@
 /*
  * fieldlm-bench: host speed of the integer kernels and of the forward pass.
  *
- *   fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT]
+ *   fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT] [--vs OTHER.flm]
  *
  * Times each kernel on the model's own shapes, then a whole context of
  * flm_transformer_forward calls, and prints ns per call and tokens/s.
@@ -11,7 +11,9 @@
  * measured side by side means more than either absolute figure.
  * The matvec variants this CPU runs (core/kernels/variants.h) are timed
  * the same way, alternating round by round, and printed as a ratio to the
- * plain C _ref, on the model's shapes and on larger synthetic ones.
+ * plain C _ref, on the model's shapes and on larger synthetic ones. With
+ * --vs, a second image (the same model in int4, say) runs the same tokens
+ * alternating with the first, and the ratio of their times is printed.
  * Speed is measured here, never asserted in tests.
  */
 #include <stdio.h>
@@ -48,6 +50,12 @@ static double now_ns(void)
  * in turn, so all see the same machine load; the best batch of each is
  * compared with the _ref's (many short rounds: on a loaded machine some of
  * them run undisturbed). */
+/* The matvec for an int8 or int4 matrix, as the transformer calls it. */
+static flm_err_t mv(const flm_qmat_t *w, const int16_t *x, int32_t *y)
+{
+    return w->bits == 4 ? flm_matvec_q4_s16(w, x, 16, y, 16) : flm_matvec_q8_s16(w, x, 16, y, 16);
+}
+
 static void bench_matvec_variants(const char *label, const flm_qmat_t *m, const int16_t *x)
 {
     enum { ROUNDS = 25, MAXV = 8 };
@@ -55,18 +63,23 @@ static void bench_matvec_variants(const char *label, const flm_qmat_t *m, const 
     size_t nv;
     const flm_kernel_variant_t *all = flm_kernel_variants(&nv);
     const flm_kernel_variant_t *v[MAXV];
+    const flm_kernel_op_t op = m->bits == 4 ? FLM_KOP_MATVEC_Q4_S16 : FLM_KOP_MATVEC_Q8_S16;
     int n = 0;
     for (size_t i = 0; i < nv; i++) /* the _ref first */
-        if (all[i].op == FLM_KOP_MATVEC_Q8_S16 && strcmp(all[i].isa, "ref") == 0)
+        if (all[i].op == op && strcmp(all[i].isa, "ref") == 0)
             v[n++] = &all[i];
     for (size_t i = 0; i < nv && n < MAXV; i++)
-        if (all[i].op == FLM_KOP_MATVEC_Q8_S16 && strcmp(all[i].isa, "ref") != 0 &&
+        if (all[i].op == op && strcmp(all[i].isa, "ref") != 0 &&
             flm_kernel_variant_available(&all[i]))
             v[n++] = &all[i];
+    /* the int8 and int4 matvecs share one signature */
+    flm_matvec_q8_s16_fn f[MAXV];
+    for (int k = 0; k < n; k++)
+        f[k] = op == FLM_KOP_MATVEC_Q4_S16 ? v[k]->fn.matvec_q4_s16 : v[k]->fn.matvec_q8_s16;
     long calls = 0;
     double t0 = now_ns();
     do {
-        v[0]->fn.matvec_q8_s16(m, x, 16, y, 16);
+        f[0](m, x, 16, y, 16);
         calls++;
     } while (now_ns() - t0 < 5e6);
     double best[MAXV] = { 0 };
@@ -74,13 +87,13 @@ static void bench_matvec_variants(const char *label, const flm_qmat_t *m, const 
         for (int k = 0; k < n; k++) {
             double t = now_ns();
             for (long c = 0; c < calls; c++)
-                v[k]->fn.matvec_q8_s16(m, x, 16, y, 16);
+                f[k](m, x, 16, y, 16);
             t = now_ns() - t;
             if (r == 0 || t < best[k])
                 best[k] = t;
         }
     char shape[48];
-    snprintf(shape, sizeof shape, "%s %ux%u/%u", label, m->rows, m->cols, m->gs);
+    snprintf(shape, sizeof shape, "%s %ux%u/%u%s", label, m->rows, m->cols, m->gs, m->bits == 4 ? " q4" : "");
     printf("    %-30s %9.0f", shape, best[0] / (double)calls);
     for (int k = 1; k < n; k++)
         printf("  %s %.3f", v[k]->isa, best[k] / best[0]);
@@ -98,15 +111,16 @@ static flm_qmat_t synth_matrix(uint32_t rows, uint32_t cols)
         q[i] = (int8_t)((st = st * 1103515245u + 12345u) >> 24);
     for (uint32_t i = 0; i < rows * ng; i++)
         s[i] = (int32_t)((st = st * 1103515245u + 12345u) >> 10) - (1 << 21);
-    return (flm_qmat_t){ q, s, rows, cols, 32, ng, 30 };
+    return (flm_qmat_t){ q, s, rows, cols, 32, ng, 30, 8 };
 }
 
 static void bench_variants(const flm_model_t *m, const int16_t *x)
 {
     const flm_layer_t *l0 = &m->layers[0];
     const flm_kernel_variant_t *sel = flm_kernel_selected(FLM_KOP_MATVEC_Q8_S16);
-    printf("  matvec variants side by side (flm_matvec_q8_s16 is %s here):\n",
-           sel ? sel->name : "?");
+    const flm_kernel_variant_t *sel4 = flm_kernel_selected(FLM_KOP_MATVEC_Q4_S16);
+    printf("  matvec variants side by side (flm_matvec_q8_s16 is %s, flm_matvec_q4_s16 %s here):\n",
+           sel ? sel->name : "?", sel4 ? sel4->name : "?");
     printf("    %-30s %9s  time / _ref, best of alternating rounds\n", "rows x cols/group",
            "_ref ns");
     bench_matvec_variants("wq", &l0->wq, x);
@@ -123,6 +137,53 @@ static void bench_variants(const flm_model_t *m, const int16_t *x)
 static uint32_t token_at(uint32_t pos, uint32_t vocab)
 {
     return (pos * 37u + 1u) % vocab;
+}
+
+/* This image against another of the same shape (int8 vs int4, say): the
+ * same tokens, rounds alternating, the best round of each compared. */
+static int bench_vs_image(flm_transformer_t *tf, const char *other_path, int ctx)
+{
+    enum { ROUNDS = 9 };
+    static flm_runtime_t rt2;
+    flm_runtime_config_t rc = { .model_path = other_path, .need_model = true };
+    if (flm_runtime_init(&rt2, &rc) != FLM_OK) {
+        fprintf(stderr, "fieldlm-bench: %s\n", rt2.detail);
+        return -1;
+    }
+    flm_ram_usage_t ram;
+    if (flm_transformer_ram(&rt2.model.cfg, (uint32_t)ctx, &ram) != FLM_OK) {
+        fprintf(stderr, "fieldlm-bench: %s: the engine cannot run it at ctx %d\n", other_path, ctx);
+        return -1;
+    }
+    void *mem = aligned_alloc(16, (ram.total + 15u) & ~(size_t)15u);
+    flm_arena_t arena;
+    flm_arena_init(&arena, mem, ram.total);
+    flm_transformer_t tf2;
+    if (!mem || flm_transformer_init(&tf2, &rt2.model, (uint32_t)ctx, &arena) != FLM_OK) {
+        fprintf(stderr, "fieldlm-bench: %s: init failed\n", other_path);
+        return -1;
+    }
+    uint32_t vocab = tf->model->cfg.vocab_size < rt2.model.cfg.vocab_size ? tf->model->cfg.vocab_size
+                                                                           : rt2.model.cfg.vocab_size;
+    double best[2] = { 0, 0 };
+    for (int r = 0; r < ROUNDS; r++)
+        for (int k = 0; k < 2; k++) {
+            flm_transformer_t *t = k ? &tf2 : tf;
+            const int32_t *logits;
+            double t0 = now_ns();
+            for (int pos = 0; pos < ctx; pos++)
+                flm_transformer_forward(t, token_at((uint32_t)pos, vocab), (uint32_t)pos, &logits);
+            double dt = now_ns() - t0;
+            if (r == 0 || dt < best[k])
+                best[k] = dt;
+        }
+    printf("  side by side with %s, best of %d rounds of %d positions:\n", other_path, ROUNDS, ctx);
+    printf("    this image %.1f us/token, the other %.1f us/token; other / this time: %.3f\n",
+           best[0] / 1e3 / ctx, best[1] / 1e3 / ctx, best[1] / best[0]);
+    flm_transformer_deinit(&tf2);
+    free(mem);
+    flm_runtime_deinit(&rt2);
+    return 0;
 }
 
 /* Integer engine vs float32 reference on the same tokens: rounds alternate
@@ -170,16 +231,18 @@ static int bench_vs_float(flm_transformer_t *tf, const char *float_path, int ctx
 int main(int argc, char **argv)
 {
     long ctx = 256;
-    const char *path = NULL, *float_path = NULL;
+    const char *path = NULL, *float_path = NULL, *vs_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT]\n");
+            printf("usage: fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT] [--vs OTHER.flm]\n");
             return FLM_EXIT_OK;
         } else if (strcmp(argv[i], "--ctx") == 0 && i + 1 < argc) {
             if (!flm_cli_parse_long(argv[++i], 1, 1 << 16, &ctx))
                 return flm_cli_usage_error("bench", "--ctx needs a number, not '%s'", argv[i]);
         } else if (strcmp(argv[i], "--float") == 0 && i + 1 < argc) {
             float_path = argv[++i];
+        } else if (strcmp(argv[i], "--vs") == 0 && i + 1 < argc) {
+            vs_path = argv[++i];
         } else if (argv[i][0] != '-' && !path) {
             path = argv[i];
         } else {
@@ -222,10 +285,10 @@ int main(int argc, char **argv)
         x[i] = (int32_t)((i * 2654435761u) >> 12) - (1 << 19);
     const flm_layer_t *l0 = &m->layers[0];
     BENCH("quantize_s16 (dim)", flm_quantize_s16(x, c->dim, 16, q, &sh));
-    BENCH("matvec wq (dim x dim)", flm_matvec_q8_s16(&l0->wq, q, 16, y, 16));
-    BENCH("matvec w1 (hidden x dim)", flm_matvec_q8_s16(&l0->w1, q, 16, y, 16));
-    BENCH("matvec w2 (dim x hidden)", flm_matvec_q8_s16(&l0->w2, q, 16, y, 16));
-    BENCH("matvec classifier (vocab x dim)", flm_matvec_q8_s16(&m->classifier, q, 16, y, 16));
+    BENCH("matvec wq (dim x dim)", mv(&l0->wq, q, y));
+    BENCH("matvec w1 (hidden x dim)", mv(&l0->w1, q, y));
+    BENCH("matvec w2 (dim x hidden)", mv(&l0->w2, q, y));
+    BENCH("matvec classifier (vocab x dim)", mv(&m->classifier, q, y));
     BENCH("rmsnorm (dim)", flm_rmsnorm_s32(x, &l0->rms_att, c->norm_eps_q32, y));
     BENCH("rope q (dim)", flm_rope_s32(y, c->n_heads * c->head_dim, c->head_dim, m->rope_freq, 77));
     memcpy(y, x, c->hidden_dim * sizeof *y);
@@ -244,6 +307,8 @@ int main(int argc, char **argv)
     printf("  forward, positions 0..%ld: %.1f us/token, %.0f tokens/s\n", ctx - 1,
            t / 1e3 / (double)ctx, (double)ctx * 1e9 / t);
     if (float_path && bench_vs_float(&tf, float_path, (int)ctx) != 0)
+        return FLM_EXIT_FAIL;
+    if (vs_path && bench_vs_image(&tf, vs_path, (int)ctx) != 0)
         return FLM_EXIT_FAIL;
     flm_transformer_deinit(&tf);
     free(mem);

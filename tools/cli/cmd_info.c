@@ -109,12 +109,17 @@ FLM_CLI_COMMAND(info, "show a .flm image: config, tensors, flash and RAM, integr
            c->seq_len, (double)c->norm_eps_q32 / 4294967296.0, c->norm_eps_q32, c->rope_theta,
            c->shared_classifier ? "shared with the token embedding" : "separate");
     uint64_t tensor_bytes = print_tensors(m, arch);
-    printf("tokenizer: %u tokens, max_token_len %u, bos %u, eos %u, %u token bytes\n",
+    printf("tokenizer: %u tokens, max_token_len %u, bos %u, eos %u, %u token bytes%s\n",
            m->vocab.vocab_size, m->vocab.max_token_len, m->vocab.bos_id, m->vocab.eos_id,
-           m->vocab.offsets[m->vocab.vocab_size]);
+           m->vocab.offsets[m->vocab.vocab_size],
+           m->vocab.kind != FLM_TOK_KIND_BPE ? ""
+           : m->vocab.pre == FLM_TOK_PRE_SMOLLM ? ", byte-level BPE (smollm pre-tokenizer)"
+                                                : ", byte-level BPE (gpt-2 pre-tokenizer)");
     const flm_vocab_t *v = &m->vocab;
     uint64_t tok_bytes = FLM_IMG_TOK_HEADER_SIZE + 4u * (3u * (uint64_t)v->vocab_size + 1u) +
                          v->offsets[v->vocab_size];
+    if (v->kind == FLM_TOK_KIND_BPE) /* merge_left[V], 4-aligned */
+        tok_bytes = ((tok_bytes + 3u) & ~(uint64_t)3u) + 4u * (uint64_t)v->vocab_size;
     uint64_t meta = flm_rd32le(img + FLM_IMG_OFF_HEADER_SIZE) +
                     (uint64_t)flm_model_tensor_count(m) * flm_rd32le(img + FLM_IMG_OFF_ENTRY_SIZE);
     printf("flash: %zu bytes, used in place: tensors %llu, tokenizer %llu, header and table %llu,"

@@ -37,7 +37,7 @@ static float lef32(const uint8_t *p)
     return f;
 }
 
-static int read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
+int flm_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -122,17 +122,19 @@ void flm_fmodel_config(const flm_fmodel_t *fm, flm_model_config_t *c)
     c->n_layers = fm->n_layers;
     c->n_heads = fm->n_heads;
     c->n_kv_heads = fm->n_kv_heads;
-    c->head_dim = fm->n_heads ? fm->dim / fm->n_heads : 0;
+    c->head_dim = fm->head_dim ? fm->head_dim : fm->n_heads ? fm->dim / fm->n_heads : 0;
     c->vocab_size = fm->vocab_size;
     c->seq_len = fm->seq_len;
-    c->norm_eps_q32 = (uint32_t)llround(ldexp(1e-5, 32));
-    c->rope_theta = 10000;
+    double eps = fm->norm_eps > 0 ? fm->norm_eps : 1e-5;
+    c->norm_eps_q32 = eps * 4294967296.0 < 4294967295.0 ? (uint32_t)llround(ldexp(eps, 32)) : UINT32_MAX;
+    double theta = fm->rope_theta > 0 ? fm->rope_theta : 10000;
+    c->rope_theta = theta < 4294967295.0 ? (uint32_t)llround(theta) : UINT32_MAX;
     c->shared_classifier = fm->shared_classifier;
 }
 
 /* Which of fm's arrays holds a tensor kind: the one place the llama2.c
  * layout meets the architecture table. */
-static float **slot(flm_fmodel_t *fm, uint32_t kind)
+float **flm_fmodel_slot(flm_fmodel_t *fm, uint32_t kind)
 {
     switch (kind) {
     case FLM_TENSOR_TOK_EMBEDDING: return &fm->tok_embedding;
@@ -153,7 +155,7 @@ static float **slot(flm_fmodel_t *fm, uint32_t kind)
 
 const float *flm_fmodel_tensor(const flm_fmodel_t *fm, uint32_t kind)
 {
-    float **p = slot((flm_fmodel_t *)fm, kind); /* read only */
+    float **p = flm_fmodel_slot((flm_fmodel_t *)fm, kind); /* read only */
     return p ? *p : NULL;
 }
 
@@ -181,7 +183,7 @@ static int check_config(const flm_fmodel_t *fm, char *err, size_t errlen)
  * Sizes are computed in 64 bits and must fit the file (every weight takes
  * at least a byte there), so a lying header cannot overflow them on a
  * 32-bit host. */
-static int alloc_arrays(flm_fmodel_t *fm, size_t file_len, char *err, size_t errlen)
+int flm_fmodel_alloc(flm_fmodel_t *fm, uint64_t limit, char *err, size_t errlen)
 {
     const flm_arch_t *a = flm_arch_find(FLM_ARCH_LLAMA);
     flm_model_config_t c;
@@ -189,19 +191,19 @@ static int alloc_arrays(flm_fmodel_t *fm, size_t file_len, char *err, size_t err
     uint64_t total = 0;
     for (uint32_t i = 0; i < a->n_tensors; i++) {
         const flm_arch_tensor_t *t = &a->tensors[i];
-        if (slot(fm, t->kind) && flm_arch_stored(t, &c))
+        if (flm_fmodel_slot(fm, t->kind) && flm_arch_stored(t, &c))
             total += flm_arch_copies(t, &c) * flm_arch_dim(&c, t->rows) * flm_arch_dim(&c, t->cols);
     }
-    if (total > file_len || total > SIZE_MAX / sizeof(float))
-        return flm_convert_fail(err, errlen, "the config needs %llu weights, the file has %zu bytes",
-                                (unsigned long long)total, file_len);
+    if (total > limit || total > SIZE_MAX / sizeof(float))
+        return flm_convert_fail(err, errlen, "the config needs %llu weights, the file holds at most %llu",
+                                (unsigned long long)total, (unsigned long long)limit);
     fm->mem = malloc(total ? (size_t)total * sizeof(float) : 1);
     if (!fm->mem)
         return flm_convert_fail(err, errlen, "out of memory for %llu weights", (unsigned long long)total);
     float *p = fm->mem;
     for (uint32_t i = 0; i < a->n_tensors; i++) {
         const flm_arch_tensor_t *t = &a->tensors[i];
-        float **dst = slot(fm, t->kind);
+        float **dst = flm_fmodel_slot(fm, t->kind);
         if (!dst || !flm_arch_stored(t, &c))
             continue;
         *dst = p;
@@ -308,7 +310,7 @@ int flm_fmodel_parse(flm_fmodel_t *fm, const uint8_t *buf, size_t len, char *err
         r.pos = 28;
         fm->source = "llama2.c float32 checkpoint (legacy)";
     }
-    if (check_config(fm, err, errlen) || alloc_arrays(fm, len, err, errlen))
+    if (check_config(fm, err, errlen) || flm_fmodel_alloc(fm, len, err, errlen))
         return -1;
     int rc = ak42 ? parse_ak42(fm, &r, version == 2) : parse_legacy(fm, &r);
     if (!rc && r.pos != len)
@@ -323,7 +325,7 @@ int flm_fmodel_load(flm_fmodel_t *fm, const char *path, char *err, size_t errlen
     uint8_t *buf;
     size_t len;
     memset(fm, 0, sizeof *fm);
-    if (read_file(path, &buf, &len, err, errlen))
+    if (flm_read_file(path, &buf, &len, err, errlen))
         return -1;
     int rc = flm_fmodel_parse(fm, buf, len, err, errlen);
     free(buf);
@@ -333,6 +335,7 @@ int flm_fmodel_load(flm_fmodel_t *fm, const char *path, char *err, size_t errlen
 void flm_fmodel_free(flm_fmodel_t *fm)
 {
     free(fm->mem);
+    free(fm->qmem);
     memset(fm, 0, sizeof *fm);
 }
 
@@ -341,9 +344,12 @@ int flm_ftok_load(flm_ftok_t *tok, const char *path, uint32_t vocab_size, char *
     uint8_t *buf;
     size_t len;
     memset(tok, 0, sizeof *tok);
-    if (read_file(path, &buf, &len, err, errlen))
+    if (flm_read_file(path, &buf, &len, err, errlen))
         return -1;
     tok->vocab_size = vocab_size;
+    tok->kind = FLM_TOK_KIND_SPM;
+    tok->bos_id = 1; /* llama2.c's */
+    tok->eos_id = 2;
     tok->scores = malloc((size_t)vocab_size * sizeof *tok->scores);
     tok->offsets = malloc(((size_t)vocab_size + 1) * sizeof *tok->offsets);
     tok->bytes = malloc(len ? len : 1); /* token bytes never exceed the file */
@@ -395,5 +401,7 @@ void flm_ftok_free(flm_ftok_t *tok)
     free(tok->scores);
     free(tok->offsets);
     free(tok->bytes);
+    free(tok->merge_rank);
+    free(tok->merge_left);
     memset(tok, 0, sizeof *tok);
 }

@@ -11,13 +11,15 @@ int flm_ref_init(flm_ref_t *r, const flm_fmodel_t *fm, int ctx)
     r->fm = fm;
     r->ctx = ctx;
     size_t dim = fm->dim, hidden = fm->hidden_dim, L = fm->n_layers, c = (size_t)ctx;
-    size_t kv_dim = dim / fm->n_heads * fm->n_kv_heads;
+    size_t hs = fm->head_dim ? fm->head_dim : dim / fm->n_heads;
+    size_t kv_dim = hs * fm->n_kv_heads, q_dim = hs * fm->n_heads;
+    size_t wide = dim > q_dim ? dim : q_dim;
     r->x = calloc(dim, sizeof(float));
-    r->xb = calloc(dim, sizeof(float));
+    r->xb = calloc(wide, sizeof(float));
     r->xb2 = calloc(dim, sizeof(float));
     r->hb = calloc(hidden, sizeof(float));
     r->hb2 = calloc(hidden, sizeof(float));
-    r->q = calloc(dim, sizeof(float));
+    r->q = calloc(q_dim, sizeof(float));
     r->att = calloc(fm->n_heads * c, sizeof(float));
     r->logits = calloc(fm->vocab_size, sizeof(float));
     r->key_cache = calloc(L * c * kv_dim, sizeof(float));
@@ -45,13 +47,13 @@ void flm_ref_free(flm_ref_t *r)
     memset(r, 0, sizeof *r);
 }
 
-static void rmsnorm(float *o, const float *x, const float *w, int n)
+static void rmsnorm(float *o, const float *x, const float *w, int n, float eps)
 {
     float ss = 0.0f;
     for (int j = 0; j < n; j++)
         ss += x[j] * x[j];
     ss /= (float)n;
-    ss += 1e-5f;
+    ss += eps;
     ss = 1.0f / sqrtf(ss);
     for (int j = 0; j < n; j++)
         o[j] = w[j] * (ss * x[j]);
@@ -120,26 +122,34 @@ static void quant_act(const flm_ref_t *r, float *x, int n)
 float *flm_ref_forward(flm_ref_t *r, int token, int pos)
 {
     const flm_fmodel_t *w = r->fm;
-    int dim = (int)w->dim, hidden = (int)w->hidden_dim, hs = dim / (int)w->n_heads;
+    int dim = (int)w->dim, hidden = (int)w->hidden_dim;
+    int hs = w->head_dim ? (int)w->head_dim : dim / (int)w->n_heads;
     int kv_dim = hs * (int)w->n_kv_heads, kv_mul = (int)(w->n_heads / w->n_kv_heads);
-    size_t D = (size_t)dim, H = (size_t)hidden, KV = (size_t)kv_dim;
+    int q_dim = hs * (int)w->n_heads;
+    size_t D = (size_t)dim, H = (size_t)hidden, KV = (size_t)kv_dim, Q = (size_t)q_dim;
+    float eps = w->norm_eps > 0 ? (float)w->norm_eps : 1e-5f;
+    float theta = w->rope_theta > 0 ? (float)w->rope_theta : 10000.0f;
     float *x = r->x;
     memcpy(x, w->tok_embedding + (size_t)token * D, D * sizeof *x);
 
     for (size_t l = 0; l < w->n_layers; l++) {
-        rmsnorm(r->xb, x, w->rms_att + l * D, dim);
+        rmsnorm(r->xb, x, w->rms_att + l * D, dim, eps);
         size_t loff = l * (size_t)r->ctx * KV;
         float *k = r->key_cache + loff + (size_t)pos * KV;
         float *v = r->value_cache + loff + (size_t)pos * KV;
         quant_act(r, r->xb, dim);
-        matmul(r->q, r->xb, w->wq + l * D * D, dim, dim);
+        matmul(r->q, r->xb, w->wq + l * D * Q, dim, q_dim);
         matmul(k, r->xb, w->wk + l * D * KV, dim, kv_dim);
         matmul(v, r->xb, w->wv + l * D * KV, dim, kv_dim);
 
-        /* RoPE */
-        for (int i = 0; i < dim; i += 2) {
+        /* RoPE (with GGUF's per-frequency factors and linear scaling) */
+        for (int i = 0; i < q_dim; i += 2) {
             int head_dim = i % hs;
-            float freq = 1.0f / powf(10000.0f, (float)head_dim / (float)hs);
+            float freq = 1.0f / powf(theta, (float)head_dim / (float)hs);
+            if (w->rope_factors)
+                freq /= w->rope_factors[head_dim / 2];
+            if (w->rope_scale > 0)
+                freq /= (float)w->rope_scale;
             float val = (float)pos * freq;
             float fcr = cosf(val), fci = sinf(val);
             int rotn = i < kv_dim ? 2 : 1;
@@ -175,12 +185,12 @@ float *flm_ref_forward(flm_ref_t *r, int token, int pos)
                     xb[i] += att[t] * vt[i];
             }
         }
-        quant_act(r, r->xb, dim);
-        matmul(r->xb2, r->xb, w->wo + l * D * D, dim, dim);
+        quant_act(r, r->xb, q_dim);
+        matmul(r->xb2, r->xb, w->wo + l * D * Q, q_dim, dim);
         for (int i = 0; i < dim; i++)
             x[i] += r->xb2[i];
 
-        rmsnorm(r->xb, x, w->rms_ffn + l * D, dim);
+        rmsnorm(r->xb, x, w->rms_ffn + l * D, dim, eps);
         quant_act(r, r->xb, dim);
         matmul(r->hb, r->xb, w->w1 + l * D * H, dim, hidden);
         matmul(r->hb2, r->xb, w->w3 + l * D * H, dim, hidden);
@@ -194,11 +204,21 @@ float *flm_ref_forward(flm_ref_t *r, int token, int pos)
         for (int i = 0; i < dim; i++)
             x[i] += r->xb[i];
     }
-    rmsnorm(x, x, w->rms_final, dim);
+    rmsnorm(x, x, w->rms_final, dim, eps);
     quant_act(r, x, dim);
     matmul(r->logits, x, w->shared_classifier ? w->tok_embedding : w->classifier, dim,
            (int)w->vocab_size);
     return r->logits;
+}
+
+/* One value of an int8 or int4 matrix. */
+static int qmat_value(const flm_qmat_t *m, uint32_t r, uint32_t c)
+{
+    if (m->bits != 4)
+        return m->q[(size_t)r * m->cols + c];
+    uint8_t b = (uint8_t)m->q[(size_t)r * ((m->cols + 1) / 2) + c / 2];
+    int u = c % 2 ? b >> 4 : b & 15;
+    return (u ^ 8) - 8;
 }
 
 static void dequant_mat(float *w, const flm_qmat_t *m)
@@ -206,8 +226,7 @@ static void dequant_mat(float *w, const flm_qmat_t *m)
     for (uint32_t r = 0; r < m->rows; r++)
         for (uint32_t c = 0; c < m->cols; c++)
             w[(size_t)r * m->cols + c] = (float)ldexp(
-                (double)m->q[(size_t)r * m->cols + c] * m->s[(size_t)r * m->ngroups + c / m->gs],
-                -m->scale_shift);
+                (double)qmat_value(m, r, c) * m->s[(size_t)r * m->ngroups + c / m->gs], -m->scale_shift);
 }
 
 static void dequant_vec(float *w, const flm_ivec_t *v)
@@ -219,15 +238,16 @@ static void dequant_vec(float *w, const flm_ivec_t *v)
 void flm_ref_apply_quant(flm_fmodel_t *fm, const flm_model_t *m)
 {
     size_t dim = fm->dim, hidden = fm->hidden_dim;
-    size_t kv_dim = dim / fm->n_heads * fm->n_kv_heads;
+    size_t hs = fm->head_dim ? fm->head_dim : dim / fm->n_heads;
+    size_t kv_dim = hs * fm->n_kv_heads, q_dim = hs * fm->n_heads;
     dequant_mat(fm->tok_embedding, &m->tok_embedding);
     for (uint32_t l = 0; l < fm->n_layers; l++) {
         const flm_layer_t *ly = &m->layers[l];
         dequant_vec(fm->rms_att + l * dim, &ly->rms_att);
-        dequant_mat(fm->wq + l * dim * dim, &ly->wq);
+        dequant_mat(fm->wq + l * dim * q_dim, &ly->wq);
         dequant_mat(fm->wk + l * dim * kv_dim, &ly->wk);
         dequant_mat(fm->wv + l * dim * kv_dim, &ly->wv);
-        dequant_mat(fm->wo + l * dim * dim, &ly->wo);
+        dequant_mat(fm->wo + l * dim * q_dim, &ly->wo);
         dequant_vec(fm->rms_ffn + l * dim, &ly->rms_ffn);
         dequant_mat(fm->w1 + l * dim * hidden, &ly->w1);
         dequant_mat(fm->w2 + l * dim * hidden, &ly->w2);

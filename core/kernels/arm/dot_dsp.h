@@ -9,6 +9,15 @@
 #include <stdint.h>
 #include <string.h>
 
+/* SXTB16 of x rotated right by 8 (its bytes 1 and 3), in one instruction:
+ * GCC spells __sxtb16(x >> 8) as a shift and an SXTB16. */
+static inline int32_t flm_sxtb16_ror8(uint32_t x)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
 /* flm_dot_q8_s16_ref with SXTB16 and SMLAxy: per 4 columns, one word of
  * weights split by SXTB16 into (w0, w2) and (w1, w3) and four 16 x 16 MACs
  * that pick the halves, instead of 8 sign-extending loads. A group sum is
@@ -22,7 +31,7 @@ static inline int32_t flm_dot_q8_s16_dsp(const int8_t *q, const int16_t *x, uint
         memcpy(&w, q, 4); /* unaligned word loads are fine on these cores */
         memcpy(&x01, x, 4);
         memcpy(&x23, x + 2, 4);
-        int32_t w02 = __sxtb16((int32_t)w), w13 = __sxtb16((int32_t)(w >> 8)); /* bytes 0, 2 / 1, 3 */
+        int32_t w02 = __sxtb16((int32_t)w), w13 = flm_sxtb16_ror8(w); /* bytes 0, 2 / 1, 3 */
         sum = __smlabb(w02, x01, sum);
         sum = __smlabt(w13, x01, sum);
         sum = __smlatb(w02, x23, sum);
@@ -31,6 +40,42 @@ static inline int32_t flm_dot_q8_s16_dsp(const int8_t *q, const int16_t *x, uint
     for (; n; n--)
         sum += *q++ * *x++;
     return sum;
+}
+
+/* flm_dot_q4_s16_ref with SXTB16 and SMLAxy, eight columns (one word of
+ * nibbles) a step: masking the high nibbles of each byte, and the low ones
+ * shifted up, leaves 16 * v in every byte, which SXTB16 (with a rotate for
+ * the odd bytes) spreads into halfwords; eight 16 x 16 MACs sum
+ * 16 * v * x (<= 2^22 each, so <= 256 columns stay exact in int32, as
+ * for int8) and the exact multiple of 16 is divided out at the end. */
+static inline int32_t flm_dot_q4_s16_dsp(const uint8_t *q, const int16_t *x, uint32_t n)
+{
+    int32_t sum = 0; /* 16 times the dot product */
+    for (; n >= 8; n -= 8, q += 4, x += 8) {
+        uint32_t w;
+        int32_t x01, x23, x45, x67;
+        memcpy(&w, q, 4);
+        memcpy(&x01, x, 4);
+        memcpy(&x23, x + 2, 4);
+        memcpy(&x45, x + 4, 4);
+        memcpy(&x67, x + 6, 4);
+        uint32_t even = (w << 4) & 0xF0F0F0F0u, odd = w & 0xF0F0F0F0u; /* 16 v of elements 0,2,4,6 / 1,3,5,7 */
+        int32_t e04 = __sxtb16((int32_t)even), e26 = flm_sxtb16_ror8(even);
+        int32_t o15 = __sxtb16((int32_t)odd), o37 = flm_sxtb16_ror8(odd);
+        sum = __smlabb(e04, x01, sum);
+        sum = __smlabt(o15, x01, sum);
+        sum = __smlabb(e26, x23, sum);
+        sum = __smlabt(o37, x23, sum);
+        sum = __smlatb(e04, x45, sum);
+        sum = __smlatt(o15, x45, sum);
+        sum = __smlatb(e26, x67, sum);
+        sum = __smlatt(o37, x67, sum);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t u = i % 2u ? (uint32_t)q[i / 2] >> 4 : q[i / 2] & 15u;
+        sum += 16 * ((int32_t)(u ^ 8u) - 8) * x[i];
+    }
+    return sum / 16; /* exact: every term is a multiple of 16 */
 }
 
 #endif /* FLM_KERNELS_ARM_DOT_DSP_H */

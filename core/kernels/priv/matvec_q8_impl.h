@@ -12,11 +12,13 @@
 #include "core/kernels/kernels.h"
 #include "core/kernels/priv/fixed.h"
 
-/* The shape invariants every matrix kernel relies on. Scales are not
- * looked at: |s| < FLM_QMAT_SCALE_LIMIT is the caller's guarantee. */
+/* The shape invariants every int8 matrix kernel relies on (bits 0 or 8).
+ * Scales are not looked at: |s| < FLM_QMAT_SCALE_LIMIT is the caller's
+ * guarantee. */
 static inline bool flm_qmat_shape_ok(const flm_qmat_t *w)
 {
-    return w && w->q && w->s && w->cols != 0 && w->cols <= FLM_KERNEL_MAX_COLS && w->gs != 0 &&
+    return w && w->q && w->s && (w->bits | 8u) == 8u && w->cols != 0 &&
+           w->cols <= FLM_KERNEL_MAX_COLS && w->gs != 0 &&
            w->ngroups == (w->cols + w->gs - 1) / w->gs && w->scale_shift >= 0 &&
            w->scale_shift <= 62;
 }

@@ -87,7 +87,7 @@ FLM_TEST(kernels_bits_golden)
         wq[i] = (int8_t)(next() & 0xFF);
     for (int i = 0; i < 16 * 16; i++)
         ws[i] = (int32_t)(next() >> 9) - (1 << 22);
-    flm_qmat_t m = { wq, ws, 16, 512, 32, 16, 28 };
+    flm_qmat_t m = { wq, ws, 16, 512, 32, 16, 28, 8 };
     FLM_CHECK_EQ(flm_matvec_q8_s16(&m, q16, sh, y, 16), FLM_OK);
     h[6] = fnv(FNV0, y, 16);
     /* one attention head over 100 cached int8 positions */
@@ -122,6 +122,7 @@ FLM_TEST(kernels_bits_golden)
 enum { DIM = 32, HID = 48, LAYERS = 2, HEADS = 4, KVH = 2, HD = 8, VOCAB = 64, CTX = 48, GS = 16 };
 
 static int8_t  syn_q[(VOCAB + LAYERS * (2 * DIM + 2 * KVH * HD + 3 * HID)) * DIM];
+static uint32_t syn_bits = 8; /* 4: every matrix int4, with signed scales */
 static int32_t syn_s[sizeof syn_q / GS];
 static int32_t syn_rms[(2 * LAYERS + 1) * DIM];
 static size_t  syn_qn, syn_sn, syn_rn;
@@ -129,7 +130,14 @@ static size_t  syn_qn, syn_sn, syn_rn;
 static flm_qmat_t syn_mat(uint32_t rows, uint32_t cols)
 {
     uint32_t ng = (cols + GS - 1) / GS;
-    flm_qmat_t m = { syn_q + syn_qn, syn_s + syn_sn, rows, cols, GS, ng, 30 };
+    flm_qmat_t m = { syn_q + syn_qn, syn_s + syn_sn, rows, cols, GS, ng, 30, syn_bits };
+    if (syn_bits == 4) {
+        for (uint32_t i = 0; i < rows * cols / 2; i++)
+            syn_q[syn_qn++] = (int8_t)(next() & 0xFFu);
+        for (uint32_t i = 0; i < rows * ng; i++)
+            syn_s[syn_sn++] = ((int32_t)(next() % (1u << 22)) + (1 << 22)) * (next() % 3u ? 1 : -1) / 4;
+        return m;
+    }
     for (uint32_t i = 0; i < rows * cols; i++)
         syn_q[syn_qn++] = (int8_t)((int32_t)(next() % 255u) - 127);
     for (uint32_t i = 0; i < rows * ng; i++)
@@ -146,6 +154,7 @@ static flm_ivec_t syn_vec(void)
 }
 
 #define FORWARD_GOLDEN 0x11261677e1ff87c2ull
+#define FORWARD_GOLDEN_Q4 0xba001bbb3f199f2cull /* recorded on x86-64 (see the top of this file) */
 
 /* The synthetic model's logits over a whole context, hashed; 0 if the
  * engine failed. */
@@ -195,6 +204,16 @@ FLM_TEST(transformer_bits_golden)
     FLM_CHECK_MSG(h == FORWARD_GOLDEN, "forward hash 0x%016llxull", (unsigned long long)h);
 }
 
+/* The same model with int4 matrices (and signed scales, as llama.cpp's
+ * Q4_0 blocks give): the int4 matvec and embedding lookup. */
+FLM_TEST(transformer_bits_golden_q4)
+{
+    syn_bits = 4;
+    uint64_t h = synth_forward_hash();
+    syn_bits = 8;
+    FLM_CHECK_MSG(h == FORWARD_GOLDEN_Q4, "int4 forward hash 0x%016llxull", (unsigned long long)h);
+}
+
 /* The same forward pass with each matvec variant this CPU runs pinned in
  * turn, where the build chooses it at run time (x86-64: AVX2 and _ref). */
 FLM_TEST(transformer_bits_golden_variants)
@@ -205,13 +224,16 @@ FLM_TEST(transformer_bits_golden_variants)
     const flm_kernel_variant_t *v = flm_kernel_variants(&n);
     int runs = 0;
     for (size_t i = 0; i < n; i++) {
-        if (v[i].op != FLM_KOP_MATVEC_Q8_S16 || flm_kernels_use(v[i].name) != FLM_OK)
+        if ((v[i].op != FLM_KOP_MATVEC_Q8_S16 && v[i].op != FLM_KOP_MATVEC_Q4_S16) ||
+            flm_kernels_use(v[i].name) != FLM_OK)
             continue;
+        syn_bits = v[i].op == FLM_KOP_MATVEC_Q4_S16 ? 4u : 8u;
         uint64_t h = synth_forward_hash();
+        syn_bits = 8;
         flm_kernels_use(NULL);
-        FLM_CHECK_MSG(h == FORWARD_GOLDEN, "forward hash with %s: 0x%016llxull", v[i].name,
-                      (unsigned long long)h);
+        uint64_t want = v[i].op == FLM_KOP_MATVEC_Q4_S16 ? FORWARD_GOLDEN_Q4 : FORWARD_GOLDEN;
+        FLM_CHECK_MSG(h == want, "forward hash with %s: 0x%016llxull", v[i].name, (unsigned long long)h);
         runs++;
     }
-    FLM_CHECK(runs >= 1); /* the _ref at least; AVX2 too where the CPU has it */
+    FLM_CHECK(runs >= 2); /* the _refs at least; AVX2 too where the CPU has it */
 }

@@ -157,7 +157,7 @@ typedef struct {
 static void make_mat(test_mat_t *t, uint32_t rows, uint32_t cols, uint32_t gs)
 {
     uint32_t ng = (cols + gs - 1) / gs;
-    t->m = (flm_qmat_t){ t->q, t->s, rows, cols, gs, ng, 30 };
+    t->m = (flm_qmat_t){ t->q, t->s, rows, cols, gs, ng, 30, 8 };
     for (uint32_t i = 0; i < rows * ng; i++)
         t->s[i] = (int32_t)(rnd() % (1u << 23)) - (1 << 22);
     for (uint32_t r = 0; r < rows; r++)
@@ -240,6 +240,83 @@ FLM_TEST(kernels_dequant_row)
     for (uint32_t c = 0; c < 37; c++)
         FLM_CHECK(fabs(out[c] / Q16 - t.w[6 * 37 + c]) <= 0.5 / Q16);
     FLM_CHECK_EQ(flm_dequant_row_q8(&t.m, 7, out, 16), FLM_ERR_ARG);
+}
+
+/* An int4 matrix (two values a byte, element 2k in the low nibble) with
+ * signed scales, and its real values. */
+static void make_mat4(test_mat_t *t, uint32_t rows, uint32_t cols, uint32_t gs)
+{
+    uint32_t ng = (cols + gs - 1) / gs, rb = (cols + 1) / 2;
+    t->m = (flm_qmat_t){ t->q, t->s, rows, cols, gs, ng, 30, 4 };
+    memset(t->q, 0, (size_t)rows * rb);
+    for (uint32_t i = 0; i < rows * ng; i++)
+        t->s[i] = (int32_t)(rnd() % (1u << 23)) - (1 << 22);
+    for (uint32_t r = 0; r < rows; r++)
+        for (uint32_t c = 0; c < cols; c++) {
+            int v = (int)(rnd() % 16) - 8;
+            uint8_t *b = (uint8_t *)&t->q[r * rb + c / 2];
+            *b = (uint8_t)(*b | ((unsigned)v & 15u) << (c % 2 ? 4 : 0));
+            t->w[r * cols + c] = v * (double)t->s[r * ng + c / gs] / Q30;
+        }
+}
+
+FLM_TEST(kernels_matvec_q4_vs_float)
+{
+    static test_mat_t t;
+    static int32_t x[600], out[96], row[600];
+    static int16_t xq[600];
+    static const uint32_t shapes[][3] = { { 64, 64, 32 }, { 96, 172, 32 }, { 5, 200, 64 }, { 7, 37, 8 },
+                                          { 3, 199, 199 }, { 1, 1, 1 }, { 4, 600, 600 }, { 5, 600, 300 },
+                                          { 6, 33, 2 } };
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        uint32_t rows = shapes[k][0], cols = shapes[k][1], gs = shapes[k][2];
+        make_mat4(&t, rows, cols, gs);
+        FLM_CHECK_EQ(flm_qmat_check(&t.m, rows, cols), FLM_OK);
+        for (uint32_t c = 0; c < cols; c++)
+            x[c] = to_q16(urand(3.0));
+        int32_t sh;
+        FLM_CHECK_EQ(flm_quantize_s16(x, cols, 16, xq, &sh), FLM_OK);
+        FLM_CHECK_EQ(flm_matvec_q4_s16(&t.m, xq, sh, out, 16), FLM_OK);
+        for (uint32_t r = 0; r < rows; r++) {
+            double exact = 0;
+            for (uint32_t c = 0; c < cols; c++)
+                exact += t.w[r * cols + c] * ldexp(xq[c], -sh);
+            FLM_CHECK_MSG(fabs(out[r] / Q16 - exact) <= 0.5 / Q16 + 1e-12, "shape %zu row %u", k, r);
+        }
+        FLM_CHECK_EQ(flm_dequant_row_q4(&t.m, rows - 1, row, 16), FLM_OK);
+        for (uint32_t c = 0; c < cols; c++)
+            FLM_CHECK(fabs(row[c] / Q16 - t.w[(rows - 1) * cols + c]) <= 0.5 / Q16);
+        /* the int8 kernels refuse an int4 matrix, and the other way round */
+        FLM_CHECK_EQ(flm_matvec_q8_s16(&t.m, xq, sh, out, 16), FLM_ERR_ARG);
+        FLM_CHECK_EQ(flm_dequant_row_q8(&t.m, 0, row, 16), FLM_ERR_ARG);
+    }
+    /* extremes: -8 everywhere, the largest scales of both signs, a group of
+     * 600: exact and saturating */
+    make_mat4(&t, 2, 600, 600);
+    memset(t.q, 0x88, 600);
+    t.s[0] = FLM_QMAT_SCALE_LIMIT - 1;
+    t.s[1] = -(FLM_QMAT_SCALE_LIMIT - 1);
+    for (uint32_t c = 0; c < 600; c++)
+        xq[c] = -32768;
+    t.m.scale_shift = 0;
+    FLM_CHECK_EQ(flm_matvec_q4_s16(&t.m, xq, 0, out, 0), FLM_OK);
+    FLM_CHECK_EQ(out[0], INT32_MAX);
+    FLM_CHECK_EQ(out[1], INT32_MIN);
+    /* 600 * 2^18 * (2^23 - 1) / 2^22 = +-314572762.5, rounded half up */
+    t.m.scale_shift = 22;
+    FLM_CHECK_EQ(flm_matvec_q4_s16(&t.m, xq, 0, out, 0), FLM_OK);
+    FLM_CHECK_EQ(out[0], 314572763);
+    FLM_CHECK_EQ(out[1], -314572762);
+    /* odd groups only as the whole row; bad shapes refused */
+    make_mat4(&t, 2, 40, 8);
+    t.m.gs = 5;
+    t.m.ngroups = 8;
+    FLM_CHECK_EQ(flm_matvec_q4_s16(&t.m, xq, 0, out, 0), FLM_ERR_ARG);
+    FLM_CHECK_EQ(flm_qmat_check(&t.m, 2, 40), FLM_ERR_ARG);
+    t.m.gs = 8;
+    t.m.ngroups = 5;
+    t.m.bits = 8;
+    FLM_CHECK_EQ(flm_matvec_q4_s16(&t.m, xq, 0, out, 0), FLM_ERR_ARG);
 }
 
 FLM_TEST(kernels_rmsnorm_vs_float)

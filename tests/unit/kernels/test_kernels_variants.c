@@ -143,7 +143,7 @@ static bool make_matvec(flm_qmat_t *m, const int16_t **x, uint32_t rows, uint32_
     if (f == FILL_EXTREME && (next() & 1u))
         for (uint32_t i = 0; i < cols; i++)
             xv[i] = q[i] < 0 ? -32768 : 32767;
-    *m = (flm_qmat_t){ q, s, rows, cols, gs, ng, scale_shift };
+    *m = (flm_qmat_t){ q, s, rows, cols, gs, ng, scale_shift, 8 };
     *x = xv;
     return true;
 }
@@ -230,6 +230,119 @@ FLM_TEST(kernels_variants_matvec)
         FLM_CHECK(matvec_agrees(&bad[b], x, &compared));
     FLM_CHECK(matvec_agrees(&m, NULL, &compared));
     printf("    %u matvec comparisons with the _ref\n", compared);
+}
+
+/* ---- int4 matvec ---------------------------------------------------------- */
+
+/* A rows x cols int4 matrix (rows of ceil(cols / 2) bytes) and an input,
+ * each followed by `guard` random elements before the end of its pool. */
+static bool make_matvec4(flm_qmat_t *m, const int16_t **x, uint32_t rows, uint32_t cols, uint32_t gs,
+                         int32_t scale_shift, fill_t f, uint32_t guard)
+{
+    uint32_t ng = (cols + gs - 1) / gs;
+    size_t nq = (size_t)rows * ((cols + 1) / 2);
+    if (nq + guard > POOL_Q || (size_t)rows * ng + guard > POOL_S || cols + guard > POOL_X || rows > MAX_ROWS)
+        return false;
+    for (uint32_t i = 1; i <= guard; i++) {
+        pool_q[POOL_Q - i] = (int8_t)(next() | 1u);
+        pool_s[POOL_S - i] = (int32_t)(next() >> 9) + 1;
+        pool_x[POOL_X - i] = (int16_t)(next() | 1u);
+    }
+    int8_t *q = pool_q + POOL_Q - guard - nq;
+    int32_t *s = pool_s + POOL_S - guard - (size_t)rows * ng;
+    int16_t *xv = pool_x + POOL_X - guard - cols;
+    for (size_t i = 0; i < nq; i++)
+        q[i] = f == FILL_EXTREME ? (int8_t)(next() & 1u ? 0x88 : 0x77) : (int8_t)(next() & 0xFFu);
+    if (cols % 2) /* the padding nibble of each row is zero */
+        for (uint32_t r = 0; r < rows; r++)
+            q[(size_t)r * ((cols + 1) / 2) + cols / 2] &= 0x0F;
+    for (size_t i = 0; i < (size_t)rows * ng; i++)
+        s[i] = rand_scale(f);
+    for (uint32_t i = 0; i < cols; i++)
+        xv[i] = rand_s16(f);
+    *m = (flm_qmat_t){ q, s, rows, cols, gs, ng, scale_shift, 4 };
+    *x = xv;
+    return true;
+}
+
+static bool matvec4_agrees(const flm_qmat_t *m, const int16_t *x, unsigned *compared)
+{
+    static const int32_t shifts[][2] = { { 16, 16 }, { 0, 0 }, { 15, 30 }, { -7, 20 },
+                                         { 62, -20 }, { -62, 62 }, { 3, 40 }, { 30, -62 } };
+    static int32_t want[MAX_ROWS + 1], got[MAX_ROWS + 1];
+    const flm_kernel_variant_t *ref = ref_of(FLM_KOP_MATVEC_Q4_S16);
+    size_t n;
+    const flm_kernel_variant_t *v = flm_kernel_variants(&n);
+    for (size_t k = 0; k < sizeof shifts / sizeof shifts[0]; k++) {
+        memset(want, 0x55, sizeof want);
+        flm_err_t e_want = ref->fn.matvec_q4_s16(m, x, shifts[k][0], want, shifts[k][1]);
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].op != FLM_KOP_MATVEC_Q4_S16 || &v[i] == ref || !flm_kernel_variant_available(&v[i]))
+                continue;
+            memset(got, 0x55, sizeof got);
+            flm_err_t e_got = v[i].fn.matvec_q4_s16(m, x, shifts[k][0], got, shifts[k][1]);
+            if (e_got != e_want || memcmp(got, want, sizeof got) != 0) {
+                uint32_t r = 0;
+                while (r < m->rows && got[r] == want[r])
+                    r++;
+                printf("    %s: %ux%u gs %u scale_shift %d shifts (%d, %d): err %d/%d, row %u: %d, _ref %d\n",
+                       v[i].name, m->rows, m->cols, m->gs, m->scale_shift, shifts[k][0], shifts[k][1], e_got,
+                       e_want, r, got[r], want[r]);
+                return false;
+            }
+            (*compared)++;
+        }
+    }
+    return true;
+}
+
+FLM_TEST(kernels_variants_matvec_q4)
+{
+    /* rows, cols, group size (even, or the whole row): ragged, odd, > 256 */
+    static const uint32_t shapes[][3] = {
+        { 1, 1, 1 }, { 3, 1, 32 }, { 2, 7, 7 }, { 3, 15, 16 }, { 5, 17, 16 }, { 4, 31, 8 }, { 2, 33, 32 },
+        { 64, 64, 32 }, { 7, 172, 32 }, { 9, 65, 14 }, { 5, 48, 16 }, { 5, 80, 16 }, { 5, 96, 16 },
+        { 3, 64, 2 }, { 3, 63, 2 }, { 6, 255, 255 }, { 6, 256, 256 }, { 2, 257, 256 }, { 2, 300, 258 },
+        { 3, 600, 600 }, { 2, 1000, 300 }, { 2, 513, 512 }, { 3, 768, 32 }, { 1, 4099, 4096 },
+        { 4, 777, 100 }, { 1, 65536, 65536 }, { 2, 65535, 64 }, { 9, 20, 32 }, { 9, 50, 50 },
+        { 7, 45, 32 }, { 5, 63, 32 }, { 6, 512, 256 }, { 3, 257, 200 }, { 4, 40, 24 }, { 4, 56, 48 },
+    };
+    static const int32_t scale_shifts[] = { 30, 0, 13, 62 };
+    unsigned compared = 0;
+    rng = 0x5EED1234u;
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+        for (int f = FILL_RANDOM; f <= FILL_SMALL; f++)
+            for (uint32_t guard = 0; guard <= 300; guard += 300) {
+                flm_qmat_t m;
+                const int16_t *x;
+                FLM_CHECK(make_matvec4(&m, &x, shapes[k][0], shapes[k][1], shapes[k][2],
+                                       scale_shifts[(k + (size_t)f) % 4], (fill_t)f, guard));
+                FLM_CHECK_MSG(matvec4_agrees(&m, x, &compared), "shape %zu", k);
+            }
+    for (int trial = 0; trial < 300; trial++) {
+        uint32_t cols = 1 + below(trial < 200 ? 300 : 1500);
+        uint32_t gs = trial % 5 == 0 ? cols : 2 * (1 + below(trial % 3 ? 32 : cols / 2 + 20));
+        flm_qmat_t m;
+        const int16_t *x;
+        FLM_CHECK(make_matvec4(&m, &x, 1 + below(9), cols, gs, (int32_t)below(63), (fill_t)below(3),
+                               trial % 2 ? 300 : 0));
+        FLM_CHECK(matvec4_agrees(&m, x, &compared));
+    }
+    /* bad arguments are refused alike */
+    flm_qmat_t m;
+    const int16_t *x;
+    FLM_CHECK(make_matvec4(&m, &x, 4, 40, 16, 30, FILL_RANDOM, 0));
+    flm_qmat_t bad[5] = { m, m, m, m, m };
+    bad[0].gs = 0;
+    bad[1].ngroups = 2;
+    bad[2].scale_shift = 63;
+    bad[3].bits = 8;
+    bad[4].gs = 5;
+    bad[4].ngroups = 8;
+    for (int b = 0; b < 5; b++)
+        FLM_CHECK(matvec4_agrees(&bad[b], x, &compared));
+    FLM_CHECK(matvec4_agrees(&m, NULL, &compared));
+    printf("    %u int4 matvec comparisons with the _ref\n", compared);
 }
 
 /* ---- attention ----------------------------------------------------------- */

@@ -142,7 +142,7 @@ FLM_TEST(model_open_synthetic)
     free(img);
 }
 
-/* The converter writes format 1.1 with the architecture; a full open says
+/* The converter writes format 1.2 with the architecture; a full open says
  * the scales are checked, a header-only one leaves that to verify. */
 FLM_TEST(model_header_arch_and_scales_flag)
 {
@@ -150,7 +150,7 @@ FLM_TEST(model_header_arch_and_scales_flag)
     uint8_t *img = base_image(&len, false);
     FLM_CHECK(img != NULL);
     FLM_CHECK_EQ(img[FLM_IMG_OFF_VER_MAJOR], 1);
-    FLM_CHECK_EQ(img[FLM_IMG_OFF_VER_MINOR], 1);
+    FLM_CHECK_EQ(img[FLM_IMG_OFF_VER_MINOR], 2);
     FLM_CHECK_EQ(rd32(img + FLM_IMG_OFF_ARCH), FLM_ARCH_LLAMA);
     for (size_t i = FLM_IMG_OFF_ARCH + 4; i < FLM_IMG_HEADER_SIZE; i++)
         FLM_CHECK_MSG(img[i] == 0, "reserved header byte 0x%zx is %u", i, img[i]);
@@ -289,7 +289,8 @@ static void e_new_kind(uint8_t *p)
 static void e_v10(uint8_t *p) { p[FLM_IMG_OFF_VER_MINOR] = 0; }
 static void e_v10_junk(uint8_t *p) { p[FLM_IMG_OFF_VER_MINOR] = 0; wr32(p + FLM_IMG_OFF_ARCH, 0xDEADBEEFu); }
 static void e_arch(uint8_t *p) { wr32(p + FLM_IMG_OFF_ARCH, 7); }
-static void e_arch_v2(uint8_t *p) { p[FLM_IMG_OFF_VER_MINOR] = 2; wr32(p + FLM_IMG_OFF_ARCH, 0xFFFFFFFFu); }
+static void e_arch_v2(uint8_t *p) { p[FLM_IMG_OFF_VER_MINOR] = 3; wr32(p + FLM_IMG_OFF_ARCH, 0xFFFFFFFFu); }
+static void e_v11(uint8_t *p) { p[FLM_IMG_OFF_VER_MINOR] = 1; }
 
 typedef struct {
     const char *what;
@@ -317,7 +318,7 @@ FLM_TEST(model_rejects_each_corruption)
         { "sorted id out of range", e_tok_bad_id, true, FLM_ERR_MODEL_TOKENIZER },
         { "bos outside vocab", e_tok_bos, true, FLM_ERR_MODEL_TOKENIZER },
         { "unknown dtype", e_dtype, true, FLM_ERR_MODEL_DTYPE },
-        { "int4 dtype", e_q4, true, FLM_ERR_MODEL_DTYPE },
+        { "int4 dtype over int8 bytes", e_q4, true, FLM_ERR_MODEL_SHAPE },
         { "misaligned tensor", e_align, true, FLM_ERR_MODEL_ALIGN },
         { "shape vs config", e_shape, true, FLM_ERR_MODEL_SHAPE },
         { "group size 0", e_gs, true, FLM_ERR_MODEL_SHAPE },
@@ -389,10 +390,12 @@ FLM_TEST(model_format_versions_and_arch)
     }
     char detail[FLM_MODEL_DETAIL_MAX];
     FLM_CHECK_EQ(open_edited(img, len, len, true, e_arch, FLM_MODEL_VERIFY_HEADER, detail), FLM_ERR_MODEL_ARCH);
-    FLM_CHECK_MSG(strstr(detail, "architecture id 7 (format 1.1) unknown") && strstr(detail, "llama = 0"), "%s",
+    FLM_CHECK_MSG(strstr(detail, "architecture id 7 (format 1.2) unknown") && strstr(detail, "llama = 0"), "%s",
                   detail);
     FLM_CHECK_EQ(open_edited(img, len, len, true, e_arch_v2, FLM_MODEL_VERIFY_HEADER, detail), FLM_ERR_MODEL_ARCH);
-    FLM_CHECK_MSG(strstr(detail, "architecture id 4294967295 (format 1.2)") != NULL, "%s", detail);
+    FLM_CHECK_MSG(strstr(detail, "architecture id 4294967295 (format 1.3)") != NULL, "%s", detail);
+    /* an int8 image of 1.1's rules marked 1.1 loads the same (1.2 only added) */
+    FLM_CHECK_EQ(open_edited(img, len, len, true, e_v11, FLM_MODEL_VERIFY_FULL, detail), FLM_OK);
     FLM_CHECK(strcmp(flm_strerror(FLM_ERR_MODEL_ARCH), "unknown model architecture") == 0);
     /* the arch field is under the header CRC: a flipped bit is corruption */
     uint8_t *p = dup_exact(img, len);
