@@ -174,10 +174,11 @@ class Transformer(nn.Module):
 
     @torch.no_grad()
     def greedy(self, ids, steps):
-        """Greedy continuation of the token list ids (BOS first) up to
-        `steps` positions in all (fieldlm run's -n), stopping at BOS/EOS."""
+        """Greedy continuation of the token list ids (BOS first) as fieldlm
+        run -n steps prints it (llama2.c's run.c): the tokens of positions
+        1..steps (at most seq_len), stopping at BOS/EOS."""
         ids = list(ids)
-        while len(ids) < min(steps, self.cfg.seq_len):
+        while len(ids) < min(steps, self.cfg.seq_len) + 1:
             logits = self(torch.tensor([ids]))[0, -1]
             nxt = int(torch.argmax(logits))
             if nxt in (1, 2):

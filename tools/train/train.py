@@ -58,6 +58,8 @@ def parse_args(argv=None):
     s.add_argument("--seed", type=int, default=1337)
     s.add_argument("--threads", type=int, default=1)
     s.add_argument("--ckpt-every", type=int, default=500)
+    s.add_argument("--stop-after", type=int, default=0, metavar="N",
+                   help="checkpoint and stop after N steps of this run (train in slices; --resume goes on)")
     s.add_argument("--log-every", type=int, default=10)
     return ap.parse_args(argv)
 
@@ -239,6 +241,10 @@ def main(a):
             log(f"eval step {step}: held-out nll {nll:.4f} ppl {math.exp(nll):.4f} ({n} tokens)")
         if a.ckpt_every and step % a.ckpt_every == 0:
             save()
+        if a.stop_after and step - start_step >= a.stop_after and step < a.steps:
+            save()
+            log(f"train: stopped at step {step} (--stop-after); --resume continues")
+            return
     save()
     out = os.path.join(a.out_dir, "model.bin")
     export_legacy(model, out)
