@@ -2,7 +2,8 @@
 # few training steps (the loss falls), a run stopped and resumed gives the
 # same weights bit for bit, the export converts and passes fieldlm info,
 # the converted model runs, and its greedy text equals the float32
-# reference's (PyTorch on the exported checkpoint). Needs Debian's
+# reference's (PyTorch on the exported checkpoint); then fine-tuning from
+# the .flm image on other text, as the README does it. Needs Debian's
 # python3-torch (.ci/packages.txt): skipped without it.
 set -u
 py=${FLM_PYTHON:-/usr/bin/python3}
@@ -54,4 +55,13 @@ for p in "Once upon a time" "Once upon a time, there was a little cat named Tom.
     echo "greedy, fieldlm = float32: $got"
 done
 case "$got" in *"play with"*) ;; *) fail "the model did not learn its text: $got" ;; esac
+# fine-tuning from the image (its tokenizer comes with it) on another text
+printf 'The robot said hello to the moon.\n\nThe robot said hello to the sun.\n' >"$dir/mine.txt"
+"$py" tools/train/train.py --init "$dir/m.flm" --data "$dir/mine.txt" --out-dir "$dir/ft" --steps 60 --batch 8 --warmup 5 \
+    --lr 1e-2 --ckpt-every 0 >"$dir/ft.out" 2>"$dir/ft.log" || fail "fine-tune: $(tail -n 3 "$dir/ft.log")"
+"$cli" convert --quiet --in "$dir/ft/model.bin" --tokenizer "$dir/ft/tokenizer.bin" --out "$dir/ft.flm" >/dev/null ||
+    fail "convert the fine-tuned model"
+got=$("$cli" run -m "$dir/ft.flm" -p "The robot" -t 0 -n 30 2>/dev/null) || fail "run the fine-tuned model"
+echo "fine-tuned: $got"
+case "$got" in "The robot said hello to the"*) ;; *) fail "the fine-tuned model did not learn its text: $got" ;; esac
 echo "train ok"

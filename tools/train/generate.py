@@ -17,7 +17,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bpe import Tokenizer  # noqa: E402
-from llama import load_llama2c  # noqa: E402
+from llama import load_any  # noqa: E402
 
 
 def main():
@@ -29,7 +29,7 @@ def main():
     ap.add_argument("--ids", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    model = load_llama2c(a.model)
+    model, _ = load_any(a.model)
     model.eval()
     tok = Tokenizer.load(a.tokenizer)
     ids = model.greedy(tok.encode(a.prompt), a.steps)

@@ -310,3 +310,93 @@ def load_llama2c(path, seq_len=None):
         if not shared:
             model.output.weight.copy_(got["out"])
     return model
+
+
+# ---- fieldlm images ---------------------------------------------------------
+
+FLM_MAGIC = 0x494D4C46
+_KINDS = {1: "tok", 2: "out", 3: "rms_final", 16: "rms_att", 17: "wq", 18: "wk", 19: "wv", 20: "wo",
+          21: "rms_ffn", 22: "w1", 23: "w2", 24: "w3"}
+
+
+def load_flm(path):
+    """A fieldlm image (core/model/FORMAT.md) back to float: the weights
+    dequantized (Q8 and Q4 groups, I32 norms) into a Transformer, and the
+    tokenizer as (tokens, scores). Fine-tuning can so start from a shipped
+    .flm; its int8 rounding (worst error half a quantization step) is the
+    only loss."""
+    buf = open(path, "rb").read()
+    if len(buf) < 128 or struct.unpack_from("<I", buf, 0)[0] != FLM_MAGIC:
+        raise ValueError(f"{path}: not a fieldlm image")
+    major = struct.unpack_from("<H", buf, 4)[0]
+    if major != 1:
+        raise ValueError(f"{path}: image version {major} not supported")
+    flags = struct.unpack_from("<I", buf, 0x0C)[0]
+    dim, hidden, nl, nh, nkv, hd, vocab, seq = struct.unpack_from("<8I", buf, 0x20)
+    n_tensors, entry = struct.unpack_from("<2I", buf, 0x48)
+    table, tok_off = struct.unpack_from("<2Q", buf, 0x50)
+    arch = struct.unpack_from("<I", buf, 0x70)[0] if struct.unpack_from("<H", buf, 6)[0] >= 1 else 0
+    if arch != 0 or hd * nh != dim:
+        raise ValueError(f"{path}: not a llama image (arch {arch})")
+    cfg = Config(dim=dim, hidden_dim=hidden, n_layers=nl, n_heads=nh, n_kv_heads=nkv, vocab_size=vocab,
+                 seq_len=seq, shared_classifier=bool(flags & 1))
+    model = Transformer(cfg)
+    got = {}
+    for i in range(n_tensors):
+        kind, layer, dtype = struct.unpack_from("<3H", buf, table + i * entry)
+        rows, cols, gs = struct.unpack_from("<3I", buf, table + i * entry + 8)
+        shift = struct.unpack_from("<i", buf, table + i * entry + 0x14)[0]
+        off, size, soff, ssize = struct.unpack_from("<4Q", buf, table + i * entry + 0x18)
+        name = _KINDS.get(kind)
+        if name is None:
+            continue  # rope_freq (computed) or a kind llama does not have
+        if dtype == 3:  # I32
+            v = torch.frombuffer(bytearray(buf[off:off + size]), dtype=torch.int32).double() * 2.0 ** -shift
+            t = v.float()
+        elif dtype in (1, 2):  # Q8, Q4
+            ng = (cols + gs - 1) // gs
+            if dtype == 1:
+                q = torch.frombuffer(bytearray(buf[off:off + size]), dtype=torch.int8).view(rows, cols).double()
+            else:
+                b = torch.frombuffer(bytearray(buf[off:off + size]), dtype=torch.uint8).view(rows, -1).int()
+                nib = torch.stack(((b & 15), (b >> 4) & 15), dim=-1).view(rows, -1)[:, :cols]
+                q = torch.where(nib >= 8, nib - 16, nib).double()
+            s = torch.frombuffer(bytearray(buf[soff:soff + ssize]), dtype=torch.int32).view(rows, ng).double()
+            s = s.repeat_interleave(gs, dim=1)[:, :cols] * 2.0 ** -shift
+            t = (q * s).float()
+        else:
+            raise ValueError(f"{path}: tensor kind {kind} has dtype {dtype}, not readable here")
+        got[(name, layer)] = t.view(rows, cols) if rows > 1 else t.view(-1)
+    with torch.no_grad():
+        model.tok_embeddings.weight.copy_(got[("tok", 0)])
+        model.norm.weight.copy_(got[("rms_final", 0)])
+        for i, l in enumerate(model.layers):
+            l.attention_norm.weight.copy_(got[("rms_att", i)])
+            l.ffn_norm.weight.copy_(got[("rms_ffn", i)])
+            for name in ("wq", "wk", "wv", "wo"):
+                getattr(l.attention, name).weight.copy_(got[(name, i)])
+            for name in ("w1", "w2", "w3"):
+                getattr(l.feed_forward, name).weight.copy_(got[(name, i)])
+        if not cfg.shared_classifier:
+            model.output.weight.copy_(got[("out", 0)])
+    # tokenizer section
+    V, _, _, _, nbytes = struct.unpack_from("<5I", buf, tok_off)
+    offs = struct.unpack_from(f"<{V + 1}I", buf, tok_off + 24)
+    keys = struct.unpack_from(f"<{V}i", buf, tok_off + 24 + 4 * (V + 1))
+    base = tok_off + 24 + 4 * (3 * V + 1)
+    tokens = [buf[base + offs[i]:base + offs[i + 1]] for i in range(V)]
+    scores = []
+    for k in keys:
+        bits = k if k >= 0 else ((-1 - k) | 0x80000000)
+        scores.append(struct.unpack("<f", struct.pack("<I", bits))[0])
+    return model, tokens, scores
+
+
+def load_any(path, seq_len=None):
+    """A llama2.c checkpoint or a fieldlm image: (model, tokenizer or None)."""
+    with open(path, "rb") as f:
+        magic = struct.unpack("<I", f.read(4))[0]
+    if magic == FLM_MAGIC:
+        model, tokens, scores = load_flm(path)
+        return model, (tokens, scores)
+    return load_llama2c(path, seq_len), None

@@ -2,7 +2,7 @@
 """Train or fine-tune a llama model for fieldlm on plain text, on the CPU.
 
   train.py --tokenizer tok.bin --data a.txt --data b.jsonl:2 --out-dir out/ [model and schedule options]
-  train.py --init model.bin --tokenizer tok.bin --data mine.txt --out-dir out/ --steps 200 --lr 3e-4
+  train.py --init models/fieldtales-800k.flm --data mine.txt --out-dir out/ --steps 300 --lr 5e-4
 
 Each document (a paragraph of a .txt file, --doc-mode; a {"text": ...} line
 of a .jsonl file) is encoded as BOS + llama2.c's encode of its text
@@ -18,7 +18,14 @@ its checkpoint (--resume) continues exactly as if it had not stopped.
 
 Writes OUT_DIR/ckpt.pt (model, optimizer, step: --resume continues it) every
 --ckpt-every steps and at the end, and OUT_DIR/model.bin, a llama2.c
-float32 checkpoint for `fieldlm convert`, at the end.
+float32 checkpoint for `fieldlm convert`, at the end, beside
+OUT_DIR/tokenizer.bin (a copy of the tokenizer): then
+
+  fieldlm convert --in OUT_DIR/model.bin --tokenizer OUT_DIR/tokenizer.bin --out my.flm
+
+--init takes a llama2.c checkpoint (legacy float32, export.py ak42 v1 or v2)
+or a fieldlm image (.flm, dequantized; its tokenizer is used when
+--tokenizer is not given).
 """
 import argparse
 import math
@@ -35,9 +42,9 @@ def parse_args(argv=None):
                     help="what a document is in a .txt file (default: paragraphs, split at blank lines)")
     ap.add_argument("--eval", metavar="FILE", help="held-out text (one document a non-empty line, as fieldlm ppl)")
     ap.add_argument("--eval-every", type=int, default=0, help="evaluate every N steps (0: at the end only)")
-    ap.add_argument("--tokenizer", required=True, help="llama2.c tokenizer.bin (bpe.py train)")
+    ap.add_argument("--tokenizer", help="llama2.c tokenizer.bin (bpe.py train); default: the --init image's")
     ap.add_argument("--out-dir", required=True)
-    ap.add_argument("--init", metavar="CKPT", help="start from this llama2.c checkpoint (fine-tuning)")
+    ap.add_argument("--init", metavar="CKPT", help="start from this llama2.c checkpoint or .flm image (fine-tuning)")
     ap.add_argument("--resume", action="store_true", help="continue OUT_DIR/ckpt.pt")
     m = ap.add_argument_group("model (ignored with --init or --resume)")
     m.add_argument("--dim", type=int, default=128)
@@ -72,7 +79,7 @@ import torch  # noqa: E402  (after the thread variables)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bpe import Tokenizer, read_docs  # noqa: E402
-from llama import Config, Transformer, export_legacy, load_llama2c  # noqa: E402
+from llama import Config, Transformer, export_legacy, load_any  # noqa: E402
 
 
 def log(msg):
@@ -158,8 +165,9 @@ def main(a):
     torch.use_deterministic_algorithms(True)
     torch.manual_seed(a.seed)
     os.makedirs(a.out_dir, exist_ok=True)
-    tok = Tokenizer.load(a.tokenizer)
     ckpt_path = os.path.join(a.out_dir, "ckpt.pt")
+    tok_path = os.path.join(a.out_dir, "tokenizer.bin")
+    init_tok = None
 
     state = None
     if a.resume:
@@ -169,10 +177,20 @@ def main(a):
         model.load_state_dict(state["model"])
         log(f"train: resuming {ckpt_path} at step {state['step']}")
     elif a.init:
-        model = load_llama2c(a.init, seq_len=None)
+        model, init_tok = load_any(a.init)
         cfg = model.cfg
         log(f"train: fine-tuning {a.init}")
+    if a.tokenizer:
+        tok = Tokenizer.load(a.tokenizer)
+    elif init_tok:
+        tok = Tokenizer(*init_tok)
+    elif a.resume and os.path.exists(tok_path):
+        tok = Tokenizer.load(tok_path)
     else:
+        raise SystemExit("train: --tokenizer is needed (only a .flm --init brings its own)")
+    if not a.resume or not os.path.exists(tok_path):
+        tok.save(tok_path)
+    if not a.resume and not a.init:
         cfg = Config(dim=a.dim, hidden_dim=a.hidden_dim, n_layers=a.layers, n_heads=a.heads,
                      n_kv_heads=a.kv_heads, vocab_size=tok.vocab_size, seq_len=a.seq_len)
         model = Transformer(cfg)
@@ -248,7 +266,7 @@ def main(a):
     save()
     out = os.path.join(a.out_dir, "model.bin")
     export_legacy(model, out)
-    log(f"train: wrote {ckpt_path} and {out} (llama2.c float32 checkpoint)")
+    log(f"train: wrote {ckpt_path} and {out} (llama2.c float32 checkpoint; tokenizer {tok_path})")
     if a.eval:
         nll, n = evaluate(model, tok, a.eval)
         log(f"eval final: held-out nll {nll:.4f} ppl {math.exp(nll):.4f} ({n} tokens)")
