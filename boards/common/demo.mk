@@ -1,12 +1,21 @@
-# The demo every board runs: the stories260K greedy continuation of
-# "Once upon a time" (64 positions), and a seeded sampling run. The model is
-# converted once, on the build machine, by the host fieldlm.
+# The demo every board runs: the greedy continuation of "Once upon a time"
+# (64 positions), and a seeded sampling run. The model is the reference
+# stories260K from ../shared (converted once, on the build machine, by the
+# host fieldlm) when that folder is there, else the project's own default
+# model (models/, tools/cli/rules.mk); DEMO_MODEL=path.flm picks one, e.g.
+# `make BOARD=mps2-an386 footprint DEMO_MODEL=$(FLM_DEFAULT_MODEL)`.
 FLM_SHARED     ?= ../shared
 DEMO_MODEL_SRC := $(FLM_SHARED)/models/stories260K.bin
 DEMO_TOK_SRC   := $(FLM_SHARED)/models/tok512.bin
-# DEMO_BITS=4: the same demo on int4 weights (`convert --bits 4`), in its own file.
+# DEMO_BITS=4: the reference demo on int4 weights (`convert --bits 4`), in its own file.
 DEMO_BITS      ?= 8
-DEMO_MODEL     := build/models/stories260K$(if $(filter 4,$(DEMO_BITS)),-q4).flm
+DEMO_REF_MODEL := build/models/stories260K$(if $(filter 4,$(DEMO_BITS)),-q4).flm
+FLM_DEFAULT_MODEL ?= models/fieldtales-800k.flm
+ifneq ($(wildcard $(DEMO_MODEL_SRC)),)
+DEMO_MODEL     ?= $(DEMO_REF_MODEL)
+else
+DEMO_MODEL     ?= $(FLM_DEFAULT_MODEL)
+endif
 DEMO_PROMPT    := Once upon a time
 # Options shared by `fieldlm run` and the bare-metal demo (boards/common/mps2/main.c),
 # with the context length of the smallest board. Sampling values are exact
@@ -25,7 +34,7 @@ $(HOST_FIELDLM): FORCE_HOST_CLI
 .PHONY: FORCE_HOST_CLI
 endif
 
-$(DEMO_MODEL): $(DEMO_MODEL_SRC) $(DEMO_TOK_SRC) $(HOST_FIELDLM)
+$(DEMO_REF_MODEL): $(DEMO_MODEL_SRC) $(DEMO_TOK_SRC) $(HOST_FIELDLM)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CONVERT $@")
 	$(Q)$(HOST_FIELDLM) convert --in $(DEMO_MODEL_SRC) --tokenizer $(DEMO_TOK_SRC) --bits $(DEMO_BITS) --out $@ >/dev/null

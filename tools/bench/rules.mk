@@ -1,10 +1,15 @@
 # tools/bench: `make bench` times the kernels and the forward pass on the
 # host (build/<board>/fieldlm-bench), on ../shared's stories260K converted
-# by `fieldlm convert`. BENCH_MODEL=path.flm benchmarks another image;
-# BENCH_FLOAT=checkpoint.bin is the float32 reference timed beside it.
+# by `fieldlm convert`, or on the default model (models/) without ../shared.
+# BENCH_MODEL=path.flm benchmarks another image; BENCH_FLOAT=checkpoint.bin
+# is the float32 reference timed beside it.
 BENCH_BIN   := $(BUILD)/fieldlm-bench
-BENCH_MODEL ?= $(BUILD)/bench/stories260K.flm
 FLM_SHARED  ?= ../shared
+ifneq ($(wildcard $(FLM_SHARED)/models/stories260K.bin),)
+BENCH_MODEL ?= $(BUILD)/bench/stories260K.flm
+else
+BENCH_MODEL ?= $(FLM_DEFAULT_MODEL)
+endif
 
 $(BENCH_BIN): $(call obj,tools/bench/bench.c) $(TOOL_LIB) $(LIB)
 	@mkdir -p $(dir $@)

@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/cli/default_model.h"
 #include "core/runtime/runtime.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/opt.h"
 
 static const flm_opt_doc_t doc = {
-    "ppl", "-m MODEL.flm --text FILE [--lines N]",
+    "ppl", "[-m MODEL.flm] --text FILE [--lines N]",
     "Perplexity of the model on FILE, one document per non-empty line.\n"
     "Prints 'tokens N nll X ppl Y' (X: mean negative log-likelihood in nats).\n",
     NULL,
@@ -79,7 +80,7 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     const char *model_path = NULL, *text_path = NULL;
     long max_lines = -1;
     const flm_opt_t opts[] = {
-        FLM_OPT_STR('m', "model", &model_path, "FILE", "model image (.flm)"),
+        FLM_OPT_STR('m', "model", &model_path, "FILE", "model image (.flm); default: the default model (see run)"),
         FLM_OPT_STR(0, "text", &text_path, "FILE", "UTF-8 text"),
         FLM_OPT_LONG(0, "lines", &max_lines, 1, 0x7FFFFFFF, "N", "only the first N lines of the file"),
         FLM_OPT_END
@@ -87,8 +88,13 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
     if (status != FLM_OPT_CONTINUE)
         return status;
-    if (!model_path || !text_path)
-        return flm_cli_usage_error("ppl", "needs -m MODEL.flm and --text FILE");
+    if (!text_path)
+        return flm_cli_usage_error("ppl", "needs --text FILE");
+    char default_path[1024], why[1400];
+    if (!model_path && !(model_path = flm_cli_default_model(default_path, sizeof default_path, why, sizeof why))) {
+        fprintf(stderr, "fieldlm ppl: %s\n", why);
+        return FLM_EXIT_FAIL;
+    }
 
     FILE *f = fopen(text_path, "rb");
     if (!f) {

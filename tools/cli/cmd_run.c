@@ -9,12 +9,15 @@
 #include "core/runtime/runtime.h"
 #include "core/hal/hal.h"
 #include "tools/cli/cli.h"
+#include "tools/cli/default_model.h"
 #include "tools/cli/opt.h"
 
 static const flm_opt_doc_t doc = {
-    "run", "-m MODEL.flm [-p PROMPT] [options]",
+    "run", "[-m MODEL.flm] [-p PROMPT] [options]",
     "Stream the prompt and its continuation to stdout as tokens are produced.\n",
-    "Prints tokens/s and arena bytes on stderr.\n",
+    "Prints tokens/s and arena bytes on stderr. Without -m or -c the default\n"
+    "model: $FIELDLM_MODEL, else models/" FLM_DEFAULT_MODEL_NAME " of the clone or\n"
+    "installation the program belongs to (tools/cli/default_model.h).\n",
 };
 
 /* llama2.c's safe_printf: drop lone control bytes, keep text and whitespace. */
@@ -31,7 +34,9 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
     long steps = 256, seed = 0, ctx = 0;
     uint32_t temp = FLM_Q16_ONE, top_p = 58982; /* 1.0 and 0.9 */
     const flm_opt_t opts[] = {
-        FLM_OPT_STR('m', "model", &model_path, "FILE", "model image (.flm); default: [model] path of -c"),
+        FLM_OPT_STR('m', "model", &model_path, "FILE",
+                    "model image (.flm); default: [model] path of -c, else the\n"
+                    "default model"),
         FLM_OPT_STR('c', "config", &config, "FILE", "device configuration ([model] path, context)"),
         FLM_OPT_STR('p', "prompt", &prompt, "TEXT", "prompt (default: empty)"),
         FLM_OPT_LONG('n', "steps", &steps, 0, 1 << 20, "N",
@@ -51,8 +56,12 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
         return status;
     if (top_p == 0)
         return flm_cli_usage_error("run", "--top-p wants a number in (0, 1], not 0");
-    if (!model_path && !config)
-        return flm_cli_usage_error("run", "missing -m MODEL.flm");
+    char default_path[1024], why[1400];
+    if (!model_path && !config && !(model_path = flm_cli_default_model(default_path, sizeof default_path,
+                                                                       why, sizeof why))) {
+        fprintf(stderr, "fieldlm run: %s\n", why);
+        return FLM_EXIT_FAIL;
+    }
 
     static flm_runtime_t rt;
     flm_runtime_config_t rc = { .config_path = config, .model_path = model_path, .need_model = true };

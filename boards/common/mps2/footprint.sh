@@ -43,7 +43,7 @@ done
 total=$(awk '$1 == "insns" { print $2 }' "$tmp/insn")
 
 kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
-echo "footprint of $fw (stories260K, context $ctx positions)"
+echo "footprint of $fw (${FLM_MODEL_NAME:-model}, context $ctx positions)"
 printf '  flash  code (text, rodata, data init)  %8d bytes  %s\n' "$code" "$(kib "$code")"
 printf '  flash  model image                     %8d bytes  %s\n' "$model" "$(kib "$model")"
 printf '  RAM    arena (static .bss)             %8d bytes  %s, %d used\n' "$arena" "$(kib "$arena")" "$used"

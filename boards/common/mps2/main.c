@@ -1,6 +1,6 @@
 /*
  * The MPS2 boards' application (Cortex-M4 AN386, Cortex-M3 AN385): the
- * stories260K demo, the model image read in place from flash, all working
+ * story demo, the model image read in place from flash, all working
  * memory in one static arena.
  *
  * Options come from the semihosting command line (QEMU -append), spelled as
@@ -242,7 +242,7 @@ static int demo(const options_t *o)
 {
     size_t image_size = (size_t)(flm_board_model_end - flm_board_model);
     if (image_size == 0) {
-        flm_hal_log(FLM_LOG_ERROR, "no model image linked (built without ../shared/models)");
+        flm_hal_log(FLM_LOG_ERROR, "no model image linked");
         return 3;
     }
     flm_runtime_config_t rc = { .model_image = flm_board_model, .model_size = image_size,

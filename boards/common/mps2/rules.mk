@@ -8,14 +8,8 @@ FW       := $(BUILD)/fieldlm.elf
 FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/hal_mps2.c $(MPS2_DIR)/main.c
 FW_OBJS  := $(call obj,$(FW_SRCS)) $(BUILD)/obj/model.o $(BUILD)/obj/router.o
 
-# Without ../shared the firmware links an empty image and says so at run time.
-ifneq ($(wildcard $(DEMO_MODEL_SRC)),)
+# The demo's model (boards/common/demo.mk) is linked into flash.
 FW_MODEL := $(DEMO_MODEL)
-else
-FW_MODEL := $(BUILD)/gen/no-model.flm
-$(FW_MODEL):
-	@mkdir -p $(dir $@) && : > $@
-endif
 
 # Compiler flags and the memory budget live in the board files (and the
 # HAL capabilities in the port's rules.mk): a change there rebuilds every
@@ -65,7 +59,7 @@ route: demo-build
 	$(Q)$(BOARD_RUN) $(FW) -append "--route"
 
 footprint: $(FW) $(DEMO_MODEL) $(QEMU_INSN)
-	$(Q)sh $(MPS2_DIR)/footprint.sh $(FW) $(QEMU_INSN) "$(DEMO_GREEDY)" $(BOARD_RUN)
+	$(Q)FLM_MODEL_NAME=$(basename $(notdir $(DEMO_MODEL))) sh $(MPS2_DIR)/footprint.sh $(FW) $(QEMU_INSN) "$(DEMO_GREEDY)" $(BOARD_RUN)
 
 # Instructions per function for the greedy demo (tools/qemu-insn profile=).
 .PHONY: profile

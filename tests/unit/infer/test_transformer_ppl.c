@@ -14,7 +14,9 @@
 #include "tests/fixtures/tok_ref.h"
 
 /* Scored tokens: a slice that runs in a second or two. FLM_PPL_TOKENS=N
- * overrides it (0: the whole file, the README protocol's full figure). */
+ * overrides it (0: the whole file, the README protocol's full figure);
+ * FLM_PPL_TEXT=path scores another text (e.g. the default model's held-out
+ * text, models/fieldtales-800k.md). */
 #define SLICE_TOKENS 3000
 
 static _Alignas(16) uint8_t arena_mem[512 * 1024];
@@ -59,7 +61,8 @@ FLM_TEST(transformer_ppl_slice_vs_float)
     if (!setup(&s, 512))
         FLM_SKIP("no ../shared/models/stories260K.bin or tok512.bin");
     const uint32_t vocab = s.e.st.model.cfg.vocab_size, seq_len = s.e.st.model.cfg.seq_len;
-    const char *dp = flm_test_shared("data/tinystories_train_head_197k.txt");
+    const char *dp = getenv("FLM_PPL_TEXT") ? getenv("FLM_PPL_TEXT")
+                                            : flm_test_shared("data/tinystories_train_head_197k.txt");
     size_t len;
     char *text = dp ? flm_test_read_file(dp, &len) : NULL;
     if (!text) {
