@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/guard/ledger.h"
 #include "core/guard/queue.h"
+#include "port/posix/hal_posix.h"
 #include "tests/harness/harness.h"
 #include "tests/unit/guard/cut_store.h"
 
@@ -685,4 +687,41 @@ FLM_TEST(guard_queue_cut_at_every_byte)
            a.first_cuts + b.first_cuts, a.first_cuts, b.first_cuts,
            a.recovery_cuts + b.recovery_cuts);
     FLM_CHECK(a.first_cuts > 1000 && b.first_cuts > 500);
+}
+
+/* The queue and the ledger on the port's own store (the POSIX directory
+ * store here), through flm_store_hal: what a device runs. */
+FLM_TEST(guard_queue_on_the_hal_store)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/guard-store", flm_test_tmpdir());
+    FLM_CHECK_EQ(flm_hal_posix_set_store_dir(dir), FLM_OK);
+    flm_hal_posix_set_store_limits(0, 0);
+    flm_queue_settings_t s = settings(8, false);
+    FLM_CHECK_EQ(flm_queue_init(&q, &s, NULL, work, sizeof work, SEED), FLM_OK);
+    uint32_t seq;
+    FLM_CHECK_EQ(flm_queue_enqueue(&q, "on the disk", "sys", NOW, &seq), FLM_OK);
+    flm_queue_deinit(&q);
+    FLM_CHECK_EQ(flm_queue_init(&q, &s, NULL, work, sizeof work, SEED), FLM_OK);
+    flm_queue_item_t it;
+    FLM_CHECK_EQ(flm_queue_next_pending(&q, 0, &it), FLM_OK);
+    FLM_CHECK(it.seq == seq && strcmp(it.prompt, "on the disk") == 0);
+    FLM_CHECK_EQ(flm_queue_answer(&q, seq, "kept", 4, NOW), FLM_OK);
+    char buf[16];
+    size_t len;
+    FLM_CHECK_EQ(flm_queue_collect(&q, seq, buf, sizeof buf, &len, NOW), FLM_OK);
+    FLM_CHECK_EQ(flm_queue_compact(&q), FLM_OK);
+    char k[FLM_HAL_KEY_MAX + 1] = "";
+    FLM_CHECK_EQ(flm_hal_store_next("q.", k, k), FLM_ERR_NOT_FOUND);
+    FLM_CHECK_EQ(flm_hal_store_next("qh.", NULL, k), FLM_OK);
+    flm_queue_deinit(&q);
+
+    static flm_ledger_t led;
+    flm_budget_settings_t b;
+    flm_budget_settings_init(&b);
+    FLM_CHECK_EQ(flm_ledger_init(&led, &b, NULL), FLM_OK);
+    FLM_CHECK_EQ(flm_ledger_record_cloud(&led, NOW, 3, 4), FLM_OK);
+    FLM_CHECK_EQ(flm_ledger_record_cloud(&led, NOW, 3, 4), FLM_OK);
+    FLM_CHECK_EQ(flm_ledger_init(&led, &b, NULL), FLM_OK);
+    FLM_CHECK(led.total.cloud_requests == 2 && led.total.cloud_out == 8);
 }
