@@ -87,6 +87,18 @@ static bool parse_key(const char *key, uint32_t *seq, int *kind)
     return true;
 }
 
+/* The idempotency key goes into an HTTP header: [A-Za-z0-9._-] only. */
+static bool key_text(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return n > 0;
+}
+
 /* ---- records ----------------------------------------------------------------- */
 
 typedef struct {
@@ -179,7 +191,7 @@ static bool rec_parse(const uint8_t *w, size_t len, uint32_t seq, int kind, rec_
     if (queued) {
         r->b = (const char *)w + p;
         p += r->b_len;
-        if (w[p] != 0 || memchr(r->b, 0, r->b_len) || memchr(r->idem, 0, r->idem_len))
+        if (w[p] != 0 || memchr(r->b, 0, r->b_len) || !key_text(r->idem, r->idem_len))
             return false;
         if (!(r->flags & FLAG_SYSTEM))
             r->b = NULL;
@@ -369,6 +381,10 @@ flm_err_t flm_queue_init(flm_queue_t *q, const flm_queue_settings_t *s, const fl
     q->settings.device_id[sizeof q->settings.device_id - 1] = '\0';
     if (!q->settings.device_id[0])
         memcpy(q->settings.device_id, "fieldlm", sizeof "fieldlm");
+    if (!key_text(q->settings.device_id, strlen(q->settings.device_id))) {
+        memset(q, 0, sizeof *q);
+        return FLM_ERR_ARG; /* it would go into an HTTP header */
+    }
     q->store = store ? store : &flm_store_hal;
     q->work = work;
     q->work_size = work_size;
