@@ -291,7 +291,7 @@ flm_err_t flm_queue_recover(flm_queue_t *q)
     if (!q || !q->store || !q->work)
         return FLM_ERR_ARG;
     q->ready = false;
-    q->items = q->queued = q->answered = q->dropped = 0;
+    q->items = q->queued = q->answered = q->dropped = q->unreadable = 0;
     q->bytes = 0;
 
     uint8_t head[8];
@@ -322,14 +322,19 @@ flm_err_t flm_queue_recover(flm_queue_t *q)
         err = q->store->get(q->store->ctx, key, q->work, q->work_size, &len);
         rec_t r;
         bool intact = false;
-        if (err == FLM_OK)
+        if (err == FLM_OK) {
             intact = rec_parse(q->work, len, seq, kind, &r);
-        else if (err == FLM_ERR_OVERFLOW)
-            intact = false; /* longer than any record this queue writes: torn */
-        else if (err == FLM_ERR_NOT_FOUND)
+        } else if (err == FLM_ERR_OVERFLOW) {
+            /* Longer than this work buffer: not torn (a cut never makes a
+             * record longer), written by a build with a bigger one. Kept,
+             * counted, never delivered: it cannot be checked here. */
+            intact = true;
+            q->unreadable++;
+        } else if (err == FLM_ERR_NOT_FOUND) {
             continue; /* vanished under us */
-        else
+        } else {
             return err;
+        }
         /* A torn record, or an answer or drop whose prompt is gone (a purge
          * cut between its deletes), goes. */
         if (!intact || (kind != KIND_PROMPT && !g.prompt)) {
@@ -448,6 +453,7 @@ static flm_err_t purge(flm_queue_t *q, uint32_t seq)
         if (err)
             return write_failed(q, err);
     }
+    q->unreadable -= (uint32_t)(has_p && lp > q->work_size) + (uint32_t)(has_a && la > q->work_size);
     if (has_p) {
         q->bytes -= lp + la + ld;
         if (has_d) {
@@ -629,7 +635,7 @@ static flm_err_t item_read(flm_queue_t *q, uint32_t seq, flm_queue_item_t *it)
         return err;
     rec_t r;
     err = rec_read(q, seq, KIND_PROMPT, &r);
-    if (err == FLM_ERR_RECORD_CORRUPT || err == FLM_ERR_OVERFLOW)
+    if (err == FLM_ERR_RECORD_CORRUPT)
         q->dirty = true; /* torn after all: never delivered; recovery deletes it */
     if (err)
         return err;
@@ -840,4 +846,5 @@ void flm_queue_status(const flm_queue_t *q, flm_queue_status_t *st)
     st->max_bytes = q->settings.max_bytes;
     st->next_seq = q->next_seq;
     st->repaired = q->repaired;
+    st->unreadable = q->unreadable;
 }

@@ -128,6 +128,7 @@ typedef struct {
     uint64_t             bytes;    /* of all q.* records */
     uint32_t             purged;   /* items purged since init (eviction, compaction) */
     uint32_t             repaired; /* torn records and orphans deleted by recoveries */
+    uint32_t             unreadable; /* records longer than the work buffer: kept, not delivered */
     bool                 ready;
     bool                 dirty;    /* a write failed: recover before the next call */
 } flm_queue_t;
@@ -152,7 +153,9 @@ typedef struct {
     uint32_t max_records;
     uint64_t max_bytes;
     uint32_t next_seq;
-    uint32_t repaired; /* torn records and orphans deleted since init */
+    uint32_t repaired;   /* torn records and orphans deleted since init */
+    uint32_t unreadable; /* records longer than the work buffer (written by a build with a
+                            bigger one): kept and counted, never delivered; drop them by seq */
 } flm_queue_status_t;
 
 /* s (copied), store (NULL: the HAL's, flm_store_hal) and work (the caller's

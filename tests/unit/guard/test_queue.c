@@ -363,6 +363,27 @@ FLM_TEST(guard_queue_recovery_repairs)
     FLM_CHECK_EQ(flm_queue_next_pending(&q, 1, &it), FLM_ERR_NOT_FOUND);
     FLM_CHECK_EQ(store.ops.get(&store, "q.notours", rec, sizeof rec, &len), FLM_OK);
     FLM_CHECK_EQ(st.bytes, cut_store_bytes(&store, "q.0", NULL));
+
+    /* A record longer than this build's work buffer (from a build with a
+     * bigger one) is not torn: kept and counted, never delivered, droppable. */
+    static char long_text[900];
+    memset(long_text, 'x', sizeof long_text - 1);
+    FLM_CHECK_EQ(flm_queue_enqueue(&q, long_text, NULL, NOW, &seq), FLM_OK);
+    static uint8_t small[FLM_QUEUE_WORK_BYTES(256)];
+    flm_queue_deinit(&q);
+    FLM_CHECK_EQ(flm_queue_init(&q, &s, &store.ops, small, sizeof small, SEED), FLM_OK);
+    flm_queue_status(&q, &st);
+    FLM_CHECK(st.unreadable == 1 && st.items == 2 && st.repaired == 0);
+    FLM_CHECK_EQ(flm_queue_next_pending(&q, 1, &it), FLM_ERR_NOT_FOUND);
+    FLM_CHECK_EQ(flm_queue_get(&q, seq, &it), FLM_ERR_OVERFLOW);
+    FLM_CHECK_EQ(flm_queue_drop(&q, seq, NOW), FLM_OK);
+    FLM_CHECK_EQ(flm_queue_compact(&q), FLM_OK);
+    flm_queue_status(&q, &st);
+    FLM_CHECK(st.unreadable == 0 && st.items == 1);
+    flm_queue_deinit(&q);
+    FLM_CHECK_EQ(open_queue(&s), FLM_OK);
+    flm_queue_status(&q, &st);
+    FLM_CHECK(st.unreadable == 0 && st.items == 1);
 }
 
 /* ---- the power-cut test ------------------------------------------------------------ */
