@@ -12,7 +12,7 @@
  *       ask the cloud for it.prompt with header "Idempotency-Key: <it.idem_key>"
  *       flm_queue_answer(&q, it.seq, text, len, now);
  *   }
- *   flm_queue_collect(&q, seq, buf, cap, &len);  // the application takes the answer
+ *   flm_queue_collect(&q, seq, buf, cap, &len, now);  // the application takes the answer
  *
  * ---- on the store -------------------------------------------------------
  *
@@ -55,7 +55,10 @@
  * delivered. A purge (compaction, eviction) deletes the prompt first, so an
  * item is gone as a whole from that one delete on, and raises the head's
  * floor first when it removes the newest item, so a sequence number (and
- * the idempotency key made from it) is never used twice.
+ * the idempotency key made from it) is never used twice. (A call the cut
+ * interrupted may have taken effect: an enqueue that returned an error can
+ * still be delivered if its record was whole, as at-least-once allows.)
+ * The key prefixes q. and qh. belong to the queue.
  *
  * ---- capacity -----------------------------------------------------------
  *
