@@ -171,6 +171,15 @@
 #define FLM_PRIVACY_DENY_MAX 16
 #endif
 
+/* ==== store-and-forward queue and budget ledger (core/guard) ============== */
+
+/* The budget ledger refuses a usage report (the server's `usage`, the
+ * engine's counts) above this many tokens in one request as absurd: a
+ * server that sends 2^40 must not exhaust or wrap the budget. */
+#ifndef FLM_LEDGER_USAGE_MAX
+#define FLM_LEDGER_USAGE_MAX 10000000u
+#endif
+
 /* ==== runtime (core/runtime) =============================================== */
 
 #ifndef FLM_RUNTIME_PATH_MAX
@@ -195,6 +204,12 @@
 #endif
 #ifndef FLM_RAM_STORE_RECORD_MAX
 #define FLM_RAM_STORE_RECORD_MAX 256
+#endif
+
+/* The flash-like store (port/common/flash_store.h): live records it indexes
+ * (4 bytes of RAM each; the next new key beyond it gets FLM_ERR_STORE_FULL). */
+#ifndef FLM_FLASH_STORE_RECORDS
+#define FLM_FLASH_STORE_RECORDS 32
 #endif
 
 /* The largest record the POSIX store takes (a get reads one whole). */
@@ -238,6 +253,12 @@
 #endif
 #if FLM_PRIVACY_DENY_BYTES < 2 || FLM_PRIVACY_DENY_BYTES > 65535 || FLM_PRIVACY_DENY_MAX < 1
 #error "FLM_PRIVACY_DENY_BYTES must be in 2..65535 and FLM_PRIVACY_DENY_MAX at least 1"
+#endif
+#if FLM_FLASH_STORE_RECORDS < 1 || FLM_FLASH_STORE_RECORDS > 65535
+#error "FLM_FLASH_STORE_RECORDS must be 1..65535"
+#endif
+#if FLM_LEDGER_USAGE_MAX < 1 || FLM_LEDGER_USAGE_MAX > 1000000000
+#error "FLM_LEDGER_USAGE_MAX must be 1..10^9 (token counts times prices stay in 64 bits)"
 #endif
 #if FLM_INI_LINE_MAX < 128
 #error "FLM_INI_LINE_MAX below 128 cannot hold an https URL line"

@@ -26,6 +26,7 @@ static const err_entry_t errors[] = {
 #endif
     FLM_ERR_CODES_ROUTER(E)
     FLM_ERR_CODES_CONFIG(E)
+    FLM_ERR_CODES_GUARD(E)
 #undef E
 };
 

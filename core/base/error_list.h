@@ -22,7 +22,8 @@
     M(CLOUD,   0x0430, 0x04FF, "cloud client") \
     M(TLS,     0x0500, 0x05FF, "TLS transport") \
     M(ROUTER,  0x0600, 0x06FF, "router") \
-    M(CONFIG,  0x0700, 0x07FF, "configuration")
+    M(CONFIG,  0x0700, 0x07FF, "configuration") \
+    M(GUARD, 0x0800, 0x08FF, "guards")
 
 /* X(name, code, text), one list per module: the text is short, constant, and
  * says what went wrong. FLM_ERR_CODES is all of them (the enum always has
@@ -138,6 +139,17 @@
     X(FLM_ERR_CONFIG_CONFLICT, -0x0707, "configuration keys exclude each other") \
     X(FLM_ERR_CONFIG_TOO_LONG, -0x0708, "configuration line or value too long")
 
+/* guards: -0x0800 .. -0x08FF. The store-and-forward queue and the budget
+ * ledger (core/guard/queue.h, ledger.h) take -0x0880 .. -0x08BF; the lower
+ * codes are left to the privacy guard. */
+#define FLM_ERR_CODES_GUARD_STORE(X) \
+    X(FLM_ERR_RECORD_CORRUPT, -0x0880, "stored record torn or corrupted (length or CRC check failed)") \
+    X(FLM_ERR_BUDGET_EXCEEDED, -0x0881, "cloud budget cap reached") \
+    X(FLM_ERR_LEDGER_USAGE, -0x0882, "usage figures negative or out of range")
+
+#define FLM_ERR_CODES_GUARD(X) \
+    FLM_ERR_CODES_GUARD_STORE(X)
+
 #define FLM_ERR_CODES(X) \
     X(FLM_OK, 0, "success") \
     FLM_ERR_CODES_GENERAL(X) \
@@ -150,6 +162,7 @@
     FLM_ERR_CODES_CLOUD(X) \
     FLM_ERR_CODES_TLS(X) \
     FLM_ERR_CODES_ROUTER(X) \
-    FLM_ERR_CODES_CONFIG(X)
+    FLM_ERR_CODES_CONFIG(X) \
+    FLM_ERR_CODES_GUARD(X)
 
 #endif /* FLM_ERROR_LIST_H */

@@ -1,6 +1,8 @@
 # port/common: HAL pieces every port shares (hal_common.c: log, time_ms,
 # store key rules, transport view), and the defaults a port takes in its
 # rules.mk for what its platform lacks (hal_net_none.c, hal_store_ram.c,
-# ...: hal_common.h lists them). The RAM store itself has no dependency:
-# built always, so its tests run on the host too.
-EXTRA_LIB_SRCS += port/common/hal_common.c port/common/ram_store.c
+# ...: hal_common.h lists them). The RAM store and the flash store (with
+# its NOR simulation) have no dependency: built always, so their tests run
+# on the host too.
+EXTRA_LIB_SRCS += port/common/hal_common.c port/common/ram_store.c \
+                  port/common/flash_store.c port/common/flash_sim.c

@@ -15,3 +15,9 @@ CORTEXM_HAL_DEFAULTS ?= net_none net_server_none store_ram entropy_none watchdog
                         clock_none
 EXTRA_LIB_SRCS += $(patsubst %,port/common/hal_%.c,$(CORTEXM_HAL_DEFAULTS))
 endif
+
+# CORTEXM_HAL_OWN names defaults a board supplies itself (the MPS2 boards'
+# flash store: store_ram), left out of the list above.
+ifeq ($(PORT),cortexm)
+EXTRA_LIB_SRCS := $(filter-out $(patsubst %,port/common/hal_%.c,$(CORTEXM_HAL_OWN)),$(EXTRA_LIB_SRCS))
+endif

@@ -1,7 +1,8 @@
 # The unit tests are portable C: build them for the ARM Linux boards and run
 # them under qemu-user, so 32-bit (armhf: 32-bit long and size_t) and 64-bit
 # ARM keep every contract the build machine keeps. The long float-accuracy
-# and whole-file tests are left to the host run (emulated, they take minutes);
+# and whole-file tests, and the queue's exhaustive cut test (the flash-level
+# one runs here), are left to the host run (emulated, they take minutes);
 # bit-identical results across boards are cross_port's job.
 set -u
 case "${BUILD:-}" in
@@ -12,7 +13,10 @@ for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm;
 done
 prefixes="arena_ error_ hal_ crc32_ model_ kernels_ sampler_ engine_prompt engine_cancel
           engine_done engine_arena tokenizer_tok512_tricky tokenizer_edges transformer_ram transformer_bits gguf_ tokenizer_bpe
-          http_ json_ sse_ openai_ cloud_ ini_ fmt_ parse_ strdist_ runtime_ cli_opt_ router_ guard_"
+          http_ json_ sse_ openai_ cloud_ ini_ fmt_ parse_ strdist_ runtime_ cli_opt_ router_ guard_privacy_
+          guard_queue_enqueue guard_queue_refuses guard_queue_full guard_queue_store
+          guard_queue_numbers guard_queue_recovery guard_queue_on guard_ledger_ guard_money
+          guard_budget guard_config_"
 unset MAKEFLAGS MFLAGS MAKELEVEL
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 status=0

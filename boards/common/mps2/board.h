@@ -25,4 +25,32 @@ void flm_board_mark(void);
  * semihosting; QEMU exits with that status. */
 void flm_board_exit(int status) __attribute__((noreturn));
 
+/* ---- the flash store's power switch (hal_store_mps2.c, MPS2_STORE=flash) ----
+ * For the self-test: lose power after `units` more programmed bytes or
+ * erase steps of the store's NOR part (half finishing the one it hits, or
+ * not touching it); then every store call fails until flm_board_store_reset,
+ * which powers the part on and mounts it again, as a reset does. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/base/error.h"
+
+typedef struct {
+    uint32_t bytes, sector_size, sectors;
+    uint64_t units;       /* bytes programmed and erase steps since boot */
+    uint32_t collections; /* garbage collections since the last mount */
+    uint32_t violations;  /* programs that asked a 0 bit for a 1: must stay 0 */
+    bool     dead;        /* power lost, not yet reset */
+} flm_board_store_info_t;
+
+void      flm_board_store_cut(uint64_t units, bool half);
+flm_err_t flm_board_store_reset(void);
+flm_err_t flm_board_store_wipe(void); /* zero the part (as QEMU starts it), then reset */
+void      flm_board_store_info(flm_board_store_info_t *info);
+
+/* The store's and the queue's power-cut self-tests (selftest_store.c),
+ * in `size` bytes of the caller's 8-aligned scratch (about 6 KB): 0 when
+ * every cut recovered, logging one line each. */
+int flm_board_store_selftest(void *scratch, size_t size);
+
 #endif /* FLM_BOARD_MPS2_H */

@@ -33,3 +33,15 @@ CFLAGS_boards/common/mps2/ := -DFLM_BOARD_CTX_LEN=$(BOARD_CTX_LEN)u \
 BOARD_ALL      = $(BUILD)/fieldlm.elf
 BOARD_RUN     := qemu-system-arm -M $(QEMU_MACHINE) -display none -serial none \
                  -monitor none -semihosting-config enable=on,target=native -kernel
+
+# The record store: MPS2_STORE=flash (default) is the log-structured store
+# on a simulated NOR part (port/common/flash_store.h, flash_sim.h) in the
+# STORE region of mps2.ld, which survives a reset; MPS2_STORE=ram takes
+# port/common's RAM store instead (4 records, lost at reset).
+MPS2_STORE ?= flash
+ifeq ($(MPS2_STORE),flash)
+CORTEXM_HAL_OWN += store_ram
+BOARD_CFLAGS    += -DFLM_HAL_HAS_STORAGE_PERSISTENT=1
+CFLAGS_boards/common/mps2/ += -DFLM_BOARD_STORE_FLASH=1
+MPS2_STORE_SRCS := boards/common/mps2/hal_store_mps2.c boards/common/mps2/selftest_store.c
+endif

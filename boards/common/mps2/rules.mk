@@ -5,7 +5,7 @@ include boards/common/demo.mk
 
 MPS2_DIR := boards/common/mps2
 FW       := $(BUILD)/fieldlm.elf
-FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/hal_mps2.c $(MPS2_DIR)/main.c
+FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/hal_mps2.c $(MPS2_DIR)/main.c $(MPS2_STORE_SRCS)
 FW_OBJS  := $(call obj,$(FW_SRCS)) $(BUILD)/obj/model.o $(BUILD)/obj/router.o
 
 # The demo's model (boards/common/demo.mk) is linked into flash.
