@@ -102,7 +102,8 @@ static flm_err_t answer_in_cloud(flm_cloud_client_t *cloud, const flm_ask_t *q,
     relay_t rl = { q, 0 };
     flm_cloud_request_t rq = {
         .system = q->system, .prompt = q->prompt, .max_tokens = q->max_tokens,
-        .temperature_milli = -1, .stream = q->stream, .on_delta = relay,
+        .temperature_milli = q->set_temperature ? q->temperature_milli : -1,
+        .stream = q->stream, .on_delta = relay,
         .cancelled = relay_cancelled, .user = &rl,
     };
     /* a whole (non-streamed) reply reaches on_delta too, once, whole */
