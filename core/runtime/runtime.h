@@ -26,6 +26,8 @@
  *
  *   [router]                       when to escalate: core/router/router.h
  *
+ *   [server]                       `fieldlm serve`: core/server/server.h
+ *
  * Init brings the HAL up, reads and checks the file, opens the model (an
  * image in memory, or a path the HAL maps) and builds the cloud client from
  * [cloud]: the API key from api_key or the variable api_key_env names, the
@@ -52,6 +54,9 @@
 #include "core/cloud/cloud_client.h"
 #include "core/cloud/cloud_config.h"
 #endif
+#if FLM_CFG_SERVER
+#include "core/server/server.h"
+#endif
 
 /* ---- the device's settings ------------------------------------------------ */
 
@@ -76,6 +81,10 @@ typedef struct {
 #if FLM_CFG_CLOUD
     flm_cloud_settings_t cloud;
     bool                 has_cloud;
+#endif
+#if FLM_CFG_SERVER
+    flm_server_settings_t server;
+    bool                  has_server;
 #endif
 } flm_device_settings_t;
 

@@ -32,6 +32,9 @@ flm_err_t flm_device_settings_parse(flm_device_settings_t *s, const char *text, 
 #if FLM_CFG_CLOUD
         { &flm_cloud_ini_section, &s->cloud, true, &s->has_cloud },
 #endif
+#if FLM_CFG_SERVER
+        { &flm_server_ini_section, &s->server, true, &s->has_server },
+#endif
     };
     return flm_ini_parse(text, len, binds, sizeof binds / sizeof binds[0], default_section, err);
 }
