@@ -53,6 +53,11 @@ flm_err_t flm_hal_tcp_accept(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *conn, uin
 flm_err_t flm_hal_tcp_wait(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *const *conns, size_t n,
                            uint32_t timeout_ms, bool *l_ready, bool *ready);
 
+/* Send no more on c (a FIN after what is queued) but keep reading: a
+ * server's lingering close, so the client reads the whole response before
+ * the connection goes (closing with unread input would reset it). */
+void flm_hal_tcp_shutdown_send(flm_hal_tcp_t *c);
+
 /* Stop listening. Connections already accepted stay open. */
 void flm_hal_tcp_listener_close(flm_hal_tcp_listener_t *l);
 

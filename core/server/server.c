@@ -188,6 +188,7 @@ static void linger_close(flm_server_t *srv, flm_hal_tcp_t *c, uint32_t ms)
     uint8_t sink[512];
     while (flm_hal_tcp_recv(c, sink, sizeof sink, 0) > 0) {
     }
+    flm_hal_tcp_shutdown_send(c); /* the client sees the end now */
     for (size_t i = 0; ms && i < FLM_SERVER_LINGER; i++)
         if (srv->linger[i].fd < 0) {
             srv->linger[i] = *c;
@@ -656,13 +657,14 @@ static void advance(slot_t *sl)
     }
     if (sl->state != SLOT_OPEN)
         return;
+    t = now_ms(); /* answers went out since: their sends moved active_ms on */
     /* room for more input: slide the unparsed rest to the front */
     if (sl->in_off && sl->in_len == FLM_SERVER_IN_BYTES) {
         memmove(sl->in, sl->in + sl->in_off, sl->in_len - sl->in_off);
         sl->in_len -= sl->in_off;
         sl->in_off = 0;
     }
-    if (sl->in_request && t - sl->request_ms > srv->settings.request_timeout_ms) {
+    if (sl->in_request && t > sl->request_ms + srv->settings.request_timeout_ms) {
         flm_srv_error_t e;
         flm_srv_error_set(&e, 408, "invalid_request_error", NULL, "request_timeout",
                           "The request did not arrive within %u ms.",
@@ -672,7 +674,7 @@ static void advance(slot_t *sl)
     } else if (sl->in_request && sl->peer_eof) {
         slot_close(sl, false); /* it will never be whole */
     } else if (!sl->in_request && (sl->peer_eof || srv->stopping ||
-                                   t - sl->active_ms > srv->settings.idle_timeout_ms)) {
+                                   t > sl->active_ms + srv->settings.idle_timeout_ms)) {
         slot_close(sl, !sl->peer_eof);
     }
 }
@@ -729,6 +731,8 @@ static slot_t *free_slot(flm_server_t *srv)
             idle = sl;
     }
     if (idle) {
+        flm_hal_log(FLM_LOG_DEBUG, "serve: all %u slots held: closing the longest idle one",
+                    (unsigned)srv->n_slots);
         slot_close(idle, true);
         srv->stats.evicted++;
         return idle;

@@ -49,6 +49,11 @@ flm_err_t flm_hal_tcp_wait(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *const *conn
     return FLM_ERR_UNSUPPORTED;
 }
 
+void flm_hal_tcp_shutdown_send(flm_hal_tcp_t *c)
+{
+    (void)c;
+}
+
 void flm_hal_tcp_listener_close(flm_hal_tcp_listener_t *l)
 {
     if (l) {

@@ -297,6 +297,12 @@ flm_err_t flm_hal_tcp_wait(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *const *conn
     return FLM_OK;
 }
 
+void flm_hal_tcp_shutdown_send(flm_hal_tcp_t *c)
+{
+    if (c && c->fd >= 0)
+        shutdown(c->fd, SHUT_WR);
+}
+
 void flm_hal_tcp_listener_close(flm_hal_tcp_listener_t *l)
 {
     if (l && l->fd >= 0) {
