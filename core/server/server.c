@@ -512,7 +512,7 @@ static void health_body(flm_srv_out_t *o, const void *ctx)
     flm_srv_puts(o, ",\"generating\":");
     flm_srv_puts(o, srv->running ? "true" : "false");
     static const char *const names[] = { "accepted", "refused", "evicted", "requests", "answers",
-                                         "local", "cloud", "hangups" };
+                                         "answered_local", "answered_cloud", "hangups" };
     const uint64_t vals[] = { s->accepted, s->refused, s->evicted, s->requests, s->answers,
                               s->local, s->cloud, s->hangups };
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
