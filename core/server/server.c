@@ -48,6 +48,7 @@ typedef struct flm_server_slot {
     bool      auth_ok;
     bool      peer_eof;     /* the client closed its side: answer what is here, then close */
     bool      hung_up;      /* it is gone (reset, or closed while its answer ran) */
+    uint32_t  served;       /* requests answered on this connection */
     flm_hal_tcp_t conn;
     flm_http_parser_t http;
     flm_srv_error_t   early; /* decided from the head; sent once the request is read */
@@ -215,6 +216,8 @@ static flm_err_t on_header(void *user, const char *name, size_t nlen, const char
 
 static void slot_next_request(slot_t *sl)
 {
+    if (sl->in_request)
+        sl->served++;
     slot_reset_request(sl);
     flm_http_parser_init(&sl->http, FLM_HTTP_REQUEST, sl->srv->settings.body_max, on_body,
                          on_header, sl);
@@ -725,8 +728,9 @@ static slot_t *free_slot(flm_server_t *srv)
         slot_t *sl = &srv->slots[i];
         if (sl->state == SLOT_FREE)
             return sl;
-        /* a keep-alive connection between requests may be given up */
-        if (sl->state == SLOT_OPEN && !sl->in_request && sl->in_len == sl->in_off &&
+        /* a keep-alive connection between requests may be given up (not
+         * a new one whose first request is still on its way) */
+        if (sl->state == SLOT_OPEN && sl->served && !sl->in_request && sl->in_len == sl->in_off &&
             (!idle || sl->active_ms < idle->active_ms))
             idle = sl;
     }
@@ -760,6 +764,7 @@ static void accept_all(flm_server_t *srv)
         sl->active_ms = now_ms();
         sl->in_len = sl->in_off = 0;
         sl->peer_eof = sl->hung_up = false;
+        sl->served = 0;
         slot_next_request(sl);
         srv->stats.accepted++;
         srv->stats.busy++;
