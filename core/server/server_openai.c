@@ -35,7 +35,9 @@ bool flm_srv_number_q16(const char *raw, size_t n, uint32_t max_q16, uint32_t *q
     bool seen_point = false;
     if (n == 0 || raw[0] == '-')
         return false;
+    bool any = false;
     for (; i < n && ((raw[i] >= '0' && raw[i] <= '9') || raw[i] == '.'); i++) {
+        any |= raw[i] != '.';
         if (raw[i] == '.') {
             if (seen_point)
                 return false;
@@ -52,6 +54,8 @@ bool flm_srv_number_q16(const char *raw, size_t n, uint32_t max_q16, uint32_t *q
             return false; /* far too large */
         }
     }
+    if (!any)
+        return false;
     if (i < n) {
         if (raw[i] != 'e' && raw[i] != 'E')
             return false;
@@ -64,8 +68,6 @@ bool flm_srv_number_q16(const char *raw, size_t n, uint32_t max_q16, uint32_t *q
             return false;
         point += neg ? -(long)ex : (long)ex;
     }
-    /* Digits after a leading-zero run of the fraction: "0.05" has nd 1 with
-     * point -1 once the zeros are accounted; count them. */
     size_t k = 0;
     if (point > 12)
         return false;

@@ -77,8 +77,13 @@ static void release(flm_srv_text_t *t, const uint8_t *s, size_t n)
         while (t->carry_len) {
             size_t m = viable(t->carry, t->carry_len);
             if (m == 0) {
-                put_char(t, replacement, 3); /* the first byte starts nothing */
-                memmove(t->carry, t->carry + 1, --t->carry_len);
+                /* one U+FFFD for the longest start of a character that the
+                 * new byte broke (or for a byte that starts none) */
+                size_t drop = t->carry_len >= 2 && viable(t->carry, t->carry_len - 1)
+                                  ? t->carry_len - 1 : 1;
+                put_char(t, replacement, 3);
+                t->carry_len -= drop;
+                memmove(t->carry, t->carry + drop, t->carry_len);
                 continue;
             }
             if (t->carry_len < m)

@@ -11,7 +11,7 @@ for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm;
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
 done
 prefixes="arena_ error_ hal_ crc32_ model_ kernels_ sampler_ engine_prompt engine_cancel
-          engine_done engine_arena tokenizer_tok512_tricky tokenizer_edges transformer_ram
+          engine_done engine_arena tokenizer_tok512_tricky tokenizer_edges transformer_ram server_
           http_ json_ sse_ openai_ cloud_ ini_ fmt_ parse_ strdist_ runtime_ cli_opt_ router_"
 unset MAKEFLAGS MFLAGS MAKELEVEL
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
