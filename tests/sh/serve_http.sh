@@ -121,7 +121,8 @@ bad n '{"messages":[{"role":"user","content":"hi"}],"n":2}' '"n"' unsupported_pa
 bad image '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}' \
     '"messages[0].content"' unsupported_parameter
 bad stopmany '{"messages":[{"role":"user","content":"hi"}],"stop":["a","b","c","d","e"]}' '"stop"' invalid_value
-printf 'POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}' | timeout 20 "$load" raw "$SPORT" --silence 1000 >"$work/400text"
+printf 'POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}' |
+    timeout 20 "$load" raw "$SPORT" --silence 1000 >"$work/400text"
 jhas "$work/400text" '"param":"prompt","code":"missing_required_parameter"'
 
 # 404, 405 with Allow, no Host, garbage, another HTTP version
@@ -133,7 +134,8 @@ jhas "$work/405a" "405 Method Not Allowed"
 jhas "$work/405a" "Allow: POST"
 c -i -X DELETE "$A/v1/models" >"$work/405b"
 jhas "$work/405b" "Allow: GET, HEAD"
-printf 'GET /health HTTP/1.1\r\n\r\n' | timeout 20 "$load" raw "$SPORT" --silence 1000 >"$work/nohost"
+printf 'GET /health HTTP/1.1\r\nConnection: close\r\n\r\n' | timeout 20 "$load" raw "$SPORT" --silence 1000 \
+    >"$work/nohost"
 jhas "$work/nohost" "400 Bad Request"
 printf 'HELLO THERE\r\n\r\n' | timeout 20 "$load" raw "$SPORT" --silence 1000 >"$work/garbage"
 jhas "$work/garbage" "400 Bad Request"
@@ -167,7 +169,7 @@ stop_serve auth "$SPID"
 # ---- slots: 503 beyond them, idle keep-alive given up, a client hanging up -----------
 serve_conf two "slots = 2"
 start_serve two "$work/two.conf" --pace-ms 40
-slow=$(chat "$easy" 60 ',"stream":true')
+slow=$(chat "$easy" 30 ',"stream":true')
 curl -sS --noproxy '*' --max-time 30 -N "$BASE/v1/chat/completions" -d "$slow" >"$work/slow1" &
 s1=$!
 sleep 0.3
@@ -187,7 +189,7 @@ jhas "$work/after503" '"busy":1,"queued":0,"generating":false'
 # two idle keep-alive connections hold both slots; a newcomer is still served
 idle=""
 for i in 1 2; do
-    printf 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' | timeout 20 "$load" raw "$SPORT" --silence 3000 \
+    printf 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' | timeout 20 "$load" raw "$SPORT" --silence 1500 \
         >"$work/idle$i" &
     idle="$idle $!"
 done
