@@ -391,3 +391,56 @@ FLM_TEST(server_memory)
     FLM_CHECK_EQ(flm_server_ram(&cfg, &need), FLM_OK);
     FLM_CHECK_EQ(flm_server_init(&srv, &cfg, mem, sizeof mem), FLM_ERR_ARG);
 }
+
+static uint32_t rng_state = 12345u;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+/* Mutated requests: decoding never reads outside the body, a body the
+ * check accepts always fills (the texts exactly as long as measured), and
+ * every refusal is a 400 with a message. */
+FLM_TEST(server_decode_random)
+{
+    static const char *const seeds[] = {
+        "{\"messages\":[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":"
+        "[{\"type\":\"text\",\"text\":\"a\\u00e9\"}]}],\"stop\":[\"x\",\"yz\"],\"temperature\":0.5}",
+        "{\"prompt\":[\"Once upon\"],\"max_tokens\":5,\"stream\":true,\"stream_options\":"
+        "{\"include_usage\":true},\"seed\":3,\"echo\":false}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"\\ud83d\\ude00 \\\"q\\\" \\n\"},"
+        "{\"role\":\"assistant\",\"content\":null}],\"top_p\":1e-1,\"n\":1}",
+    };
+    static char body[512], text[600];
+    for (int iter = 0; iter < 20000; iter++) {
+        const char *seed = seeds[rnd() % 3];
+        size_t n = strlen(seed);
+        memcpy(body, seed, n);
+        for (int k = 1 + (int)(rnd() % 4); k > 0 && n > 0; k--) {
+            size_t at = rnd() % n;
+            switch (rnd() % 3) {
+            case 0: body[at] = "{}[]\",:\\0a.-e"[rnd() % 14]; break;
+            case 1: body[at] = (char)rnd(); break;
+            default: n = at;
+            }
+        }
+        flm_srv_kind_t kind = rnd() % 2 ? FLM_SRV_CHAT : FLM_SRV_TEXT;
+        flm_srv_request_t rq;
+        flm_srv_error_t e;
+        memset(&e, 0, sizeof e);
+        flm_err_t err = flm_srv_decode(kind, body, n, &rq, NULL, 0, NULL, NULL, &e);
+        if (err) {
+            FLM_CHECK_MSG(err == FLM_ERR_ARG && e.status == 400 && e.message[0], "iter %d: %d", iter, err);
+            continue;
+        }
+        const char *prompt, *system;
+        FLM_CHECK(rq.system_len + rq.prompt_len + 2 <= n + 2);
+        err = flm_srv_decode(kind, body, n, &rq, text, n + 2, &prompt, &system, &e);
+        FLM_CHECK_MSG(err == FLM_OK, "iter %d: the fill pass said %d", iter, err);
+        FLM_CHECK(strlen(prompt) == rq.prompt_len);
+        FLM_CHECK(!system || strlen(system) == rq.system_len);
+    }
+}
