@@ -87,5 +87,16 @@ run_cloud d2dstream "$work/device2device.conf" -p "$hard" --stream
 expect_ok d2dstream
 grep -qx "Echo: $hard" "$work/d2dstream.out" || { cat "$work/d2dstream.out"; fail "escalated twice: not the cloud's answer"; }
 grep -q 'tokens: prompt 6, completion 7, total 13' "$work/d2dstream.err" || fail "the cloud's usage did not come through"
+
+# a client that hangs up while the cloud streams: the cloud request is
+# dropped and the slot freed at once (last: cloudsim stalls for a while)
+curl -sS --noproxy '*' --max-time 1 -N "$R/v1/chat/completions" \
+    -d "{\"messages\":[{\"role\":\"user\",\"content\":\"[fault:stall] $hard\"}],\"stream\":true}" \
+    >"$work/stall" 2>/dev/null
+sleep 0.3
+c "$R/health" >"$work/stallhealth"
+jhas "$work/stallhealth" '"busy":1,"queued":0,"generating":false' "slot freed after a hang-up mid-cloud-stream"
+jhas "$work/stallhealth" '"hangups":1'
+jhas "$work/stall" '"model":"sim-model-1"'
 stop_serve r "$SPID"
 echo "serve routes ok: $n prompts escalated"
