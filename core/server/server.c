@@ -202,6 +202,8 @@ static void linger_close(flm_server_t *srv, flm_hal_tcp_t *c, uint32_t ms)
 
 static void slot_reset_request(slot_t *sl)
 {
+    if (sl->body_len)
+        flm_wipe(sl->body, sl->body_len); /* a prompt may be private */
     sl->in_request = false;
     sl->checked = false;
     sl->head_only = false;
@@ -1104,7 +1106,6 @@ static void generate(flm_server_t *srv, slot_t *sl)
     g.sl = sl;
     g.stream = sl->rq.stream;
     srv->running = sl;
-    srv->gen = &g;
     sl->state = SLOT_RUNNING;
     if (srv->stats.queued)
         srv->stats.queued--;
@@ -1239,8 +1240,8 @@ static void generate(flm_server_t *srv, slot_t *sl)
                     (unsigned)g.ans.prompt_tokens, (unsigned)g.ans.completion_tokens,
                     err ? "failed " : "", (unsigned)(now_ms() - t0));
     flm_wipe(srv->text, srv->text_cap);
+    flm_wipe(srv->answer, g.answer_len);
     srv->running = NULL;
-    srv->gen = NULL;
     sl->state = SLOT_OPEN;
     if (sl->hung_up || !keep || srv->stopping || g.end == GEN_CUT) {
         slot_close(sl, !sl->hung_up);

@@ -135,7 +135,6 @@ typedef struct {
     size_t     text_cap;
     char      *answer;        /* a non-streamed answer's text, FLM_SERVER_ANSWER_BYTES */
     struct flm_server_slot *running; /* the slot whose answer is being generated */
-    void      *gen;           /* its generation's state (server.c) */
     flm_hal_tcp_t linger[FLM_SERVER_LINGER]; /* closing: drained until the peer closes */
     uint64_t   linger_until[FLM_SERVER_LINGER];
     uint64_t   next_seq;      /* request order, for first-come first-served */
