@@ -250,7 +250,14 @@ static flm_err_t send_all(slot_t *sl, const void *data, size_t n)
     const uint8_t *p = data;
     if (sl->hung_up)
         return FLM_ERR_NET_CLOSED;
-    uint64_t deadline = now_ms() + sl->srv->settings.send_timeout_ms;
+    flm_server_t *srv = sl->srv;
+    uint64_t t0 = now_ms(), deadline = t0 + srv->settings.send_timeout_ms;
+    if (srv->stopping) {
+        /* stopping stays bounded: a client that does not read gets a moment */
+        uint64_t cap = (t0 > srv->stop_deadline_ms ? t0 : srv->stop_deadline_ms) + STOP_LINGER_MS;
+        if (deadline > cap)
+            deadline = cap;
+    }
     while (n) {
         uint64_t t = now_ms();
         if (t >= deadline) {
