@@ -89,6 +89,28 @@ c() {
     curl -sS --noproxy '*' --max-time 30 "$@"
 }
 
+# until_body URL TEXT [TRIES]: GET URL every 0.1 s until its reply (head
+# and body) holds TEXT; $work/until has the last one. False if it never did.
+until_body() {
+    i=0
+    while [ $i -lt "${3:-50}" ]; do
+        c -i "$1" >"$work/until" 2>&1 && grep -qF -- "$2" "$work/until" && return 0
+        i=$((i + 1))
+        sleep 0.1
+    done
+    return 1
+}
+
+# until_file FILE TEXT: up to 5 s for FILE to hold TEXT.
+until_file() {
+    i=0
+    until grep -qF -- "$2" "$1" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -le 100 ] || return 1
+        sleep 0.05
+    done
+}
+
 # jhas FILE TEXT [WHAT]: FILE holds TEXT (the server writes compact JSON).
 jhas() {
     grep -qF -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "${3:-$1}: no $2"; }

@@ -172,12 +172,12 @@ start_serve two "$work/two.conf" --pace-ms 40
 slow=$(chat "$easy" 30 ',"stream":true')
 curl -sS --noproxy '*' --max-time 30 -N "$BASE/v1/chat/completions" -d "$slow" >"$work/slow1" &
 s1=$!
-sleep 0.3
+until_file "$work/slow1" '"delta":{"content":' || fail "the first slow answer did not start"
 curl -sS --noproxy '*' --max-time 30 -N "$BASE/v1/chat/completions" -d "$slow" >"$work/slow2" &
 s2=$!
-sleep 0.3
-c -i "$BASE/health" >"$work/503"
-jhas "$work/503" "503 Service Unavailable"
+# once the second holds its slot (queued behind the first), a third is refused
+until_body "$BASE/health" "503 Service Unavailable" || { cat "$work/until"; fail "no 503 beyond the slots"; }
+cp "$work/until" "$work/503"
 jhas "$work/503" "Retry-After: 1"
 jhas "$work/503" '"type":"server_error","param":null,"code":"server_busy"'
 wait $s1 $s2
@@ -193,7 +193,7 @@ for i in 1 2; do
         >"$work/idle$i" &
     idle="$idle $!"
 done
-sleep 0.5
+until_file "$work/idle1" "200 OK" && until_file "$work/idle2" "200 OK" || fail "idle clients"
 c -i "$BASE/health" >"$work/evict"
 jhas "$work/evict" "200 OK" "a newcomer while idle connections hold the slots"
 jhas "$work/evict" '"evicted":1'
@@ -203,13 +203,13 @@ wait $idle
 curl -sS --noproxy '*' --max-time 30 -N "$BASE/v1/chat/completions" \
     -d "$(chat "$easy" 200 ',"stream":true')" >"$work/gone" &
 g=$!
-sleep 0.6
+until_file "$work/gone" '"delta":{"content":' || fail "the answer to hang up on did not start"
+sleep 0.3
 kill $g 2>/dev/null
 wait $g 2>/dev/null
-sleep 0.15
-c "$BASE/health" >"$work/freed"
-jhas "$work/freed" '"busy":1,"queued":0,"generating":false' "slot freed within 150 ms of the hang-up"
-jhas "$work/freed" '"hangups":1'
+until_body "$BASE/health" '"busy":1,"queued":0,"generating":false' 10 ||
+    { cat "$work/until"; fail "slot not freed within 1 s of the hang-up"; }
+jhas "$work/until" '"hangups":1'
 grep -q 'the client went away after [0-9]* tokens; generation stopped' "$work/two.log" || fail "no hang-up in the log"
 n=$(sed -n 's/.*the client went away after \([0-9]*\) tokens.*/\1/p' "$work/two.log")
 [ "$n" -lt 100 ] || fail "generation ran on to $n of 200 tokens after the hang-up"

@@ -12,10 +12,10 @@ start_serve cut "$work/cut.conf" --pace-ms 40
 body="{\"messages\":[{\"role\":\"user\",\"content\":\"$easy\"}],\"max_tokens\":200"
 curl -sS --noproxy '*' --max-time 30 -N "$BASE/v1/chat/completions" -d "$body,\"stream\":true}" >"$work/running" &
 r=$!
-sleep 0.4
+until_file "$work/running" '"delta":{"content":' || fail "the long answer did not start"
 curl -sS --noproxy '*' --max-time 30 -i "$BASE/v1/chat/completions" -d "$body}" >"$work/queued" &
 q=$!
-sleep 0.3
+until_body "$BASE/health" '"queued":1' || fail "the second request was not queued"
 t0=$(now_ms)
 kill -TERM "$SPID"
 sleep 0.2
@@ -41,7 +41,7 @@ start_serve finish "$work/finish.conf" --pace-ms 20
 curl -sS --noproxy '*' --max-time 30 -N "$BASE/v1/completions" \
     -d '{"prompt":"Once upon a time","max_tokens":25,"stream":true}' >"$work/whole" &
 r=$!
-sleep 0.2
+until_file "$work/whole" '"text":' || fail "the answer did not start"
 t0=$(now_ms)
 stop_serve finish "$SPID"
 t1=$(now_ms)
