@@ -35,6 +35,22 @@
 #define FLM_CFG_CLOUD 1
 #endif
 
+/* The OpenAI-compatible server (core/server, `fieldlm serve`): the device
+ * answers POST /v1/chat/completions and /v1/completions through the router.
+ * On by default where the port can listen (FLM_HAL_HAS_NET_SERVER, set by
+ * the port's rules.mk), so off on the MPS2 boards. */
+#ifndef FLM_CFG_SERVER
+#if defined(FLM_HAL_HAS_NET_SERVER) && FLM_HAL_HAS_NET_SERVER
+#define FLM_CFG_SERVER 1
+#else
+#define FLM_CFG_SERVER 0
+#endif
+#endif
+
+/* HTTP/1.1, JSON and server-sent events (core/proto): what the cloud client
+ * and the server share. Derived, not set: on when either is. */
+#define FLM_CFG_PROTO (FLM_CFG_CLOUD || FLM_CFG_SERVER)
+
 /* The device's INI file (core/base/ini.c, the sections' tables). A firmware
  * that is configured at build time and never reads one sets 0: it runs on
  * the defaults and saves ~5 KiB of flash. */
@@ -127,6 +143,49 @@
 #endif
 #ifndef FLM_CLOUD_KEY_MAX
 #define FLM_CLOUD_KEY_MAX 256      /* the API key */
+#endif
+
+/* ==== server (core/server) =================================================
+ * Each connection has a slot sized at start ([server] slots and body_max):
+ * its parser, its input and the body; the answer being generated has the
+ * rest once (the prompt, the text of a non-streamed answer). */
+
+/* The most connections [server] slots may ask for. */
+#ifndef FLM_SERVER_SLOTS_MAX
+#define FLM_SERVER_SLOTS_MAX 64
+#endif
+/* Bytes of a connection's input not yet parsed: pipelined requests wait here. */
+#ifndef FLM_SERVER_IN_BYTES
+#define FLM_SERVER_IN_BYTES 4096
+#endif
+/* One response head, or one small body (errors, /health, /v1/models), or
+ * one streamed event. */
+#ifndef FLM_SERVER_OUT_BYTES
+#define FLM_SERVER_OUT_BYTES 4096
+#endif
+/* The text of a non-streamed answer (the cloud's answer fits the client's
+ * FLM_CLOUD_TEXT_BYTES): longer is cut and said to be "length". */
+#ifndef FLM_SERVER_ANSWER_BYTES
+#define FLM_SERVER_ANSWER_BYTES 8192
+#endif
+/* A request's "stop": how many sequences, and the longest. */
+#ifndef FLM_SERVER_STOP_MAX
+#define FLM_SERVER_STOP_MAX 4
+#endif
+#ifndef FLM_SERVER_STOP_BYTES
+#define FLM_SERVER_STOP_BYTES 32
+#endif
+/* Connections closed after their response but drained for a moment, so the
+ * client reads the response before the close (a refused one among them). */
+#ifndef FLM_SERVER_LINGER
+#define FLM_SERVER_LINGER 8
+#endif
+/* [server] auth_token and the name the local model answers as. */
+#ifndef FLM_SERVER_TOKEN_MAX
+#define FLM_SERVER_TOKEN_MAX 128
+#endif
+#ifndef FLM_SERVER_NAME_MAX
+#define FLM_SERVER_NAME_MAX 64
 #endif
 
 /* ==== router (core/router) ================================================= */
@@ -235,6 +294,13 @@
 
 #if FLM_CFG_CLOUD && !FLM_CFG_DEVICE_FILE
 #error "FLM_CFG_CLOUD needs FLM_CFG_DEVICE_FILE: the endpoint comes from the [cloud] section"
+#endif
+#if (FLM_CFG_SERVER | FLM_CFG_CLOUD | FLM_CFG_DEVICE_FILE) & ~1
+#error "FLM_CFG_SERVER, FLM_CFG_CLOUD and FLM_CFG_DEVICE_FILE are 0 or 1"
+#endif
+#if FLM_SERVER_SLOTS_MAX < 1 || FLM_SERVER_IN_BYTES < 1024 || FLM_SERVER_OUT_BYTES < 2048 || \
+    FLM_SERVER_ANSWER_BYTES < 256 || FLM_SERVER_STOP_BYTES < 4
+#error "FLM_SERVER_* sizes too small for one request and its response head"
 #endif
 #if FLM_MODEL_MAX_LAYERS < 1
 #error "FLM_MODEL_MAX_LAYERS must be at least 1"

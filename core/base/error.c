@@ -17,10 +17,12 @@ static const err_entry_t errors[] = {
     FLM_ERR_CODES_HAL(E)
     FLM_ERR_CODES_MODEL(E)
     FLM_ERR_CODES_ENGINE(E)
-#if FLM_CFG_CLOUD
+#if FLM_CFG_PROTO
     FLM_ERR_CODES_HTTP(E)
     FLM_ERR_CODES_JSON(E)
     FLM_ERR_CODES_SSE(E)
+#endif
+#if FLM_CFG_CLOUD
     FLM_ERR_CODES_CLOUD(E)
     FLM_ERR_CODES_TLS(E)
 #endif

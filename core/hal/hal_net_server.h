@@ -8,6 +8,8 @@
 #ifndef FLM_HAL_NET_SERVER_H
 #define FLM_HAL_NET_SERVER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/hal/hal_net.h"
@@ -38,6 +40,23 @@ uint16_t flm_hal_tcp_listener_port(const flm_hal_tcp_listener_t *l);
  * FLM_ERR_NET_CONNECT when a connection arrived but could not be taken
  * (out of descriptors): the listener stays usable either way. */
 flm_err_t flm_hal_tcp_accept(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *conn, uint32_t timeout_ms);
+
+/* Wait at most timeout_ms until the listener l has a connection to accept,
+ * or one of the n connections conns[] has bytes to read or was closed or
+ * reset by its peer (a recv then says which); a server's one loop sleeps
+ * here instead of polling each socket. l may be NULL (or closed), and an
+ * entry of conns may be NULL or closed: they are not waited on. On return
+ * *l_ready (may be NULL) and ready[i] (n entries; may be NULL when n is 0)
+ * say which. FLM_OK when anything is ready, FLM_ERR_TIMEOUT when nothing
+ * is, FLM_ERR_ARG for more than FLM_HAL_WAIT_MAX connections. */
+#define FLM_HAL_WAIT_MAX 128
+flm_err_t flm_hal_tcp_wait(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *const *conns, size_t n,
+                           uint32_t timeout_ms, bool *l_ready, bool *ready);
+
+/* Send no more on c (a FIN after what is queued) but keep reading: a
+ * server's lingering close, so the client reads the whole response before
+ * the connection goes (closing with unread input would reset it). */
+void flm_hal_tcp_shutdown_send(flm_hal_tcp_t *c);
 
 /* Stop listening. Connections already accepted stay open. */
 void flm_hal_tcp_listener_close(flm_hal_tcp_listener_t *l);

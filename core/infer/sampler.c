@@ -57,6 +57,17 @@ flm_err_t flm_sampler_init(flm_sampler_t *s, uint32_t vocab_size,
     return FLM_OK;
 }
 
+flm_err_t flm_sampler_set_params(flm_sampler_t *s, const flm_sampler_params_t *params, bool reseed)
+{
+    if (!s || !params || s->vocab_size == 0)
+        return FLM_ERR_ARG;
+    s->temperature = params->temperature;
+    s->top_p = params->top_p;
+    if (reseed)
+        s->rng = flm_rng_seed(params->seed);
+    return FLM_OK;
+}
+
 void flm_sampler_deinit(flm_sampler_t *s)
 {
     if (s)

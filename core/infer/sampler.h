@@ -19,6 +19,7 @@
 #ifndef FLM_SAMPLER_H
 #define FLM_SAMPLER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,11 @@ flm_err_t flm_sampler_init(flm_sampler_t *s, uint32_t vocab_size,
                            const flm_sampler_params_t *params, void *scratch,
                            size_t scratch_bytes);
 void      flm_sampler_deinit(flm_sampler_t *s);
+
+/* Change temperature and top-p between tokens (a server's per-request
+ * settings), and restart the PRNG from params->seed when reseed is set
+ * (else it runs on). FLM_ERR_ARG as flm_sampler_init would say it. */
+flm_err_t flm_sampler_set_params(flm_sampler_t *s, const flm_sampler_params_t *params, bool reseed);
 
 /* Pick the next token from logits[vocab_size]. conf may be NULL. */
 flm_err_t flm_sampler_sample(flm_sampler_t *s, const int32_t *logits, uint32_t *token,

@@ -1,5 +1,5 @@
 #include "core/base/config.h"
-#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
+#if FLM_CFG_PROTO /* the cloud client and the server; off on boards without a network */
 #include "core/proto/http.h"
 
 #include <string.h>
@@ -175,6 +175,107 @@ flm_err_t flm_http_write_head(const flm_http_request_t *rq, char *buf, size_t ca
     return FLM_OK;
 }
 
+/* ---- response writer ------------------------------------------------------ */
+
+const char *flm_http_reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default:  return "Unknown";
+    }
+}
+
+flm_err_t flm_http_write_response_head(const flm_http_response_t *rs, char *buf, size_t cap,
+                                       size_t *len)
+{
+    if (len)
+        *len = 0;
+    if (!rs || !buf || cap == 0)
+        return FLM_ERR_ARG;
+    buf[0] = '\0';
+    if (rs->status < 100 || rs->status > 599)
+        return FLM_ERR_ARG;
+    if (rs->content_type && !is_field_value(rs->content_type))
+        return FLM_ERR_HTTP_HEADER_VALUE;
+    for (size_t i = 0; i < rs->n_headers; i++) {
+        if (!rs->headers || !is_token(rs->headers[i].name))
+            return FLM_ERR_ARG;
+        if (!is_field_value(rs->headers[i].value))
+            return FLM_ERR_HTTP_HEADER_VALUE;
+    }
+    out_t o = { buf, cap, 0, false };
+    out_str(&o, "HTTP/1.1 ");
+    out_u64(&o, (uint64_t)rs->status);
+    out_put(&o, " ", 1);
+    out_str(&o, flm_http_reason(rs->status));
+    out_put(&o, "\r\n", 2);
+    out_str(&o, "Server: fieldlm/" FLM_VERSION_STRING "\r\n");
+    if (rs->content_type)
+        out_header(&o, "Content-Type", rs->content_type);
+    if (rs->chunked)
+        out_str(&o, "Transfer-Encoding: chunked\r\n");
+    else if (rs->content_length >= 0) {
+        out_str(&o, "Content-Length: ");
+        out_u64(&o, (uint64_t)rs->content_length);
+        out_put(&o, "\r\n", 2);
+    }
+    if (rs->retry_after_s) {
+        out_str(&o, "Retry-After: ");
+        out_u64(&o, rs->retry_after_s);
+        out_put(&o, "\r\n", 2);
+    }
+    for (size_t i = 0; i < rs->n_headers; i++)
+        out_header(&o, rs->headers[i].name, rs->headers[i].value);
+    out_str(&o, rs->close ? "Connection: close\r\n\r\n" : "\r\n");
+    if (o.overflow) {
+        buf[0] = '\0';
+        return FLM_ERR_OVERFLOW;
+    }
+    buf[o.len] = '\0';
+    if (len)
+        *len = o.len;
+    return FLM_OK;
+}
+
+size_t flm_http_chunk_line(size_t n, char out[20])
+{
+    static const char hex[] = "0123456789abcdef";
+    char tmp[16];
+    size_t k = 0;
+    do {
+        tmp[k++] = hex[n & 15u];
+        n >>= 4;
+    } while (n);
+    size_t len = 0;
+    while (k)
+        out[len++] = tmp[--k];
+    out[len++] = '\r';
+    out[len++] = '\n';
+    out[len] = '\0';
+    return len;
+}
+
 /* ---- parser ------------------------------------------------------------ */
 
 enum {
@@ -211,6 +312,11 @@ bool flm_http_headers_done(const flm_http_parser_t *p)
 bool flm_http_done(const flm_http_parser_t *p)
 {
     return p->state == ST_DONE;
+}
+
+bool flm_http_keep_alive(const flm_http_parser_t *p)
+{
+    return !p->conn_close && (p->version_minor >= 1 || p->keep_alive);
 }
 
 static flm_err_t fail(flm_http_parser_t *p, flm_err_t err)
@@ -313,8 +419,28 @@ static flm_err_t header_field(flm_http_parser_t *p, const char *name, size_t nle
             p->content_type[m] = '\0';
         }
     } else if (ieq(name, nlen, "connection")) {
-        if (ieq(v, vlen, "close"))
-            p->conn_close = true;
+        /* a list of tokens: "keep-alive, Upgrade" */
+        for (size_t i = 0; i < vlen;) {
+            while (i < vlen && (v[i] == ',' || v[i] == ' ' || v[i] == '\t'))
+                i++;
+            size_t j = i;
+            while (j < vlen && v[j] != ',' && v[j] != ' ' && v[j] != '\t')
+                j++;
+            if (ieq(v + i, j - i, "close"))
+                p->conn_close = true;
+            else if (ieq(v + i, j - i, "keep-alive"))
+                p->keep_alive = true;
+            i = j;
+        }
+    } else if (p->kind == FLM_HTTP_REQUEST && ieq(name, nlen, "expect")) {
+        if (ieq(v, vlen, "100-continue"))
+            p->expect_continue = true;
+        else
+            p->expect_other = true;
+    } else if (p->kind == FLM_HTTP_REQUEST && ieq(name, nlen, "host")) {
+        if (p->has_host)
+            return fail(p, FLM_ERR_HTTP_SYNTAX); /* RFC 7230 5.4: exactly one */
+        p->has_host = true;
     }
     return FLM_OK;
 }
@@ -370,7 +496,12 @@ static flm_err_t end_of_headers(flm_http_parser_t *p)
     if (empty) {
         p->state = ST_DONE;
     } else if (p->chunked) {
-        p->has_length = false; /* chunked framing wins (RFC 7230 3.3.3) */
+        /* A request framed both ways is how requests are smuggled past a
+         * proxy: refused (RFC 7230 3.3.3 allows it). A reply's chunked
+         * framing wins. */
+        if (p->kind == FLM_HTTP_REQUEST && p->has_length)
+            return fail(p, FLM_ERR_HTTP_LENGTH);
+        p->has_length = false;
         p->state = ST_CHUNK_SIZE;
     } else if (p->has_length) {
         if (p->max_body && p->content_length > p->max_body)
@@ -636,4 +767,4 @@ bool flm_http_host_is_loopback(const char *host)
     return v[0] == 127;
 }
 
-#endif /* FLM_CFG_CLOUD */
+#endif /* FLM_CFG_PROTO */

@@ -1,7 +1,8 @@
 /*
- * HTTP/1.1 for the cloud client: a request writer, an incremental message
- * parser and a URL splitter. No sockets here: the caller moves the bytes
- * over an flm_transport_t.
+ * HTTP/1.1 for the cloud client and the server: a request writer, an
+ * incremental message parser (replies and requests), a response writer and
+ * a URL splitter. No sockets here: the caller moves the bytes over an
+ * flm_transport_t.
  *
  * Request head (the body is sent after it, from the caller's buffer):
  *
@@ -34,6 +35,21 @@
  * at flm_http_finish(); only a reply with neither is read to EOF.
  * Errors are sticky. Callbacks return FLM_OK or an error that aborts the
  * parse and is returned from flm_http_parse.
+ *
+ * As a server's request parser (FLM_HTTP_REQUEST) it also reads Expect
+ * (100-continue, or another expectation), Connection's tokens (close,
+ * keep-alive: flm_http_keep_alive), whether Host came (once), and refuses
+ * what request smuggling is made of: Content-Length beside
+ * Transfer-Encoding, two different lengths (FLM_ERR_HTTP_LENGTH). A request
+ * with neither has no body. The parser stops at the end of one message, so
+ * pipelined requests are read one after the other from the same input.
+ *
+ * Response head (a server's; the body follows from the caller's buffer,
+ * chunked bodies framed with flm_http_chunk_line):
+ *
+ *   flm_http_response_t rs = { .status = 200, .content_type = "application/json",
+ *                              .content_length = n };
+ *   err = flm_http_write_response_head(&rs, buf, cap, &len);
  */
 #ifndef FLM_HTTP_H
 #define FLM_HTTP_H
@@ -97,6 +113,11 @@ typedef struct {
     char     content_type[FLM_HTTP_CONTENT_TYPE_MAX]; /* media type, lower case, no params */
     uint32_t header_count;
     bool     no_body;          /* set before parsing for a reply to HEAD */
+    /* requests */
+    bool     keep_alive;       /* "Connection: keep-alive" (an HTTP/1.0 client's wish) */
+    bool     expect_continue;  /* "Expect: 100-continue" */
+    bool     expect_other;     /* an expectation the server cannot meet (417) */
+    bool     has_host;
 
     /* private */
     flm_http_body_fn   on_body;
@@ -125,6 +146,35 @@ flm_err_t flm_http_parse(flm_http_parser_t *p, const uint8_t *data, size_t n, si
 flm_err_t flm_http_finish(flm_http_parser_t *p);
 bool      flm_http_headers_done(const flm_http_parser_t *p);
 bool      flm_http_done(const flm_http_parser_t *p);
+/* A request's headers are read: may the connection carry another request
+ * after this one's response? HTTP/1.1 unless "Connection: close"; HTTP/1.0
+ * only with "Connection: keep-alive". */
+bool      flm_http_keep_alive(const flm_http_parser_t *p);
+
+/* ---- response writer ------------------------------------------------------- */
+
+typedef struct {
+    int         status;          /* 100..599 */
+    const char *content_type;    /* or NULL */
+    int64_t     content_length;  /* written when >= 0 (and not chunked) */
+    bool        chunked;         /* Transfer-Encoding: chunked */
+    bool        close;           /* Connection: close (else keep-alive is implied) */
+    uint32_t    retry_after_s;   /* Retry-After, when not 0 */
+    const flm_http_header_t *headers; /* extra headers, or NULL */
+    size_t      n_headers;
+} flm_http_response_t;
+
+/* The status line ("HTTP/1.1 404 Not Found") and headers, ending with the
+ * blank line, into buf (NUL-terminated). Header names must be tokens and
+ * values free of control bytes (FLM_ERR_ARG, FLM_ERR_HTTP_HEADER_VALUE);
+ * FLM_ERR_OVERFLOW if it does not fit. */
+flm_err_t flm_http_write_response_head(const flm_http_response_t *rs, char *buf, size_t cap,
+                                       size_t *len);
+/* The reason phrase of a status ("Not Found"); "Unknown" for others. */
+const char *flm_http_reason(int status);
+/* The line before a chunk of n bytes ("1a\r\n"; n 0 ends the body: then
+ * the caller adds the final "\r\n"). Returns its length. */
+size_t flm_http_chunk_line(size_t n, char out[20]);
 
 /* ---- URLs ------------------------------------------------------------------ */
 

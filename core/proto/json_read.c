@@ -1,5 +1,5 @@
 #include "core/base/config.h"
-#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
+#if FLM_CFG_PROTO /* the cloud client and the server; off on boards without a network */
 #include "core/proto/json_read.h"
 
 #include <string.h>
@@ -394,6 +394,31 @@ flm_err_t flm_json_string(const flm_json_token_t *t, char *out, size_t cap, size
     return FLM_OK;
 }
 
+flm_err_t flm_json_string_len(const flm_json_token_t *t, size_t *len, bool *has_nul)
+{
+    if (len)
+        *len = 0;
+    if (has_nul)
+        *has_nul = false;
+    if (!t || (t->type != FLM_JSON_STRING && t->type != FLM_JSON_KEY))
+        return FLM_ERR_JSON_TYPE;
+    size_t i = 0, o = 0;
+    bool nul = false;
+    while (i < t->raw_len) {
+        uint8_t ch[4];
+        size_t n = decode_char(t->raw, t->raw_len, &i, ch);
+        if (n == 0)
+            return FLM_ERR_JSON_SYNTAX;
+        nul |= n == 1 && ch[0] == 0;
+        o += n;
+    }
+    if (len)
+        *len = o;
+    if (has_nul)
+        *has_nul = nul;
+    return FLM_OK;
+}
+
 bool flm_json_string_eq(const flm_json_token_t *t, const char *s)
 {
     if (!t || !s || (t->type != FLM_JSON_STRING && t->type != FLM_JSON_KEY))
@@ -511,4 +536,4 @@ flm_err_t flm_json_find_string(const char *buf, size_t len, const char *path,
     return flm_json_string(&t, out, cap, n);
 }
 
-#endif /* FLM_CFG_CLOUD */
+#endif /* FLM_CFG_PROTO */

@@ -90,6 +90,9 @@ flm_err_t flm_json_find(flm_json_reader_t *r, const char *path, flm_json_token_t
  * may be exactly t->raw (in-place decoding: the result is never longer).
  * FLM_ERR_OVERFLOW if it does not fit. */
 flm_err_t flm_json_string(const flm_json_token_t *t, char *out, size_t cap, size_t *len);
+/* The byte count flm_json_string would give, without writing it anywhere;
+ * *has_nul (may be NULL) says whether a \u0000 is among them. */
+flm_err_t flm_json_string_len(const flm_json_token_t *t, size_t *len, bool *has_nul);
 /* Does the KEY/STRING token, unescaped, equal the NUL-terminated s? */
 bool      flm_json_string_eq(const flm_json_token_t *t, const char *s);
 

@@ -1,5 +1,5 @@
 #include "core/base/config.h"
-#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
+#if FLM_CFG_PROTO /* the cloud client and the server; off on boards without a network */
 #include "core/proto/json_write.h"
 
 #include <string.h>
@@ -230,4 +230,4 @@ flm_err_t flm_json_writer_finish(flm_json_writer_t *w, size_t *len)
     return w->err;
 }
 
-#endif /* FLM_CFG_CLOUD */
+#endif /* FLM_CFG_PROTO */

@@ -1,5 +1,5 @@
 #include "core/base/config.h"
-#if FLM_CFG_CLOUD /* the cloud path; off on boards without a network */
+#if FLM_CFG_PROTO /* the cloud client and the server; off on boards without a network */
 #include "core/proto/sse.h"
 
 #include <string.h>
@@ -145,4 +145,4 @@ flm_err_t flm_sse_finish(flm_sse_t *s)
     return FLM_OK;
 }
 
-#endif /* FLM_CFG_CLOUD */
+#endif /* FLM_CFG_PROTO */

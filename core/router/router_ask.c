@@ -140,8 +140,9 @@ static flm_err_t answer_in_cloud(flm_router_t *r, flm_cloud_client_t *cloud, con
     }
     flm_cloud_request_t rq = {
         .system = system_up, .prompt = redacted ? r->redacted : q->prompt,
-        .max_tokens = q->max_tokens, .temperature_milli = -1, .stream = q->stream,
-        .on_delta = relay, .cancelled = relay_cancelled, .user = &rl,
+        .max_tokens = q->max_tokens,
+        .temperature_milli = q->set_temperature ? q->temperature_milli : -1,
+        .stream = q->stream, .on_delta = relay, .cancelled = relay_cancelled, .user = &rl,
     };
     /* a whole (non-streamed) reply reaches on_delta too, once, whole */
     flm_err_t err = flm_cloud_complete(cloud, &rq, &res->cloud);

@@ -29,6 +29,8 @@ typedef struct {
     uint32_t        steps;      /* local: positions, prompt included; 0 = the context */
     int32_t         max_tokens; /* cloud: 0 = the server's default */
     bool            stream;     /* cloud: ask for server-sent events */
+    bool            set_temperature;   /* cloud: send temperature_milli (else its default) */
+    int32_t         temperature_milli; /* cloud: 700 = 0.7 */
     flm_ask_text_fn on_text;    /* the answer as it is produced (may be NULL) */
     bool          (*cancelled)(void *user); /* may be NULL */
     void           *user;
@@ -46,7 +48,9 @@ typedef struct {
 } flm_ask_result_t;
 
 /* cloud may be NULL (no endpoint). The decision is logged at INFO:
- * "route=cloud reason=cloud:difficulty score=0.9731". */
+ * "route=cloud reason=cloud:difficulty score=0.9731". res is filled as the
+ * answer goes: by the first on_text call res->decision names the route
+ * that gives the text (a streaming server sends it in its head then). */
 flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_t *q,
                          flm_ask_result_t *res);
 

@@ -30,6 +30,9 @@ static flm_err_t load_settings(flm_runtime_t *rt, const flm_runtime_config_t *cf
         return fail(rt, FLM_ERR_UNSUPPORTED, "this build reads no device file (FLM_CFG_DEVICE_FILE 0)");
     memset(&rt->settings, 0, sizeof rt->settings); /* every default */
     flm_router_settings_init(&rt->settings.router);
+#if FLM_CFG_SERVER
+    flm_server_settings_init(&rt->settings.server);
+#endif
     return FLM_OK;
 #else
     const char *text = cfg->config_text ? cfg->config_text : "";

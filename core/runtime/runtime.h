@@ -27,6 +27,8 @@
  *   [router]                       when to escalate: core/router/router.h
  *   [privacy]                      what may leave: core/guard/privacy.h
  *
+ *   [server]                       `fieldlm serve`: core/server/server.h
+ *
  * Init brings the HAL up, reads and checks the file, opens the model (an
  * image in memory, or a path the HAL maps) and builds the cloud client from
  * [cloud]: the API key from api_key or the variable api_key_env names, the
@@ -54,6 +56,9 @@
 #include "core/cloud/cloud_client.h"
 #include "core/cloud/cloud_config.h"
 #endif
+#if FLM_CFG_SERVER
+#include "core/server/server.h"
+#endif
 
 /* ---- the device's settings ------------------------------------------------ */
 
@@ -80,6 +85,10 @@ typedef struct {
     bool                   has_cloud;
     flm_privacy_settings_t privacy;  /* [privacy]: absent, the defaults (local-only) */
     bool                   has_privacy;
+#endif
+#if FLM_CFG_SERVER
+    flm_server_settings_t server;
+    bool                  has_server;
 #endif
 } flm_device_settings_t;
 

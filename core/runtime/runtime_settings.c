@@ -33,6 +33,9 @@ flm_err_t flm_device_settings_parse(flm_device_settings_t *s, const char *text, 
         { &flm_cloud_ini_section, &s->cloud, true, &s->has_cloud },
         { &flm_privacy_ini_section, &s->privacy, true, &s->has_privacy },
 #endif
+#if FLM_CFG_SERVER
+        { &flm_server_ini_section, &s->server, true, &s->has_server },
+#endif
     };
     return flm_ini_parse(text, len, binds, sizeof binds / sizeof binds[0], default_section, err);
 }

@@ -36,6 +36,24 @@ flm_err_t flm_hal_tcp_accept(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *conn, uin
     return FLM_ERR_STATE;
 }
 
+flm_err_t flm_hal_tcp_wait(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *const *conns, size_t n,
+                           uint32_t timeout_ms, bool *l_ready, bool *ready)
+{
+    (void)l;
+    (void)conns;
+    (void)timeout_ms;
+    if (l_ready)
+        *l_ready = false;
+    for (size_t i = 0; ready && i < n; i++)
+        ready[i] = false;
+    return FLM_ERR_UNSUPPORTED;
+}
+
+void flm_hal_tcp_shutdown_send(flm_hal_tcp_t *c)
+{
+    (void)c;
+}
+
 void flm_hal_tcp_listener_close(flm_hal_tcp_listener_t *l)
 {
     if (l) {

@@ -266,6 +266,43 @@ flm_err_t flm_hal_tcp_accept(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *conn, uin
     }
 }
 
+flm_err_t flm_hal_tcp_wait(flm_hal_tcp_listener_t *l, flm_hal_tcp_t *const *conns, size_t n,
+                           uint32_t timeout_ms, bool *l_ready, bool *ready)
+{
+    if (n > FLM_HAL_WAIT_MAX || (n && (!conns || !ready)))
+        return FLM_ERR_ARG;
+    struct pollfd p[FLM_HAL_WAIT_MAX + 1];
+    size_t k = 0, at[FLM_HAL_WAIT_MAX]; /* at[i]: conns[i]'s entry in p, or SIZE_MAX */
+    if (l_ready)
+        *l_ready = false;
+    if (l && l->fd >= 0)
+        p[k++] = (struct pollfd){ .fd = l->fd, .events = POLLIN };
+    for (size_t i = 0; i < n; i++) {
+        ready[i] = false;
+        at[i] = SIZE_MAX;
+        if (conns[i] && conns[i]->fd >= 0) {
+            at[i] = k;
+            p[k++] = (struct pollfd){ .fd = conns[i]->fd, .events = POLLIN };
+        }
+    }
+    /* EINTR (a SIGTERM) ends the wait early: the caller looks at its flags. */
+    int rc = poll(p, (nfds_t)k, timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms);
+    if (rc <= 0)
+        return FLM_ERR_TIMEOUT;
+    if (l && l->fd >= 0 && l_ready)
+        *l_ready = (p[0].revents & POLLIN) != 0;
+    for (size_t i = 0; i < n; i++)
+        if (at[i] != SIZE_MAX)
+            ready[i] = (p[at[i]].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+    return FLM_OK;
+}
+
+void flm_hal_tcp_shutdown_send(flm_hal_tcp_t *c)
+{
+    if (c && c->fd >= 0)
+        shutdown(c->fd, SHUT_WR);
+}
+
 void flm_hal_tcp_listener_close(flm_hal_tcp_listener_t *l)
 {
     if (l && l->fd >= 0) {

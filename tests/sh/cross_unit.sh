@@ -12,7 +12,7 @@ for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc qemu-aarch64 qemu-arm;
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
 done
 prefixes="arena_ error_ hal_ crc32_ model_ kernels_ sampler_ engine_prompt engine_cancel
-          engine_done engine_arena tokenizer_tok512_tricky tokenizer_edges transformer_ram transformer_bits gguf_ tokenizer_bpe
+          engine_done engine_arena tokenizer_tok512_tricky tokenizer_edges transformer_ram transformer_bits gguf_ tokenizer_bpe server_
           http_ json_ sse_ openai_ cloud_ ini_ fmt_ parse_ strdist_ runtime_ cli_opt_ router_ guard_privacy_
           guard_queue_enqueue guard_queue_refuses guard_queue_full guard_queue_store
           guard_queue_numbers guard_queue_recovery guard_queue_on guard_ledger_ guard_money

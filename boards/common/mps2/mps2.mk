@@ -6,7 +6,7 @@ AR        := $(CROSS)ar
 PORT      := cortexm
 # No sockets, no mbedTLS on bare metal.
 override TLS := 0
-# Options (core/base/config.h): no network, so no cloud path (HTTP, JSON,
+# Options (core/base/config.h): no network, so no cloud path and no server (HTTP, JSON,
 # SSE, the client and their error texts compile to nothing); no device
 # file (the demo is configured at build time and by its command line);
 # no byte-level BPE tokenizer (GPT-2-style vocabularies of 49k tokens are
@@ -15,7 +15,7 @@ override TLS := 0
 # keeps a view per layer, and 8 are plenty for the models a 256 KB-RAM part
 # runs (5 KB of RAM saved over the default 32).
 BOARD_CFLAGS  := $(MPS2_CPU) -mthumb -ffunction-sections -fdata-sections \
-                 -DFLM_CFG_CLOUD=0 -DFLM_CFG_DEVICE_FILE=0 -DFLM_CFG_TOKENIZER_BPE=0 \
+                 -DFLM_CFG_CLOUD=0 -DFLM_CFG_SERVER=0 -DFLM_CFG_DEVICE_FILE=0 -DFLM_CFG_TOKENIZER_BPE=0 \
                  -DFLM_MODEL_MAX_LAYERS=8
 # newlib-nano for memcpy & co.; our own startup; nothing may pull in the
 # heap (tests/sh/board_elf_checks.sh checks the linked ELF).

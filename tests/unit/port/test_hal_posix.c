@@ -439,3 +439,54 @@ FLM_TEST(hal_store_write_cut_at_byte_k)
     }
     FLM_CHECK_EQ(flm_hal_store_del("rec"), FLM_OK);
 }
+
+FLM_TEST(hal_tcp_wait_on_many)
+{
+    flm_hal_tcp_listener_t l;
+    flm_hal_tcp_listener_init(&l);
+    FLM_CHECK_EQ(flm_hal_tcp_listen(&l, "127.0.0.1", 0, 4), FLM_OK);
+    uint16_t port = flm_hal_tcp_listener_port(&l);
+    bool lr = true, ready[3] = { true, true, true };
+
+    /* nothing: a timeout of about the time asked, every flag cleared */
+    flm_hal_tcp_t a, b, sa, sb;
+    flm_hal_tcp_init(&a);
+    flm_hal_tcp_init(&b);
+    flm_hal_tcp_init(&sa);
+    flm_hal_tcp_init(&sb);
+    flm_hal_tcp_t *conns[3] = { &sa, NULL, &sb };
+    uint64_t t0 = flm_hal_time_ms();
+    FLM_CHECK_EQ(flm_hal_tcp_wait(&l, conns, 3, 40, &lr, ready), FLM_ERR_TIMEOUT);
+    FLM_CHECK(flm_hal_time_ms() - t0 >= 35);
+    FLM_CHECK(!lr && !ready[0] && !ready[1] && !ready[2]);
+
+    /* a connection waiting: the listener is ready */
+    FLM_CHECK_EQ(flm_hal_tcp_connect(&a, "127.0.0.1", port, 1000), FLM_OK);
+    FLM_CHECK_EQ(flm_hal_tcp_wait(&l, conns, 3, 1000, &lr, ready), FLM_OK);
+    FLM_CHECK(lr && !ready[0] && !ready[2]);
+    FLM_CHECK_EQ(flm_hal_tcp_accept(&l, &sa, 0), FLM_OK);
+    FLM_CHECK_EQ(flm_hal_tcp_connect(&b, "127.0.0.1", port, 1000), FLM_OK);
+    FLM_CHECK_EQ(flm_hal_tcp_accept(&l, &sb, 1000), FLM_OK);
+
+    /* bytes on the second one only */
+    FLM_CHECK_EQ(flm_hal_tcp_send(&b, (const uint8_t *)"x", 1, 1000), 1);
+    FLM_CHECK_EQ(flm_hal_tcp_wait(&l, conns, 3, 1000, &lr, ready), FLM_OK);
+    FLM_CHECK(!lr && !ready[0] && !ready[1] && ready[2]);
+    uint8_t buf[4];
+    FLM_CHECK_EQ(flm_hal_tcp_recv(&sb, buf, sizeof buf, 0), 1);
+
+    /* a peer that hangs up wakes the wait too, and recv says so */
+    flm_hal_tcp_close(&a);
+    FLM_CHECK_EQ(flm_hal_tcp_wait(NULL, conns, 3, 1000, NULL, ready), FLM_OK);
+    FLM_CHECK(ready[0] && !ready[2]);
+    FLM_CHECK_EQ(flm_hal_tcp_recv(&sa, buf, sizeof buf, 0), FLM_ERR_NET_CLOSED);
+
+    /* closed entries are not waited on; too many is refused */
+    flm_hal_tcp_close(&sa);
+    FLM_CHECK_EQ(flm_hal_tcp_wait(NULL, conns, 3, 10, NULL, ready), FLM_ERR_TIMEOUT);
+    FLM_CHECK_EQ(flm_hal_tcp_wait(NULL, conns, FLM_HAL_WAIT_MAX + 1, 0, NULL, ready), FLM_ERR_ARG);
+    FLM_CHECK_EQ(flm_hal_tcp_wait(NULL, NULL, 0, 0, NULL, NULL), FLM_ERR_TIMEOUT);
+    flm_hal_tcp_close(&b);
+    flm_hal_tcp_close(&sb);
+    flm_hal_tcp_listener_close(&l);
+}

@@ -417,3 +417,127 @@ FLM_TEST(http_parse_random_bytes)
         FLM_CHECK(s.len <= n);
     }
 }
+
+FLM_TEST(http_parse_server_requests)
+{
+    flm_http_parser_t p;
+    sink_t s;
+    /* keep-alive: 1.1 by default, 1.0 only when asked; close wins */
+    const char *r11 = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 0, r11, strlen(r11), 0, false), FLM_OK);
+    FLM_CHECK(flm_http_keep_alive(&p) && p.has_host && !p.expect_continue);
+    const char *r10 = "GET / HTTP/1.0\r\n\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 0, r10, strlen(r10), 1, false), FLM_OK);
+    FLM_CHECK(!flm_http_keep_alive(&p) && !p.has_host);
+    const char *r10k = "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 0, r10k, strlen(r10k), 2, false), FLM_OK);
+    FLM_CHECK(flm_http_keep_alive(&p));
+    const char *rc = "GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 0, rc, strlen(rc), 0, false), FLM_OK);
+    FLM_CHECK(!flm_http_keep_alive(&p));
+
+    /* Expect, chunked bodies with extensions and trailers */
+    const char *chunked = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n4;ext=1\r\n{\"a\"\r\n2\r\n:1\r\n1\r\n}\r\n"
+                          "0\r\nX-Trailer: y\r\n\r\n";
+    for (int mode = 0; mode < 3; mode++) {
+        FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 64, chunked, strlen(chunked), mode, false), FLM_OK);
+        FLM_CHECK(flm_http_done(&p) && p.expect_continue && p.chunked);
+        FLM_CHECK_EQ(s.len, 7);
+        FLM_CHECK(memcmp(s.body, "{\"a\":1}", 7) == 0);
+    }
+    const char *other = "POST / HTTP/1.1\r\nHost: x\r\nExpect: something\r\nContent-Length: 0\r\n\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 0, other, strlen(other), 0, false), FLM_OK);
+    FLM_CHECK(p.expect_other && !p.expect_continue);
+
+    /* smuggling shapes and limits */
+    const char *both = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 0, both, strlen(both), 0, false), FLM_ERR_HTTP_LENGTH);
+    const char *two = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 0, two, strlen(two), 0, false), FLM_ERR_HTTP_LENGTH);
+    const char *hosts = "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 0, hosts, strlen(hosts), 0, false), FLM_ERR_HTTP_SYNTAX);
+    const char *big = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 65\r\n\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 64, big, strlen(big), 0, false),
+                 FLM_ERR_HTTP_BODY_TOO_LARGE);
+    const char *bigc = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 64, bigc, strlen(bigc), 0, false),
+                 FLM_ERR_HTTP_BODY_TOO_LARGE);
+    const char *gz = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n";
+    FLM_CHECK_EQ(feed(&p, &s, FLM_HTTP_REQUEST, 0, gz, strlen(gz), 0, false), FLM_ERR_HTTP_UNSUPPORTED);
+
+    /* pipelined: the parser stops at the end of each message */
+    const char *pipe = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\n"
+                       "Content-Length: 2\r\n\r\nhiGET /c HTTP/1.1\r\nHost: x\r\n\r\n";
+    const char *want[] = { "/a", "/b", "/c" };
+    size_t at = 0, n = strlen(pipe);
+    for (int k = 0; k < 3; k++) {
+        memset(&s, 0, sizeof s);
+        flm_http_parser_init(&p, FLM_HTTP_REQUEST, 0, on_body, on_header, &s);
+        size_t used;
+        FLM_CHECK_EQ(flm_http_parse(&p, (const uint8_t *)pipe + at, n - at, &used), FLM_OK);
+        FLM_CHECK(flm_http_done(&p));
+        FLM_CHECK(strcmp(p.target, want[k]) == 0);
+        FLM_CHECK_EQ(s.len, k == 1 ? 2 : 0);
+        at += used;
+    }
+    FLM_CHECK_EQ(at, n);
+}
+
+FLM_TEST(http_write_response_head)
+{
+    char buf[512];
+    size_t len;
+    flm_http_header_t h[] = { { "x-fieldlm-route", "local:confident" } };
+    flm_http_response_t rs = { .status = 200, .content_type = "application/json",
+                               .content_length = 42, .headers = h, .n_headers = 1 };
+    FLM_CHECK_EQ(flm_http_write_response_head(&rs, buf, sizeof buf, &len), FLM_OK);
+    FLM_CHECK_EQ(len, strlen(buf));
+    FLM_CHECK(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    FLM_CHECK(flm_test_contains(buf, strlen(buf), "\r\nContent-Length: 42\r\n"));
+    FLM_CHECK(flm_test_contains(buf, strlen(buf), "\r\nx-fieldlm-route: local:confident\r\n"));
+    FLM_CHECK(!flm_test_contains(buf, strlen(buf), "Connection"));
+    FLM_CHECK(strcmp(buf + len - 4, "\r\n\r\n") == 0);
+
+    flm_http_response_t busy = { .status = 503, .content_length = 0, .close = true, .retry_after_s = 1 };
+    FLM_CHECK_EQ(flm_http_write_response_head(&busy, buf, sizeof buf, &len), FLM_OK);
+    FLM_CHECK(strncmp(buf, "HTTP/1.1 503 Service Unavailable\r\n", 34) == 0);
+    FLM_CHECK(flm_test_contains(buf, strlen(buf), "\r\nRetry-After: 1\r\n"));
+    FLM_CHECK(flm_test_contains(buf, strlen(buf), "\r\nConnection: close\r\n\r\n"));
+
+    flm_http_response_t sse = { .status = 200, .content_type = "text/event-stream", .chunked = true,
+                                .content_length = 99 };
+    FLM_CHECK_EQ(flm_http_write_response_head(&sse, buf, sizeof buf, &len), FLM_OK);
+    FLM_CHECK(flm_test_contains(buf, strlen(buf), "Transfer-Encoding: chunked"));
+    FLM_CHECK(!flm_test_contains(buf, strlen(buf), "Content-Length"));
+
+    /* what a reader parses back */
+    flm_http_parser_t p;
+    flm_http_parser_init(&p, FLM_HTTP_RESPONSE, 0, NULL, NULL, NULL);
+    rs.content_length = 0;
+    FLM_CHECK_EQ(flm_http_write_response_head(&rs, buf, sizeof buf, &len), FLM_OK);
+    FLM_CHECK_EQ(flm_http_parse(&p, (const uint8_t *)buf, len, NULL), FLM_OK);
+    FLM_CHECK(flm_http_done(&p) && p.status == 200);
+
+    /* no header injection, no overflow */
+    flm_http_header_t evil[] = { { "x", "a\r\nSet-Cookie: y" } };
+    flm_http_response_t bad = { .status = 200, .headers = evil, .n_headers = 1 };
+    FLM_CHECK_EQ(flm_http_write_response_head(&bad, buf, sizeof buf, &len), FLM_ERR_HTTP_HEADER_VALUE);
+    flm_http_header_t badname[] = { { "a b", "v" } };
+    bad.headers = badname;
+    FLM_CHECK_EQ(flm_http_write_response_head(&bad, buf, sizeof buf, &len), FLM_ERR_ARG);
+    FLM_CHECK_EQ(flm_http_write_response_head(&rs, buf, 20, &len), FLM_ERR_OVERFLOW);
+    FLM_CHECK_EQ(buf[0], '\0');
+    rs.status = 42;
+    FLM_CHECK_EQ(flm_http_write_response_head(&rs, buf, sizeof buf, &len), FLM_ERR_ARG);
+    FLM_CHECK(strcmp(flm_http_reason(413), "Content Too Large") == 0);
+    FLM_CHECK(strcmp(flm_http_reason(299), "Unknown") == 0);
+
+    char line[20];
+    FLM_CHECK_EQ(flm_http_chunk_line(0, line), 3);
+    FLM_CHECK(strcmp(line, "0\r\n") == 0);
+    FLM_CHECK_EQ(flm_http_chunk_line(0x1a2b, line), 6);
+    FLM_CHECK(strcmp(line, "1a2b\r\n") == 0);
+    FLM_CHECK_EQ(flm_http_chunk_line(SIZE_MAX, line), sizeof(size_t) * 2 + 2);
+}
