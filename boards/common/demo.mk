@@ -16,6 +16,9 @@ DEMO_MODEL     ?= $(DEMO_REF_MODEL)
 else
 DEMO_MODEL     ?= $(FLM_DEFAULT_MODEL)
 endif
+# The router's parameters for the demo model: MODEL.router beside it (the
+# shipped model's), else stories260K's (its int4 image included).
+DEMO_ROUTER_PARAMS := $(firstword $(wildcard $(DEMO_MODEL:.flm=.router)) tools/router/params/stories260K.router)
 DEMO_PROMPT    := Once upon a time
 # Options shared by `fieldlm run` and the bare-metal demo (boards/common/mps2/main.c),
 # with the context length of the smallest board. Sampling values are exact

@@ -11,7 +11,7 @@ demo: demo-build
 # link the same list and parameters: boards/common/mps2/rules.mk).
 .PHONY: route
 route: demo-build
-	$(Q)$(BOARD_RUN) $(CLI) route -m $(DEMO_MODEL) --params tools/router/params/stories260K.router \
+	$(Q)$(BOARD_RUN) $(CLI) route -m $(DEMO_MODEL) --params $(DEMO_ROUTER_PARAMS) \
 	    --prompts tools/router/prompts/ports_check.txt
 
 demo-sample: demo-build

@@ -70,6 +70,8 @@ static flm_err_t open_model(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
     const char *path = cfg->model_path;
     if (!image && !path && rt->settings.model.path[0])
         path = rt->settings.model.path;
+    if (!image && !path)
+        path = cfg->default_model_path;
     if (!image && !path) {
         if (cfg->need_model)
             return fail(rt, FLM_ERR_ARG, "no model: give one, or a [model] path");
@@ -81,6 +83,7 @@ static flm_err_t open_model(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
             return fail_file(rt, err, "", path, 0);
         image = rt->model_map.data;
         size = rt->model_map.size;
+        rt->model_file = path;
     }
     bool header = cfg->model_verify_header || rt->settings.model.verify == FLM_VERIFY_HEADER;
     flm_err_t err = flm_model_open(&rt->model, image, size,
@@ -115,8 +118,8 @@ static flm_err_t load_router(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
     bool named = rt->settings.router.params[0] != 0;
 #if FLM_HAL_HAS_FILES
     uint8_t buf[FLM_ROUTER_PARAMS_BYTES + 1];
-    const char *model = cfg->model_path ? cfg->model_path : rt->settings.model.path;
-    if (!blob && (named || (model[0] && beside_model(model, path, sizeof path)))) {
+    const char *model = rt->model_file;
+    if (!blob && (named || (model && model[0] && beside_model(model, path, sizeof path)))) {
         if (named)
             memcpy(path, rt->settings.router.params, sizeof rt->settings.router.params);
         flm_err_t err = flm_hal_file_read(path, (char *)buf, sizeof buf, &n);

@@ -119,6 +119,9 @@ typedef struct {
     size_t      model_size;
     const char *model_path;
     bool        model_verify_header; /* open with FLM_MODEL_VERIFY_HEADER whatever [model] says */
+    /* The last resort when neither of them nor [model] path names a model:
+     * a tool's default (the CLI's is the project's shipped model). */
+    const char *default_model_path;
 
     /* The router's parameters (core/router/router.h): a blob in memory
      * (flash), else [router] params, else MODEL.router beside the model
@@ -136,6 +139,7 @@ typedef struct {
     flm_model_t           model;
     bool                  has_model;
     flm_hal_map_t         model_map;  /* when the runtime mapped the model file */
+    const char           *model_file; /* the file it came from (the caller's string or [model] path), or NULL */
     flm_engine_t          engine;
     flm_arena_t           arena;
     bool                  has_engine;

@@ -2,7 +2,9 @@
 # tools/train/recipe.sh; model card beside it): it loads and passes fieldlm
 # info's integrity check, fits the Cortex-M budget, `fieldlm run` finds it
 # without -m from any working directory, and it tells the expected greedy
-# story (the demo's: "Once upon a time", 64 positions, context 256).
+# story (the demo's: "Once upon a time", 64 positions, context 256); its
+# router parameters beside it (models/fieldtales-800k.router) route without
+# -m: a story prompt stays here, a maths question is marked for the cloud.
 set -u
 cli="$BUILD/fieldlm"
 model=models/fieldtales-800k.flm
@@ -34,4 +36,13 @@ story=$("$cli" run -p "Once upon a time" -s 7 2>/dev/null) || fail "sampled run"
 FIELDLM_MODEL=/nonexistent.flm "$cli" run -p x 2>"$BUILD/default_model.err"
 [ $? -eq 1 ] || fail "a missing FIELDLM_MODEL must exit 1"
 grep -q 'FIELDLM_MODEL=/nonexistent.flm cannot be read' "$BUILD/default_model.err" || fail "$(cat "$BUILD/default_model.err")"
+# the router's parameters for it, found beside it with neither -m nor [model]
+router=models/fieldtales-800k.router
+[ "$(wc -c <"$router")" -eq 96 ] || fail "$router: not 96 bytes"
+printf 'Once upon a time, there was a little dog.\nWhat is 17 times 23?\n' >"$BUILD/default_model.prompts"
+prompts=$(cd "$BUILD" && pwd)/default_model.prompts
+(cd / && "$abs" route --prompts "$prompts") >"$BUILD/default_model.route" 2>&1 ||
+    fail "route without -m: $(cat "$BUILD/default_model.route")"
+sed -n 1p "$BUILD/default_model.route" | grep -q "local	local:confident" || fail "story not local: $(cat "$BUILD/default_model.route")"
+sed -n 2p "$BUILD/default_model.route" | grep -q "cloud	cloud:difficulty" || fail "maths not cloud: $(cat "$BUILD/default_model.route")"
 echo "default_model ok"

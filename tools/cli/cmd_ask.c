@@ -15,6 +15,7 @@
 #include "core/router/router_ask.h"
 #include "core/runtime/runtime.h"
 #include "tools/cli/cli.h"
+#include "tools/cli/default_model.h"
 #include "tools/cli/opt.h"
 
 static const flm_opt_doc_t doc = {
@@ -70,7 +71,7 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
     const flm_opt_t opts[] = {
         FLM_OPT_STR('c', "config", &config, "FILE", "device configuration"),
         FLM_OPT_STR('p', "prompt", &prompt, "TEXT", "the prompt"),
-        FLM_OPT_STR('m', "model", &model, "FILE", "model image (default: [model] path)"),
+        FLM_OPT_STR('m', "model", &model, "FILE", "model image (default: [model] path, else the shipped model)"),
         FLM_OPT_LONG('n', "steps", &steps, 0, 1 << 20, "N",
                      "local: positions, counting BOS and the prompt (default 256)"),
         { 't', "temp", "temperature", FLM_OPT_KIND_Q16, &temp, 0, 100, "T",
@@ -93,8 +94,11 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
     signal(SIGPIPE, SIG_IGN);
 
     static flm_runtime_t rt;
+    char default_path[1024], why[1400];
     flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true,
                                 .need_router = true };
+    if (!model) /* the shipped model when neither -m nor [model] path names one */
+        rc.default_model_path = flm_cli_default_model(default_path, sizeof default_path, why, sizeof why);
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
         fprintf(stderr, "fieldlm ask: %s\n", rt.detail);
         return FLM_EXIT_FAIL;

@@ -8,6 +8,7 @@
 #include "core/base/q16.h"
 #include "core/runtime/runtime.h"
 #include "tools/cli/cli.h"
+#include "tools/cli/default_model.h"
 #include "tools/cli/opt.h"
 
 static const flm_opt_doc_t doc = {
@@ -62,7 +63,7 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
     bool features = false;
     long probe = 0;
     const flm_opt_t opts[] = {
-        FLM_OPT_STR('m', "model", &model, "FILE", "model image (.flm); default: [model] path of -c"),
+        FLM_OPT_STR('m', "model", &model, "FILE", "model image (.flm); default: [model] path of -c, else the shipped model"),
         FLM_OPT_STR('c', "config", &config, "FILE", "device configuration ([model], [router])"),
         FLM_OPT_STR(0, "prompts", &prompts, "FILE", "one prompt a line"),
         FLM_OPT_STR(0, "params", &params, "FILE", "router parameters (default: MODEL.router)"),
@@ -77,8 +78,6 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
         return status;
     if (!prompts)
         return flm_cli_usage_error("route", "--prompts FILE is required");
-    if (!model && !config)
-        return flm_cli_usage_error("route", "which model? -m MODEL.flm or -c CONFIG");
     FILE *in = strcmp(prompts, "-") == 0 ? stdin : fopen(prompts, "rb");
     if (!in) {
         fprintf(stderr, "fieldlm route: %s: cannot open\n", prompts);
@@ -87,8 +86,11 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
 
     static flm_runtime_t rt;
     static uint8_t blob[FLM_ROUTER_PARAMS_BYTES + 1];
+    char default_path[1024], why[1400];
     flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true,
                                 .need_router = !features };
+    if (!model) /* the shipped model when neither -m nor [model] path names one */
+        rc.default_model_path = flm_cli_default_model(default_path, sizeof default_path, why, sizeof why);
     if (params) {
         FILE *pf = fopen(params, "rb");
         size_t n = pf ? fread(blob, 1, sizeof blob, pf) : 0;

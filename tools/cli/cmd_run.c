@@ -57,14 +57,16 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
     if (top_p == 0)
         return flm_cli_usage_error("run", "--top-p wants a number in (0, 1], not 0");
     char default_path[1024], why[1400];
-    if (!model_path && !config && !(model_path = flm_cli_default_model(default_path, sizeof default_path,
-                                                                       why, sizeof why))) {
+    const char *fallback = model_path ? NULL
+                         : flm_cli_default_model(default_path, sizeof default_path, why, sizeof why);
+    if (!model_path && !config && !fallback) {
         fprintf(stderr, "fieldlm run: %s\n", why);
         return FLM_EXIT_FAIL;
     }
 
     static flm_runtime_t rt;
-    flm_runtime_config_t rc = { .config_path = config, .model_path = model_path, .need_model = true };
+    flm_runtime_config_t rc = { .config_path = config, .model_path = model_path,
+                                .default_model_path = fallback, .need_model = true };
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
         fprintf(stderr, "fieldlm run: %s\n", rt.detail);
         return FLM_EXIT_FAIL;

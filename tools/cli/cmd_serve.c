@@ -14,6 +14,7 @@
 #include "core/router/router_ask.h"
 #include "core/runtime/runtime.h"
 #include "tools/cli/cli.h"
+#include "tools/cli/default_model.h"
 #include "tools/cli/opt.h"
 
 #if FLM_CFG_SERVER
@@ -102,7 +103,7 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
     bool quiet = false;
     const flm_opt_t opts[] = {
         FLM_OPT_STR('c', "config", &config, "FILE", "device configuration"),
-        FLM_OPT_STR('m', "model", &model, "FILE", "model image (default: [model] path)"),
+        FLM_OPT_STR('m', "model", &model, "FILE", "model image (default: [model] path, else the shipped model)"),
         FLM_OPT_STR('l', "listen", &listen_arg, "HOST:PORT",
                     "where to listen (default: [server] listen and port)"),
         FLM_OPT_STR(0, "port-file", &port_file, "FILE", "write the port listened on to FILE"),
@@ -136,8 +137,11 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
 #endif
     signal(SIGPIPE, SIG_IGN);
 
+    char default_path[1024], why[1400];
     flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true,
                                 .need_router = true };
+    if (!model) /* the shipped model when neither -m nor [model] path names one */
+        rc.default_model_path = flm_cli_default_model(default_path, sizeof default_path, why, sizeof why);
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
         fprintf(stderr, "fieldlm serve: %s\n", rt.detail);
         return FLM_EXIT_FAIL;
@@ -171,7 +175,7 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
     if (ss->model_name[0])
         snprintf(name, sizeof name, "%s", ss->model_name);
     else
-        model_name(model ? model : rt.settings.model.path, name, sizeof name);
+        model_name(rt.model_file ? rt.model_file : "model", name, sizeof name);
     flm_server_config_t sc = {
         .settings = ss, .router = &rt.router, .local_model = name, .sampling = ec.sampler,
         .pace_ms = (uint32_t)pace, .clock_s = clock_s,

@@ -27,11 +27,11 @@ $(BUILD)/obj/model.o: $(MPS2_DIR)/model.S $(FW_MODEL) $(FW_MODEL_NAME)
 	@$(if $(Q),echo "  AS      $@")
 	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_MODEL_PATH='"$(abspath $(FW_MODEL))"' -c $< -o $@
 
-# The router's parameters for stories260K and the prompts of `--route`,
-# which tests/sh/router_ports.sh compares with the host's decisions.
-FW_ROUTER_PARAMS  := tools/router/params/stories260K.router
+# The router's parameters for the demo model and the prompts of `--route`,
+# which tests/sh/cross_port.sh compares with the host's decisions.
+FW_ROUTER_PARAMS  := $(DEMO_ROUTER_PARAMS)
 FW_ROUTE_PROMPTS  := tools/router/prompts/ports_check.txt
-$(BUILD)/obj/router.o: $(MPS2_DIR)/router.S $(FW_ROUTER_PARAMS) $(FW_ROUTE_PROMPTS)
+$(BUILD)/obj/router.o: $(MPS2_DIR)/router.S $(FW_ROUTER_PARAMS) $(FW_ROUTE_PROMPTS) $(FW_MODEL_NAME)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      $@")
 	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_ROUTER_PARAMS_PATH='"$(abspath $(FW_ROUTER_PARAMS))"' \
