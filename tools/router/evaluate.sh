@@ -8,6 +8,8 @@
 #    the integer engine, the threshold chosen on the training scores (at most
 #    5% of easy prompts escalated), and the held-out report with its ROC
 #    curves (train.py report; the PNG needs gnuplot).
+# 4. cascade mode's case (train.py cascade): the held-out prompts again with
+#    the mean NLL of the first 8 generated tokens (--probe 8).
 # Deterministic: the same model and data give the same parameters.
 set -eu
 model=${1:?usage: evaluate.sh MODEL.flm OUT.router [SHARED_DIR] [WORK_DIR]}
@@ -32,3 +34,8 @@ if command -v gnuplot >/dev/null 2>&1; then
 else
     python3 "$here/train.py" report --sets "$sets" --params "$out"
 fi
+for s in easy gsm8k mmlu own; do
+    "$cli" route -m "$model" --params "$out" --prompts "$sets/test/$s.txt" --features --probe 8 \
+        >"$sets/test/$s.probe.tsv" &
+done; wait
+python3 "$here/train.py" cascade --sets "$sets" --params "$out"

@@ -22,6 +22,13 @@
       against the easy prompts, the escalation rate of every source at the
       threshold, and a ROC curve per source (gnuplot).
 
+  train.py cascade --sets DIR --params MODEL.router [--easy-rate 0.05]
+      Whether cascade mode would add anything: from DIR/test/*.probe.tsv
+      (`fieldlm route --params MODEL.router --features --probe 8`), the
+      AUROC of the first generated tokens' mean NLL alone per hard source,
+      and, among the prompts pre-routing keeps local, how many hard ones a
+      cascade threshold on it would catch at --easy-rate more easy prompts.
+
 Standard library only; the blob layout is core/router/router.h's.
 """
 import argparse
@@ -215,6 +222,7 @@ def cmd_report(a):
     print("\n".join(lines))
     if a.plot:
         base = os.path.splitext(a.plot)[0]
+        model = os.path.splitext(os.path.basename(a.params))[0]
         plots = []
         for src, pts in curves.items():
             dat = f"{base}.{src}.dat"
@@ -224,11 +232,37 @@ def cmd_report(a):
             plots.append(f"'{dat}' with lines lw 2 title '{src}'")
         script = (f"set terminal png size 640,480\nset output '{a.plot}'\n"
                   "set xlabel 'easy prompts escalated'\nset ylabel 'hard prompts escalated'\n"
-                  "set title 'Router ROC on held-out prompts (stories260K, integer engine)'\n"
+                  f"set title 'Router ROC on held-out prompts ({model}, integer engine)'\n"
                   "set key right bottom\nset xrange [0:1]\nset yrange [0:1]\nset grid\n"
                   f"plot {', '.join(plots)}, x with lines dt 2 lc rgb 'gray' title 'chance'\n")
         subprocess.run(["gnuplot"], input=script.encode(), check=True)
         print(f"wrote {a.plot}")
+
+
+def cmd_cascade(a):
+    threshold, _, _ = read_blob(a.params)
+    srcs = load_sources(a.sets, "test", ".probe.tsv")
+    def probes(rows, local_only=False):
+        return [int(r["probe_nll"]) for r in rows if r.get("probe_nll", "-1") != "-1"
+                and (not local_only or r.get("route") == "local")]
+    easy_rows = srcs["easy"][1]
+    easy, easy_local = probes(easy_rows), probes(easy_rows, True)
+    # the cascade threshold: at most --easy-rate of ALL easy prompts added
+    allowed = int(math.floor(a.easy_rate * len(easy_rows)))
+    cut = sorted(easy_local, reverse=True)
+    cthr = cut[allowed] + 1 if allowed < len(cut) else min(cut, default=0)
+    print(f"cascade on {os.path.basename(a.params)}: mean NLL of the first generated tokens")
+    print("| held-out source | AUROC vs easy (probe alone) | kept local by pre-routing | of them caught by the cascade |")
+    print("|---|---|---|---|")
+    for src in sorted(srcs):
+        if src == "easy":
+            continue
+        rows = srcs[src][1]
+        local = probes(rows, True)
+        caught = sum(p >= cthr for p in local)
+        print(f"| {src} | {auroc(easy, probes(rows)):.4f} | {len(local)} | {caught} |")
+    added = sum(p >= cthr for p in easy_local)
+    print(f"easy prompts the cascade would add: {added} of {len(easy_rows)} ({added / len(easy_rows):.1%})")
 
 
 def main():
@@ -248,8 +282,13 @@ def main():
     r.add_argument("--sets", required=True)
     r.add_argument("--params", required=True)
     r.add_argument("--plot")
+    c = sub.add_parser("cascade")
+    c.add_argument("--sets", required=True)
+    c.add_argument("--params", required=True)
+    c.add_argument("--easy-rate", type=float, default=0.05)
     a = ap.parse_args()
-    {"weights": cmd_weights, "threshold": cmd_threshold, "report": cmd_report}[a.cmd](a)
+    {"weights": cmd_weights, "threshold": cmd_threshold, "report": cmd_report,
+     "cascade": cmd_cascade}[a.cmd](a)
 
 
 if __name__ == "__main__":
