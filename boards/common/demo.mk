@@ -23,8 +23,10 @@ DEMO_PROMPT    := Once upon a time
 # Options shared by `fieldlm run` and the bare-metal demo (boards/common/mps2/main.c),
 # with the context length of the smallest board. Sampling values are exact
 # in binary so every parser agrees on them.
-DEMO_GREEDY    := -n 64 -t 0 --ctx 256
-DEMO_SAMPLE    := -n 64 -t 0.75 --top-p 0.875 -s 42 --ctx 256
+# DEMO_CTX= for a model with a shorter context (llama2xs: 128).
+DEMO_CTX       ?= 256
+DEMO_GREEDY    := -n 64 -t 0 --ctx $(DEMO_CTX)
+DEMO_SAMPLE    := -n 64 -t 0.75 --top-p 0.875 -s 42 --ctx $(DEMO_CTX)
 
 # The host fieldlm converts; for cross boards it is built by a sub-make
 # (re-run each time, so a converter change reconverts).

@@ -1,6 +1,7 @@
 # The demo (greedy "Once upon a time", 64 positions), a seeded sampling run,
-# the router's decisions for a list of prompts (score, route, reason) and
-# the greedy demo on int4 weights (DEMO_BITS=4, stories260K)
+# the router's decisions for a list of prompts (score, route, reason),
+# the greedy demo on int4 weights (DEMO_BITS=4, stories260K) and a model
+# converted from llama.cpp's Q4_0 GGUF file (llama2xs)
 # must print byte-identical text on every board: the host, ARM Linux under
 # qemu-user and bare-metal Cortex-M4/M3 under qemu-system-arm. Each board is
 # built with `make BOARD=<name>` and run with `make BOARD=<name> demo` /
@@ -14,10 +15,16 @@ for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc arm-none-eabi-gcc \
             qemu-aarch64 qemu-arm qemu-system-arm; do
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
 done
-# model:bits:demos
+# model:bits:demos[:context]
 cases="$default_model:8:demo,demo-sample,route"
 if [ -f "$shared/models/stories260K.bin" ]; then
     cases="$cases build/models/stories260K.flm:8:demo,demo-sample,route build/models/stories260K-q4.flm:4:demo"
+    # a model written by llama.cpp's tools: its Q4_0 GGUF file converted to int4
+    make -s SAN=0 cli >/dev/null 2>&1 && mkdir -p build/models &&
+        build/host/fieldlm convert --in "$shared/models/gguf/llama2xs-Q4_0.gguf" --bits 4 \
+            --out build/models/llama2xs-q4.flm >/dev/null ||
+        { echo "cannot convert llama2xs-Q4_0.gguf"; exit 1; }
+    cases="$cases build/models/llama2xs-q4.flm:4:demo,demo-sample:128"
 else
     echo "no $shared/models/stories260K.bin: the default model only"
 fi
@@ -28,14 +35,16 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 status=0
 for board in $boards; do
     for case in $cases; do
-        model=${case%%:*} rest=${case#*:} bits=${rest%%:*} demos=$(echo "${rest#*:}" | tr , ' ')
+        model=${case%%:*} rest=${case#*:} bits=${rest%%:*} rest=${rest#*:}
+        demos=$(echo "${rest%%:*}" | tr , ' ') ctx=256
+        [ "${rest#*:}" = "$rest" ] || ctx=${rest#*:}
         name=$(basename "$model" .flm)
         # the firmware links its model: relink (quietly) for each one
-        make -s -j2 BOARD=$board SAN=0 DEMO_MODEL=$model DEMO_BITS=$bits all demo-build >"$tmp/build.log" 2>&1 || {
+        make -s -j2 BOARD=$board SAN=0 DEMO_MODEL=$model DEMO_BITS=$bits DEMO_CTX=$ctx all demo-build >"$tmp/build.log" 2>&1 || {
             tail -n 30 "$tmp/build.log"; echo "make BOARD=$board DEMO_MODEL=$model failed"; exit 1; }
         for demo in $demos; do
             out="$tmp/$demo.$name.$board"
-            if ! timeout 300 make -s BOARD=$board SAN=0 DEMO_MODEL=$model DEMO_BITS=$bits $demo >"$out" 2>"$tmp/err"; then
+            if ! timeout 300 make -s BOARD=$board SAN=0 DEMO_MODEL=$model DEMO_BITS=$bits DEMO_CTX=$ctx $demo >"$out" 2>"$tmp/err"; then
                 cat "$tmp/err"; echo "make BOARD=$board $demo ($name) failed"; status=1; continue
             fi
             if [ "$board" = host ]; then
