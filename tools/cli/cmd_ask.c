@@ -24,10 +24,12 @@ static const flm_opt_doc_t doc = {
     "answer to stdout from wherever it comes. Then, on stderr:\n"
     "  route=<local|cloud> reason=<code> score=<x>\n"
     "A cloud that fails before answering leaves the answer to the local model,\n"
-    "marked degraded (reason local:cloud-failed).\n",
+    "marked degraded (reason local:cloud-failed); with the link down it is\n"
+    "local:offline, and with [queue] enabled the prompt is kept for the cloud\n"
+    "(\" queued=N\"; fieldlm queue). Over a [budget] cap: local:budget (\" cap=KEY\").\n",
     "CONFIG has [model] (path, context), [router] (params, mode, threshold,\n"
     "force_cloud, force_local, cascade_window, cascade_nll) and, to escalate,\n"
-    "[cloud]. Exit status: 0 answered (degraded too), 1 failed, 2 bad usage.\n",
+    "[cloud]; [privacy], [queue] and [budget] guard it. Exit status: 0 answered (degraded too), 1 failed, 2 bad usage.\n",
 };
 
 static volatile sig_atomic_t interrupted;
@@ -143,7 +145,15 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
         fprintf(stderr, " degraded (cloud: %s)", flm_strerror(res.cloud_err));
     else if (res.degraded)
         fprintf(stderr, " degraded (offline)");
+    if (res.queued)
+        fprintf(stderr, " queued=%u", (unsigned)res.queue_seq);
+    else if (res.queue_err)
+        fprintf(stderr, " not queued (%s)", flm_strerror(res.queue_err));
+    if (res.decision.reason == FLM_REASON_LOCAL_BUDGET)
+        fprintf(stderr, " cap=%s", flm_budget_cap_name(res.decision.budget_cap));
     fputc('\n', stderr);
+    if (res.ledger_err)
+        fprintf(stderr, "fieldlm ask: budget ledger not saved: %s\n", flm_strerror(res.ledger_err));
 #if FLM_CFG_CLOUD
     if (res.decision.route == FLM_ROUTE_CLOUD && res.cloud.reply && res.cloud.reply->has_usage)
         fprintf(stderr, "tokens: prompt %lld, completion %lld, total %lld (cloud)\n",
