@@ -12,6 +12,7 @@
 #endif
 
 #include "core/base/q16.h"
+#include "core/guard/forward.h"
 #include "core/router/router_ask.h"
 #include "core/runtime/runtime.h"
 #include "tools/cli/cli.h"
@@ -26,7 +27,8 @@ static const flm_opt_doc_t doc = {
     "A cloud that fails before answering leaves the answer to the local model,\n"
     "marked degraded (reason local:cloud-failed); with the link down it is\n"
     "local:offline, and with [queue] enabled the prompt is kept for the cloud\n"
-    "(\" queued=N\"; fieldlm queue). Over a [budget] cap: local:budget (\" cap=KEY\").\n",
+    "(\" queued=N\"; fieldlm queue), delivered by the first ask that finds the\n"
+    "link up again. Over a [budget] cap: local:budget (\" cap=KEY\").\n",
     "CONFIG has [model] (path, context), [router] (params, mode, threshold,\n"
     "force_cloud, force_local, cascade_window, cascade_nll) and, to escalate,\n"
     "[cloud]; [privacy], [queue] and [budget] guard it. Exit status: 0 answered (degraded too), 1 failed, 2 bad usage.\n",
@@ -164,6 +166,16 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
     if (res.decision.route == FLM_ROUTE_LOCAL)
         fprintf(stderr, "tokens: prompt %u, completion %u (local)\n", res.prompt_tokens,
                 res.local_tokens);
+#if FLM_CFG_CLOUD
+    /* the link is back: what waited for it goes now, after this answer */
+    if (!err && rt.has_queue && cloud && flm_forward_pending(&rt.queue) &&
+        flm_hal_link_up() && flm_cloud_available(cloud)) {
+        flm_forward_result_t fr;
+        flm_err_t ferr = flm_forward_flush(&rt.queue, cloud, rt.has_ledger ? &rt.ledger : NULL, 0, &fr);
+        fprintf(stderr, "queue: delivered %u, pending %u%s%s\n", (unsigned)fr.delivered,
+                (unsigned)fr.pending, ferr ? ": " : "", ferr ? flm_strerror(ferr) : "");
+    }
+#endif
     if (err)
         fprintf(stderr, "fieldlm ask: %s\n", flm_strerror(err));
     flm_runtime_deinit(&rt);
