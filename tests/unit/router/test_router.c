@@ -238,6 +238,10 @@ FLM_TEST(router_example_device_file_parses)
     FLM_CHECK(s.has_model && s.has_router && s.has_cloud);
     FLM_CHECK_EQ(s.router.mode, FLM_ROUTER_MODE_PRE);
     FLM_CHECK_EQ(s.router.cascade_nll_q16, 3 * FLM_Q16_ONE);
+    FLM_CHECK(s.has_privacy && s.has_queue && s.has_budget);
+    FLM_CHECK(strcmp(s.queue.device_id, "kiosk-7") == 0 && !s.queue.enabled);
+    FLM_CHECK_EQ(s.budget.price_input_micro, 150);
+    FLM_CHECK_EQ(s.budget.daily_money_micro, 500000);
     flm_device_settings_deinit(&s);
 }
 
