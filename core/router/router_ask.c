@@ -251,7 +251,10 @@ flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_
     }
 #if FLM_CFG_CLOUD
     const char *system_up = q->system;
-    if (!err && d->reason == FLM_REASON_LOCAL_OFFLINE && r->queue && r->queue->settings.enabled)
+    /* kept for the cloud even when too long for the local model: the cloud
+     * can answer it once the link is back */
+    if ((!err || err == FLM_ERR_ENGINE_CONTEXT_FULL) && d->reason == FLM_REASON_LOCAL_OFFLINE &&
+        r->queue && r->queue->settings.enabled)
         keep_for_later(r, q, res);
     if (!err && d->route == FLM_ROUTE_CLOUD)
         err = guard_system(r, q, d, &system_up);

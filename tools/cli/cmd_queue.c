@@ -2,6 +2,8 @@
  * what waits for the cloud, delivering it, dropping it, and taking the
  * cloud's answers. */
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -209,7 +211,7 @@ FLM_CLI_COMMAND(queue, "the store-and-forward queue: list, flush, drop, collect"
     bool all = false;
     const flm_opt_t opts[] = {
         FLM_OPT_STR('c', "config", &config, "FILE", "device configuration with [queue]"),
-        FLM_OPT_LONG(0, "seq", &seq, 1, 0xFFFFFFFFL, "N", "drop, collect: item N"),
+        FLM_OPT_LONG(0, "seq", &seq, 1, LONG_MAX, "N", "drop, collect: item N"),
         FLM_OPT_FLAG(0, "all", &all, "drop: every item"),
         FLM_OPT_LONG(0, "max", &max, 1, 1000000, "N", "flush: deliver at most N"),
         FLM_OPT_END
@@ -220,6 +222,9 @@ FLM_CLI_COMMAND(queue, "the store-and-forward queue: list, flush, drop, collect"
         return status;
     if (npos != 1)
         return flm_cli_usage_error("queue", "which? list, flush, drop or collect");
+    if ((uint64_t)seq > UINT32_MAX)
+        return flm_cli_usage_error("queue", "--seq: %ld is not a sequence number (1..%lu)", seq,
+                                   (unsigned long)UINT32_MAX);
     const char *what = pos[0];
     bool is_list = strcmp(what, "list") == 0, is_flush = strcmp(what, "flush") == 0;
     bool is_drop = strcmp(what, "drop") == 0, is_collect = strcmp(what, "collect") == 0;

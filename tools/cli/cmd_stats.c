@@ -1,6 +1,7 @@
 /* fieldlm stats: what the device spent, locally and in the cloud, from the
  * budget ledger of its [budget] section (core/guard/ledger.h). */
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -26,7 +27,7 @@ FLM_CLI_COMMAND(stats, "the budget ledger: tokens, cloud share, spend and saving
     long at = 0;
     const flm_opt_t opts[] = {
         FLM_OPT_STR('c', "config", &config, "FILE", "device configuration with [budget]"),
-        FLM_OPT_LONG(0, "at", &at, 1, 0x7FFFFFFFFFFFL, "T",
+        FLM_OPT_LONG(0, "at", &at, 1, LONG_MAX, "T",
                      "the periods as of this time (seconds since 1970, UTC; default: now)"),
         FLM_OPT_END
     };

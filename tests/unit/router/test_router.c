@@ -370,6 +370,17 @@ FLM_TEST(router_budget_and_queue)
     FLM_CHECK(it.system && strcmp(it.system, "Be brief.") == 0);
     FLM_CHECK_EQ(led.today.local_requests, 1);
 
+    /* too long for the local model: nothing here can answer it, but it is
+     * kept for the cloud */
+    static char longp[241];
+    for (int i = 0; i < 120; i++)
+        memcpy(longp + 2 * i, "a ", 2);
+    a.prompt = longp;
+    a.system = NULL;
+    FLM_CHECK_EQ(flm_router_ask(&rt.router, &rt.cloud, &a, &res), FLM_ERR_ENGINE_CONTEXT_FULL);
+    FLM_CHECK(res.decision.reason == FLM_REASON_LOCAL_OFFLINE && res.queued);
+    FLM_CHECK_EQ(flm_queue_drop(&q, res.queue_seq, 0), FLM_OK);
+
     /* local-only: personal data in the prompt or the system message is never queued */
     const char *pii = "Mail the story to anna.berg@example.com please.";
     a.prompt = pii;
