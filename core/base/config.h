@@ -238,6 +238,13 @@
 #ifndef FLM_LEDGER_USAGE_MAX
 #define FLM_LEDGER_USAGE_MAX 10000000u
 #endif
+/* The runtime's queue holds prompts (with their system message) and the
+ * cloud's answers of up to this many bytes: its work buffer is one record
+ * (FLM_QUEUE_WORK_BYTES). A longer prompt is answered locally, not queued;
+ * a longer answer is stored cut at a character boundary. */
+#ifndef FLM_QUEUE_TEXT_MAX
+#define FLM_QUEUE_TEXT_MAX 8192
+#endif
 
 /* ==== runtime (core/runtime) =============================================== */
 

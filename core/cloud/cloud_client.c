@@ -116,10 +116,12 @@ static flm_err_t build_request(flm_cloud_client_t *c, size_t *len)
                                              sizeof c->work - FLM_CLOUD_HEAD_MAX, &body_len);
     if (err)
         return err;
+    const flm_http_header_t idem = { "Idempotency-Key", rq->idempotency_key };
     flm_http_request_t head = {
         .method = "POST", .host = c->cfg.host, .port = c->cfg.port, .path = c->cfg.path,
         .bearer = c->cfg.api_key, .content_type = "application/json",
         .accept = rq->stream ? "text/event-stream" : "application/json",
+        .headers = rq->idempotency_key ? &idem : NULL, .n_headers = rq->idempotency_key ? 1 : 0,
         .body_len = body_len,
     };
     err = flm_http_write_head(&head, c->work, FLM_CLOUD_HEAD_MAX, &head_len);

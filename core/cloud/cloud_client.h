@@ -105,6 +105,8 @@ typedef struct {
     bool      (*cancelled)(void *user); /* may be NULL */
     void       *user;              /* for on_delta and cancelled */
     uint32_t    deadline_ms;       /* 0: the config's */
+    const char *idempotency_key;   /* sent as "Idempotency-Key", the same on every retry
+                                      (a queued prompt's delivery), or NULL */
 } flm_cloud_request_t;
 
 typedef struct {

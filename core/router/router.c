@@ -7,6 +7,7 @@
 #include "core/base/crc32.h"
 #include "core/base/q16.h"
 #include "core/base/wipe.h"
+#include "core/hal/hal.h"
 #include "core/kernels/kernels.h"
 
 static const char *const reason_names[] = {
@@ -127,6 +128,19 @@ flm_err_t flm_router_init(flm_router_t *r, const flm_router_settings_t *s,
     return FLM_OK;
 }
 
+void flm_router_set_guards(flm_router_t *r, flm_queue_t *queue, flm_ledger_t *ledger)
+{
+    if (!r)
+        return;
+#if FLM_CFG_CLOUD
+    r->queue = queue;
+    r->ledger = ledger;
+#else
+    (void)queue;
+    (void)ledger;
+#endif
+}
+
 void flm_router_deinit(flm_router_t *r)
 {
     if (r)
@@ -237,6 +251,23 @@ flm_err_t flm_router_decide(flm_router_t *r, const uint8_t *prompt, size_t len, 
         } else if (pr.verdict == FLM_PRIVACY_REDACTED) {
             r->redacted[pr.out_len] = '\0';
             d->redacted = true;
+        }
+    }
+#endif
+#if FLM_CFG_CLOUD
+    /* the budget: a request that would pass a cap stays here, reachable or
+     * not (so it is not queued for later either) */
+    if (d->route == FLM_ROUTE_CLOUD && r->ledger) {
+        uint64_t est_in = r->engine->n_prompt;
+        if (est_in < (len + 3) / 4)
+            est_in = (len + 3) / 4; /* not tokenized (too long): about four bytes a token */
+        int64_t now = 0;
+        if (flm_hal_utc_s(&now) != FLM_OK)
+            now = 0;
+        flm_budget_verdict_t v;
+        if (flm_ledger_check(r->ledger, now, est_in, r->est_out, &v) == FLM_ERR_BUDGET_EXCEEDED) {
+            decided(d, FLM_ROUTE_LOCAL, FLM_REASON_LOCAL_BUDGET);
+            d->budget_cap = v.cap;
         }
     }
 #endif

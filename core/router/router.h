@@ -24,7 +24,10 @@
  * Privacy comes before everything: a prompt with personal data (the guard
  * of core/guard/privacy.h) under policy local-only never leaves
  * (local:pii), whatever the score or a rule says; under redact it leaves
- * with placeholders, restored in the answer.
+ * with placeholders, restored in the answer. Then the budget (the ledger
+ * of core/guard/ledger.h): a cloud request whose estimate (the prompt's
+ * tokens, and the answer's max_tokens when given) would pass a cap stays
+ * local (local:budget), online or not, so it is never queued either.
  *
  * Parameters (weights, bias, threshold) are a small blob beside the model
  * (MODEL.router, written by tools/router/; flm_router_params_load), a few
@@ -46,7 +49,9 @@
 #include "core/base/config.h"
 #include "core/base/error.h"
 #include "core/base/ini.h"
+#include "core/guard/ledger.h"
 #include "core/guard/privacy.h"
+#include "core/guard/queue.h"
 #include "core/infer/engine.h"
 
 /* ---- decisions ------------------------------------------------------------ */
@@ -65,7 +70,8 @@ typedef enum { FLM_ROUTE_LOCAL = 0, FLM_ROUTE_CLOUD = 1 } flm_route_t;
     X(FLM_REASON_LOCAL_PII, "local:pii")               /* personal data, policy local-only */ \
     X(FLM_REASON_LOCAL_CLOUD_UNAVAILABLE, "local:cloud-unavailable") /* no cloud endpoint here */ \
     X(FLM_REASON_LOCAL_OFFLINE, "local:offline")       /* link down or breaker open: degraded */ \
-    X(FLM_REASON_LOCAL_CLOUD_FAILED, "local:cloud-failed") /* escalated, failed: answered here, degraded */
+    X(FLM_REASON_LOCAL_CLOUD_FAILED, "local:cloud-failed") /* escalated, failed: answered here, degraded */ \
+    X(FLM_REASON_LOCAL_BUDGET, "local:budget")         /* a [budget] cap would be passed */
 
 typedef enum {
 #define FLM_REASON_ENUM_(id, name) id,
@@ -83,6 +89,7 @@ typedef struct {
     bool               scored;    /* the model read the prompt (not decided by a rule first) */
     uint32_t           pii_types; /* the privacy guard's findings: bit (1u << flm_pii_type_t) */
     bool               redacted;  /* policy redact: the cloud gets flm_router_t.redacted */
+    flm_budget_cap_t   budget_cap; /* local:budget: the cap the request would pass */
 } flm_route_decision_t;
 
 /* "0.1234": a score with four decimals, the same text on every port. */
@@ -193,6 +200,9 @@ typedef struct {
     char                  redacted[FLM_ROUTER_REDACT_MAX];        /* the prompt, redacted */
     char                  redacted_system[FLM_ROUTER_REDACT_MAX]; /* its system message */
     flm_privacy_restorer_t restorer; /* the answer's placeholders back to the values */
+    flm_ledger_t         *ledger;  /* NULL: no budget (every cloud request may go) */
+    flm_queue_t          *queue;   /* NULL: nothing is kept while offline */
+    uint32_t              est_out; /* the budget check's completion estimate (max_tokens) */
 #endif
 } flm_router_t;
 
@@ -202,6 +212,14 @@ flm_err_t flm_router_init(flm_router_t *r, const flm_router_settings_t *s,
                           const flm_router_params_t *p, flm_engine_t *engine,
                           flm_privacy_t *privacy);
 void      flm_router_deinit(flm_router_t *r);
+
+/* The guards after the privacy one, both optional (NULL): the ledger every
+ * cloud request is checked against before it goes (over a cap: local,
+ * reason local:budget) and every answer is counted in by flm_router_ask;
+ * the queue a prompt that would have gone up is kept in while offline
+ * (flm_router_ask; only when its [queue] is enabled). Ignored in a build
+ * without the cloud. */
+void      flm_router_set_guards(flm_router_t *r, flm_queue_t *queue, flm_ledger_t *ledger);
 
 /* Whether the cloud can be asked now; the caller knows (the client, the
  * HAL's link status, the breaker). */

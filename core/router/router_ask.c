@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/base/fmt.h"
 #include "core/hal/hal.h"
 
 static bool cancelled(const flm_ask_t *q)
@@ -153,14 +154,67 @@ static flm_err_t answer_in_cloud(flm_router_t *r, flm_cloud_client_t *cloud, con
 }
 #endif
 
+#if FLM_CFG_CLOUD
+static int64_t utc_now(void)
+{
+    int64_t now = 0;
+    return flm_hal_utc_s(&now) == FLM_OK ? now : 0;
+}
+
+/* local:offline with a queue: keep the prompt as it would have left (the
+ * system message through the guard too: personal data in it under
+ * local-only keeps the whole request here, unqueued, as local:pii). */
+static void keep_for_later(flm_router_t *r, const flm_ask_t *q, flm_ask_result_t *res)
+{
+    flm_route_decision_t *d = &res->decision;
+    const char *system_up = q->system;
+    flm_err_t err = guard_system(r, q, d, &system_up);
+    if (!err && d->reason == FLM_REASON_LOCAL_PII) {
+        res->degraded = false; /* it would never have left: the answer is the usual one */
+        return;
+    }
+    if (!err)
+        err = flm_queue_enqueue(r->queue, d->redacted ? r->redacted : q->prompt, system_up,
+                                (uint64_t)utc_now(), &res->queue_seq);
+    res->queued = err == FLM_OK;
+    res->queue_err = err;
+}
+
+/* Count what the answer used. */
+static void count_answer(flm_router_t *r, flm_ask_result_t *res)
+{
+    if (!r->ledger)
+        return;
+    int64_t now = utc_now();
+    const flm_openai_result_t *reply = res->cloud.reply;
+    if (res->decision.route == FLM_ROUTE_CLOUD) {
+        int64_t pin = res->prompt_tokens, pout = r->est_out;
+        if (reply && reply->has_usage) {
+            pin = reply->prompt_tokens;
+            pout = reply->completion_tokens;
+        } else if (reply && (uint64_t)pout < (reply->text_len + 3) / 4) {
+            pout = (int64_t)((reply->text_len + 3) / 4); /* no usage: about four bytes a token */
+        }
+        res->ledger_err = flm_ledger_record_cloud(r->ledger, now, pin, pout);
+    } else {
+        res->ledger_err = flm_ledger_record_local(r->ledger, now, res->prompt_tokens,
+                                                  res->local_tokens);
+    }
+}
+#endif
+
 static void log_decision(const flm_ask_result_t *res)
 {
-    char score[8];
+    char score[8], queued[24] = "", cap[32] = "";
     flm_route_score_text(res->decision.score, score);
-    flm_hal_log(FLM_LOG_INFO, "route=%s reason=%s score=%s%s",
+    if (res->queued)
+        flm_snprintf(queued, sizeof queued, " queued=%u", (unsigned)res->queue_seq);
+    if (res->decision.reason == FLM_REASON_LOCAL_BUDGET)
+        flm_snprintf(cap, sizeof cap, " cap=%s", flm_budget_cap_name(res->decision.budget_cap));
+    flm_hal_log(FLM_LOG_INFO, "route=%s reason=%s score=%s%s%s%s",
                 res->decision.route == FLM_ROUTE_CLOUD ? "cloud" : "local",
                 flm_route_reason_name(res->decision.reason), res->decision.scored ? score : "-",
-                res->degraded ? " degraded" : "");
+                res->degraded ? " degraded" : "", queued, cap);
 }
 
 flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_t *q,
@@ -180,6 +234,9 @@ flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_
 #endif
     flm_route_decision_t *d = &res->decision;
     size_t len = strlen(q->prompt);
+#if FLM_CFG_CLOUD
+    r->est_out = q->max_tokens > 0 ? (uint32_t)q->max_tokens : 0;
+#endif
     flm_err_t err = flm_router_decide(r, (const uint8_t *)q->prompt, len, q->steps, reach, d);
     res->degraded = d->reason == FLM_REASON_LOCAL_OFFLINE;
     res->prompt_tokens = r->engine->n_prompt;
@@ -194,6 +251,11 @@ flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_
     }
 #if FLM_CFG_CLOUD
     const char *system_up = q->system;
+    /* kept for the cloud even when too long for the local model: the cloud
+     * can answer it once the link is back */
+    if ((!err || err == FLM_ERR_ENGINE_CONTEXT_FULL) && d->reason == FLM_REASON_LOCAL_OFFLINE &&
+        r->queue && r->queue->settings.enabled)
+        keep_for_later(r, q, res);
     if (!err && d->route == FLM_ROUTE_CLOUD)
         err = guard_system(r, q, d, &system_up);
     if (!err && d->route == FLM_ROUTE_CLOUD) {
@@ -201,6 +263,8 @@ flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_
         res->cloud_err = answer_in_cloud(r, cloud, q, system_up, res, &delivered);
         if (!res->cloud_err || delivered || res->cloud_err == FLM_ERR_CANCELLED) {
             flm_privacy_map_deinit(&r->pii_map);
+            if (!res->cloud_err || delivered)
+                count_answer(r, res);
             log_decision(res);
             return res->cloud_err;
         }
@@ -217,6 +281,8 @@ flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_
         err = answer_locally(r, q, res);
 #if FLM_CFG_CLOUD
     flm_privacy_map_deinit(&r->pii_map); /* the values are wiped once the answer is out */
+    if (!err)
+        count_answer(r, res);
 #endif
     log_decision(res);
     return err;

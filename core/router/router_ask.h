@@ -4,6 +4,16 @@
  * it comes. A cloud that fails before any of its text reached the caller
  * leaves the answer to the local model, marked degraded
  * (local:cloud-failed). `fieldlm ask` and `fieldlm serve` are built on it.
+ *
+ * The guards the router holds (flm_router_set_guards) act here too: every
+ * answer is counted in the budget ledger (local tokens as the engine counts
+ * them, cloud tokens from the reply's usage, or the estimate when it has
+ * none), and a prompt answered locally because the cloud was offline
+ * (local:offline) is kept in the queue when it is enabled, as it would have
+ * left: redacted under policy redact (the stored prompt, and so the stored
+ * answer, holds the placeholders, never the values), never under
+ * local-only (such a prompt is local:pii, and so is one whose system
+ * message holds personal data).
  */
 #ifndef FLM_ROUTER_ASK_H
 #define FLM_ROUTER_ASK_H
@@ -42,13 +52,18 @@ typedef struct {
     flm_err_t cloud_err;        /* the cloud's failure, when degraded or when it is the error */
     uint32_t  prompt_tokens;    /* local: the prompt's tokens (BOS included) */
     uint32_t  local_tokens;     /* local: tokens generated */
+    bool      queued;           /* local:offline: kept in the queue for the cloud */
+    uint32_t  queue_seq;        /* its sequence number there */
+    flm_err_t queue_err;        /* offline with a queue, but it could not be kept */
+    flm_err_t ledger_err;       /* the budget ledger could not persist this answer */
 #if FLM_CFG_CLOUD
     flm_cloud_result_t cloud;   /* when the cloud was asked: usage, status, attempts */
 #endif
 } flm_ask_result_t;
 
 /* cloud may be NULL (no endpoint). The decision is logged at INFO:
- * "route=cloud reason=cloud:difficulty score=0.9731". res is filled as the
+ * "route=cloud reason=cloud:difficulty score=0.9731" (" degraded",
+ * " queued=7", " cap=daily_tokens" after it when they apply). res is filled as the
  * answer goes: by the first on_text call res->decision names the route
  * that gives the text (a streaming server sends it in its head then). */
 flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_t *q,

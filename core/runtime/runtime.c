@@ -1,4 +1,4 @@
-/* Bringing a device up: HAL, settings, model, engine, cloud client. */
+/* Bringing a device up: HAL, settings, model, engine, cloud client, guards. */
 #include "core/runtime/runtime.h"
 
 #include <string.h>
@@ -208,11 +208,42 @@ static flm_err_t load_ca(flm_runtime_t *rt)
     return FLM_OK;
 }
 
+/* [queue] and [budget], on the HAL's record store. */
+static flm_err_t open_guards(flm_runtime_t *rt)
+{
+    if (rt->settings.has_budget) {
+        flm_err_t err = flm_ledger_init(&rt->ledger, &rt->settings.budget, NULL);
+        if (err)
+            return fail(rt, err, "[budget]: the ledger in the record store: %s", flm_strerror(err));
+        rt->has_ledger = true;
+    }
+    if (rt->settings.has_queue) {
+        /* the key epoch of a new queue: entropy, else the clock, so a wiped
+         * store's keys do not repeat the old ones */
+        uint32_t seed = 0;
+        int64_t now = 0;
+        if (flm_hal_entropy(&seed, sizeof seed) != FLM_OK) {
+            if (flm_hal_utc_s(&now) != FLM_OK)
+                now = 0;
+            seed = (uint32_t)now ^ (uint32_t)flm_hal_time_us();
+        }
+        flm_err_t err = flm_queue_init(&rt->queue, &rt->settings.queue, NULL, rt->queue_work,
+                                       sizeof rt->queue_work, seed);
+        if (err)
+            return fail(rt, err, "[queue]: the queue in the record store: %s", flm_strerror(err));
+        rt->has_queue = true;
+    }
+    return FLM_OK;
+}
+
 static flm_err_t build_cloud(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
 {
     flm_err_t perr = flm_privacy_init(&rt->privacy, &rt->settings.privacy);
     if (perr)
         return fail(rt, perr, "[privacy]: %s", flm_strerror(perr));
+    perr = open_guards(rt);
+    if (perr)
+        return perr;
     if (!rt->settings.has_cloud) {
         if (cfg->need_cloud)
             return fail(rt, FLM_ERR_CONFIG_MISSING, "%s: no [cloud] section",
@@ -318,6 +349,10 @@ flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *
         if (err)
             return fail(rt, err, "router: %s", flm_strerror(err));
         rt->has_router = true;
+#if FLM_CFG_CLOUD
+        flm_router_set_guards(&rt->router, rt->has_queue ? &rt->queue : NULL,
+                              rt->has_ledger ? &rt->ledger : NULL);
+#endif
     }
     return FLM_OK;
 }
@@ -333,6 +368,10 @@ void flm_runtime_deinit(flm_runtime_t *rt)
 #if FLM_CFG_CLOUD
     if (rt->has_cloud)
         flm_cloud_deinit(&rt->cloud);
+    if (rt->has_queue)
+        flm_queue_deinit(&rt->queue);
+    if (rt->has_ledger)
+        flm_ledger_deinit(&rt->ledger);
     flm_privacy_deinit(&rt->privacy);
 #endif
     if (rt->has_model)

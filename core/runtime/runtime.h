@@ -26,6 +26,8 @@
  *
  *   [router]                       when to escalate: core/router/router.h
  *   [privacy]                      what may leave: core/guard/privacy.h
+ *   [queue]                        what waits for the link: core/guard/queue.h
+ *   [budget]                       what the cloud may cost: core/guard/ledger.h
  *
  *   [server]                       `fieldlm serve`: core/server/server.h
  *
@@ -85,6 +87,10 @@ typedef struct {
     bool                   has_cloud;
     flm_privacy_settings_t privacy;  /* [privacy]: absent, the defaults (local-only) */
     bool                   has_privacy;
+    flm_queue_settings_t   queue;    /* [queue]: absent, no queue */
+    bool                   has_queue;
+    flm_budget_settings_t  budget;   /* [budget]: absent, no ledger */
+    bool                   has_budget;
 #endif
 #if FLM_CFG_SERVER
     flm_server_settings_t server;
@@ -149,6 +155,11 @@ typedef struct {
     bool                  has_router;
 #if FLM_CFG_CLOUD
     flm_privacy_t         privacy;    /* the guard every prompt passes before it may leave */
+    flm_queue_t           queue;      /* [queue]: on the HAL's record store */
+    bool                  has_queue;
+    uint8_t               queue_work[FLM_QUEUE_WORK_BYTES(FLM_QUEUE_TEXT_MAX)];
+    flm_ledger_t          ledger;     /* [budget]: on the HAL's record store */
+    bool                  has_ledger;
     flm_cloud_client_t    cloud;
     bool                  has_cloud;
     char                  cloud_path[FLM_CLOUD_PATH_MAX];
@@ -173,7 +184,7 @@ typedef struct {
 flm_err_t flm_runtime_init(flm_runtime_t *rt, const flm_runtime_config_t *cfg);
 
 /* The engine on the runtime's model (and the router on the engine, when
- * there are router parameters). cfg->ctx_len 0 takes [model] context,
+ * there are router parameters, with the runtime's queue and ledger). cfg->ctx_len 0 takes [model] context,
  * and that 0 the model's seq_len. ram says how many arena bytes init needs;
  * init takes them from mem (the caller's: a static array on a device). */
 flm_err_t flm_runtime_engine_ram(const flm_runtime_t *rt, const flm_engine_config_t *cfg,

@@ -32,6 +32,8 @@ flm_err_t flm_device_settings_parse(flm_device_settings_t *s, const char *text, 
 #if FLM_CFG_CLOUD
         { &flm_cloud_ini_section, &s->cloud, true, &s->has_cloud },
         { &flm_privacy_ini_section, &s->privacy, true, &s->has_privacy },
+        { &flm_queue_ini_section, &s->queue, true, &s->has_queue },
+        { &flm_budget_ini_section, &s->budget, true, &s->has_budget },
 #endif
 #if FLM_CFG_SERVER
         { &flm_server_ini_section, &s->server, true, &s->has_server },

@@ -12,6 +12,7 @@
 #endif
 
 #include "core/base/q16.h"
+#include "core/guard/forward.h"
 #include "core/router/router_ask.h"
 #include "core/runtime/runtime.h"
 #include "tools/cli/cli.h"
@@ -25,10 +26,13 @@ static const flm_opt_doc_t doc = {
     "answer to stdout from wherever it comes. Then, on stderr:\n"
     "  route=<local|cloud> reason=<code> score=<x>\n"
     "A cloud that fails before answering leaves the answer to the local model,\n"
-    "marked degraded (reason local:cloud-failed).\n",
+    "marked degraded (reason local:cloud-failed); with the link down it is\n"
+    "local:offline, and with [queue] enabled the prompt is kept for the cloud\n"
+    "(\" queued=N\"; fieldlm queue), delivered by the first ask that finds the\n"
+    "link up again. Over a [budget] cap: local:budget (\" cap=KEY\").\n",
     "CONFIG has [model] (path, context), [router] (params, mode, threshold,\n"
     "force_cloud, force_local, cascade_window, cascade_nll) and, to escalate,\n"
-    "[cloud]. Exit status: 0 answered (degraded too), 1 failed, 2 bad usage.\n",
+    "[cloud]; [privacy], [queue] and [budget] guard it. Exit status: 0 answered (degraded too), 1 failed, 2 bad usage.\n",
 };
 
 static volatile sig_atomic_t interrupted;
@@ -147,7 +151,15 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
         fprintf(stderr, " degraded (cloud: %s)", flm_strerror(res.cloud_err));
     else if (res.degraded)
         fprintf(stderr, " degraded (offline)");
+    if (res.queued)
+        fprintf(stderr, " queued=%u", (unsigned)res.queue_seq);
+    else if (res.queue_err)
+        fprintf(stderr, " not queued (%s)", flm_strerror(res.queue_err));
+    if (res.decision.reason == FLM_REASON_LOCAL_BUDGET)
+        fprintf(stderr, " cap=%s", flm_budget_cap_name(res.decision.budget_cap));
     fputc('\n', stderr);
+    if (res.ledger_err)
+        fprintf(stderr, "fieldlm ask: budget ledger not saved: %s\n", flm_strerror(res.ledger_err));
 #if FLM_CFG_CLOUD
     if (res.decision.route == FLM_ROUTE_CLOUD && res.cloud.reply && res.cloud.reply->has_usage)
         fprintf(stderr, "tokens: prompt %lld, completion %lld, total %lld (cloud)\n",
@@ -158,6 +170,16 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
     if (res.decision.route == FLM_ROUTE_LOCAL)
         fprintf(stderr, "tokens: prompt %u, completion %u (local)\n", res.prompt_tokens,
                 res.local_tokens);
+#if FLM_CFG_CLOUD
+    /* the link is back: what waited for it goes now, after this answer */
+    if (!err && rt.has_queue && cloud && flm_forward_pending(&rt.queue) &&
+        flm_hal_link_up() && flm_cloud_available(cloud)) {
+        flm_forward_result_t fr;
+        flm_err_t ferr = flm_forward_flush(&rt.queue, cloud, rt.has_ledger ? &rt.ledger : NULL, 0, &fr);
+        fprintf(stderr, "queue: delivered %u, pending %u%s%s\n", (unsigned)fr.delivered,
+                (unsigned)fr.pending, ferr ? ": " : "", ferr ? flm_strerror(ferr) : "");
+    }
+#endif
     if (err)
         fprintf(stderr, "fieldlm ask: %s\n", flm_strerror(err));
     flm_runtime_deinit(&rt);

@@ -9,7 +9,9 @@
  * "Echo: " followed by the last message's content, streamed one word per
  * chunk when the request says "stream": true. Every request received is
  * appended to the record file byte for byte, so a test can check exactly
- * what left the device. With --cert/--key it speaks TLS (mbedTLS server),
+ * what left the device; its "=== request N" line names the request's
+ * Idempotency-Key header when it has one ("=== request N idempotency-key
+ * K"), so a retried delivery can be matched with the first. With --cert/--key it speaks TLS (mbedTLS server),
  * else plain HTTP (stunnel can terminate TLS in front of it).
  *
  * A fault applies to every request (--fault), to the first N (--fault-times),
@@ -250,6 +252,8 @@ typedef struct {
     size_t body_len;
     char   auth[512];     /* the Authorization header, "" if absent */
     bool   auth_seen;
+    char   idem[256];     /* the Idempotency-Key header, "" if absent */
+    bool   idem_seen;
 } request_t;
 
 static flm_err_t on_header(void *user, const char *name, size_t nlen, const char *value,
@@ -262,6 +266,13 @@ static flm_err_t on_header(void *user, const char *name, size_t nlen, const char
         memcpy(r->auth, value, vlen);
         r->auth[vlen] = '\0';
         r->auth_seen = true;
+    }
+    if (nlen == 15 && strncasecmp(name, "Idempotency-Key", 15) == 0) {
+        if (r->idem_seen || vlen >= sizeof r->idem)
+            return FLM_ERR_HTTP_SYNTAX; /* two keys, or one absurdly long */
+        memcpy(r->idem, value, vlen);
+        r->idem[vlen] = '\0';
+        r->idem_seen = true;
     }
     return FLM_OK;
 }
@@ -282,7 +293,10 @@ static void record(const request_t *r, int seq)
     FILE *f = fopen(opt.record, "ab");
     if (!f)
         die("cannot append to %s", opt.record);
-    fprintf(f, "=== request %d\n", seq);
+    if (r->idem_seen)
+        fprintf(f, "=== request %d idempotency-key %s\n", seq, r->idem);
+    else
+        fprintf(f, "=== request %d\n", seq);
     fwrite(r->raw, 1, r->raw_len, f);
     fprintf(f, "\n=== end %d\n", seq);
     fclose(f);

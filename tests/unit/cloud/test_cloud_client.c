@@ -4,9 +4,12 @@
 #include <string.h>
 
 #include "core/cloud/cloud_client.h"
+#include "core/guard/forward.h"
 #include "core/proto/json_read.h"
+#include "port/posix/hal_posix.h"
 #include "tests/fixtures/cloud_fixtures.h"
 #include "tests/harness/harness.h"
+#include "tests/unit/guard/cut_store.h"
 
 #define KEY "sk-secret-KEY-123"
 
@@ -632,4 +635,121 @@ FLM_TEST(cloud_stream_complete_at_done)
     FLM_CHECK_EQ(ask(true, &u, &res), FLM_OK);
     FLM_CHECK(strcmp(u.text, FX_ANSWER) == 0);
     FLM_CHECK(res.elapsed_ms < 1000);
+}
+
+/* The idempotency key goes in a header, the same on every attempt; one that
+ * would inject a header is refused before anything is sent. */
+FLM_TEST(cloud_idempotency_key_on_every_attempt)
+{
+    static const step_t steps[] = {
+        { .reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n" },
+        { .reply = reply_ok },
+    };
+    setup(steps, 2, 3);
+    ui_t u = { .len = 0 };
+    flm_cloud_result_t res;
+    flm_cloud_request_t rq = { .prompt = "Why?", .temperature_milli = -1, .on_delta = on_delta,
+                               .user = &u, .idempotency_key = "kiosk-7-0000abcd-00000005" };
+    FLM_CHECK_EQ(flm_cloud_complete(&client, &rq, &res), FLM_OK);
+    FLM_CHECK_EQ(res.attempts, 2);
+    for (int i = 0; i < 2; i++)
+        FLM_CHECK(strstr(script.sent[i], "\r\nIdempotency-Key: kiosk-7-0000abcd-00000005\r\n") != NULL);
+    setup(steps + 1, 1, 1);
+    rq.idempotency_key = NULL;
+    FLM_CHECK_EQ(flm_cloud_complete(&client, &rq, &res), FLM_OK);
+    FLM_CHECK(strstr(script.sent[0], "Idempotency-Key") == NULL);
+    setup(steps + 1, 1, 1);
+    rq.idempotency_key = "k\r\nX-Evil: 1";
+    FLM_CHECK(flm_cloud_complete(&client, &rq, &res) != FLM_OK);
+    FLM_CHECK(strstr(script.sent[0], "X-Evil") == NULL);
+}
+
+/* Store and forward (core/guard/forward.h) through the client: oldest
+ * first, each with its item's key (a retry with the same one), answers
+ * stored; a refused item stays queued and the flush goes on, a failing
+ * endpoint stops it, a link known down sends nothing. */
+FLM_TEST(guard_forward_delivers_the_queue)
+{
+    static cut_store_t store;
+    cut_store_init(&store);
+    static flm_queue_t q;
+    static uint8_t work[FLM_QUEUE_WORK_BYTES(1024)];
+    flm_queue_settings_t qs;
+    flm_queue_settings_init(&qs);
+    qs.enabled = true;
+    strcpy(qs.device_id, "kiosk-7");
+    FLM_CHECK_EQ(flm_queue_init(&q, &qs, &store.ops, work, sizeof work, 99), FLM_OK);
+    uint32_t s1, s2, s3;
+    FLM_CHECK_EQ(flm_queue_enqueue(&q, "first", NULL, 1, &s1), FLM_OK);
+    FLM_CHECK_EQ(flm_queue_enqueue(&q, "second", "Be brief.", 2, &s2), FLM_OK);
+    FLM_CHECK_EQ(flm_queue_enqueue(&q, "third", NULL, 3, &s3), FLM_OK);
+    FLM_CHECK_EQ(flm_forward_pending(&q), 3);
+    flm_queue_item_t it;
+    char key1[FLM_QUEUE_IDEM_MAX], key2[FLM_QUEUE_IDEM_MAX];
+    FLM_CHECK_EQ(flm_queue_get(&q, s1, &it), FLM_OK);
+    strcpy(key1, it.idem_key);
+    FLM_CHECK_EQ(flm_queue_get(&q, s2, &it), FLM_OK);
+    strcpy(key2, it.idem_key);
+
+    static flm_ledger_t led;
+    flm_budget_settings_t bs;
+    flm_budget_settings_init(&bs);
+    FLM_CHECK_EQ(flm_ledger_init(&led, &bs, &store.ops), FLM_OK);
+
+    /* link down: nothing tried */
+    static const step_t ok[] = { { .reply = reply_ok } };
+    setup(ok, 1, 1);
+    flm_forward_result_t fr;
+    flm_hal_posix_set_link(0);
+    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, 0, &fr), FLM_ERR_NET_DOWN);
+    FLM_CHECK_EQ(script.next, 0);
+    FLM_CHECK_EQ(fr.pending, 3);
+    flm_hal_posix_set_link(1);
+
+    /* first: 503 then answered (the retry carries the same key); second:
+     * refused (400), stays queued; third: the endpoint fails, the flush stops */
+    static const step_t steps[] = {
+        { .reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n" },
+        { .reply = reply_ok },
+        { .reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" },
+        { .connect_err = FLM_ERR_NET_CONNECT },
+    };
+    setup(steps, 4, 2);
+    client.cfg.breaker_threshold = 0;
+    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, 0, &fr), FLM_ERR_NET_CONNECT);
+    FLM_CHECK(fr.delivered == 1 && fr.refused == 1 && fr.failed == 1 && fr.pending == 2);
+    char want[96];
+    snprintf(want, sizeof want, "\r\nIdempotency-Key: %s\r\n", key1);
+    FLM_CHECK(strstr(script.sent[0], want) && strstr(script.sent[1], want));
+    snprintf(want, sizeof want, "\r\nIdempotency-Key: %s\r\n", key2);
+    FLM_CHECK(strstr(script.sent[2], want) != NULL);
+    FLM_CHECK(strstr(script.sent[2], "Be brief.") != NULL);
+    FLM_CHECK_EQ(flm_queue_get(&q, s1, &it), FLM_OK);
+    FLM_CHECK_EQ(it.state, FLM_QUEUE_ANSWERED);
+    const char *text;
+    size_t len;
+    FLM_CHECK_EQ(flm_queue_answer_text(&q, s1, &text, &len), FLM_OK);
+    FLM_CHECK(strcmp(text, FX_ANSWER) == 0);
+    FLM_CHECK_EQ(led.total.cloud_requests, 1);
+    FLM_CHECK_EQ(led.total.cloud_in, 19); /* the reply's usage */
+
+    /* the next flush: the refused one again (same key), then the third */
+    static const step_t again[] = { { .reply = reply_ok }, { .reply = reply_ok } };
+    setup(again, 2, 1);
+    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, 0, &fr), FLM_OK);
+    FLM_CHECK(fr.delivered == 2 && fr.pending == 0);
+    FLM_CHECK(strstr(script.sent[0], want) != NULL);
+    /* nothing left: nothing sent */
+    setup(ok, 1, 1);
+    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, 0, &fr), FLM_OK);
+    FLM_CHECK_EQ(script.next, 0);
+
+    /* a cap stops the flush before sending */
+    FLM_CHECK_EQ(flm_queue_enqueue(&q, "fourth", NULL, 4, &s1), FLM_OK);
+    led.settings.daily_tokens = 1;
+    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, 0, &fr), FLM_ERR_BUDGET_EXCEEDED);
+    FLM_CHECK(fr.over_budget && fr.pending == 1 && script.next == 0);
+    flm_hal_posix_set_link(-1);
+    flm_ledger_deinit(&led);
+    flm_queue_deinit(&q);
 }

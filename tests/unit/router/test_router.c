@@ -5,9 +5,12 @@
 
 #include "core/base/q16.h"
 #include "core/router/router.h"
+#include "core/router/router_ask.h"
 #include "core/runtime/runtime.h"
+#include "port/posix/hal_posix.h"
 #include "tests/fixtures/stories.h"
 #include "tests/harness/harness.h"
+#include "tests/unit/guard/cut_store.h"
 
 static const flm_router_tokens_t no_tokens;
 
@@ -235,6 +238,10 @@ FLM_TEST(router_example_device_file_parses)
     FLM_CHECK(s.has_model && s.has_router && s.has_cloud);
     FLM_CHECK_EQ(s.router.mode, FLM_ROUTER_MODE_PRE);
     FLM_CHECK_EQ(s.router.cascade_nll_q16, 3 * FLM_Q16_ONE);
+    FLM_CHECK(s.has_privacy && s.has_queue && s.has_budget);
+    FLM_CHECK(strcmp(s.queue.device_id, "kiosk-7") == 0 && !s.queue.enabled);
+    FLM_CHECK_EQ(s.budget.price_input_micro, 150);
+    FLM_CHECK_EQ(s.budget.daily_money_micro, 500000);
     flm_device_settings_deinit(&s);
 }
 
@@ -278,6 +285,130 @@ FLM_TEST(router_privacy_before_everything)
     FLM_CHECK(strcmp(rt.router.redacted, "Mail the story to [EMAIL_1] please.") == 0);
     flm_runtime_deinit(&rt);
     FLM_CHECK(!flm_test_contains(&rt, sizeof rt, "anna.berg")); /* wiped */
+    free(mem);
+    flm_test_stories_close(&st);
+}
+
+/* The budget and the queue, after the privacy guard: over a cap the router
+ * stays local (local:budget) online or not; offline, a prompt that would
+ * have gone up is queued as it would have left (redacted under redact,
+ * never under local-only), and every answer is counted in the ledger. */
+FLM_TEST(router_budget_and_queue)
+{
+    flm_test_stories_t st;
+    if (!flm_test_stories_open(&st))
+        FLM_SKIP("needs ../shared/models/stories260K.bin");
+    static flm_runtime_t rt;
+    const char *conf = "[router]\nmode = cloud\n[privacy]\npolicy = local-only\n"
+                       "[cloud]\nurl = http://127.0.0.1:9/v1\nmodel = m\nmax_retries = 0\n";
+    flm_runtime_config_t rc = { .config_text = conf, .config_len = strlen(conf),
+                                .model_image = st.image, .model_size = st.model.image_size,
+                                .need_model = true };
+    static uint8_t blob[FLM_ROUTER_PARAMS_BYTES];
+    flm_router_params_t zero = { .threshold = FLM_Q16_ONE };
+    flm_router_params_write(&zero, blob);
+    rc.router_params = blob;
+    rc.router_params_size = sizeof blob;
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &rc), FLM_OK);
+    flm_engine_config_t ec = { .ctx_len = 64, .max_prompt_bytes = 256 };
+    size_t need;
+    FLM_CHECK_EQ(flm_runtime_engine_ram(&rt, &ec, &need), FLM_OK);
+    uint8_t *mem = malloc(need);
+    FLM_CHECK_EQ(flm_runtime_engine_init(&rt, &ec, mem, need), FLM_OK);
+
+    static cut_store_t store;
+    cut_store_init(&store);
+    static flm_ledger_t led;
+    flm_budget_settings_t bs;
+    flm_budget_settings_init(&bs);
+    bs.daily_tokens = 100;
+    FLM_CHECK_EQ(flm_ledger_init(&led, &bs, &store.ops), FLM_OK);
+    static flm_queue_t q;
+    static uint8_t work[FLM_QUEUE_WORK_BYTES(512)];
+    flm_queue_settings_t qs;
+    flm_queue_settings_init(&qs);
+    qs.enabled = true;
+    FLM_CHECK_EQ(flm_queue_init(&q, &qs, &store.ops, work, sizeof work, 7), FLM_OK);
+    flm_router_set_guards(&rt.router, &q, &led);
+
+    /* under the cap the prompt may go; a request that would pass it may not */
+    const char *clean = "Tell the story of a bird.";
+    flm_route_decision_t d;
+    FLM_CHECK_EQ(flm_router_decide(&rt.router, (const uint8_t *)clean, strlen(clean), 0,
+                                   FLM_CLOUD_REACHABLE, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_CLOUD && d.reason == FLM_REASON_CLOUD_MODE);
+    int64_t now = 0;
+    FLM_CHECK_EQ(flm_hal_utc_s(&now), FLM_OK);
+    FLM_CHECK_EQ(flm_ledger_record_cloud(&led, now, 60, 35), FLM_OK);
+    FLM_CHECK_EQ(flm_router_decide(&rt.router, (const uint8_t *)clean, strlen(clean), 0,
+                                   FLM_CLOUD_REACHABLE, &d), FLM_OK);
+    FLM_CHECK(d.route == FLM_ROUTE_LOCAL && d.reason == FLM_REASON_LOCAL_BUDGET);
+    FLM_CHECK_EQ(d.budget_cap, FLM_BUDGET_CAP_DAILY_TOKENS);
+    /* offline and over the cap: local:budget, not queued (it could not go later either) */
+    flm_hal_posix_set_link(0);
+    flm_ask_t a = { .prompt = clean, .steps = 40 };
+    flm_ask_result_t res;
+    FLM_CHECK_EQ(flm_router_ask(&rt.router, &rt.cloud, &a, &res), FLM_OK);
+    FLM_CHECK(res.decision.reason == FLM_REASON_LOCAL_BUDGET && !res.queued && !res.degraded);
+    FLM_CHECK_EQ(led.today.local_requests, 1);
+    FLM_CHECK_EQ(led.today.local_in, res.prompt_tokens);
+    FLM_CHECK_EQ(led.today.local_out, res.local_tokens);
+    FLM_CHECK(res.local_tokens > 0);
+
+    /* a fresh budget: offline, the prompt is queued and answered here, degraded */
+    flm_ledger_deinit(&led);
+    bs.daily_tokens = 0;
+    cut_store_init(&store);
+    FLM_CHECK_EQ(flm_ledger_init(&led, &bs, &store.ops), FLM_OK);
+    FLM_CHECK_EQ(flm_queue_init(&q, &qs, &store.ops, work, sizeof work, 7), FLM_OK);
+    a.system = "Be brief.";
+    FLM_CHECK_EQ(flm_router_ask(&rt.router, &rt.cloud, &a, &res), FLM_OK);
+    FLM_CHECK(res.decision.reason == FLM_REASON_LOCAL_OFFLINE && res.degraded && res.queued);
+    flm_queue_item_t it;
+    FLM_CHECK_EQ(flm_queue_get(&q, res.queue_seq, &it), FLM_OK);
+    FLM_CHECK(it.state == FLM_QUEUE_QUEUED && strcmp(it.prompt, clean) == 0);
+    FLM_CHECK(it.system && strcmp(it.system, "Be brief.") == 0);
+    FLM_CHECK_EQ(led.today.local_requests, 1);
+
+    /* too long for the local model: nothing here can answer it, but it is
+     * kept for the cloud */
+    static char longp[241];
+    for (int i = 0; i < 120; i++)
+        memcpy(longp + 2 * i, "a ", 2);
+    a.prompt = longp;
+    a.system = NULL;
+    FLM_CHECK_EQ(flm_router_ask(&rt.router, &rt.cloud, &a, &res), FLM_ERR_ENGINE_CONTEXT_FULL);
+    FLM_CHECK(res.decision.reason == FLM_REASON_LOCAL_OFFLINE && res.queued);
+    FLM_CHECK_EQ(flm_queue_drop(&q, res.queue_seq, 0), FLM_OK);
+
+    /* local-only: personal data in the prompt or the system message is never queued */
+    const char *pii = "Mail the story to anna.berg@example.com please.";
+    a.prompt = pii;
+    a.system = NULL;
+    FLM_CHECK_EQ(flm_router_ask(&rt.router, &rt.cloud, &a, &res), FLM_OK);
+    FLM_CHECK(res.decision.reason == FLM_REASON_LOCAL_PII && !res.queued);
+    a.prompt = clean;
+    a.system = "Reply to anna.berg@example.com.";
+    FLM_CHECK_EQ(flm_router_ask(&rt.router, &rt.cloud, &a, &res), FLM_OK);
+    FLM_CHECK(res.decision.reason == FLM_REASON_LOCAL_PII && !res.queued && !res.degraded);
+    flm_queue_status_t qst;
+    flm_queue_status(&q, &qst);
+    FLM_CHECK_EQ(qst.queued, 1);
+
+    /* redact: only the redacted text is stored */
+    rt.router.privacy->policy = FLM_PRIVACY_REDACT;
+    a.prompt = pii;
+    FLM_CHECK_EQ(flm_router_ask(&rt.router, &rt.cloud, &a, &res), FLM_OK);
+    FLM_CHECK(res.decision.reason == FLM_REASON_LOCAL_OFFLINE && res.queued);
+    FLM_CHECK_EQ(flm_queue_get(&q, res.queue_seq, &it), FLM_OK);
+    FLM_CHECK(strcmp(it.prompt, "Mail the story to [EMAIL_1] please.") == 0);
+    FLM_CHECK_MSG(strcmp(it.system, "Reply to [EMAIL_1].") == 0, "%s", it.system); /* the same value, the same placeholder */
+    FLM_CHECK(!flm_test_contains(store.rec, sizeof store.rec, "anna.berg"));
+
+    flm_hal_posix_set_link(-1);
+    flm_queue_deinit(&q);
+    flm_ledger_deinit(&led);
+    flm_runtime_deinit(&rt);
     free(mem);
     flm_test_stories_close(&st);
 }
