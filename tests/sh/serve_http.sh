@@ -173,7 +173,13 @@ slow=$(chat "$easy" 30 ',"stream":true')
 curl -sS --noproxy '*' --max-time 30 -N "$BASE/v1/chat/completions" -d "$slow" >"$work/slow1" &
 s1=$!
 until_file "$work/slow1" '"delta":{"content":' || fail "the first slow answer did not start"
-curl -sS --noproxy '*' --max-time 30 -N "$BASE/v1/chat/completions" -d "$slow" >"$work/slow2" &
+# (the /health polls below hold a slot for a moment: a second answer that
+# meets one is refused and asks again, as a client told Retry-After would)
+(for i in 1 2 3 4 5 6 7 8 9 10; do
+    curl -sS --noproxy '*' --max-time 30 -N "$BASE/v1/chat/completions" -d "$slow" >"$work/slow2"
+    grep -q server_busy "$work/slow2" || break
+    sleep 0.1
+done) &
 s2=$!
 # once the second holds its slot (queued behind the first), a third is refused
 until_body "$BASE/health" "503 Service Unavailable" || { cat "$work/until"; fail "no 503 beyond the slots"; }
