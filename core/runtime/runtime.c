@@ -14,10 +14,13 @@ static flm_err_t fail_file(flm_runtime_t *rt, flm_err_t err, const char *what, c
                            size_t limit)
 {
     switch (err) {
-    case FLM_ERR_NOT_FOUND:   return fail(rt, err, "%s%s: no such file", what, path);
+    case FLM_ERR_NOT_FOUND:   return fail(rt, err, "%s%s: no such file or directory", what, path);
+    case FLM_ERR_IS_DIR:
+    case FLM_ERR_ACCESS:
+    case FLM_ERR_NOT_FILE:    return fail(rt, err, "%s%s: %s", what, path, flm_strerror(err));
     case FLM_ERR_OVERFLOW:    return fail(rt, err, "%s%s: larger than %zu bytes", what, path, limit);
     case FLM_ERR_UNSUPPORTED: return fail(rt, err, "%s%s: this platform has no files", what, path);
-    default:                  return fail(rt, err, "%s%s: cannot read (%s)", what, path, flm_strerror(err));
+    default:                  return fail(rt, err, "%s%s: cannot read: %s", what, path, flm_strerror(err));
     }
 }
 
