@@ -96,11 +96,9 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
         return FLM_EXIT_FAIL;
     }
 
-    FILE *f = fopen(text_path, "rb");
-    if (!f) {
-        fprintf(stderr, "fieldlm ppl: cannot open '%s'\n", text_path);
+    FILE *f = flm_cli_open_read("ppl", text_path);
+    if (!f)
         return FLM_EXIT_FAIL;
-    }
     static flm_runtime_t rt;
     flm_runtime_config_t rc = { .model_path = model_path, .need_model = true };
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
@@ -130,7 +128,8 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     size_t linecap = 0;
     long lines = 0;
     ssize_t got;
-    while (!err && (max_lines < 0 || lines < max_lines) &&
+    flm_cli_catch_interrupt();
+    while (!err && !flm_cli_interrupted() && (max_lines < 0 || lines < max_lines) &&
            (got = getline(&line, &linecap, f)) >= 0) {
         lines++;
         size_t len = (size_t)got;
@@ -149,14 +148,17 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
         fprintf(stderr, "fieldlm ppl: %s\n", flm_strerror(err));
         return FLM_EXIT_FAIL;
     }
+    const bool stopped = flm_cli_interrupted();
+    if (stopped)
+        fprintf(stderr, "fieldlm ppl: interrupted after %ld lines: the figures are theirs\n", lines);
     if (s.tokens == 0) {
-        fprintf(stderr, "fieldlm ppl: no tokens to score in '%s'\n", text_path);
-        return FLM_EXIT_FAIL;
+        fprintf(stderr, "fieldlm ppl: %s: no tokens to score\n", text_path);
+        return stopped ? FLM_EXIT_INTERRUPTED : FLM_EXIT_FAIL;
     }
     double nll = s.nll / (double)s.tokens;
     double nll_fixed = (double)s.nll_q16 / FLM_Q16_ONE / (double)s.tokens;
     printf("tokens %llu nll %.6f ppl %.4f\n", (unsigned long long)s.tokens, nll, exp(nll));
     fprintf(stderr, "fixed-point confidence: nll %.6f (differs by %.2e)\n", nll_fixed,
             fabs(nll_fixed - nll));
-    return FLM_EXIT_OK;
+    return stopped ? FLM_EXIT_INTERRUPTED : FLM_EXIT_OK;
 }

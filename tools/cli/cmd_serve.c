@@ -205,9 +205,9 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
     }
     uint16_t bound = flm_server_port(&srv);
     if (port_file) {
-        FILE *f = fopen(port_file, "w");
-        if (!f || fprintf(f, "%u\n", (unsigned)bound) < 0 || fclose(f) != 0) {
-            fprintf(stderr, "fieldlm serve: cannot write %s\n", port_file);
+        char line[16];
+        int n = snprintf(line, sizeof line, "%u\n", (unsigned)bound);
+        if (flm_cli_write_file("serve", port_file, line, (size_t)n) != 0) {
             flm_server_deinit(&srv);
             flm_runtime_deinit(&rt);
             free(mem);
