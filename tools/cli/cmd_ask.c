@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
 #endif
@@ -18,7 +17,7 @@
 #include "tools/cli/opt.h"
 
 static const flm_opt_doc_t doc = {
-    "ask", "-c CONFIG -p PROMPT [options]",
+    "ask", "-c CONFIG [-p PROMPT | PROMPT | -f FILE] [options]",
     "Answer PROMPT on the device or in the cloud, as the router decides from the\n"
     "local model's confidence and its rules ([router] of CONFIG), and stream the\n"
     "answer to stdout from wherever it comes. Then, on stderr:\n"
@@ -63,30 +62,50 @@ static flm_err_t on_text(void *user, const char *text, size_t n)
 
 FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router decides")
 {
-    const char *config = NULL, *prompt = NULL, *model = NULL, *system = NULL;
+    const char *config = NULL, *prompt = NULL, *model = NULL, *system = NULL, *prompt_file = NULL;
     long steps = 256, seed = 0, max_tokens = 0;
     uint32_t temp = 0, top_p = 58982; /* greedy; 0.9 */
     bool stream = false;
     const flm_opt_t opts[] = {
         FLM_OPT_STR('c', "config", &config, "FILE", "device configuration"),
-        FLM_OPT_STR('p', "prompt", &prompt, "TEXT", "the prompt"),
+        FLM_OPT_STR('p', "prompt", &prompt, "TEXT", "the prompt; - reads it from stdin"),
+        FLM_OPT_STR('f', "file", &prompt_file, "FILE", "read the prompt from FILE"),
         FLM_OPT_STR('m', "model", &model, "FILE", "model image (default: [model] path)"),
         FLM_OPT_LONG('n', "steps", &steps, 0, 1 << 20, "N",
                      "local: positions, counting BOS and the prompt (default 256)"),
         { 't', "temp", "temperature", FLM_OPT_KIND_Q16, &temp, 0, 100, "T",
           "local: temperature, 0 = greedy (default 0)" },
         FLM_OPT_Q16(0, "top-p", &top_p, 0, 1, "P", "local: nucleus mass (default 0.9)"),
-        FLM_OPT_LONG('s', "seed", &seed, 0, 0x7FFFFFFF, "N", "local: PRNG seed (0 = from the clock)"),
+        FLM_OPT_LONG('s', "seed", &seed, 0, 0x7FFFFFFF, "N", "local: PRNG seed (0 = drawn, printed on stderr)"),
         FLM_OPT_STR(0, "system", &system, "TEXT", "cloud: a system message"),
         FLM_OPT_LONG(0, "max-tokens", &max_tokens, 1, 1000000, "N", "cloud: cap the answer"),
         FLM_OPT_FLAG(0, "stream", &stream, "cloud: stream the answer as it arrives"),
         FLM_OPT_END
     };
-    int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
+    const char *pos[1];
+    int npos, status = flm_opt_parse(&doc, opts, argc, argv, pos, 1, &npos);
     if (status != FLM_OPT_CONTINUE)
         return status;
-    if (!config || !prompt)
-        return flm_cli_usage_error("ask", "-c CONFIG and -p PROMPT are required");
+    if (npos && (prompt || prompt_file))
+        return flm_cli_usage_error("ask", "the prompt is given twice ('%s' and -p/-f)", pos[0]);
+    if (npos)
+        prompt = pos[0];
+    if (prompt && prompt_file)
+        return flm_cli_usage_error("ask", "-p and -f both give the prompt: choose one");
+    const char *source = prompt_file ? prompt_file
+                         : prompt && strcmp(prompt, "-") == 0 ? "-"
+                         : !prompt && flm_cli_stdin_has_text() ? "-" : NULL;
+    if (!config || !(prompt || source))
+        return flm_cli_usage_error("ask", "-c CONFIG and a prompt (-p TEXT, -f FILE, stdin) are required");
+    static char *read_prompt; /* the process's: freed at exit */
+    if (source) {
+        size_t len;
+        if (!(read_prompt = flm_cli_read_text("ask", source, 1u << 20, &len)))
+            return FLM_EXIT_FAIL;
+        while (len > 0 && (read_prompt[len - 1] == '\n' || read_prompt[len - 1] == '\r'))
+            read_prompt[--len] = '\0';
+        prompt = read_prompt;
+    }
 #if defined(__linux__)
     prctl(PR_SET_DUMPABLE, 0); /* no core dump may carry the API key */
 #endif
@@ -102,7 +121,7 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
     flm_engine_config_t ec = {
         .max_prompt_bytes = (uint32_t)strlen(prompt) + 1,
         .sampler = { .temperature = temp, .top_p = top_p,
-                     .seed = seed ? (uint64_t)seed : (uint64_t)time(NULL) },
+                     .seed = seed ? (uint64_t)seed : flm_runtime_draw_seed() },
     };
     size_t need = 0;
     uint8_t *mem = NULL;
@@ -154,6 +173,9 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
     if (res.decision.route == FLM_ROUTE_LOCAL)
         fprintf(stderr, "tokens: prompt %u, completion %u (local)\n", res.prompt_tokens,
                 res.local_tokens);
+    if (res.decision.route == FLM_ROUTE_LOCAL && seed == 0 && temp != 0)
+        fprintf(stderr, "seed: %llu (drawn; -s %llu repeats this answer)\n",
+                (unsigned long long)ec.sampler.seed, (unsigned long long)ec.sampler.seed);
     if (err)
         fprintf(stderr, "fieldlm ask: %s\n", flm_strerror(err));
     flm_runtime_deinit(&rt);
