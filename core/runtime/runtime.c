@@ -213,7 +213,7 @@ static flm_err_t build_cloud(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
     flm_err_t perr = flm_privacy_init(&rt->privacy, &rt->settings.privacy);
     if (perr)
         return fail(rt, perr, "[privacy]: %s", flm_strerror(perr));
-    if (!rt->settings.has_cloud) {
+    if (!rt->settings.has_cloud || (cfg->local_only && !cfg->need_cloud)) {
         if (cfg->need_cloud)
             return fail(rt, FLM_ERR_CONFIG_MISSING, "%s: no [cloud] section",
                         cfg->config_path ? cfg->config_path : "configuration");

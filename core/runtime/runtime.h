@@ -129,6 +129,9 @@ typedef struct {
     bool        need_model;  /* fail if there is none */
     bool        need_cloud;  /* fail if the file has no [cloud] */
     bool        need_router; /* fail if there are no router parameters */
+    bool        local_only;  /* a tool that never calls the cloud (run): [cloud] is
+                              * checked as text but no client is built, so its key
+                              * and CAs need not be there */
 } flm_runtime_config_t;
 
 typedef struct {

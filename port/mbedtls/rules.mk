@@ -57,7 +57,7 @@ LDLIBS         += $(TLS_POOL_LIBS) $(LIB) -lpthread
 
 $(BUILD)/mbedtls/lib%.a: $(MBEDTLS_LIBDIR)/lib%.a port/mbedtls/rules.mk port/mbedtls/libc.syms
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  OBJCOPY $@")
+	@$(if $(SAY),echo "  OBJCOPY $@")
 	$(Q)$(OBJCOPY) --redefine-syms=port/mbedtls/libc.syms $< $@
 
 $(CLI) $(UNIT): | $(TLS_POOL_LIBS)

@@ -85,7 +85,7 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
 
     static flm_runtime_t rt;
     static uint8_t blob[FLM_ROUTER_PARAMS_BYTES + 1];
-    flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true,
+    flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true, .local_only = true,
                                 .need_router = !features };
     if (params) {
         FILE *pf = flm_cli_open_read("route", params);
