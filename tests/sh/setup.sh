@@ -37,6 +37,15 @@ for p; do :; done
 grep -qx "$p" "$INSTALLED" && printf 'install ok installed'
 exit 0
 X
+cat >"$bin/dpkg" <<'X'
+#!/bin/sh
+case $1 in
+    --print-architecture) echo amd64 ;;
+    --print-foreign-architectures) [ -f "$ARCHS" ] && cat "$ARCHS" ;;
+    --add-architecture) echo "dpkg $* uid=$FAKE_UID" >>"$LOG"; echo "$2" >>"$ARCHS" ;;
+esac
+exit 0
+X
 cat >"$bin/id" <<'X'
 #!/bin/sh
 echo "$FAKE_UID"
@@ -49,7 +58,7 @@ chmod +x "$bin"/*
 install_as() { # UID SET [with-sudo]
     rm -f "$bin/sudo"; [ "${3:-}" ] && ln -s sudo.real "$bin/sudo"
     : >"$dir/log"
-    PATH=$bin LOG=$dir/log INSTALLED=$dir/installed FAKE_UID=$1 sh .ci/install "$2" >"$dir/out" 2>&1
+    PATH=$bin LOG=$dir/log INSTALLED=$dir/installed ARCHS=$dir/archs FAKE_UID=$1 sh .ci/install "$2" >"$dir/out" 2>&1
 }
 
 : >"$dir/installed"
@@ -80,5 +89,13 @@ install_as 0 test || fail "test set"
 for p in $(cat .ci/packages-host.txt .ci/packages.txt); do
     [ "$(grep -o " $p " "$dir/log" | wc -l)" -eq 1 ] || fail "test set: $p not exactly once: $(cat "$dir/log")"
 done
+# the ARM boards' mbedTLS: its architectures are added once, before the update
+grep -q '^dpkg --add-architecture arm64 uid=0' "$dir/log" || fail "arm64 not added: $(cat "$dir/log")"
+grep -q '^dpkg --add-architecture armhf uid=0' "$dir/log" || fail "armhf not added: $(cat "$dir/log")"
+[ "$(sed -n '/^dpkg --add/=' "$dir/log" | tail -n 1)" -lt "$(sed -n '/^apt-get update/=' "$dir/log")" ] ||
+    fail "architectures added after the update: $(cat "$dir/log")"
+grep -qx 'libmbedtls-dev:arm64' .ci/packages.txt || fail "the test set lacks libmbedtls-dev:arm64"
+install_as 0 test || fail "test set again"
+[ "$(grep -c '^dpkg --add-architecture' "$dir/log")" -eq 0 ] || fail "an architecture added twice: $(cat "$dir/log")"
 install_as 0 bogus; [ $? -eq 2 ] || fail "unknown set"
 echo "setup ok"
