@@ -72,4 +72,13 @@ bool flm_cli_stdin_has_text(void);
 int  flm_cli_write_file(const char *cmd, const char *path, const void *data, size_t len);
 bool flm_cli_same_file(const char *a, const char *b);
 
+/* A progress line on stderr, only when it is a terminal (tools/cli/progress.c):
+ * redrawn in place at most five times a second; _end erases it. */
+void flm_cli_progress(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+void flm_cli_progress_end(void);
+
 #endif /* FLM_CLI_H */

@@ -124,6 +124,11 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     }
 
     ppl_t s = { .eng = &rt.engine };
+    off_t file_size = 0;
+    if (fseeko(f, 0, SEEK_END) == 0) {
+        file_size = ftello(f);
+        rewind(f);
+    }
     char *line = NULL;
     size_t linecap = 0;
     long lines = 0;
@@ -137,7 +142,12 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
             len--;
         if (len > 0)
             err = score_line(&s, line, len);
+        if (s.tokens)
+            flm_cli_progress("fieldlm ppl: %ld lines%s%.0f%%, %llu tokens, ppl %.4f so far", lines,
+                             file_size > 0 ? ", " : " ", file_size > 0 ? 100.0 * (double)ftello(f) / (double)file_size : 0.0,
+                             (unsigned long long)s.tokens, exp(s.nll / (double)s.tokens));
     }
+    flm_cli_progress_end();
     free(line);
     fclose(f);
     flm_runtime_deinit(&rt);

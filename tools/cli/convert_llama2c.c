@@ -67,9 +67,11 @@ int flm_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_
         }
         size_t got = fread(p + n, 1, cap - n, f);
         n += got;
+        flm_cli_progress("fieldlm convert: reading %s: %zu MB", path, n >> 20);
         if (got == 0)
             break;
     }
+    flm_cli_progress_end();
     int bad = ferror(f) ? errno : 0;
     fclose(f);
     if (bad) {
