@@ -81,4 +81,19 @@ void flm_cli_progress(const char *fmt, ...)
     ;
 void flm_cli_progress_end(void);
 
+/* --json output (tools/cli/json_out.c): begin opens the object (its buffer
+ * sized for text_bytes of strings), the writer's own calls add keys and
+ * values (j.w), _text adds a string made valid UTF-8, _num a decimal; _end
+ * closes it, prints it and a newline, frees; -1 after a message. */
+#include "core/proto/json_write.h"
+typedef struct {
+    flm_json_writer_t w;
+    char  *buf;
+    size_t cap;
+} flm_cli_json_t;
+bool flm_cli_json_begin(flm_cli_json_t *j, size_t text_bytes);
+void flm_cli_json_text(flm_cli_json_t *j, const char *key, const char *s, size_t n);
+void flm_cli_json_num(flm_cli_json_t *j, const char *key, double v, unsigned decimals);
+int  flm_cli_json_end(flm_cli_json_t *j, const char *cmd);
+
 #endif /* FLM_CLI_H */

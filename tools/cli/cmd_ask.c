@@ -45,9 +45,27 @@ static bool is_cancelled(void *user)
 
 /* The answer's text as `run` prints it: a lone control byte is dropped, so
  * neither the model nor a server can drive the terminal. */
+typedef struct {
+    char  *buf; /* --json: the answer, kept for the object at the end */
+    size_t len, cap;
+} answer_t;
+
 static flm_err_t on_text(void *user, const char *text, size_t n)
 {
-    (void)user;
+    answer_t *a = user;
+    if (a) {
+        if (a->len + n + 1 > a->cap) {
+            size_t cap = 2 * (a->len + n + 64);
+            char *b = realloc(a->buf, cap);
+            if (!b)
+                return FLM_ERR_NOMEM;
+            a->buf = b;
+            a->cap = cap;
+        }
+        memcpy(a->buf + a->len, text, n);
+        a->len += n;
+        return FLM_OK;
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)text[i];
         if (c < 0x20 && !isspace(c))
@@ -65,7 +83,7 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
     const char *config = NULL, *prompt = NULL, *model = NULL, *system = NULL, *prompt_file = NULL;
     long steps = 256, seed = 0, max_tokens = 0;
     uint32_t temp = 0, top_p = 58982; /* greedy; 0.9 */
-    bool stream = false;
+    bool stream = false, json = false;
     const flm_opt_t opts[] = {
         FLM_OPT_STR('c', "config", &config, "FILE", "device configuration"),
         FLM_OPT_STR('p', "prompt", &prompt, "TEXT", "the prompt; - reads it from stdin"),
@@ -80,6 +98,9 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
         FLM_OPT_STR(0, "system", &system, "TEXT", "cloud: a system message"),
         FLM_OPT_LONG(0, "max-tokens", &max_tokens, 1, 1000000, "N", "cloud: cap the answer"),
         FLM_OPT_FLAG(0, "stream", &stream, "cloud: stream the answer as it arrives"),
+        FLM_OPT_FLAG(0, "json", &json,
+                     "for scripts: one JSON object on stdout (text, route, reason,\n"
+                     "score, degraded, tokens), nothing on stderr but errors"),
         FLM_OPT_END
     };
     const char *pos[1];
@@ -137,9 +158,11 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
         return FLM_EXIT_FAIL;
     }
 
+    static answer_t answer;
     flm_ask_t q = {
         .prompt = prompt, .system = system, .steps = (uint32_t)steps,
         .max_tokens = (int32_t)max_tokens, .stream = stream, .on_text = on_text,
+        .user = json ? &answer : NULL,
         .cancelled = is_cancelled,
     };
     flm_ask_result_t res;
@@ -151,11 +174,57 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
 #endif
     flm_hal_log_set_level(FLM_LOG_WARN); /* the decision is printed below, once */
     err = flm_router_ask(&rt.router, cloud, &q, &res);
+    char score[8];
+    flm_route_score_text(res.decision.score, score);
+    if (json) {
+        flm_cli_json_t j;
+        int jrc = -1;
+        if (flm_cli_json_begin(&j, answer.len)) {
+            flm_cli_json_text(&j, "text", answer.buf ? answer.buf : "", answer.len);
+            flm_json_key(&j.w, "route");
+            flm_json_str(&j.w, res.decision.route == FLM_ROUTE_CLOUD ? "cloud" : "local");
+            flm_json_key(&j.w, "reason");
+            flm_json_str(&j.w, flm_route_reason_name(res.decision.reason));
+            flm_json_key(&j.w, "score");
+            if (res.decision.scored)
+                flm_json_fixed(&j.w, (int64_t)((uint64_t)res.decision.score * 10000u >> 16), 4);
+            else
+                flm_json_null(&j.w);
+            flm_json_key(&j.w, "degraded");
+            flm_json_bool(&j.w, res.degraded);
+            if (res.degraded && res.cloud_err) {
+                flm_json_key(&j.w, "cloud_error");
+                flm_json_str(&j.w, flm_strerror(res.cloud_err));
+            }
+            flm_json_key(&j.w, "tokens");
+            flm_json_obj_begin(&j.w);
+#if FLM_CFG_CLOUD
+            if (res.decision.route == FLM_ROUTE_CLOUD && res.cloud.reply && res.cloud.reply->has_usage) {
+                flm_json_key(&j.w, "prompt");
+                flm_json_int(&j.w, res.cloud.reply->prompt_tokens);
+                flm_json_key(&j.w, "completion");
+                flm_json_int(&j.w, res.cloud.reply->completion_tokens);
+            }
+#endif
+            if (res.decision.route == FLM_ROUTE_LOCAL) {
+                flm_json_key(&j.w, "prompt");
+                flm_json_int(&j.w, res.prompt_tokens);
+                flm_json_key(&j.w, "completion");
+                flm_json_int(&j.w, res.local_tokens);
+            }
+            flm_json_obj_end(&j.w);
+            jrc = flm_cli_json_end(&j, "ask");
+        }
+        if (err)
+            fprintf(stderr, "fieldlm ask: %s\n", flm_strerror(err));
+        free(answer.buf);
+        flm_runtime_deinit(&rt);
+        free(mem);
+        return err || jrc ? FLM_EXIT_FAIL : FLM_EXIT_OK;
+    }
     fputc('\n', stdout);
     fflush(stdout);
 
-    char score[8];
-    flm_route_score_text(res.decision.score, score);
     fprintf(stderr, "route=%s reason=%s score=%s", res.decision.route == FLM_ROUTE_CLOUD ? "cloud" : "local",
             flm_route_reason_name(res.decision.reason), res.decision.scored ? score : "-");
     if (res.degraded && res.cloud_err)

@@ -56,7 +56,7 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
 {
     const char *model_path = NULL, *prompt = NULL, *prompt_file = NULL, *config = NULL;
     long steps = 256, seed = 0, ctx = 0, predict = -1, pace = 0;
-    bool quiet = false, no_prompt = false;
+    bool quiet = false, no_prompt = false, json = false;
     uint32_t temp = FLM_Q16_ONE, top_p = 58982; /* 1.0 and 0.9 */
     const flm_opt_t opts[] = {
         FLM_OPT_STR('m', "model", &model_path, "FILE",
@@ -80,6 +80,9 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
           "KV-cache positions (default: the model's seq_len)" },
         { 0, "no-display-prompt", "no-echo", FLM_OPT_KIND_FLAG, &no_prompt, 0, 0, NULL,
           "print only the generated text, not the prompt" },
+        FLM_OPT_FLAG(0, "json", &json,
+                     "for scripts: nothing streamed, one JSON object on stdout at the\n"
+                     "end (prompt, text, tokens, stop, tok_per_s, seed, arena_bytes)"),
         FLM_OPT_LONG(0, "pace-ms", &pace, 0, 10000, "MS",
                      "demos: at least MS between generated tokens (default 0)"),
         { 'q', "quiet", "log-disable", FLM_OPT_KIND_FLAG, &quiet, 0, 0, NULL,
@@ -191,15 +194,31 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
     flm_cli_catch_interrupt();
     /* like llama2.c, time from the end of the first step */
     uint64_t start = 0;
-    uint32_t timed = 0;
+    uint32_t timed = 0, generated = 0;
     flm_engine_token_t t;
     bool stopped = false;
+    char *text = NULL; /* --json: the generated text */
+    size_t text_len = 0, text_cap = 0;
     do {
         err = flm_engine_step(&rt.engine, &t);
         if (err)
             break;
-        if (!(no_prompt && t.forced))
+        generated += !t.forced && t.piece_len ? 1u : 0u;
+        if (json && !t.forced) {
+            if (text_len + t.piece_len + 1 > text_cap) {
+                text_cap = 2 * (text_len + t.piece_len + 64);
+                char *nt = realloc(text, text_cap);
+                if (!nt) {
+                    err = FLM_ERR_NOMEM;
+                    break;
+                }
+                text = nt;
+            }
+            memcpy(text + text_len, t.piece, t.piece_len);
+            text_len += t.piece_len;
+        } else if (!json && !(no_prompt && t.forced)) {
             put_piece(t.piece, t.piece_len);
+        }
         fflush(stdout);
         if (pace && !t.forced)
             flm_hal_sleep_ms((uint32_t)pace);
@@ -213,6 +232,42 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
         }
     } while (t.status == FLM_ENGINE_RUNNING);
     uint64_t end = flm_hal_time_us();
+    if (json) {
+        flm_cli_json_t j;
+        int jrc = -1;
+        if (!err && flm_cli_json_begin(&j, prompt_len + text_len)) {
+            const char *stop = stopped                                  ? "interrupted"
+                               : t.status == FLM_ENGINE_DONE_EOS        ? "eos"
+                               : t.status == FLM_ENGINE_DONE_CONTEXT    ? "context"
+                                                                        : "length";
+            flm_cli_json_text(&j, "prompt", prompt, prompt_len);
+            flm_cli_json_text(&j, "text", text ? text : "", text_len);
+            flm_json_key(&j.w, "tokens");
+            flm_json_obj_begin(&j.w);
+            flm_json_key(&j.w, "prompt");
+            flm_json_int(&j.w, (int64_t)rt.engine.n_prompt - 1);
+            flm_json_key(&j.w, "generated");
+            flm_json_int(&j.w, generated);
+            flm_json_obj_end(&j.w);
+            flm_json_key(&j.w, "stop");
+            flm_json_str(&j.w, stop);
+            flm_cli_json_num(&j, "tok_per_s", timed > 0 && end > start ? timed * 1e6 / (double)(end - start) : 0, 1);
+            flm_json_key(&j.w, "seed");
+            flm_json_int(&j.w, used_seed);
+            flm_json_key(&j.w, "seed_drawn");
+            flm_json_bool(&j.w, drawn);
+            flm_json_key(&j.w, "arena_bytes");
+            flm_json_int(&j.w, (int64_t)flm_arena_high_water(&rt.arena));
+            jrc = flm_cli_json_end(&j, "run");
+        }
+        if (err)
+            fprintf(stderr, "fieldlm run: %s\n", flm_strerror(err));
+        free(text);
+        flm_runtime_deinit(&rt);
+        free(mem);
+        free(read_prompt);
+        return stopped ? FLM_EXIT_INTERRUPTED : err || jrc ? FLM_EXIT_FAIL : FLM_EXIT_OK;
+    }
     /* the text's last newline reaches the output before any statistics:
      * in a capture with 2>&1 they follow the text on their own lines */
     fputc('\n', stdout);
