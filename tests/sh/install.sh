@@ -8,6 +8,7 @@ set -u
 fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 [ "$BUILD" = build/host ] || { echo "skipped: installs the host build only"; exit 77; }
+unset MAKEFLAGS MFLAGS MAKELEVEL # a make of its own, not a child of make test's jobserver
 dest=$tmp/stage prefix=/opt/fieldlm-test
 make -s install PREFIX=$prefix DESTDIR="$dest" >"$tmp/out" 2>&1 || fail "make install: $(cat "$tmp/out")"
 root=$dest$prefix
