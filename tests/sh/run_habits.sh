@@ -67,6 +67,11 @@ cmp -s "$tmp/want" "$tmp/got" || fail "positional prompt: $(cat "$tmp/got")"
 cmp -s "$tmp/want" "$tmp/got" || fail "positional model and prompt: $(cat "$tmp/got")"
 "$cli" run --model "$model" --prompt "The dog" --steps 24 --temp 0 --seed 1 --ctx-size 256 -q >"$tmp/got" || fail "long options"
 cmp -s "$tmp/want" "$tmp/got" || fail "long options: $(cat "$tmp/got")"
+# llama.cpp's -c N: the context size when N names no file
+"$cli" run -p "The dog" -n 24 -t 0 -q -c 256 >"$tmp/got" || fail "-c 256"
+cmp -s "$tmp/want" "$tmp/got" || fail "-c 256: $(cat "$tmp/got")"
+"$cli" run -p "The dog" -n 0 -t 0 -q -c 16 --json >"$tmp/c16" || fail "-c 16"
+grep -q '"stop":"context"' "$tmp/c16" || fail "-c 16 is not the context: $(cat "$tmp/c16")"
 # /dev/null on stdin is no prompt
 "$cli" run -n 8 -t 0 -q </dev/null >"$tmp/got" || fail "stdin /dev/null"
 "$cli" run -f "$tmp/none.txt" 2>"$tmp/err"; rc=$?

@@ -62,7 +62,9 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
         FLM_OPT_STR('m', "model", &model_path, "FILE",
                     "model image (.flm); default: [model] path of -c, else the\n"
                     "default model"),
-        FLM_OPT_STR('c', "config", &config, "FILE", "device configuration ([model] path, context)"),
+        FLM_OPT_STR('c', "config", &config, "FILE",
+                    "device configuration ([model] path, context); a number that\n"
+                    "names no file is the context size, as llama.cpp's -c"),
         FLM_OPT_STR('p', "prompt", &prompt, "TEXT", "prompt; - reads it from stdin (default: empty)"),
         FLM_OPT_STR('f', "file", &prompt_file, "FILE", "read the prompt from FILE"),
         FLM_OPT_LONG('n', "steps", &steps, 0, 1 << 20, "N",
@@ -93,6 +95,16 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
     int npos, status = flm_opt_parse(&doc, opts, argc, argv, pos, 2, &npos);
     if (status != FLM_OPT_CONTINUE)
         return status;
+    /* llama.cpp's -c N is the context size: a number that names no file */
+    if (config && !is_file(config)) {
+        long n;
+        if (flm_cli_parse_long(config, 1, 1 << 20, &n)) {
+            if (ctx)
+                return flm_cli_usage_error("run", "-c %s and --ctx both give the context", config);
+            ctx = n;
+            config = NULL;
+        }
+    }
     /* fieldlm run [MODEL] [PROMPT]: one positional is the model when it
      * names a file that looks like one, else the prompt. */
     for (int i = 0; i < npos; i++) {
