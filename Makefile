@@ -5,7 +5,9 @@
 #   make test SAN=1        the same under AddressSanitizer + UBSan
 #   make BOARD=<name>      cross-build for boards/<name>/
 #   make TLS=0             build without mbedTLS (no cloud TLS)
+#   make install PREFIX=/usr/local DESTDIR=   (and uninstall)
 #   make clean
+#   make help              every target, variable and board
 #
 # Modules add rules without editing this file: every tools/*/rules.mk,
 # port/*/rules.mk, tests/*/rules.mk, boards/$(BOARD)/board.mk (toolchain) and
@@ -16,8 +18,9 @@ TLS   ?= 1
 SAN   ?= 0
 V     ?= 0
 
+BOARDS := $(sort $(patsubst boards/%/board.mk,%,$(wildcard boards/*/board.mk)))
 ifeq ($(wildcard boards/$(BOARD)/board.mk),)
-$(error unknown BOARD '$(BOARD)': no boards/$(BOARD)/board.mk)
+$(error unknown BOARD '$(BOARD)': the boards are $(BOARDS))
 endif
 
 ifeq ($(SAN),1)
@@ -27,6 +30,14 @@ BUILD := build/$(BOARD)
 endif
 
 Q := $(if $(filter 1,$(V)),,@)
+# `make -s` prints nothing but errors, as kbuild does: the short "  CC file"
+# lines are echoed only when SAY is set (not with -s, nor with V=1, which
+# prints the whole commands instead).
+ifneq ($(findstring s,$(filter-out --%,$(firstword x$(MAKEFLAGS)))),)
+SAY :=
+else
+SAY := $(Q)
+endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wconversion -Wsign-conversion \
         -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wcast-align \
@@ -61,7 +72,7 @@ UNIT      := $(BUILD)/tests/unit
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-.PHONY: all lib cli test clean help
+.PHONY: all lib cli test clean help install uninstall
 .DEFAULT_GOAL := all
 
 ifeq ($(PORT),posix)
@@ -82,7 +93,7 @@ $(shell mkdir -p $(BUILD)/gen && echo '$(BUILD_CONFIG)' | cmp -s - $(BUILD)/gen/
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
+	@$(if $(SAY),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(CFLAGS_$(dir $<)) -c $< -o $@
 
 # Rebuild an archive when its member list changes, not only its members.
@@ -92,7 +103,7 @@ endef
 
 $(LIB): $(call obj,$(LIB_SRCS)) $(call member_list,lib,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  AR      $@")
+	@$(if $(SAY),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 $(TOOL_LIB): $(call obj,$(TOOL_SRCS)) $(call member_list,tools,$(TOOL_SRCS))
@@ -100,7 +111,7 @@ $(TOOL_LIB): $(call obj,$(TOOL_SRCS)) $(call member_list,tools,$(TOOL_SRCS))
 	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 $(CLI): $(call obj,tools/cli/main.c) $(TOOL_LIB) $(LIB)
-	@$(if $(Q),echo "  LD      $@")
+	@$(if $(SAY),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 # The unit tests are found by grepping for FLM_TEST(name).
@@ -120,7 +131,7 @@ $(call obj,tools/cli/main.c): $(BUILD)/gen/cli_commands.h
 
 $(UNIT): $(call obj,$(UNIT_SRCS)) $(TOOL_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  LD      $@")
+	@$(if $(SAY),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 test: $(LIB) $(CLI) $(UNIT) $(TEST_DEPS)
@@ -130,6 +141,28 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@echo 'usage: make [TARGET] [BOARD=name] [VARIABLE=value]'
+	@echo
+	@echo 'targets:'
+	@echo '  all (default)  the runtime library and the program of BOARD (host: build/host/fieldlm)'
+	@echo '  test           every test: unit tests, then tests/sh/*.sh ("N passed, M failed, K skipped")'
+	@echo '  demo           the greedy story from "Once upon a time" on BOARD (64 positions)'
+	@echo '  demo-sample    a seeded sampling run on BOARD (-t 0.75 --top-p 0.875 -s 42)'
+	@echo '  run ARGS=...   fieldlm run with ARGS on an MPS2 board (the host: build/host/fieldlm run)'
+	@echo '  run-unit       the unit tests on BOARD (under qemu-user for the ARM Linux boards)'
+	@echo '  footprint      flash, RAM and instructions per token on an MPS2 board'
+	@echo '  profile        where the instructions go, per function, on an MPS2 board'
+	@echo '  bench          ns per kernel call and tokens/s, integer vs float32 (host)'
+	@echo '  fuzz           each libFuzzer harness for FUZZ_SECONDS (clang)'
+	@echo '  router-eval    train and evaluate the router parameters (needs ../shared)'
+	@echo '  install        bin/fieldlm, its man page, the default model and an example'
+	@echo '                 configuration under $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
+	@echo '  uninstall      remove what install put there'
+	@echo '  clean          remove build/'
+	@echo
+	@echo 'variables: BOARD=$(BOARD) TLS=$(TLS) (0: no mbedTLS) SAN=$(SAN) (1: ASan+UBSan)'
+	@echo '  V=1 (whole commands) T=prefix (test filter) DEMO_MODEL=path.flm; make -s prints only errors'
+	@echo
+	@echo 'boards: $(BOARDS)'
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -41,7 +41,7 @@ endif
 
 $(DEMO_REF_MODEL): $(DEMO_MODEL_SRC) $(DEMO_TOK_SRC) $(HOST_FIELDLM)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CONVERT $@")
+	@$(if $(SAY),echo "  CONVERT $@")
 	$(Q)$(HOST_FIELDLM) convert --in $(DEMO_MODEL_SRC) --tokenizer $(DEMO_TOK_SRC) --bits $(DEMO_BITS) --out $@ >/dev/null
 
 $(DEMO_MODEL_SRC) $(DEMO_TOK_SRC):

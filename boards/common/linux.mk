@@ -4,8 +4,10 @@
 CC        := $(CROSS)gcc
 AR        := $(CROSS)ar
 PORT      := posix
-# No cross mbedTLS is installed: build without cloud TLS.
-override TLS := 0
+# Cloud TLS with Debian's multiarch mbedTLS (libmbedtls-dev:arm64 / :armhf,
+# installed beside the cross compilers by `sh .ci/install test`); without
+# it port/mbedtls/rules.mk builds with TLS=0 and says so.
+OBJCOPY   := $(CROSS)objcopy
 BOARD_CFLAGS  :=
 # Static binaries need no sysroot at run time under qemu-user.
 BOARD_LDFLAGS := -static

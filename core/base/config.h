@@ -144,6 +144,11 @@
 #ifndef FLM_CLOUD_KEY_MAX
 #define FLM_CLOUD_KEY_MAX 256      /* the API key */
 #endif
+/* The longest path the runtime builds: a relative ca_file joined to the
+ * folder of the configuration file that names it (on its stack). */
+#ifndef FLM_RUNTIME_PATH_MAX
+#define FLM_RUNTIME_PATH_MAX 512
+#endif
 
 /* ==== server (core/server) =================================================
  * Each connection has a slot sized at start ([server] slots and body_max):

@@ -40,7 +40,10 @@
     X(FLM_ERR_NOT_FOUND, -0x0007, "not found") \
     X(FLM_ERR_IO, -0x0008, "I/O error") \
     X(FLM_ERR_TIMEOUT, -0x0009, "timed out") \
-    X(FLM_ERR_CONFIG, -0x000A, "malformed configuration")
+    X(FLM_ERR_CONFIG, -0x000A, "malformed configuration") \
+    X(FLM_ERR_IS_DIR, -0x000B, "is a directory") \
+    X(FLM_ERR_ACCESS, -0x000C, "permission denied") \
+    X(FLM_ERR_NOT_FILE, -0x000D, "not a regular file")
 
 /* HAL and network: -0x0100 .. -0x01FF */
 #define FLM_ERR_CODES_HAL(X) \

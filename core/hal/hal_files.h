@@ -23,8 +23,9 @@ typedef struct {
     intptr_t    handle; /* the port's; 0 when nothing is mapped */
 } flm_hal_map_t;
 
-/* FLM_ERR_NOT_FOUND if there is no such file, FLM_ERR_IO if it cannot be
- * read or mapped. */
+/* FLM_ERR_NOT_FOUND if there is no such file, FLM_ERR_IS_DIR for a
+ * directory, FLM_ERR_NOT_FILE for a device or a FIFO, FLM_ERR_ACCESS
+ * without the permission, FLM_ERR_IO if it cannot be read or mapped. */
 flm_err_t flm_hal_file_map(const char *path, flm_hal_map_t *m);
 void      flm_hal_file_unmap(flm_hal_map_t *m);
 

@@ -14,10 +14,13 @@ static flm_err_t fail_file(flm_runtime_t *rt, flm_err_t err, const char *what, c
                            size_t limit)
 {
     switch (err) {
-    case FLM_ERR_NOT_FOUND:   return fail(rt, err, "%s%s: no such file", what, path);
+    case FLM_ERR_NOT_FOUND:   return fail(rt, err, "%s%s: no such file or directory", what, path);
+    case FLM_ERR_IS_DIR:
+    case FLM_ERR_ACCESS:
+    case FLM_ERR_NOT_FILE:    return fail(rt, err, "%s%s: %s", what, path, flm_strerror(err));
     case FLM_ERR_OVERFLOW:    return fail(rt, err, "%s%s: larger than %zu bytes", what, path, limit);
     case FLM_ERR_UNSUPPORTED: return fail(rt, err, "%s%s: this platform has no files", what, path);
-    default:                  return fail(rt, err, "%s%s: cannot read (%s)", what, path, flm_strerror(err));
+    default:                  return fail(rt, err, "%s%s: cannot read: %s", what, path, flm_strerror(err));
     }
 }
 
@@ -189,7 +192,27 @@ static flm_err_t api_key_from_env(flm_runtime_t *rt)
     return FLM_OK;
 }
 
-static flm_err_t load_ca(flm_runtime_t *rt)
+/* A relative path in a configuration file names a file beside it, wherever
+ * the program runs from: "certs/ca.pem" in /etc/fieldlm/device.conf is
+ * /etc/fieldlm/certs/ca.pem. */
+static flm_err_t beside_config(flm_runtime_t *rt, const flm_runtime_config_t *cfg, const char *what,
+                               const char *path, char *out, size_t cap)
+{
+    size_t dir = 0;
+    if (path[0] != '/' && cfg->config_path)
+        for (size_t i = 0; cfg->config_path[i]; i++)
+            if (cfg->config_path[i] == '/')
+                dir = i + 1;
+    size_t n = strlen(path);
+    if (dir + n + 1 > cap)
+        return fail(rt, FLM_ERR_OVERFLOW, "%s%.*s%s: the path is longer than %zu bytes", what, (int)dir,
+                    cfg->config_path, path, cap - 1);
+    memcpy(out, cfg->config_path ? cfg->config_path : "", dir);
+    memcpy(out + dir, path, n + 1);
+    return FLM_OK;
+}
+
+static flm_err_t load_ca(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
 {
     const flm_cloud_settings_t *s = &rt->settings.cloud;
     if (s->ca_pem[0]) {
@@ -197,9 +220,13 @@ static flm_err_t load_ca(flm_runtime_t *rt)
     } else if (s->ca_file[0]) {
 #if FLM_HAL_HAS_FILES
         size_t len;
-        flm_err_t err = flm_hal_file_read(s->ca_file, rt->ca_text, sizeof rt->ca_text, &len);
+        char path[FLM_RUNTIME_PATH_MAX];
+        flm_err_t err = beside_config(rt, cfg, "ca_file ", s->ca_file, path, sizeof path);
         if (err)
-            return fail_file(rt, err, "ca_file ", s->ca_file, sizeof rt->ca_text - 1);
+            return err;
+        err = flm_hal_file_read(path, rt->ca_text, sizeof rt->ca_text, &len);
+        if (err)
+            return fail_file(rt, err, "ca_file ", path, sizeof rt->ca_text - 1);
         rt->ca_pem = rt->ca_text;
 #else
         return fail_file(rt, FLM_ERR_UNSUPPORTED, "ca_file ", s->ca_file, 0);
@@ -244,7 +271,7 @@ static flm_err_t build_cloud(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
     perr = open_guards(rt);
     if (perr)
         return perr;
-    if (!rt->settings.has_cloud) {
+    if (!rt->settings.has_cloud || (cfg->local_only && !cfg->need_cloud)) {
         if (cfg->need_cloud)
             return fail(rt, FLM_ERR_CONFIG_MISSING, "%s: no [cloud] section",
                         cfg->config_path ? cfg->config_path : "configuration");
@@ -254,7 +281,7 @@ static flm_err_t build_cloud(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
     if (rt->settings.cloud.api_key_env[0])
         err = api_key_from_env(rt);
     if (!err)
-        err = load_ca(rt);
+        err = load_ca(rt, cfg);
     if (err)
         return err;
     flm_cloud_config_t cc;

@@ -138,6 +138,9 @@ typedef struct {
     bool        need_model;  /* fail if there is none */
     bool        need_cloud;  /* fail if the file has no [cloud] */
     bool        need_router; /* fail if there are no router parameters */
+    bool        local_only;  /* a tool that never calls the cloud (run): [cloud] is
+                              * checked as text but no client is built, so its key
+                              * and CAs need not be there */
 } flm_runtime_config_t;
 
 typedef struct {
@@ -191,6 +194,13 @@ flm_err_t flm_runtime_engine_ram(const flm_runtime_t *rt, const flm_engine_confi
                                  size_t *bytes);
 flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *cfg, void *mem,
                                   size_t size);
+
+/* A sampling seed for a caller that has none ("-s 0"): in 1 ..
+ * FLM_RUNTIME_SEED_MAX, from flm_hal_entropy() or, without a source, the
+ * microsecond clock; never the same twice in a row. Print it so that
+ * passing it back repeats the run. */
+#define FLM_RUNTIME_SEED_MAX 0x7FFFFFFFu
+uint32_t flm_runtime_draw_seed(void);
 
 /* Release everything and wipe the secrets; rt may then be initialised again. */
 void flm_runtime_deinit(flm_runtime_t *rt);

@@ -50,14 +50,14 @@ EXTRA_LIB_SRCS += port/mbedtls/tls_pool.c
 ifneq ($(TLS),1)
 EXTRA_LIB_SRCS += port/common/hal_tls_none.c
 else
-EXTRA_LIB_SRCS += port/mbedtls/tls.c port/mbedtls/tls_libc.c
+EXTRA_LIB_SRCS += port/mbedtls/tls.c port/mbedtls/tls_libc.c port/mbedtls/tls_ip_san.c
 TLS_POOL_LIBS  := $(patsubst %,$(BUILD)/mbedtls/lib%.a,$(MBEDTLS_NAMES))
 # $(LIB) again after them: their calloc/free now name the pool, which is in it.
 LDLIBS         += $(TLS_POOL_LIBS) $(LIB) -lpthread
 
 $(BUILD)/mbedtls/lib%.a: $(MBEDTLS_LIBDIR)/lib%.a port/mbedtls/rules.mk port/mbedtls/libc.syms
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  OBJCOPY $@")
+	@$(if $(SAY),echo "  OBJCOPY $@")
 	$(Q)$(OBJCOPY) --redefine-syms=port/mbedtls/libc.syms $< $@
 
 $(CLI) $(UNIT): | $(TLS_POOL_LIBS)

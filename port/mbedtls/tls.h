@@ -38,7 +38,15 @@ typedef struct {
     uint32_t                 verify_flags; /* MBEDTLS_X509_BADCERT_* of the last handshake */
     int                      mbedtls_err;  /* last mbedTLS error, for diagnostics */
     int                      open;
+    uint8_t                  ip[16];       /* the host, when it is an address literal */
+    size_t                   ip_len;       /* 4, 16, or 0 for a name */
 } flm_tls_t;
+
+/* Address hosts (tls_ip_san.c): the bytes of an IPv4 or IPv6 literal
+ * (returns 4 or 16; 0 for a name), and whether a certificate's
+ * subjectAltName has that address as an iPAddress entry. */
+size_t flm_tls_ip_literal(const char *host, uint8_t ip[16]);
+bool   flm_tls_san_has_ip(const mbedtls_x509_crt *crt, const uint8_t *ip, size_t len);
 
 void flm_tls_init(flm_tls_t *t);
 

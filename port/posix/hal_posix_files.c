@@ -26,11 +26,21 @@ static flm_err_t open_file(const char *path, int *fd, size_t *size)
         return FLM_ERR_ARG;
     *fd = open(path, O_RDONLY | O_CLOEXEC);
     if (*fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? FLM_ERR_NOT_FOUND : FLM_ERR_IO;
+        return errno == ENOENT || errno == ENOTDIR ? FLM_ERR_NOT_FOUND
+               : errno == EACCES || errno == EPERM ? FLM_ERR_ACCESS
+               : errno == EISDIR                   ? FLM_ERR_IS_DIR
+                                                   : FLM_ERR_IO;
     struct stat st;
-    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
+    flm_err_t err = FLM_OK;
+    if (fstat(*fd, &st) != 0 || st.st_size < 0)
+        err = FLM_ERR_IO;
+    else if (S_ISDIR(st.st_mode))
+        err = FLM_ERR_IS_DIR; /* open(2) takes a directory read-only; mmap then says ENODEV */
+    else if (!S_ISREG(st.st_mode))
+        err = FLM_ERR_NOT_FILE;
+    if (err) {
         close(*fd);
-        return FLM_ERR_IO;
+        return err;
     }
     *size = (size_t)st.st_size;
     return FLM_OK;

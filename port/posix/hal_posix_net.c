@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "port/posix/dns.h"
+#include "port/posix/hosts.h"
 
 #if !FLM_HAL_HAS_NET || !FLM_HAL_HAS_NET_SERVER
 #error "port/posix has the network and the server: build it with FLM_HAL_HAS_NET=1 and FLM_HAL_HAS_NET_SERVER=1 (port/posix/rules.mk)"
@@ -89,8 +90,8 @@ static flm_err_t literal_addr(const char *host, uint16_t port, struct sockaddr_s
     return FLM_OK;
 }
 
-/* Resolve without the heap: numeric addresses, "localhost", else the
- * minimal DNS client in dns.c (getaddrinfo allocates). */
+/* Resolve without the heap: numeric addresses, "localhost", /etc/hosts
+ * (hosts.c), else the minimal DNS client in dns.c (getaddrinfo allocates). */
 static flm_err_t resolve(const char *host, uint16_t port, uint32_t timeout_ms,
                          struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -98,7 +99,9 @@ static flm_err_t resolve(const char *host, uint16_t port, uint32_t timeout_ms,
         return FLM_OK;
     uint8_t addr[16];
     int family = 0;
-    flm_err_t err = flm_dns_resolve(NULL, host, timeout_ms, addr, &family);
+    flm_err_t err = flm_hosts_lookup(NULL, host, addr, &family);
+    if (err == FLM_ERR_NOT_FOUND)
+        err = flm_dns_resolve(NULL, host, timeout_ms, addr, &family);
     if (err)
         return err;
     set_addr(family, addr, port, ss, len);

@@ -21,7 +21,7 @@ ifeq ($(BOARD),host)
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%,$(FUZZ_NAMES))
 $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o $(LIB) $(TLS_POOL_LIBS)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  LD      $@")
+	@$(if $(SAY),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lm
 TEST_DEPS += $(FUZZ_REPLAY)
 .PRECIOUS: $(BUILD)/obj/tests/fuzz/%.o
@@ -49,14 +49,14 @@ $(FUZZ_DIR)/gen/flm_build_config.h:
 
 $(FUZZ_DIR)/obj/%.o: %.c | $(FUZZ_DIR)/gen/flm_build_config.h
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  FUZZCC  $<")
+	@$(if $(SAY),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
 $(FUZZ_DIR)/libfuzzlib.a: $(FUZZ_LIB_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libfuzzlib.a
-	@$(if $(Q),echo "  FUZZLD  $@")
+	@$(if $(SAY),echo "  FUZZLD  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lpthread
 
 .PHONY: fuzz fuzz-build

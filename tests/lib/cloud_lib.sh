@@ -23,7 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-certs="$BUILD/certs"
+# absolute: a relative ca_file is read from the configuration file's folder
+certs="$(cd "$BUILD" && pwd)/certs"
 sh tools/cloudsim/mkcerts.sh "$certs" >"$work/mkcerts.log" 2>&1 ||
     fail "certificate generation: $(cat "$work/mkcerts.log")"
 

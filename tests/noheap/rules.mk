@@ -9,7 +9,7 @@ ALLOC_PROBE := $(BUILD)/tests/alloc_probe
 CFLAGS_tests/noheap/ += -fno-builtin
 $(ALLOC_PROBE): $(call obj,tests/noheap/alloc_probe.c) $(LIB) $(TLS_POOL_LIBS)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  LD      $@")
+	@$(if $(SAY),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,tests/noheap/alloc_probe.c) $(LIB) $(LDLIBS) -lm
 all: $(ALLOC_PROBE)
 TEST_DEPS += $(ALLOC_PROBE)

@@ -20,12 +20,24 @@ check_refused wronghost wronghost "server certificate does not match the host na
 check_refused unknownca unknown "server certificate is not signed by a trusted CA"
 check_refused expired expired "server certificate refused (expired"
 
-# The right certificate, but dialled by an address the certificate does not
-# name as a DNS name (mbedTLS 2.28 checks names, not IP SANs): refused too.
+# Dialled by address: the certificate must carry that address in an
+# iPAddress subjectAltName (mbedTLS 2.28 checks DNS names only; the verify
+# step checks the addresses): server.crt has IP:127.0.0.1 and is accepted,
+# a certificate with another address or none is refused.
 https_sim byip server
-write_config "$work/byip.conf" "https://127.0.0.1:$PORT/v1" "ca_file = $certs/ca.crt" "max_retries = 0"
-run_cloud byip "$work/byip.conf" -p x
-expect_error byip "does not match the host name"
+write_config "$work/byip.conf" "https://127.0.0.1:$PORT/v1" "ca_file = $certs/ca.crt" "max_retries = 0" \
+    "api_key = sk-byip"
+run_cloud byip "$work/byip.conf" -p "by address"
+expect_ok byip
+grep -q 'Echo: by address' "$work/byip.out" || fail "byip: $(cat "$work/byip.out")"
+for c in otherip wronghost; do
+    https_sim "byip-$c" "$c"
+    write_config "$work/byip-$c.conf" "https://127.0.0.1:$PORT/v1" "ca_file = $certs/ca.crt" "max_retries = 0" \
+        "api_key = sk-byip"
+    run_cloud "byip-$c" "$work/byip-$c.conf" -p x
+    expect_error "byip-$c" "does not match the host name"
+    [ "$(requests "byip-$c")" -eq 0 ] || fail "byip-$c: a request reached the server"
+done
 
 # The whole system CA bundle fits the pool (and does not trust our test CA).
 bundle=/etc/ssl/certs/ca-certificates.crt

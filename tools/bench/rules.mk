@@ -13,7 +13,7 @@ endif
 
 $(BENCH_BIN): $(call obj,tools/bench/bench.c) $(TOOL_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  LD      $@")
+	@$(if $(SAY),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 $(BUILD)/bench/stories260K.flm: $(CLI)

@@ -28,6 +28,16 @@ static const flm_opt_doc_t doc = {
     NULL,
 };
 
+/* "fieldlm convert: IN: why", the path once even when the reader named it. */
+static void report(const char *in, const char *err)
+{
+    size_t n = strlen(in);
+    if (strncmp(err, in, n) == 0 && err[n] == ':')
+        fprintf(stderr, "fieldlm convert: %s\n", err);
+    else
+        fprintf(stderr, "fieldlm convert: %s: %s\n", in, err);
+}
+
 FLM_CLI_COMMAND(convert, "convert a llama2.c checkpoint or a GGUF file to a .flm model image")
 {
     const char *in = NULL, *tokpath = NULL, *out = NULL;
@@ -55,12 +65,19 @@ FLM_CLI_COMMAND(convert, "convert a llama2.c checkpoint or a GGUF file to a .flm
     if (bits == 4 && gs % 2)
         return flm_cli_usage_error("convert", "int4 groups must have an even --group-size");
 
+    if (flm_cli_same_file(in, out) || flm_cli_same_file(tokpath, out)) {
+        fprintf(stderr, "fieldlm convert: --out %s is the input %s: refusing to overwrite it\n", out,
+                flm_cli_same_file(in, out) ? in : tokpath);
+        return FLM_EXIT_USAGE;
+    }
+
     char err[512];
     uint8_t head[4] = { 0 };
-    FILE *probe = fopen(in, "rb");
-    size_t got = probe ? fread(head, 1, sizeof head, probe) : 0;
-    if (probe)
-        fclose(probe);
+    FILE *probe = flm_cli_open_read("convert", in);
+    if (!probe)
+        return FLM_EXIT_FAIL;
+    size_t got = fread(head, 1, sizeof head, probe);
+    fclose(probe);
     const bool gguf = flm_gguf_is_gguf(head, got);
     if (!gguf && !tokpath)
         return flm_cli_usage_error("convert", "--tokenizer is required for a llama2.c checkpoint");
@@ -73,12 +90,12 @@ FLM_CLI_COMMAND(convert, "convert a llama2.c checkpoint or a GGUF file to a .flm
         if (!quiet)
             printf("%s:\n", in);
         if (flm_gguf_load(&fm, &tok, in, quiet ? NULL : stdout, err, sizeof err)) {
-            fprintf(stderr, "fieldlm convert: %s: %s\n", in, err);
+            report(in, err);
             return FLM_EXIT_FAIL;
         }
     } else {
         if (flm_fmodel_load(&fm, in, err, sizeof err)) {
-            fprintf(stderr, "fieldlm convert: %s: %s\n", in, err);
+            report(in, err);
             return FLM_EXIT_FAIL;
         }
         if (flm_ftok_load(&tok, tokpath, fm.vocab_size, err, sizeof err)) {
@@ -126,16 +143,10 @@ FLM_CLI_COMMAND(convert, "convert a llama2.c checkpoint or a GGUF file to a .flm
     }
     flm_model_close(&m);
 
-    FILE *f = fopen(out, "wb");
-    bool ok = f && fwrite(img, 1, len, f) == len;
-    if (f && fclose(f) != 0)
-        ok = false;
+    int wrc = flm_cli_write_file("convert", out, img, len);
     free(img);
-    if (!ok) {
-        fprintf(stderr, "fieldlm convert: %s: cannot write\n", out);
-        remove(out);
+    if (wrc)
         return FLM_EXIT_FAIL;
-    }
     printf("wrote %s: %zu bytes\n", out, len);
     return FLM_EXIT_OK;
 }

@@ -14,7 +14,7 @@
 #include "tools/cli/opt.h"
 
 static const flm_opt_doc_t doc = {
-    "ppl", "[-m MODEL.flm] --text FILE [--lines N]",
+    "ppl", "[-m MODEL.flm] --text FILE [--lines N] [--json]",
     "Perplexity of the model on FILE, one document per non-empty line.\n"
     "Prints 'tokens N nll X ppl Y' (X: mean negative log-likelihood in nats).\n",
     NULL,
@@ -79,10 +79,12 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
 {
     const char *model_path = NULL, *text_path = NULL;
     long max_lines = -1;
+    bool json = false;
     const flm_opt_t opts[] = {
         FLM_OPT_STR('m', "model", &model_path, "FILE", "model image (.flm); default: the default model (see run)"),
         FLM_OPT_STR(0, "text", &text_path, "FILE", "UTF-8 text"),
         FLM_OPT_LONG(0, "lines", &max_lines, 1, 0x7FFFFFFF, "N", "only the first N lines of the file"),
+        FLM_OPT_FLAG(0, "json", &json, "one JSON object on stdout (tokens, lines, nll, ppl, nll_fixed)"),
         FLM_OPT_END
     };
     int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
@@ -96,11 +98,9 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
         return FLM_EXIT_FAIL;
     }
 
-    FILE *f = fopen(text_path, "rb");
-    if (!f) {
-        fprintf(stderr, "fieldlm ppl: cannot open '%s'\n", text_path);
+    FILE *f = flm_cli_open_read("ppl", text_path);
+    if (!f)
         return FLM_EXIT_FAIL;
-    }
     static flm_runtime_t rt;
     flm_runtime_config_t rc = { .model_path = model_path, .need_model = true };
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
@@ -126,11 +126,17 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     }
 
     ppl_t s = { .eng = &rt.engine };
+    off_t file_size = 0;
+    if (fseeko(f, 0, SEEK_END) == 0) {
+        file_size = ftello(f);
+        rewind(f);
+    }
     char *line = NULL;
     size_t linecap = 0;
     long lines = 0;
     ssize_t got;
-    while (!err && (max_lines < 0 || lines < max_lines) &&
+    flm_cli_catch_interrupt();
+    while (!err && !flm_cli_interrupted() && (max_lines < 0 || lines < max_lines) &&
            (got = getline(&line, &linecap, f)) >= 0) {
         lines++;
         size_t len = (size_t)got;
@@ -138,7 +144,12 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
             len--;
         if (len > 0)
             err = score_line(&s, line, len);
+        if (s.tokens)
+            flm_cli_progress("fieldlm ppl: %ld lines%s%.0f%%, %llu tokens, ppl %.4f so far", lines,
+                             file_size > 0 ? ", " : " ", file_size > 0 ? 100.0 * (double)ftello(f) / (double)file_size : 0.0,
+                             (unsigned long long)s.tokens, exp(s.nll / (double)s.tokens));
     }
+    flm_cli_progress_end();
     free(line);
     fclose(f);
     flm_runtime_deinit(&rt);
@@ -149,14 +160,34 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
         fprintf(stderr, "fieldlm ppl: %s\n", flm_strerror(err));
         return FLM_EXIT_FAIL;
     }
+    const bool stopped = flm_cli_interrupted();
+    if (stopped)
+        fprintf(stderr, "fieldlm ppl: interrupted after %ld lines: the figures are theirs\n", lines);
     if (s.tokens == 0) {
-        fprintf(stderr, "fieldlm ppl: no tokens to score in '%s'\n", text_path);
-        return FLM_EXIT_FAIL;
+        fprintf(stderr, "fieldlm ppl: %s: no tokens to score\n", text_path);
+        return stopped ? FLM_EXIT_INTERRUPTED : FLM_EXIT_FAIL;
     }
     double nll = s.nll / (double)s.tokens;
     double nll_fixed = (double)s.nll_q16 / FLM_Q16_ONE / (double)s.tokens;
+    if (json) {
+        flm_cli_json_t j;
+        if (!flm_cli_json_begin(&j, 0))
+            return FLM_EXIT_FAIL;
+        flm_json_key(&j.w, "tokens");
+        flm_json_int(&j.w, (int64_t)s.tokens);
+        flm_json_key(&j.w, "lines");
+        flm_json_int(&j.w, lines);
+        flm_cli_json_num(&j, "nll", nll, 6);
+        flm_cli_json_num(&j, "ppl", exp(nll), 4);
+        flm_cli_json_num(&j, "nll_fixed", nll_fixed, 6);
+        flm_json_key(&j.w, "interrupted");
+        flm_json_bool(&j.w, stopped);
+        if (flm_cli_json_end(&j, "ppl"))
+            return FLM_EXIT_FAIL;
+        return stopped ? FLM_EXIT_INTERRUPTED : FLM_EXIT_OK;
+    }
     printf("tokens %llu nll %.6f ppl %.4f\n", (unsigned long long)s.tokens, nll, exp(nll));
     fprintf(stderr, "fixed-point confidence: nll %.6f (differs by %.2e)\n", nll_fixed,
             fabs(nll_fixed - nll));
-    return FLM_EXIT_OK;
+    return stopped ? FLM_EXIT_INTERRUPTED : FLM_EXIT_OK;
 }

@@ -78,28 +78,23 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
         return status;
     if (!prompts)
         return flm_cli_usage_error("route", "--prompts FILE is required");
-    FILE *in = strcmp(prompts, "-") == 0 ? stdin : fopen(prompts, "rb");
-    if (!in) {
-        fprintf(stderr, "fieldlm route: %s: cannot open\n", prompts);
+    FILE *in = strcmp(prompts, "-") == 0 ? stdin : flm_cli_open_read("route", prompts);
+    if (!in)
         return FLM_EXIT_FAIL;
-    }
 
     static flm_runtime_t rt;
     static uint8_t blob[FLM_ROUTER_PARAMS_BYTES + 1];
     char default_path[1024], why[1400];
-    flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true,
+    flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true, .local_only = true,
                                 .need_router = !features };
     if (!model) /* the shipped model when neither -m nor [model] path names one */
         rc.default_model_path = flm_cli_default_model(default_path, sizeof default_path, why, sizeof why);
     if (params) {
-        FILE *pf = fopen(params, "rb");
-        size_t n = pf ? fread(blob, 1, sizeof blob, pf) : 0;
-        if (pf)
-            fclose(pf);
-        if (!pf) {
-            fprintf(stderr, "fieldlm route: %s: cannot open\n", params);
+        FILE *pf = flm_cli_open_read("route", params);
+        if (!pf)
             return FLM_EXIT_FAIL;
-        }
+        size_t n = fread(blob, 1, sizeof blob, pf);
+        fclose(pf);
         rc.router_params = blob;
         rc.router_params_size = n;
     }

@@ -110,7 +110,7 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
         { 't', "temp", "temperature", FLM_OPT_KIND_Q16, &temp, 0, 100, "T",
           "local: default temperature, 0 = greedy (default 0)" },
         FLM_OPT_Q16(0, "top-p", &top_p, 0, 1, "P", "local: default nucleus mass (default 0.9)"),
-        FLM_OPT_LONG('s', "seed", &seed, 0, 0x7FFFFFFF, "N", "local: PRNG seed (0 = from the clock)"),
+        FLM_OPT_LONG('s', "seed", &seed, 0, 0x7FFFFFFF, "N", "local: PRNG seed (0 = drawn at start)"),
         FLM_OPT_LONG(0, "pace-ms", &pace, 0, 10000, "MS",
                      "demos: at least MS between streamed pieces (default 0)"),
         FLM_OPT_FLAG('q', "quiet", &quiet, "log warnings only, not each request"),
@@ -162,7 +162,7 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
     flm_engine_config_t ec = {
         .max_prompt_bytes = ss->body_max + 1, /* a prompt is never longer than its body */
         .sampler = { .temperature = temp, .top_p = top_p,
-                     .seed = seed ? (uint64_t)seed : (uint64_t)time(NULL) },
+                     .seed = seed ? (uint64_t)seed : flm_runtime_draw_seed() },
     };
     size_t need = 0, srv_need = 0;
     uint8_t *mem = NULL, *srv_mem = NULL;
@@ -209,9 +209,9 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
     }
     uint16_t bound = flm_server_port(&srv);
     if (port_file) {
-        FILE *f = fopen(port_file, "w");
-        if (!f || fprintf(f, "%u\n", (unsigned)bound) < 0 || fclose(f) != 0) {
-            fprintf(stderr, "fieldlm serve: cannot write %s\n", port_file);
+        char line[16];
+        int n = snprintf(line, sizeof line, "%u\n", (unsigned)bound);
+        if (flm_cli_write_file("serve", port_file, line, (size_t)n) != 0) {
             flm_server_deinit(&srv);
             flm_runtime_deinit(&rt);
             free(mem);

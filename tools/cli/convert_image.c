@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /*
  * The .flm writer: quantize a float model into the integer encodings of
  * core/model/model.h and lay it out as core/model/FORMAT.md describes.
@@ -5,12 +6,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base/bytes.h"
 #include "core/base/crc32.h"
 #include "core/model/arch.h"
 #include "core/model/model.h"
 #include "core/model/model_format.h"
+#include "tools/cli/cli.h"
 #include "tools/cli/convert.h"
 
 #define MANTISSA_MAX (FLM_QMAT_SCALE_LIMIT - 1)
@@ -436,16 +439,24 @@ int flm_image_build_with(const flm_fmodel_t *fm, const flm_ftok_t *tok, const fl
         fprintf(report, "quantization error per tensor (vs the input's values, dequantized if integer):\n");
     /* Table order: a global entry where it stands, each run of per-layer
      * entries once per layer. */
+    /* a progress line on a terminal stderr, unless the report lines go to that terminal */
+    const bool progress = !report || !isatty(fileno(report));
+    uint32_t done = 0;
     for (uint32_t i = 0; !rc && i < a->n_tensors;) {
         uint32_t end = i + 1;
         while (a->tensors[i].per_layer && end < a->n_tensors && a->tensors[end].per_layer)
             end++;
         for (uint32_t l = 0; !rc && l < flm_arch_copies(&a->tensors[i], &c); l++) {
-            for (uint32_t k = i; !rc && k < end; k++)
+            for (uint32_t k = i; !rc && k < end; k++) {
                 rc = put_tensor(&w, fm, &c, &a->tensors[k], l, o);
+                if (progress && flm_arch_stored(&a->tensors[k], &c))
+                    flm_cli_progress("fieldlm convert: tensor %u of %u", ++done, n_tensors);
+            }
         }
         i = end;
     }
+    if (progress)
+        flm_cli_progress_end();
     if (rc) {
         free(w.im.p);
         return rc;

@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /*
  * Readers for llama2.c files (github.com/karpathy/llama2.c):
  *  - legacy float32 checkpoints (run.c): 7 x int32 config, then the weights;
@@ -7,13 +8,16 @@
  *  - tokenizer.bin: int32 max_token_length, then per token (float score,
  *    int32 length, bytes).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/base/bytes.h"
 #include "core/model/arch.h"
+#include "tools/cli/cli.h"
 #include "tools/cli/convert.h"
 
 #define AK42_MAGIC       0x616b3432u
@@ -40,8 +44,14 @@ static float lef32(const uint8_t *p)
 int flm_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        f = NULL;
+        errno = EISDIR;
+    }
     if (!f)
-        return flm_convert_fail(err, errlen, "%s: cannot open", path);
+        return flm_convert_fail(err, errlen, "%s: %s", path, flm_cli_errno_text(errno));
     uint8_t *p = NULL;
     size_t n = 0, cap = 0;
     for (;;) {
@@ -57,14 +67,16 @@ int flm_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_
         }
         size_t got = fread(p + n, 1, cap - n, f);
         n += got;
+        flm_cli_progress("fieldlm convert: reading %s: %zu MB", path, n >> 20);
         if (got == 0)
             break;
     }
-    int bad = ferror(f);
+    flm_cli_progress_end();
+    int bad = ferror(f) ? errno : 0;
     fclose(f);
     if (bad) {
         free(p);
-        return flm_convert_fail(err, errlen, "%s: read error", path);
+        return flm_convert_fail(err, errlen, "%s: %s", path, flm_cli_errno_text(bad));
     }
     *buf = p;
     *len = n;

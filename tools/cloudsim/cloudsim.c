@@ -15,33 +15,8 @@
  * else plain HTTP (stunnel can terminate TLS in front of it).
  *
  * A fault applies to every request (--fault), to the first N (--fault-times),
- * or to one request whose prompt contains the marker "[fault:MODE]":
- *   slow[:MS]      wait MS milliseconds (default 3000) before the first byte
- *   stall          send part of the answer, then nothing (for up to 10 s)
- *   reset:K        reset the connection after K bytes of the body
- *   429            429 with Retry-After: 1
- *   429-quota      429 insufficient_quota (must not be retried)
- *   500 | 503      server errors (503 carries Retry-After: 1)
- *   401            as if the API key were wrong
- *   malformed      a body (or SSE event) that is not valid JSON
- *   oversized      a 2 MiB answer (or SSE event)
- *   bad-length     Content-Length 100 bytes longer than the body
- *   short-length   Content-Length 10 bytes shorter than the body
- *   bad-chunk      a chunk size line that is not hex
- *   huge-chunk     a chunk size that overflows 64 bits
- *   error-midstream  an error object after two streamed chunks
- *   echo-error     400 whose error message quotes the prompt (control bytes too)
- *   echo-key       401 whose error message quotes the prompt, then the Bearer token sent
- *   bad-usage      usage prompt_tokens 2^63-1, completion_tokens 1, no total
- *   bad-utf8       the answer's first byte replaced by 0xFF (invalid UTF-8)
- *   endless-header   a header line that never ends
- *   endless-headers  header after header, never the blank line
- *   endless-chunked  chunk after chunk of "data: xxxx" lines, never the end
- *   endless-keepalive  a 200 event stream of ": ping" comments every 100 ms
- *                  (each endless mode stops after 20 s or when the client goes)
- *   handshake-stall  (--fault only) accept, then say nothing, TLS or not
- *   tls-alert      (--fault only) answer the ClientHello with a fatal alert
- *   429-bare       429 without Retry-After (a plain rate limit)
+ * or to one request whose prompt contains "[fault:MODE]": the modes are
+ * listed once, in the usage text below (cloudsim --help).
  *
  * Binds only to 127.0.0.1, serves one connection at a time, answers with
  * "Connection: close", and exits after --max-requests or --timeout.
@@ -777,7 +752,49 @@ out:
 static const char usage[] =
     "usage: cloudsim [--cert F --key F] [--port N] [--port-file F] [--record F]\n"
     "                [--fault MODE] [--fault-times N] [--api-key K]\n"
-    "                [--max-requests N] [--timeout SECONDS]\n";
+    "                [--max-requests N] [--timeout SECONDS]\n"
+    "\n"
+    "An OpenAI-compatible chat-completions server on 127.0.0.1 for tests: the\n"
+    "answer is \"Echo: \" and the last message, streamed a word per chunk when\n"
+    "asked; every request is appended to the --record file byte for byte.\n"
+    "  --cert F --key F   speak TLS with this certificate chain and key\n"
+    "  --port N           listen on N (0, the default: any free port)\n"
+    "  --port-file F      write the port to F once listening\n"
+    "  --api-key K        answer 401 unless the Bearer token is K\n"
+    "  --max-requests N   exit after N requests; --timeout S: after S seconds (60)\n"
+    "\n"
+    "A fault applies to every request (--fault), to the first N (--fault-times),\n"
+    "or to one request whose prompt contains the marker \"[fault:MODE]\":\n"
+    "  slow[:MS]      wait MS milliseconds (default 3000) before the first byte\n"
+    "  stall          send part of the answer, then nothing (for up to 10 s)\n"
+    "  reset:K        reset the connection after K bytes of the body\n"
+    "  429            429 with Retry-After: 1\n"
+    "  429-quota      429 insufficient_quota (must not be retried)\n"
+    "  500            a server error\n"
+    "  503            a server error with Retry-After: 1\n"
+    "  401            as if the API key were wrong\n"
+    "  malformed      a body (or SSE event) that is not valid JSON\n"
+    "  oversized      a 2 MiB answer (or SSE event)\n"
+    "  bad-length     Content-Length 100 bytes longer than the body\n"
+    "  short-length   Content-Length 10 bytes shorter than the body\n"
+    "  bad-chunk      a chunk size line that is not hex\n"
+    "  huge-chunk     a chunk size that overflows 64 bits\n"
+    "  error-midstream  an error object after two streamed chunks\n"
+    "  echo-error     400 whose error message quotes the prompt (control bytes too)\n"
+    "  echo-key       401 whose error message quotes the prompt, then the Bearer token sent\n"
+    "  bad-usage      usage prompt_tokens 2^63-1, completion_tokens 1, no total\n"
+    "  bad-utf8       the answer's first byte replaced by 0xFF (invalid UTF-8)\n"
+    "  endless-header   a header line that never ends\n"
+    "  endless-headers  header after header, never the blank line\n"
+    "  endless-chunked  chunk after chunk of \"data: xxxx\" lines, never the end\n"
+    "  endless-keepalive  a 200 event stream of \": ping\" comments every 100 ms\n"
+    "                 (each endless mode stops after 20 s or when the client goes)\n"
+    "  handshake-stall  (--fault only) accept, then say nothing, TLS or not\n"
+    "  tls-alert      (--fault only) answer the ClientHello with a fatal alert\n"
+    "  429-bare       429 without Retry-After (a plain rate limit)\n"
+    "\n"
+    "\n"
+    "Example: cloudsim --port-file p --fault 429 --fault-times 2 (two 429s, then answers)\n";
 
 static int int_arg(const char *name, const char *v, int lo, int hi)
 {

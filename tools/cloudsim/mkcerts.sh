@@ -3,6 +3,7 @@
 #   ca.crt            the test CA the client trusts
 #   server.crt/.key   localhost + 127.0.0.1, signed by the test CA
 #   wronghost.crt/.key  wrong.example only, signed by the test CA
+#   otherip.crt/.key  localhost + 127.0.0.2 (not the address dialled), by the test CA
 #   unknown.crt/.key  localhost + 127.0.0.1, signed by a CA nobody trusts
 #   expired.crt/.key  localhost, signed by the test CA, expired in 2020
 #
@@ -12,7 +13,7 @@ dir=${1:?usage: mkcerts.sh DIR}
 mkdir -p "$dir"
 cd "$dir"
 # Reuse a complete set that stays valid for the next hour; else start over.
-if [ -f .complete ] && openssl x509 -checkend 3600 -noout -in server.crt >/dev/null 2>&1; then
+if [ -f .complete ] && [ -f otherip.crt ] && openssl x509 -checkend 3600 -noout -in server.crt >/dev/null 2>&1; then
     exit 0
 fi
 rm -rf ./*.crt ./*.key ./*.srl .complete cadb
@@ -52,6 +53,7 @@ ca ca "fieldlm test CA"
 ca rogue "fieldlm rogue CA"
 leaf server ca localhost "DNS:localhost,IP:127.0.0.1"
 leaf wronghost ca wrong.example "DNS:wrong.example"
+leaf otherip ca localhost "DNS:localhost,IP:127.0.0.2"
 leaf unknown rogue localhost "DNS:localhost,IP:127.0.0.1"
 
 # `openssl x509` cannot date a certificate in the past; `openssl ca` can.

@@ -6,7 +6,7 @@ ifeq ($(BOARD),host)
 CLOUDSIM := $(BUILD)/cloudsim
 
 $(CLOUDSIM): $(call obj,tools/cloudsim/cloudsim.c) $(LIB)
-	@$(if $(Q),echo "  LD      $@")
+	@$(if $(SAY),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
 
 all: $(CLOUDSIM)

@@ -5,7 +5,7 @@ ifeq ($(BOARD),host)
 HTTPLOAD := $(BUILD)/httpload
 
 $(HTTPLOAD): $(call obj,tools/httpload/httpload.c) $(LIB)
-	@$(if $(Q),echo "  LD      $@")
+	@$(if $(SAY),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
 all: $(HTTPLOAD)

@@ -89,11 +89,28 @@ static void emit(FILE *f, const char *line)
         qemu_plugin_outs(line);
 }
 
+/* Reports are written to PATH.tmp and renamed: a reader never sees half of one. */
+static FILE *open_tmp(const char *path, char *tmp, size_t cap)
+{
+    if (!path || (size_t)snprintf(tmp, cap, "%s.tmp", path) >= cap)
+        return NULL;
+    return fopen(tmp, "w");
+}
+
+static void close_rename(FILE *f, const char *tmp, const char *path)
+{
+    if (fclose(f) == 0)
+        rename(tmp, path);
+    else
+        remove(tmp);
+}
+
 static void report_at_exit(qemu_plugin_id_t id, void *udata)
 {
     (void)id;
     (void)udata;
-    FILE *f = out_path ? fopen(out_path, "w") : NULL;
+    char tmp[4096];
+    FILE *f = open_tmp(out_path, tmp, sizeof tmp);
     char line[64];
     snprintf(line, sizeof line, "insns %" PRIu64 "\n", insns);
     emit(f, line);
@@ -106,14 +123,14 @@ static void report_at_exit(qemu_plugin_id_t id, void *udata)
         emit(f, line);
     }
     if (f)
-        fclose(f);
-    if (profile_path && (f = fopen(profile_path, "w")) != NULL) {
+        close_rename(f, tmp, out_path);
+    if ((f = open_tmp(profile_path, tmp, sizeof tmp)) != NULL) {
         for (size_t i = 0; i < PROFILE_SLOTS; i++)
             if (profile[i].count)
                 fprintf(f, "%" PRIu64 " %" PRIu64 "\n", profile[i].addr, profile[i].count);
         if (profile_overflow)
             fprintf(f, "overflow %" PRIu64 "\n", profile_overflow);
-        fclose(f);
+        close_rename(f, tmp, profile_path);
     }
 }
 

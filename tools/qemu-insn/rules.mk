@@ -5,7 +5,7 @@ QEMU_INSN := build/qemu-insn/libinsn.so
 
 $(QEMU_INSN): tools/qemu-insn/insn.c tools/qemu-insn/qemu-plugin-v1.h
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $@")
+	@$(if $(SAY),echo "  CC      $@")
 	$(Q)$(HOST_CC) -std=c11 $(WARN) -O2 -I. -fPIC -shared -fvisibility=hidden -o $@ $<
 
 .PHONY: qemu-insn

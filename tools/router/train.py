@@ -74,8 +74,9 @@ def write_blob(path, threshold, bias, weights):
     body = struct.pack("<IHHIi", MAGIC, VERSION, len(weights), threshold, bias)
     body += struct.pack("<%di" % len(weights), *weights)
     body += struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
-    with open(path, "wb") as f:
+    with open(path + ".tmp", "wb") as f:  # whole or not at all: renamed once written
         f.write(body)
+    os.replace(path + ".tmp", path)
 
 
 def read_blob(path):

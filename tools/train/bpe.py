@@ -25,6 +25,7 @@ usage: bpe.py train --vocab 512 --out tok.bin FILE...      (FILE: .txt or .jsonl
 """
 import argparse
 import collections
+import os
 import re
 import struct
 import sys
@@ -70,11 +71,12 @@ class Tokenizer:
         return cls(tokens, scores)
 
     def save(self, path):
-        with open(path, "wb") as f:
+        with open(path + ".tmp", "wb") as f:  # whole or not at all: renamed once written
             f.write(struct.pack("<i", max(len(t) for t in self.tokens)))
             for t, s in zip(self.tokens, self.scores):
                 f.write(struct.pack("<fi", s, len(t)))
                 f.write(t)
+        os.replace(path + ".tmp", path)
 
     def _encode_piece(self, piece):
         ids = []

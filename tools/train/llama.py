@@ -10,6 +10,7 @@ h // (n_heads // n_kv_heads), SwiGLU w2(silu(w1 x) * w3 x), the classifier
 tied to the token embedding unless the checkpoint has its own.
 """
 import math
+import os
 import struct
 from dataclasses import dataclass, asdict
 
@@ -209,7 +210,7 @@ def export_legacy(model, path):
     """llama2.c's legacy float32 checkpoint (run.c, export.py --version 0)."""
     c = model.cfg
     vocab = c.vocab_size if c.shared_classifier else -c.vocab_size
-    with open(path, "wb") as f:
+    with open(path + ".tmp", "wb") as f:  # whole or not at all: renamed once written
         f.write(struct.pack("<7i", c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, vocab, c.seq_len))
         for t in _tensors_in_order(model):
             f.write(t.detach().float().contiguous().numpy().astype("<f4").tobytes())
@@ -218,6 +219,7 @@ def export_legacy(model, path):
         f.write(sin.numpy().astype("<f4").tobytes())
         if not c.shared_classifier:
             f.write(model.output.weight.detach().float().numpy().astype("<f4").tobytes())
+    os.replace(path + ".tmp", path)
 
 
 def _floats(buf, pos, n):

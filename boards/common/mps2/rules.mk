@@ -24,7 +24,7 @@ $(shell mkdir -p $(BUILD)/gen && echo '$(FW_MODEL)' | cmp -s - $(FW_MODEL_NAME) 
 
 $(BUILD)/obj/model.o: $(MPS2_DIR)/model.S $(FW_MODEL) $(FW_MODEL_NAME)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  AS      $@")
+	@$(if $(SAY),echo "  AS      $@")
 	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_MODEL_PATH='"$(abspath $(FW_MODEL))"' -c $< -o $@
 
 # The router's parameters for the demo model and the prompts of `--route`,
@@ -33,12 +33,12 @@ FW_ROUTER_PARAMS  := $(DEMO_ROUTER_PARAMS)
 FW_ROUTE_PROMPTS  := tools/router/prompts/ports_check.txt
 $(BUILD)/obj/router.o: $(MPS2_DIR)/router.S $(FW_ROUTER_PARAMS) $(FW_ROUTE_PROMPTS) $(FW_MODEL_NAME)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  AS      $@")
+	@$(if $(SAY),echo "  AS      $@")
 	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_ROUTER_PARAMS_PATH='"$(abspath $(FW_ROUTER_PARAMS))"' \
 	    -DFLM_ROUTE_PROMPTS_PATH='"$(abspath $(FW_ROUTE_PROMPTS))"' -c $< -o $@
 
 $(FW): $(FW_OBJS) $(LIB) $(MPS2_DIR)/mps2.ld
-	@$(if $(Q),echo "  LD      $@")
+	@$(if $(SAY),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(FW_OBJS) $(LIB) -Wl,-Map=$(BUILD)/fieldlm.map
 
 .PHONY: run footprint

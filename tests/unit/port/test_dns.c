@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "port/posix/dns.h"
+#include "port/posix/hosts.h"
 #include "tests/harness/harness.h"
 
 /* A response to query 0x1234 for example.com A: the question, a CNAME
@@ -224,4 +225,44 @@ FLM_TEST(dns_resolve_ignores_forgeries_and_refuses_truncation)
     flm_dns_set_server_port(0);
     unlink(conf);
     FLM_CHECK(seen[0] >= 1024 && seen[1] >= 1024);
+}
+
+/* /etc/hosts before DNS: the first line naming the host, case-blind,
+ * aliases, comments, IPv6, long and unterminated lines. */
+FLM_TEST(hosts_file_lookup)
+{
+    char path[] = "/tmp/flm-hosts-XXXXXX";
+    int fd = mkstemp(path);
+    FLM_CHECK(fd >= 0);
+    char big[3000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "# a comment naming gpu.lan\n"
+               "127.0.0.1\tlocalhost\n"
+               "not-an-address gpu.lan\n"
+               "10.0.0.%s longname\n"   /* too long a line: skipped whole */
+               "192.168.1.20  vllm.lan  GPU.lan   # the kiosk's server\n"
+               "192.168.1.21  gpu.lan\n"
+               "fd00::7 v6.lan\n"
+               "\n   \n"
+               "10.1.2.3 last.lan", big); /* no final newline */
+    fclose(f);
+    uint8_t a[16];
+    int fam = 0;
+    FLM_CHECK_EQ(flm_hosts_lookup(path, "gpu.lan", a, &fam), FLM_OK);
+    FLM_CHECK_EQ(fam, 4);
+    FLM_CHECK(a[0] == 192 && a[1] == 168 && a[2] == 1 && a[3] == 20);
+    FLM_CHECK_EQ(flm_hosts_lookup(path, "VLLM.LAN", a, &fam), FLM_OK);
+    FLM_CHECK(a[3] == 20);
+    FLM_CHECK_EQ(flm_hosts_lookup(path, "v6.lan", a, &fam), FLM_OK);
+    FLM_CHECK_EQ(fam, 6);
+    FLM_CHECK(a[0] == 0xfd && a[15] == 7);
+    FLM_CHECK_EQ(flm_hosts_lookup(path, "last.lan", a, &fam), FLM_OK);
+    FLM_CHECK(a[0] == 10 && a[3] == 3);
+    FLM_CHECK_EQ(flm_hosts_lookup(path, "longname", a, &fam), FLM_ERR_NOT_FOUND);
+    FLM_CHECK_EQ(flm_hosts_lookup(path, "gpu", a, &fam), FLM_ERR_NOT_FOUND);
+    FLM_CHECK_EQ(flm_hosts_lookup(path, "comment", a, &fam), FLM_ERR_NOT_FOUND);
+    FLM_CHECK_EQ(flm_hosts_lookup("/nonexistent/hosts", "gpu.lan", a, &fam), FLM_ERR_NOT_FOUND);
+    unlink(path);
 }

@@ -30,7 +30,7 @@ FLM_TEST(runtime_config_errors_name_the_place)
 
     flm_runtime_config_t c = { .config_path = "/nonexistent/device.conf" };
     FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_ERR_NOT_FOUND);
-    FLM_CHECK(strcmp(rt.detail, "/nonexistent/device.conf: no such file") == 0);
+    FLM_CHECK(strcmp(rt.detail, "/nonexistent/device.conf: no such file or directory") == 0);
 
     /* nothing at all is a valid device: every default, no model, no cloud */
     flm_runtime_config_t none = { 0 };
@@ -162,5 +162,18 @@ FLM_TEST(runtime_cloud_key_from_the_environment)
     /* ca_file through the HAL */
     const char *ca = "url = https://x.example/v1\nmodel = m\nca_file = /nonexistent/ca.pem\n";
     FLM_CHECK_EQ(init_text(ca, "cloud"), FLM_ERR_NOT_FOUND);
-    FLM_CHECK(strcmp(rt.detail, "ca_file /nonexistent/ca.pem: no such file") == 0);
+    FLM_CHECK(strcmp(rt.detail, "ca_file /nonexistent/ca.pem: no such file or directory") == 0);
+}
+
+FLM_TEST(runtime_draw_seed_differs_each_call)
+{
+    /* time(NULL) gave every run in one second the same story: draws in a
+     * tight loop (well within a microsecond of each other) must differ. */
+    uint32_t seen[256];
+    for (int i = 0; i < 256; i++) {
+        seen[i] = flm_runtime_draw_seed();
+        FLM_CHECK(seen[i] >= 1 && seen[i] <= FLM_RUNTIME_SEED_MAX);
+        for (int j = 0; j < i; j++)
+            FLM_CHECK_MSG(seen[j] != seen[i], "draw %d repeats draw %d (%u)", i, j, (unsigned)seen[i]);
+    }
 }
