@@ -58,9 +58,14 @@ const char *flm_test_tmpdir(void)
     static char dir[256];
     if (!dir[0]) {
         const char *base = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/fieldlm-test-%ld", base && *base ? base : "/tmp",
+        /* a fresh folder each run: a pid of an earlier run's left-over
+         * folder comes round again on a busy machine */
+        snprintf(dir, sizeof dir, "%s/fieldlm-test-%ld-XXXXXX", base && *base ? base : "/tmp",
                  (long)getpid());
-        mkdir(dir, 0700);
+        if (!mkdtemp(dir)) {
+            fprintf(stderr, "cannot make a folder %s\n", dir);
+            exit(2);
+        }
     }
     return dir;
 }
