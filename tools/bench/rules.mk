@@ -26,3 +26,10 @@ BENCH_FLOAT ?= $(wildcard $(FLM_SHARED)/models/stories260K.bin)
 
 bench: $(BENCH_BIN) $(BENCH_MODEL)
 	$(Q)$(BENCH_BIN) $(BENCH_MODEL) $(if $(BENCH_FLOAT),--float $(BENCH_FLOAT))
+
+# fieldlm-mkmodel: seeded random-weight models of the llama2.c 15M and 110M
+# shapes (float32 for `fieldlm convert`, int8 ak42 for llama2.c's runq.c).
+MKMODEL_BIN := $(BUILD)/fieldlm-mkmodel
+$(MKMODEL_BIN): $(call obj,tools/bench/mkmodel.c)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
