@@ -43,3 +43,4 @@ bench-peers: $(CLI) $(BENCH_BIN) $(MKMODEL_BIN)
 ifneq ($(BENCH_PEERS),0)
 bench: bench-peers
 endif
+TEST_DEPS += $(MKMODEL_BIN)
