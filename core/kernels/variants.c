@@ -4,7 +4,7 @@
 #include <string.h>
 
 #if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 || FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 || \
-    FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q
+    FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q || FLM_KERNELS_RUNTIME_MATMAT_Q8_S16
 #include <stdatomic.h>
 #define RUNTIME_CHOICE 1
 #else
@@ -53,6 +53,12 @@ static const flm_kernel_variant_t variants[] = {
 #endif
     { "flm_matvec_q4_s16_ref", "ref", FLM_KOP_MATVEC_Q4_S16, NULL,
       { .matvec_q4_s16 = flm_matvec_q4_s16_ref } },
+#if FLM_KERNELS_X86
+    { "flm_matmat_q8_s16_avx2", "avx2", FLM_KOP_MATMAT_Q8_S16, x86_avx2,
+      { .matmat_q8_s16 = flm_matmat_q8_s16_avx2 } },
+#endif
+    { "flm_matmat_q8_s16_ref", "ref", FLM_KOP_MATMAT_Q8_S16, NULL,
+      { .matmat_q8_s16 = flm_matmat_q8_s16_ref } },
 };
 #define NVARIANTS (sizeof variants / sizeof variants[0])
 
@@ -77,6 +83,7 @@ static any_fn fn_of(const flm_kernel_variant_t *v)
     switch (v->op) {
     case FLM_KOP_MATVEC_Q4_S16: return (any_fn)v->fn.matvec_q4_s16;
     case FLM_KOP_ATTENTION_HEAD_Q: return (any_fn)v->fn.attention_head_q;
+    case FLM_KOP_MATMAT_Q8_S16: return (any_fn)v->fn.matmat_q8_s16;
     default: return (any_fn)v->fn.matvec_q8_s16;
     }
 }
@@ -100,7 +107,8 @@ static _Atomic(any_fn) *slot_of(flm_kernel_op_t op)
 {
     if ((op == FLM_KOP_MATVEC_Q8_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q8_S16) ||
         (op == FLM_KOP_MATVEC_Q4_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q4_S16) ||
-        (op == FLM_KOP_ATTENTION_HEAD_Q && FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q))
+        (op == FLM_KOP_ATTENTION_HEAD_Q && FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q) ||
+        (op == FLM_KOP_MATMAT_Q8_S16 && FLM_KERNELS_RUNTIME_MATMAT_Q8_S16))
         return &sel[op];
     return NULL;
 }
@@ -160,6 +168,16 @@ flm_err_t flm_attention_head_q_dispatch(const int32_t *q, uint32_t head_dim,
 }
 #endif
 
+#if FLM_KERNELS_RUNTIME_MATMAT_Q8_S16
+flm_err_t flm_matmat_q8_s16_dispatch(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                     size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                     size_t out_stride, int32_t out_shift)
+{
+    return ((flm_matmat_q8_s16_fn)chosen(FLM_KOP_MATMAT_Q8_S16))(w, n, x, x_stride, x_shift, out,
+                                                                 out_stride, out_shift);
+}
+#endif
+
 /* What the public name of op calls now. */
 static any_fn public_fn(flm_kernel_op_t op)
 {
@@ -170,6 +188,7 @@ static any_fn public_fn(flm_kernel_op_t op)
     switch (op) {
     case FLM_KOP_MATVEC_Q4_S16: return (any_fn)flm_matvec_q4_s16;
     case FLM_KOP_ATTENTION_HEAD_Q: return (any_fn)flm_attention_head_q;
+    case FLM_KOP_MATMAT_Q8_S16: return (any_fn)flm_matmat_q8_s16;
     default: return (any_fn)flm_matvec_q8_s16;
     }
 }

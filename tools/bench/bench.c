@@ -197,6 +197,48 @@ static uint32_t token_at(uint32_t pos, uint32_t vocab)
     return (pos * 37u + 1u) % vocab;
 }
 
+/* Batched prefill (blocks of 16, flm_transformer_forward_block) against one
+ * position at a time over the same positions, rounds alternating. */
+static int bench_prefill(flm_transformer_t *tf, int ctx)
+{
+    enum { ROUNDS = 5, BLOCK = 16 };
+    const flm_model_config_t *c = &tf->model->cfg;
+    size_t bytes = flm_transformer_block_bytes(c, BLOCK);
+    void *scratch = bytes ? aligned_alloc(16, (bytes + 15u) & ~(size_t)15u) : NULL;
+    if (!scratch)
+        return -1;
+    uint32_t toks[BLOCK];
+    double best[2] = { 0, 0 };
+    for (int r = 0; r < ROUNDS; r++)
+        for (int k = 0; k < 2; k++) {
+            const int32_t *logits;
+            double t0 = now_ns();
+            for (uint32_t pos = 0; pos < (uint32_t)ctx;) {
+                uint32_t n = (uint32_t)ctx - pos < BLOCK ? (uint32_t)ctx - pos : BLOCK;
+                if (k == 0) {
+                    for (uint32_t i = 0; i < n; i++)
+                        flm_transformer_forward(tf, token_at(pos + i, c->vocab_size), pos + i, &logits);
+                } else {
+                    for (uint32_t i = 0; i < n; i++)
+                        toks[i] = token_at(pos + i, c->vocab_size);
+                    if (flm_transformer_forward_block(tf, toks, n, pos, scratch, bytes, &logits) != FLM_OK) {
+                        free(scratch);
+                        return -1;
+                    }
+                }
+                pos += n;
+            }
+            double dt = now_ns() - t0;
+            if (r == 0 || dt < best[k])
+                best[k] = dt;
+        }
+    printf("  prefill, positions 0..%d, best of %d rounds: one at a time %.0f tokens/s, blocks of %d "
+           "%.0f tokens/s (%.2fx)\n", ctx - 1, ROUNDS, ctx * 1e9 / best[0], BLOCK, ctx * 1e9 / best[1],
+           best[0] / best[1]);
+    free(scratch);
+    return 0;
+}
+
 /* This image against another of the same shape (int8 vs int4, say): the
  * same tokens, rounds alternating, the best round of each compared. */
 static int bench_vs_image(flm_transformer_t *tf, const char *other_path, int ctx)
@@ -374,6 +416,8 @@ forward:;
     double t = now_ns() - t0;
     printf("  forward, positions 0..%ld: %.1f us/token, %.0f tokens/s\n", ctx - 1,
            t / 1e3 / (double)ctx, (double)ctx * 1e9 / t);
+    if (bench_prefill(&tf, (int)ctx) != 0)
+        return FLM_EXIT_FAIL;
     if (float_path && bench_vs_float(&tf, float_path, (int)ctx) != 0)
         return FLM_EXIT_FAIL;
     if (vs_path && bench_vs_image(&tf, vs_path, (int)ctx) != 0)

@@ -80,6 +80,7 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
         .max_prompt_bytes = prompt[0] ? (uint32_t)strlen(prompt) : 1,
         .sampler = { .temperature = temp, .top_p = top_p,
                      .seed = seed ? (uint64_t)seed : (uint64_t)time(NULL) },
+        .prefill_block = 16, /* the prompt 16 positions at a time: the same tokens, faster */
     };
     size_t need = 0;
     uint8_t *mem = NULL;
