@@ -233,7 +233,7 @@ block4(const flm_qmat_t *w, uint32_t r, const int16_t *x, int32_t *out, int32_t 
 /* the block PF_AHEAD bytes after rows r..r+3: the matrix is one stream of
  * bytes that four rows read out of order, which the hardware's prefetcher
  * follows less well (past the matrix's end a prefetch is only a hint) */
-static inline AVX2 void prefetch4(const flm_qmat_t *w, uint32_t r)
+static inline __attribute__((always_inline)) AVX2 void prefetch4(const flm_qmat_t *w, uint32_t r)
 {
     const int8_t *q0 = w->q + (size_t)r * w->cols;
     for (size_t o = 0; o < 4 * (size_t)w->cols; o += 64)
