@@ -35,8 +35,15 @@ flm_err_t flm_engine_ram(const flm_model_t *m, const flm_engine_config_t *cfg, s
     size_t enc = flm_tokenizer_scratch_bytes(prompt_bytes);
     if (enc == 0)
         return FLM_ERR_OVERFLOW;
+    size_t blk = 0;
+    if (cfg->prefill_block > 1) {
+        blk = flm_transformer_block_bytes(&m->cfg, cfg->prefill_block);
+        if (blk == 0)
+            return FLM_ERR_ARG;
+        blk += 16;
+    }
     *bytes = tf.total + ctx_len * sizeof(uint32_t) + enc +
-             flm_sampler_scratch_bytes(m->cfg.vocab_size) + 4 * ALIGN_SLACK;
+             flm_sampler_scratch_bytes(m->cfg.vocab_size) + 4 * ALIGN_SLACK + blk;
     return FLM_OK;
 }
 
@@ -58,6 +65,11 @@ static flm_err_t alloc_all(flm_engine_t *e, const flm_model_t *m, const flm_engi
         err = flm_sampler_init(&e->sampler, m->cfg.vocab_size, &cfg->sampler, sscratch, sbytes);
     if (!err)
         err = flm_transformer_init(&e->tf, m, e->ctx_len, arena);
+    if (!err && cfg->prefill_block > 1) {
+        e->block_bytes = flm_transformer_block_bytes(&m->cfg, cfg->prefill_block);
+        err = e->block_bytes ? flm_arena_alloc(arena, e->block_bytes, 16, &e->block) : FLM_ERR_ARG;
+        e->block_n = cfg->prefill_block;
+    }
     return err;
 }
 
@@ -103,6 +115,8 @@ static void arm(flm_engine_t *e, size_t n, uint32_t steps)
     e->n_prompt = (uint32_t)n;
     e->steps = (steps == 0 || steps > e->ctx_len) ? e->ctx_len : steps;
     e->pos = 0;
+    e->done = 0;
+    e->logits_pos = UINT32_MAX;
     e->cur = e->prompt[0];
     e->status = FLM_ENGINE_RUNNING;
     e->started = true;
@@ -152,10 +166,29 @@ static flm_err_t step(flm_engine_t *e, flm_engine_token_t *out, bool want_conf,
         return FLM_ERR_STATE;
     flm_hal_watchdog_kick();
 
-    const int32_t *logits;
-    flm_err_t err = flm_transformer_forward(&e->tf, e->cur, e->pos, &logits);
-    if (err)
-        return err;
+    const int32_t *logits = e->tf.logits; /* position logits_pos's */
+    flm_err_t err = FLM_OK;
+    /* this position's logits are read to sample or for its confidence */
+    const bool need = want_conf || logits_out || e->pos + 1 >= e->n_prompt;
+    if (e->pos >= e->done || (need && e->logits_pos != e->pos)) {
+        /* prompt positions whose logits nobody reads run as one block, the
+         * last one's logits the block's (running a position again inside
+         * a block rewrites its cache entry with the same bits) */
+        uint32_t n = e->pos < e->n_prompt ? e->n_prompt - e->pos : 0;
+        n = n < e->block_n ? n : e->block_n;
+        if (n > 1 && !want_conf && !logits_out && e->pos >= e->done) {
+            err = flm_transformer_forward_block(&e->tf, e->prompt + e->pos, n, e->pos, e->block,
+                                                e->block_bytes, &logits);
+        } else {
+            err = flm_transformer_forward(&e->tf, e->cur, e->pos, &logits);
+            n = 1;
+        }
+        if (err)
+            return err;
+        if (e->pos + n > e->done)
+            e->done = e->pos + n;
+        e->logits_pos = e->pos + n - 1;
+    }
     memset(out, 0, sizeof *out);
     uint32_t next;
     flm_confidence_t *conf = want_conf ? &out->conf : NULL;

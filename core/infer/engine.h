@@ -47,6 +47,10 @@ typedef struct {
                                 * over the vocabulary (~2% of a Cortex-M4's instructions per
                                 * token), so off unless someone reads it. flm_engine_prefill
                                 * always computes it. */
+    uint32_t prefill_block;    /* batched prefill: prompt positions run this many at a time
+                                * (flm_transformer_forward_block, the same bits) when their
+                                * logits are not wanted (no confidence); 0 or 1 = one at a
+                                * time. Costs flm_transformer_block_bytes() of arena. */
 } flm_engine_config_t;
 
 typedef enum {
@@ -82,6 +86,11 @@ typedef struct {
     uint32_t steps;           /* stop after this many positions */
     uint32_t pos;             /* position of `cur` */
     uint32_t cur;             /* the last token, input of the next forward pass */
+    uint32_t done;            /* positions < done have been run (a prefill block ahead of pos) */
+    uint32_t logits_pos;      /* the position tf.logits belongs to, UINT32_MAX for none */
+    uint32_t block_n;         /* cfg.prefill_block, 0 when off */
+    void    *block;           /* its scratch, block_bytes */
+    size_t   block_bytes;
     flm_engine_status_t status;
     bool     started;
 } flm_engine_t;

@@ -77,4 +77,18 @@ void flm_transformer_deinit(flm_transformer_t *t);
 flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t pos,
                                   const int32_t **logits);
 
+/* Batched prefill (core/infer/transformer_block.c): the n tokens at
+ * positions pos0 .. pos0 + n - 1 as one block, each weight matrix read once
+ * for the block (flm_matmat_q8_s16). Bit-exact with n calls of
+ * flm_transformer_forward: the same KV cache, and *logits (the last
+ * position's, in t->logits) the same. The block's activations live in
+ * caller-provided scratch of flm_transformer_block_bytes(cfg, n_max) bytes
+ * (16-byte aligned), n <= n_max. Errors as flm_transformer_forward's (any
+ * position's), FLM_ERR_ARG for n == 0 or scratch too small; on an error the
+ * cache may hold some of the block's positions. */
+size_t flm_transformer_block_bytes(const flm_model_config_t *cfg, uint32_t n_max);
+flm_err_t flm_transformer_forward_block(flm_transformer_t *t, const uint32_t *tokens, uint32_t n,
+                                        uint32_t pos0, void *scratch, size_t scratch_bytes,
+                                        const int32_t **logits);
+
 #endif /* FLM_TRANSFORMER_H */

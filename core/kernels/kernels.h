@@ -118,6 +118,15 @@ flm_err_t flm_quantize_s8_ref(const int32_t *x, uint32_t n, int8_t *q, uint16_t 
 flm_err_t flm_matvec_q8_s16_ref(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                 int32_t *out, int32_t out_shift);
 
+/* n positions at once (batched prefill): out + b * out_stride gets what
+ * flm_matvec_q8_s16_ref(w, x + b * x_stride, x_shift[b], ..., out_shift)
+ * gives, bit for bit, for each b < n; the strides are at least cols and
+ * rows when n > 1. Every position's arguments are checked before any output
+ * is written. A variant reads each weight once for the n positions. */
+flm_err_t flm_matmat_q8_s16_ref(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                size_t out_stride, int32_t out_shift);
+
 /* The same for an int4 matrix (w->bits 4: two values a byte, core/model/model.h),
  * with the same contract and rounding: each group's products (|product| <=
  * 2^18) summed exactly in int32, times the scale into an exact int64 row

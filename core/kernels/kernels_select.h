@@ -6,8 +6,9 @@
  *  - ARM with the DSP extension, little-endian (Cortex-M4/M7, ARMv7-A:
  *    __ARM_FEATURE_DSP): the SXTB16/SMLAxy dot products under the int8 and
  *    int4 matvecs and the attention head (core/kernels/arm/);
- *  - x86-64 compiled with -mavx2 (__AVX2__): the AVX2 matvecs, directly;
- *  - other x86-64 builds: each matvec is resolved once at run time, AVX2 if
+ *  - x86-64 compiled with -mavx2 (__AVX2__): the AVX2 matvecs and
+ *    attention head, directly;
+ *  - other x86-64 builds: each of them is resolved once at run time, AVX2 if
  *    the CPU (and OS) has it, else the _ref, on the first call or by
  *    flm_kernels_init() (core/kernels/variants.c: one atomic function
  *    pointer per op, no heap, safe from any thread), so one binary runs on
@@ -38,11 +39,22 @@ flm_err_t flm_matvec_q8_s16_avx2(const flm_qmat_t *w, const int16_t *x, int32_t 
                                  int32_t *out, int32_t out_shift);
 flm_err_t flm_matvec_q4_s16_avx2(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                  int32_t *out, int32_t out_shift);
+flm_err_t flm_attention_head_q_avx2(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
+                                    uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
+flm_err_t flm_matmat_q8_s16_avx2(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                 size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                 size_t out_stride, int32_t out_shift);
 /* Call the variant resolved for this CPU (resolving on the first call). */
 flm_err_t flm_matvec_q8_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                      int32_t *out, int32_t out_shift);
 flm_err_t flm_matvec_q4_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                      int32_t *out, int32_t out_shift);
+flm_err_t flm_attention_head_q_dispatch(const int32_t *q, uint32_t head_dim,
+                                        const flm_kv_view_t *kv, uint32_t npos, int16_t *qs,
+                                        int32_t *att, int32_t *out);
+flm_err_t flm_matmat_q8_s16_dispatch(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                     size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                     size_t out_stride, int32_t out_shift);
 #endif
 
 /* ---- public name -> variant --------------------------------------------- */
@@ -53,11 +65,17 @@ flm_err_t flm_matvec_q4_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int3
 #elif FLM_KERNELS_X86 && defined(__AVX2__)
 #define flm_matvec_q8_s16    flm_matvec_q8_s16_avx2
 #define flm_matvec_q4_s16    flm_matvec_q4_s16_avx2
+#define flm_attention_head_q flm_attention_head_q_avx2
+#define flm_matmat_q8_s16    flm_matmat_q8_s16_avx2
 #elif FLM_KERNELS_X86
 #define flm_matvec_q8_s16    flm_matvec_q8_s16_dispatch
 #define flm_matvec_q4_s16    flm_matvec_q4_s16_dispatch
 #define FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 1 /* chosen at run time */
 #define FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 1
+#define flm_attention_head_q flm_attention_head_q_dispatch
+#define FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q 1
+#define flm_matmat_q8_s16    flm_matmat_q8_s16_dispatch
+#define FLM_KERNELS_RUNTIME_MATMAT_Q8_S16 1
 #endif
 
 #ifndef flm_matvec_q8_s16
@@ -74,6 +92,15 @@ flm_err_t flm_matvec_q4_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int3
 #endif
 #ifndef FLM_KERNELS_RUNTIME_MATVEC_Q4_S16
 #define FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 0
+#endif
+#ifndef flm_matmat_q8_s16
+#define flm_matmat_q8_s16    flm_matmat_q8_s16_ref
+#endif
+#ifndef FLM_KERNELS_RUNTIME_MATMAT_Q8_S16
+#define FLM_KERNELS_RUNTIME_MATMAT_Q8_S16 0
+#endif
+#ifndef FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q
+#define FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q 0
 #endif
 
 /* ops that have only their plain C version so far */

@@ -24,6 +24,18 @@ flm_err_t flm_matvec_q8_s16_ref(const flm_qmat_t *w, const int16_t *x, int32_t x
     return flm_matvec_q8_s16_with(flm_dot_q8_s16_ref, w, x, x_shift, out, out_shift);
 }
 
+flm_err_t flm_matmat_q8_s16_ref(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                size_t out_stride, int32_t out_shift)
+{
+    if (!flm_matmat_args_ok(w, n, x, x_stride, x_shift, out, out_stride, out_shift))
+        return FLM_ERR_ARG;
+    for (uint32_t b = 0; b < n; b++)
+        (void)flm_matvec_q8_s16_ref(w, x + b * x_stride, x_shift[b], out + b * out_stride,
+                                    out_shift);
+    return FLM_OK;
+}
+
 flm_err_t flm_dequant_row_q8_ref(const flm_qmat_t *w, uint32_t row, int32_t *out,
                                  int32_t out_shift)
 {

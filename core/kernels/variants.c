@@ -3,7 +3,8 @@
 
 #include <string.h>
 
-#if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 || FLM_KERNELS_RUNTIME_MATVEC_Q4_S16
+#if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 || FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 || \
+    FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q || FLM_KERNELS_RUNTIME_MATMAT_Q8_S16
 #include <stdatomic.h>
 #define RUNTIME_CHOICE 1
 #else
@@ -36,6 +37,10 @@ static const flm_kernel_variant_t variants[] = {
     { "flm_attention_head_q_dsp", "dsp", FLM_KOP_ATTENTION_HEAD_Q, NULL,
       { .attention_head_q = flm_attention_head_q_dsp } },
 #endif
+#if FLM_KERNELS_X86
+    { "flm_attention_head_q_avx2", "avx2", FLM_KOP_ATTENTION_HEAD_Q, x86_avx2,
+      { .attention_head_q = flm_attention_head_q_avx2 } },
+#endif
     { "flm_attention_head_q_ref", "ref", FLM_KOP_ATTENTION_HEAD_Q, NULL,
       { .attention_head_q = flm_attention_head_q_ref } },
 #if FLM_KERNELS_X86
@@ -48,6 +53,12 @@ static const flm_kernel_variant_t variants[] = {
 #endif
     { "flm_matvec_q4_s16_ref", "ref", FLM_KOP_MATVEC_Q4_S16, NULL,
       { .matvec_q4_s16 = flm_matvec_q4_s16_ref } },
+#if FLM_KERNELS_X86
+    { "flm_matmat_q8_s16_avx2", "avx2", FLM_KOP_MATMAT_Q8_S16, x86_avx2,
+      { .matmat_q8_s16 = flm_matmat_q8_s16_avx2 } },
+#endif
+    { "flm_matmat_q8_s16_ref", "ref", FLM_KOP_MATMAT_Q8_S16, NULL,
+      { .matmat_q8_s16 = flm_matmat_q8_s16_ref } },
 };
 #define NVARIANTS (sizeof variants / sizeof variants[0])
 
@@ -63,10 +74,18 @@ bool flm_kernel_variant_available(const flm_kernel_variant_t *v)
     return v && (!v->available || v->available());
 }
 
-/* A matvec variant's function (the int8 and int4 matvecs share one type). */
-static flm_matvec_q8_s16_fn matvec_fn(const flm_kernel_variant_t *v)
+/* A variant's function as one generic pointer type (converted back to its
+ * own type before any call: C allows the round trip). */
+typedef void (*any_fn)(void);
+
+static any_fn fn_of(const flm_kernel_variant_t *v)
 {
-    return v->op == FLM_KOP_MATVEC_Q4_S16 ? v->fn.matvec_q4_s16 : v->fn.matvec_q8_s16;
+    switch (v->op) {
+    case FLM_KOP_MATVEC_Q4_S16: return (any_fn)v->fn.matvec_q4_s16;
+    case FLM_KOP_ATTENTION_HEAD_Q: return (any_fn)v->fn.attention_head_q;
+    case FLM_KOP_MATMAT_Q8_S16: return (any_fn)v->fn.matmat_q8_s16;
+    default: return (any_fn)v->fn.matvec_q8_s16;
+    }
 }
 
 #if RUNTIME_CHOICE
@@ -79,38 +98,38 @@ static const flm_kernel_variant_t *best_of(flm_kernel_op_t op)
     return NULL;
 }
 
-/* One choice per matvec op, NULL until resolved. Relaxed order suffices:
- * the pointer publishes no data, only code, and racing resolvers store the
- * same value. */
-static _Atomic(flm_matvec_q8_s16_fn) matvec_sel[2]; /* [0] int8, [1] int4 */
+/* One choice per op chosen at run time, NULL until resolved. Relaxed order
+ * suffices: the pointer publishes no data, only code, and racing resolvers
+ * store the same value. */
+static _Atomic(any_fn) sel[FLM_KOP_COUNT];
 
-static _Atomic(flm_matvec_q8_s16_fn) *slot_of(flm_kernel_op_t op)
+static _Atomic(any_fn) *slot_of(flm_kernel_op_t op)
 {
-    if (op == FLM_KOP_MATVEC_Q8_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q8_S16)
-        return &matvec_sel[0];
-    if (op == FLM_KOP_MATVEC_Q4_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q4_S16)
-        return &matvec_sel[1];
+    if ((op == FLM_KOP_MATVEC_Q8_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q8_S16) ||
+        (op == FLM_KOP_MATVEC_Q4_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q4_S16) ||
+        (op == FLM_KOP_ATTENTION_HEAD_Q && FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q) ||
+        (op == FLM_KOP_MATMAT_Q8_S16 && FLM_KERNELS_RUNTIME_MATMAT_Q8_S16))
+        return &sel[op];
     return NULL;
 }
 
 static void resolve(flm_kernel_op_t op)
 {
-    flm_matvec_q8_s16_fn none = NULL;
-    atomic_compare_exchange_strong_explicit(slot_of(op), &none, matvec_fn(best_of(op)), memory_order_relaxed,
-                                            memory_order_relaxed);
+    any_fn none = NULL;
+    atomic_compare_exchange_strong_explicit(slot_of(op), &none, fn_of(best_of(op)),
+                                            memory_order_relaxed, memory_order_relaxed);
 }
 
 void flm_kernels_init(void)
 {
-    if (slot_of(FLM_KOP_MATVEC_Q8_S16))
-        resolve(FLM_KOP_MATVEC_Q8_S16);
-    if (slot_of(FLM_KOP_MATVEC_Q4_S16))
-        resolve(FLM_KOP_MATVEC_Q4_S16);
+    for (int op = 0; op < FLM_KOP_COUNT; op++)
+        if (slot_of((flm_kernel_op_t)op))
+            resolve((flm_kernel_op_t)op);
 }
 
-static flm_matvec_q8_s16_fn chosen(flm_kernel_op_t op)
+static any_fn chosen(flm_kernel_op_t op)
 {
-    flm_matvec_q8_s16_fn f = atomic_load_explicit(slot_of(op), memory_order_relaxed);
+    any_fn f = atomic_load_explicit(slot_of(op), memory_order_relaxed);
     if (!f) {
         resolve(op);
         f = atomic_load_explicit(slot_of(op), memory_order_relaxed);
@@ -127,7 +146,7 @@ void flm_kernels_init(void)
 flm_err_t flm_matvec_q8_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                      int32_t *out, int32_t out_shift)
 {
-    return chosen(FLM_KOP_MATVEC_Q8_S16)(w, x, x_shift, out, out_shift);
+    return ((flm_matvec_q8_s16_fn)chosen(FLM_KOP_MATVEC_Q8_S16))(w, x, x_shift, out, out_shift);
 }
 #endif
 
@@ -135,18 +154,43 @@ flm_err_t flm_matvec_q8_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int3
 flm_err_t flm_matvec_q4_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                      int32_t *out, int32_t out_shift)
 {
-    return chosen(FLM_KOP_MATVEC_Q4_S16)(w, x, x_shift, out, out_shift);
+    return ((flm_matvec_q4_s16_fn)chosen(FLM_KOP_MATVEC_Q4_S16))(w, x, x_shift, out, out_shift);
 }
 #endif
 
-/* What the public name of a matvec op calls now. */
-static flm_matvec_q8_s16_fn public_matvec(flm_kernel_op_t op)
+#if FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q
+flm_err_t flm_attention_head_q_dispatch(const int32_t *q, uint32_t head_dim,
+                                        const flm_kv_view_t *kv, uint32_t npos, int16_t *qs,
+                                        int32_t *att, int32_t *out)
+{
+    return ((flm_attention_head_q_fn)chosen(FLM_KOP_ATTENTION_HEAD_Q))(q, head_dim, kv, npos, qs,
+                                                                       att, out);
+}
+#endif
+
+#if FLM_KERNELS_RUNTIME_MATMAT_Q8_S16
+flm_err_t flm_matmat_q8_s16_dispatch(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                     size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                     size_t out_stride, int32_t out_shift)
+{
+    return ((flm_matmat_q8_s16_fn)chosen(FLM_KOP_MATMAT_Q8_S16))(w, n, x, x_stride, x_shift, out,
+                                                                 out_stride, out_shift);
+}
+#endif
+
+/* What the public name of op calls now. */
+static any_fn public_fn(flm_kernel_op_t op)
 {
 #if RUNTIME_CHOICE
     if (slot_of(op))
         return chosen(op);
 #endif
-    return op == FLM_KOP_MATVEC_Q4_S16 ? flm_matvec_q4_s16 : flm_matvec_q8_s16;
+    switch (op) {
+    case FLM_KOP_MATVEC_Q4_S16: return (any_fn)flm_matvec_q4_s16;
+    case FLM_KOP_ATTENTION_HEAD_Q: return (any_fn)flm_attention_head_q;
+    case FLM_KOP_MATMAT_Q8_S16: return (any_fn)flm_matmat_q8_s16;
+    default: return (any_fn)flm_matvec_q8_s16;
+    }
 }
 
 const flm_kernel_variant_t *flm_kernel_selected(flm_kernel_op_t op)
@@ -156,8 +200,7 @@ const flm_kernel_variant_t *flm_kernel_selected(flm_kernel_op_t op)
         const flm_kernel_variant_t *v = &variants[i];
         if (v->op != op)
             continue;
-        if (op == FLM_KOP_ATTENTION_HEAD_Q ? v->fn.attention_head_q == flm_attention_head_q
-                                           : matvec_fn(v) == public_matvec(op))
+        if (fn_of(v) == public_fn(op))
             return v;
     }
     return NULL;
@@ -168,9 +211,9 @@ flm_err_t flm_kernels_use(const char *name)
     if (!name) {
 #if RUNTIME_CHOICE
         for (int op = 0; op < FLM_KOP_COUNT; op++) {
-            _Atomic(flm_matvec_q8_s16_fn) *s = slot_of((flm_kernel_op_t)op);
+            _Atomic(any_fn) *s = slot_of((flm_kernel_op_t)op);
             if (s)
-                atomic_store_explicit(s, matvec_fn(best_of((flm_kernel_op_t)op)), memory_order_relaxed);
+                atomic_store_explicit(s, fn_of(best_of((flm_kernel_op_t)op)), memory_order_relaxed);
         }
 #endif
         return FLM_OK;
@@ -184,9 +227,9 @@ flm_err_t flm_kernels_use(const char *name)
     if (!flm_kernel_variant_available(v))
         return FLM_ERR_UNSUPPORTED;
 #if RUNTIME_CHOICE
-    _Atomic(flm_matvec_q8_s16_fn) *s = slot_of(v->op);
+    _Atomic(any_fn) *s = slot_of(v->op);
     if (s) {
-        atomic_store_explicit(s, matvec_fn(v), memory_order_relaxed);
+        atomic_store_explicit(s, fn_of(v), memory_order_relaxed);
         return FLM_OK;
     }
 #endif

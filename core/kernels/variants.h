@@ -24,10 +24,15 @@ typedef flm_err_t (*flm_attention_head_q_fn)(const int32_t *q, uint32_t head_dim
                                              const flm_kv_view_t *kv, uint32_t npos, int16_t *qs,
                                              int32_t *att, int32_t *out);
 
+typedef flm_err_t (*flm_matmat_q8_s16_fn)(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                          size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                          size_t out_stride, int32_t out_shift);
+
 typedef enum {
     FLM_KOP_MATVEC_Q8_S16,
     FLM_KOP_ATTENTION_HEAD_Q,
     FLM_KOP_MATVEC_Q4_S16,
+    FLM_KOP_MATMAT_Q8_S16,
     FLM_KOP_COUNT
 } flm_kernel_op_t;
 
@@ -40,6 +45,7 @@ typedef struct {
         flm_matvec_q8_s16_fn matvec_q8_s16;
         flm_attention_head_q_fn attention_head_q;
         flm_matvec_q4_s16_fn matvec_q4_s16;
+        flm_matmat_q8_s16_fn matmat_q8_s16;
     } fn;                    /* the member named by op */
 } flm_kernel_variant_t;
 

@@ -106,7 +106,7 @@ i=0; while [ $i -lt 3000 ]; do
     echo "Once upon a time there was a little girl named Lily. She loved to play outside in the park."
     i=$((i + 1))
 done >"$tmp/text"
-timeout --preserve-status -s INT 1 "$cli" ppl --text "$tmp/text" >"$tmp/out" 2>"$tmp/err"; rc=$?
+timeout --preserve-status -s INT 3 "$cli" ppl --text "$tmp/text" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc -eq 130 ] || fail "ppl after Ctrl-C: exit $rc: $(cat "$tmp/err")"
 grep -q '^tokens [0-9]* nll [0-9.]* ppl [0-9.]*$' "$tmp/out" || fail "ppl printed nothing: $(cat "$tmp/out" "$tmp/err")"
 grep -q 'interrupted after [0-9]* lines' "$tmp/err" || fail "ppl: $(cat "$tmp/err")"

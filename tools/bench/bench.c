@@ -1,7 +1,8 @@
 /*
  * fieldlm-bench: host speed of the integer kernels and of the forward pass.
  *
- *   fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT] [--vs OTHER.flm]
+ *   fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT] [--vs OTHER.flm] [--forward-only]
+ *   fieldlm-bench --bandwidth
  *
  * Times each kernel on the model's own shapes, then a whole context of
  * flm_transformer_forward calls, and prints ns per call and tokens/s.
@@ -14,8 +15,14 @@
  * plain C _ref, on the model's shapes and on larger synthetic ones. With
  * --vs, a second image (the same model in int4, say) runs the same tokens
  * alternating with the first, and the ratio of their times is printed.
+ * --forward-only skips the kernel tables and prints the decode rate and the
+ * weight bytes one token reads (tools/bench/peers.sh reads them);
+ * --bandwidth measures this machine's single-thread read bandwidth (best
+ * of several sweeps over a buffer far larger than any cache).
  * Speed is measured here, never asserted in tests.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,9 +141,102 @@ static void bench_variants(const flm_model_t *m, const int16_t *x)
     }
 }
 
+/* Bytes of weights one token reads: every layer matrix, the classifier
+ * (int8 or int4 values and their int32 group scales) and one embedding row. */
+static double weight_bytes(const flm_model_t *m)
+{
+    double b = 0;
+    for (uint32_t l = 0; l <= m->cfg.n_layers; l++) {
+        const flm_layer_t *ly = &m->layers[l < m->cfg.n_layers ? l : 0];
+        const flm_qmat_t *cls[] = { &m->classifier };
+        const flm_qmat_t *mats[] = { &ly->wq, &ly->wk, &ly->wv, &ly->wo, &ly->w1, &ly->w2, &ly->w3 };
+        const flm_qmat_t *const *w = l < m->cfg.n_layers ? mats : cls;
+        size_t n = l < m->cfg.n_layers ? 7 : 1;
+        for (size_t i = 0; i < n; i++)
+            b += (double)w[i]->rows * w[i]->cols * (w[i]->bits == 4 ? 0.5 : 1.0) +
+                 (double)w[i]->rows * w[i]->ngroups * 4.0;
+    }
+    return b + (double)m->cfg.dim;
+}
+
+/* Single-thread read bandwidth: the best of 7 sweeps over 512 MiB. */
+static int bench_bandwidth(void)
+{
+    const size_t n = (size_t)512 << 20, words = n / sizeof(uint64_t);
+    uint64_t *buf = aligned_alloc(64, n);
+    if (!buf) {
+        fprintf(stderr, "fieldlm-bench: no memory for the bandwidth buffer\n");
+        return FLM_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < words; i++)
+        buf[i] = i;
+    double best = 0;
+    uint64_t sink = 0;
+    for (int r = 0; r < 7; r++) {
+        uint64_t a = 0, b = 0, c = 0, d = 0;
+        double t = now_ns();
+        for (size_t i = 0; i < words; i += 4) {
+            a += buf[i];
+            b += buf[i + 1];
+            c += buf[i + 2];
+            d += buf[i + 3];
+        }
+        t = now_ns() - t;
+        sink += a ^ b ^ c ^ d;
+        if (r == 0 || t < best)
+            best = t;
+    }
+    printf("read bandwidth: %.2f GB/s (single thread, best of 7 sweeps over 512 MiB; %llu)\n",
+           (double)n / best, (unsigned long long)(sink & 1u));
+    free(buf);
+    return FLM_EXIT_OK;
+}
+
 static uint32_t token_at(uint32_t pos, uint32_t vocab)
 {
     return (pos * 37u + 1u) % vocab;
+}
+
+/* Batched prefill (blocks of 16, flm_transformer_forward_block) against one
+ * position at a time over the same positions, rounds alternating. */
+static int bench_prefill(flm_transformer_t *tf, int ctx)
+{
+    enum { ROUNDS = 5, BLOCK = 16 };
+    const flm_model_config_t *c = &tf->model->cfg;
+    size_t bytes = flm_transformer_block_bytes(c, BLOCK);
+    void *scratch = bytes ? aligned_alloc(16, (bytes + 15u) & ~(size_t)15u) : NULL;
+    if (!scratch)
+        return -1;
+    uint32_t toks[BLOCK];
+    double best[2] = { 0, 0 };
+    for (int r = 0; r < ROUNDS; r++)
+        for (int k = 0; k < 2; k++) {
+            const int32_t *logits;
+            double t0 = now_ns();
+            for (uint32_t pos = 0; pos < (uint32_t)ctx;) {
+                uint32_t n = (uint32_t)ctx - pos < BLOCK ? (uint32_t)ctx - pos : BLOCK;
+                if (k == 0) {
+                    for (uint32_t i = 0; i < n; i++)
+                        flm_transformer_forward(tf, token_at(pos + i, c->vocab_size), pos + i, &logits);
+                } else {
+                    for (uint32_t i = 0; i < n; i++)
+                        toks[i] = token_at(pos + i, c->vocab_size);
+                    if (flm_transformer_forward_block(tf, toks, n, pos, scratch, bytes, &logits) != FLM_OK) {
+                        free(scratch);
+                        return -1;
+                    }
+                }
+                pos += n;
+            }
+            double dt = now_ns() - t0;
+            if (r == 0 || dt < best[k])
+                best[k] = dt;
+        }
+    printf("  prefill, positions 0..%d, best of %d rounds: one at a time %.0f tokens/s, blocks of %d "
+           "%.0f tokens/s (%.2fx)\n", ctx - 1, ROUNDS, ctx * 1e9 / best[0], BLOCK, ctx * 1e9 / best[1],
+           best[0] / best[1]);
+    free(scratch);
+    return 0;
 }
 
 /* This image against another of the same shape (int8 vs int4, say): the
@@ -232,10 +332,16 @@ int main(int argc, char **argv)
 {
     long ctx = 256;
     const char *path = NULL, *float_path = NULL, *vs_path = NULL;
+    bool forward_only = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT] [--vs OTHER.flm]\n");
+            printf("usage: fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT] [--vs OTHER.flm] "
+                   "[--forward-only]\n       fieldlm-bench --bandwidth\n");
             return FLM_EXIT_OK;
+        } else if (strcmp(argv[i], "--bandwidth") == 0) {
+            return bench_bandwidth();
+        } else if (strcmp(argv[i], "--forward-only") == 0) {
+            forward_only = true;
         } else if (strcmp(argv[i], "--ctx") == 0 && i + 1 < argc) {
             if (!flm_cli_parse_long(argv[++i], 1, 1 << 16, &ctx))
                 return flm_cli_usage_error("bench", "--ctx needs a number, not '%s'", argv[i]);
@@ -278,6 +384,9 @@ int main(int argc, char **argv)
 
     printf("%s: dim %u, hidden %u, layers %u, vocab %u, ctx %ld, arena %zu bytes\n", path,
            c->dim, c->hidden_dim, c->n_layers, c->vocab_size, ctx, ram.total);
+    printf("  weight bytes per token: %.0f\n", weight_bytes(m));
+    if (forward_only)
+        goto forward;
     static int32_t x[65536], y[65536];
     static int16_t q[65536];
     int32_t sh, lse;
@@ -297,6 +406,7 @@ int main(int argc, char **argv)
     BENCH("logsumexp (vocab)", flm_logsumexp_q(x, c->vocab_size, 16, &lse));
     bench_variants(m, q);
 
+forward:;
     /* a whole context, token by token */
     const int32_t *logits;
     double t0 = now_ns();
@@ -306,6 +416,8 @@ int main(int argc, char **argv)
     double t = now_ns() - t0;
     printf("  forward, positions 0..%ld: %.1f us/token, %.0f tokens/s\n", ctx - 1,
            t / 1e3 / (double)ctx, (double)ctx * 1e9 / t);
+    if (bench_prefill(&tf, (int)ctx) != 0)
+        return FLM_EXIT_FAIL;
     if (float_path && bench_vs_float(&tf, float_path, (int)ctx) != 0)
         return FLM_EXIT_FAIL;
     if (vs_path && bench_vs_image(&tf, vs_path, (int)ctx) != 0)

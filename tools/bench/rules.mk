@@ -26,3 +26,21 @@ BENCH_FLOAT ?= $(wildcard $(FLM_SHARED)/models/stories260K.bin)
 
 bench: $(BENCH_BIN) $(BENCH_MODEL)
 	$(Q)$(BENCH_BIN) $(BENCH_MODEL) $(if $(BENCH_FLOAT),--float $(BENCH_FLOAT))
+
+# fieldlm-mkmodel: seeded random-weight models of the llama2.c 15M and 110M
+# shapes (float32 for `fieldlm convert`, int8 ak42 for llama2.c's runq.c).
+MKMODEL_BIN := $(BUILD)/fieldlm-mkmodel
+$(MKMODEL_BIN): $(call obj,tools/bench/mkmodel.c)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+# tools/bench/peers.sh: fieldlm beside llama2.c's runq.c on the random 15M
+# and 110M shapes (runq built outside the repo, in $(FLM_PEERS)); skipped
+# without the peer's clone. BENCH_PEERS=0 leaves it out of `make bench`.
+.PHONY: bench-peers
+bench-peers: $(CLI) $(BENCH_BIN) $(MKMODEL_BIN)
+	$(Q)BUILD=$(BUILD) sh tools/bench/peers.sh
+ifneq ($(BENCH_PEERS),0)
+bench: bench-peers
+endif
+TEST_DEPS += $(MKMODEL_BIN)

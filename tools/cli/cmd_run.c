@@ -172,6 +172,7 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
         .ctx_len = (uint32_t)ctx,
         .max_prompt_bytes = prompt_len ? (uint32_t)prompt_len : 1,
         .sampler = { .temperature = temp, .top_p = top_p, .seed = used_seed },
+        .prefill_block = 16, /* the prompt 16 positions at a time: the same tokens, faster */
     };
     size_t need = 0;
     uint8_t *mem = NULL;

@@ -14,11 +14,14 @@ typedef flm_err_t (*flm_quantize_s16_fn)(const int32_t *x, uint32_t n, int32_t x
                                          int16_t *q, int32_t *q_shift);
 typedef flm_err_t (*flm_softmax_q_fn)(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
 
+/* Everything before the weighted sum of the values: att[t] = w_t, each
+ * position's probability folded into its value scale (Q24). A variant with
+ * its own value loop (x86/) calls this with its dot product. */
 static FLM_ALWAYS_INLINE flm_err_t
-flm_attention_head_q_with(flm_dot_q8_s16_fn dot,
-                          flm_quantize_s16_fn quantize_s16, flm_softmax_q_fn softmax_q,
-                          const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
-                          uint32_t npos, int16_t *qs, int32_t *att, int32_t *out)
+flm_attention_weights_with(flm_dot_q8_s16_fn dot,
+                           flm_quantize_s16_fn quantize_s16, flm_softmax_q_fn softmax_q,
+                           const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
+                           uint32_t npos, int16_t *qs, int32_t *att, int32_t *out)
 {
     if (!q || !kv || !kv->k || !kv->v || !kv->ks || !kv->vs || !qs || !att || !out ||
         head_dim == 0 || head_dim > FLM_KERNEL_MAX_HEAD || npos == 0 ||
@@ -50,6 +53,19 @@ flm_attention_head_q_with(flm_dot_q8_s16_fn dot,
         int32_t vs = flm_kv_scale(kv->vs[(size_t)t * kv->scale_stride]);
         att[t] = flm_sat32(flm_round_shr64((int64_t)p[t] * vs, FLM_PROB_SHIFT));
     }
+    return FLM_OK;
+}
+
+static FLM_ALWAYS_INLINE flm_err_t
+flm_attention_head_q_with(flm_dot_q8_s16_fn dot,
+                          flm_quantize_s16_fn quantize_s16, flm_softmax_q_fn softmax_q,
+                          const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
+                          uint32_t npos, int16_t *qs, int32_t *att, int32_t *out)
+{
+    flm_err_t err = flm_attention_weights_with(dot, quantize_s16, softmax_q, q, head_dim, kv, npos,
+                                               qs, att, out);
+    if (err)
+        return err;
     for (uint32_t j = 0; j < head_dim; j++) {
         int64_t acc = 0; /* |w v| < 2^38, npos <= 2^16 terms */
         const int8_t *v = kv->v + j;

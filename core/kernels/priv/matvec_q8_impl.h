@@ -30,6 +30,22 @@ static inline bool flm_matvec_args_ok(const flm_qmat_t *w, const int16_t *x, int
            out_shift >= -62 && out_shift <= 62;
 }
 
+/* flm_matmat_q8_s16's arguments: every position's as the matvec's, and
+ * strides that keep the positions apart (or n == 1). Checked before any
+ * output is written. */
+static inline bool flm_matmat_args_ok(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                      size_t x_stride, const int32_t *x_shift,
+                                      const int32_t *out, size_t out_stride, int32_t out_shift)
+{
+    if (n == 0 || !x_shift || !flm_matvec_args_ok(w, x, 0, out, out_shift) ||
+        (n > 1 && (x_stride < w->cols || out_stride < w->rows)))
+        return false;
+    for (uint32_t b = 0; b < n; b++)
+        if (x_shift[b] < -62 || x_shift[b] > 62)
+            return false;
+    return true;
+}
+
 static FLM_ALWAYS_INLINE flm_err_t
 flm_matvec_q8_s16_with(flm_dot_q8_s16_fn dot,
                        const flm_qmat_t *w, const int16_t *x, int32_t x_shift, int32_t *out,

@@ -166,6 +166,109 @@ rows_short(const flm_qmat_t *w, const int16_t *x, int32_t *out, int32_t shift, u
     return r;
 }
 
+#ifndef PF_AHEAD
+#define PF_AHEAD 4096
+#endif
+
+/* The group sums of four rows at one group, one int32 lane a row: the
+ * lanes of each row's group added across (hadd tree, then the halves). */
+static inline AVX2 __m128i sums4(__m256i v0, __m256i v1, __m256i v2, __m256i v3)
+{
+    __m256i t = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+    return _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+}
+
+/* sums (one a row) times scales (one a row) as exact int64, added to acc */
+static inline AVX2 __m256i acc4(__m256i acc, __m128i sums, __m128i scales)
+{
+    return _mm256_add_epi64(acc, _mm256_mul_epi32(_mm256_cvtepi32_epi64(sums),
+                                                  _mm256_cvtepi32_epi64(scales)));
+}
+
+/* Four consecutive rows at once (groups of <= 256 columns), rows r..r+3 of
+ * w into out[0..3]: each group's x is loaded once for the four, the four
+ * group sums share one reduction and their scales are taken four groups at
+ * a time, transposed. The four int64 row sums are exact, as in the _ref;
+ * rounded by the same flm_rescale_sat32. */
+static inline __attribute__((always_inline)) AVX2 void
+block4(const flm_qmat_t *w, uint32_t r, const int16_t *x, int32_t *out, int32_t shift,
+       uint32_t gs)
+{
+    const uint32_t cols = w->cols, ng = w->ngroups;
+    const int8_t *q0 = w->q + (size_t)r * cols, *q1 = q0 + cols, *q2 = q1 + cols, *q3 = q2 + cols;
+    const int32_t *s0 = w->s + (size_t)r * ng;
+    __m256i acc = _mm256_setzero_si256();
+    uint32_t g = 0, c = 0;
+    /* four groups at a time: all full (a short group is a row's last) */
+    for (; g + 4 < ng || (g + 4 == ng && cols - c == 4 * gs); g += 4) {
+        __m128i sm[4];
+        for (int k = 0; k < 4; k++, c += gs)
+            sm[k] = sums4(group_lanes(q0 + c, x + c, gs), group_lanes(q1 + c, x + c, gs),
+                          group_lanes(q2 + c, x + c, gs), group_lanes(q3 + c, x + c, gs));
+        /* rows x groups of scales to groups x rows */
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s0 + g));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s0 + ng + g));
+        __m128i e = _mm_loadu_si128((const __m128i *)(const void *)(s0 + 2 * ng + g));
+        __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(s0 + 3 * ng + g));
+        __m128i ab0 = _mm_unpacklo_epi32(a, b), ab1 = _mm_unpackhi_epi32(a, b);
+        __m128i ed0 = _mm_unpacklo_epi32(e, d), ed1 = _mm_unpackhi_epi32(e, d);
+        acc = acc4(acc, sm[0], _mm_unpacklo_epi64(ab0, ed0));
+        acc = acc4(acc, sm[1], _mm_unpackhi_epi64(ab0, ed0));
+        acc = acc4(acc, sm[2], _mm_unpacklo_epi64(ab1, ed1));
+        acc = acc4(acc, sm[3], _mm_unpackhi_epi64(ab1, ed1));
+    }
+    for (; g < ng; g++, c += gs) {
+        uint32_t len = cols - c < gs ? cols - c : gs;
+        __m128i sm = sums4(group_lanes(q0 + c, x + c, len), group_lanes(q1 + c, x + c, len),
+                           group_lanes(q2 + c, x + c, len), group_lanes(q3 + c, x + c, len));
+        acc = acc4(acc, sm, _mm_setr_epi32(s0[g], s0[ng + g], s0[2 * ng + g], s0[3 * ng + g]));
+    }
+    __m128i lo = _mm256_castsi256_si128(acc), hi = _mm256_extracti128_si256(acc, 1);
+    out[0] = flm_rescale_sat32(_mm_cvtsi128_si64(lo), shift);
+    out[1] = flm_rescale_sat32(_mm_extract_epi64(lo, 1), shift);
+    out[2] = flm_rescale_sat32(_mm_cvtsi128_si64(hi), shift);
+    out[3] = flm_rescale_sat32(_mm_extract_epi64(hi, 1), shift);
+}
+
+/* the block PF_AHEAD bytes after rows r..r+3: the matrix is one stream of
+ * bytes that four rows read out of order, which the hardware's prefetcher
+ * follows less well (past the matrix's end a prefetch is only a hint) */
+static inline __attribute__((always_inline)) AVX2 void prefetch4(const flm_qmat_t *w, uint32_t r)
+{
+    const int8_t *q0 = w->q + (size_t)r * w->cols;
+    for (size_t o = 0; o < 4 * (size_t)w->cols; o += 64)
+        _mm_prefetch((const char *)(q0 + PF_AHEAD + o), _MM_HINT_T0);
+    _mm_prefetch((const char *)(w->s + (size_t)r * w->ngroups + PF_AHEAD / 8), _MM_HINT_T0);
+}
+
+/* All rows in blocks of four; returns the rows done (a multiple of four). */
+static inline __attribute__((always_inline)) AVX2 uint32_t
+rows4(const flm_qmat_t *w, const int16_t *x, int32_t *out, int32_t shift, uint32_t gs)
+{
+    uint32_t r = 0;
+    for (; r + 4 <= w->rows; r += 4) {
+        prefetch4(w, r);
+        block4(w, r, x, out + r, shift, gs);
+    }
+    return r;
+}
+
+/* Blocks of four rows, each for n positions while its weights are in L1
+ * (out of position b at out + b * out_stride); returns the rows done. */
+static inline __attribute__((always_inline)) AVX2 uint32_t
+rows4_n(const flm_qmat_t *w, uint32_t n, const int16_t *x, size_t x_stride,
+        const int32_t *x_shift, int32_t *out, size_t out_stride, int32_t out_shift, uint32_t gs)
+{
+    uint32_t r = 0;
+    for (; r + 4 <= w->rows; r += 4) {
+        prefetch4(w, r);
+        for (uint32_t b = 0; b < n; b++)
+            block4(w, r, x + b * x_stride, out + b * out_stride + r,
+                   w->scale_shift + x_shift[b] - out_shift, gs);
+    }
+    return r;
+}
+
 AVX2 flm_err_t flm_matvec_q8_s16_avx2(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                       int32_t *out, int32_t out_shift)
 {
@@ -176,6 +279,8 @@ AVX2 flm_err_t flm_matvec_q8_s16_avx2(const flm_qmat_t *w, const int16_t *x, int
     uint32_t r = 0;
     if (ng <= 2 && gs <= 256u)
         r = gs == 32u ? rows_short(w, x, out, shift, 32u) : rows_short(w, x, out, shift, gs);
+    else if (gs <= 256u)
+        r = gs == 32u ? rows4(w, x, out, shift, 32u) : rows4(w, x, out, shift, gs);
     for (; r < w->rows; r++) {
         const int8_t *qr = w->q + (size_t)r * cols;
         const int32_t *sr = w->s + (size_t)r * ng;
@@ -187,4 +292,30 @@ AVX2 flm_err_t flm_matvec_q8_s16_avx2(const flm_qmat_t *w, const int16_t *x, int
     }
     return FLM_OK;
 }
+/* n positions at once (batched prefill): the same bits as n calls of the
+ * matvec. Blocks of four rows run every position while their weights are
+ * in L1, so the matrix is read from memory once for the n. */
+AVX2 flm_err_t flm_matmat_q8_s16_avx2(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                      size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                      size_t out_stride, int32_t out_shift)
+{
+    if (!flm_matmat_args_ok(w, n, x, x_stride, x_shift, out, out_stride, out_shift))
+        return FLM_ERR_ARG;
+    uint32_t r = 0;
+    if (w->ngroups > 2 && w->gs <= 256u)
+        r = w->gs == 32u ? rows4_n(w, n, x, x_stride, x_shift, out, out_stride, out_shift, 32u)
+                         : rows4_n(w, n, x, x_stride, x_shift, out, out_stride, out_shift, w->gs);
+    if (r < w->rows) {
+        /* the rows left (or every row of a short or long-group matrix) */
+        flm_qmat_t rest = *w;
+        rest.q += (size_t)r * w->cols;
+        rest.s += (size_t)r * w->ngroups;
+        rest.rows = w->rows - r;
+        for (uint32_t b = 0; b < n; b++)
+            (void)flm_matvec_q8_s16_avx2(&rest, x + b * x_stride, x_shift[b],
+                                         out + b * out_stride + r, out_shift);
+    }
+    return FLM_OK;
+}
 #endif
+

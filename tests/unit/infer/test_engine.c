@@ -240,3 +240,67 @@ FLM_TEST(engine_greedy_matches_reference)
     FLM_CHECK_EQ(prompts, 8);
     FLM_CHECK(good >= 4);
 }
+
+/* Batched prefill in the engine: the prompt's positions as blocks give the
+ * same tokens and pieces as one at a time, greedy and sampled, with
+ * confidence switched on in the middle of a block (that position is run
+ * again for its logits) and for a prompt longer than several blocks. */
+static bool engine_text(flm_test_stories_t *st, uint32_t block, uint32_t temperature,
+                        const char *prompt, int conf_at, char *buf, size_t cap)
+{
+    flm_engine_config_t cfg = { .ctx_len = 128, .max_prompt_bytes = 512,
+                                .sampler = { .temperature = temperature, .top_p = 58982, .seed = 9 },
+                                .prefill_block = block };
+    size_t need;
+    if (flm_engine_ram(&st->model, &cfg, &need) != FLM_OK)
+        return false;
+    uint8_t *mem = malloc(need);
+    flm_arena_t a;
+    flm_arena_init(&a, mem, need);
+    flm_engine_t e;
+    bool ok = mem && flm_engine_init(&e, &st->model, &cfg, &a) == FLM_OK &&
+              flm_engine_start(&e, (const uint8_t *)prompt, strlen(prompt), 100) == FLM_OK;
+    size_t len = 0;
+    flm_engine_token_t t;
+    for (int i = 0; ok; i++) {
+        e.confidence = i == conf_at;
+        ok = flm_engine_step(&e, &t) == FLM_OK;
+        if (!ok)
+            break;
+        int w = snprintf(buf + len, cap - len, "%u:%.*s:%d|", t.token, (int)t.piece_len,
+                         (const char *)t.piece, t.conf.logprob);
+        if (w < 0 || (size_t)w >= cap - len)
+            ok = false;
+        else
+            len += (size_t)w;
+        if (t.status != FLM_ENGINE_RUNNING)
+            break;
+    }
+    if (mem)
+        flm_engine_deinit(&e);
+    free(mem);
+    return ok;
+}
+
+FLM_TEST(engine_prefill_blocks_same_tokens)
+{
+    flm_test_stories_t st;
+    if (!flm_test_stories_open(&st))
+        FLM_SKIP("no ../shared/models/stories260K.bin or tok512.bin");
+    static char want[16384], got[16384];
+    static const char *prompts[] = {
+        "Once upon a time",
+        "Lily and Ben went to the park. They saw a big dog and a little cat. The dog was",
+    };
+    for (size_t p = 0; p < 2; p++)
+        for (uint32_t temp = 0; temp <= 52429; temp += 52429)
+            for (int conf_at = -1; conf_at <= 5; conf_at += 6) {
+                FLM_CHECK(engine_text(&st, 0, temp, prompts[p], conf_at, want, sizeof want));
+                for (uint32_t block = 2; block <= 16; block += 7) {
+                    FLM_CHECK(engine_text(&st, block, temp, prompts[p], conf_at, got, sizeof got));
+                    FLM_CHECK_MSG(strcmp(want, got) == 0, "block %u, prompt %zu, temp %u", block,
+                                  p, temp);
+                }
+            }
+    flm_test_stories_close(&st);
+}

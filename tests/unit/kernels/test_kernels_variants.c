@@ -232,6 +232,81 @@ FLM_TEST(kernels_variants_matvec)
     printf("    %u matvec comparisons with the _ref\n", compared);
 }
 
+/* ---- matmat (n positions at once) ---------------------------------------- */
+
+/* Every matmat variant, the _ref included, against n calls of the matvec
+ * _ref: the batched prefill's contract. The n inputs are pool_x's last
+ * n * cols elements (the last position at the pool's end). */
+static bool matmat_agrees(const flm_qmat_t *m, uint32_t n, unsigned *compared)
+{
+    enum { MAXN = 5 };
+    static int32_t want[MAXN * (MAX_ROWS + 1)], got[MAXN * (MAX_ROWS + 1)];
+    int32_t shifts[MAXN];
+    const size_t ostride = m->rows + 1u; /* one spare element between positions */
+    const int16_t *x = pool_x + POOL_X - (size_t)n * m->cols;
+    for (uint32_t b = 0; b < n; b++)
+        shifts[b] = (int32_t)below(40) - 10;
+    int32_t out_shift = (int32_t)below(50) - 10;
+    memset(want, 0x55, sizeof want);
+    for (uint32_t b = 0; b < n; b++)
+        if (flm_matvec_q8_s16_ref(m, x + (size_t)b * m->cols, shifts[b], want + b * ostride,
+                                  out_shift) != FLM_OK)
+            return false;
+    size_t nv;
+    const flm_kernel_variant_t *v = flm_kernel_variants(&nv);
+    for (size_t i = 0; i < nv; i++) {
+        if (v[i].op != FLM_KOP_MATMAT_Q8_S16 || !flm_kernel_variant_available(&v[i]))
+            continue;
+        memset(got, 0x55, sizeof got);
+        flm_err_t e = v[i].fn.matmat_q8_s16(m, n, x, m->cols, shifts, got, ostride, out_shift);
+        if (e != FLM_OK || memcmp(got, want, sizeof got) != 0) {
+            printf("    %s: %ux%u gs %u, %u positions: err %d\n", v[i].name, m->rows, m->cols,
+                   m->gs, n, e);
+            return false;
+        }
+        /* bad arguments: refused, nothing written */
+        int32_t bad_shift[MAXN];
+        memcpy(bad_shift, shifts, sizeof shifts);
+        bad_shift[n - 1] = 63;
+        memset(got, 0x55, sizeof got);
+        if (v[i].fn.matmat_q8_s16(m, n, x, m->cols, bad_shift, got, ostride, out_shift) !=
+                FLM_ERR_ARG ||
+            v[i].fn.matmat_q8_s16(m, 0, x, m->cols, shifts, got, ostride, out_shift) !=
+                FLM_ERR_ARG ||
+            (n > 1 && v[i].fn.matmat_q8_s16(m, n, x, m->cols - 1, shifts, got, ostride,
+                                            out_shift) != FLM_ERR_ARG) ||
+            got[0] != 0x55555555) {
+            printf("    %s: bad arguments not refused alike\n", v[i].name);
+            return false;
+        }
+        (*compared)++;
+    }
+    return true;
+}
+
+FLM_TEST(kernels_variants_matmat)
+{
+    static const uint32_t shapes[][3] = {
+        { 1, 1, 1 }, { 3, 15, 16 }, { 4, 31, 8 }, { 9, 65, 13 }, { 7, 172, 32 },
+        { 64, 64, 32 }, { 8, 288, 32 }, { 13, 288, 32 }, { 6, 255, 255 }, { 2, 300, 257 },
+        { 5, 768, 32 }, { 9, 50, 50 }, { 4, 777, 100 }, { 11, 160, 32 }, { 1, 4099, 4096 },
+    };
+    unsigned compared = 0;
+    rng = 0x27D4EB2Fu;
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+        for (uint32_t n = 1; n <= 5; n += 2)
+            for (int f = FILL_RANDOM; f <= FILL_SMALL; f++) {
+                flm_qmat_t m;
+                const int16_t *x;
+                FLM_CHECK(make_matvec(&m, &x, shapes[k][0], shapes[k][1], shapes[k][2],
+                                      (int32_t)below(31), (fill_t)f, 0));
+                for (size_t i = 0; i < (size_t)n * m.cols; i++)
+                    pool_x[POOL_X - 1 - i] = rand_s16((fill_t)f);
+                FLM_CHECK(matmat_agrees(&m, n, &compared));
+            }
+    printf("    %u matmat comparisons with n matvec _ref calls\n", compared);
+}
+
 /* ---- int4 matvec ---------------------------------------------------------- */
 
 /* A rows x cols int4 matrix (rows of ceil(cols / 2) bytes) and an input,
