@@ -1433,8 +1433,8 @@ const char *flm_privacy_map_find(const flm_privacy_map_t *m, flm_pii_type_t type
 }
 
 /* Placeholders the text itself holds, which must not be given out. */
-#define RESERVE_MAX (2u * FLM_PRIVACY_SPANS_MAX + 32u)
-#define RESERVE_WORDS ((RESERVE_MAX + 31u) / 32u)
+#define RESERVE_MAX   FLM_PRIVACY_RESERVE_MAX
+#define RESERVE_WORDS FLM_PRIVACY_RESERVE_WORDS
 
 static void reserve_literals(const char *text, size_t len, uint32_t reserved[][RESERVE_WORDS])
 {
@@ -1467,11 +1467,23 @@ flm_err_t flm_privacy_redact(flm_privacy_map_t *m, const char *text, size_t len,
             sp->len > len - sp->off || (k && sp->off < spans[k - 1].off + spans[k - 1].len))
             return FLM_ERR_ARG;
     }
-    uint32_t reserved[FLM_PII_TYPES][RESERVE_WORDS];
-    memset(reserved, 0, sizeof reserved);
-    reserve_literals(text, len, reserved);
-
+    uint32_t lit[FLM_PII_TYPES][RESERVE_WORDS];
+    memset(lit, 0, sizeof lit);
+    reserve_literals(text, len, lit);
+    /* A literal an earlier text's value already goes by: the answer could
+     * not tell them apart. Otherwise the literals stay out of use for this
+     * text and every later one on the map. */
     flm_err_t err = FLM_OK;
+    for (size_t e = 0; e < m->n && !err; e++) {
+        unsigned i = m->entry[e].index;
+        if (i >= 1 && i <= RESERVE_MAX && (lit[m->entry[e].type][(i - 1) / 32u] >> ((i - 1) % 32u) & 1u))
+            err = FLM_ERR_STATE;
+    }
+    for (unsigned t = 0; t < FLM_PII_TYPES; t++)
+        for (unsigned w = 0; w < RESERVE_WORDS; w++)
+            m->reserved[t][w] |= lit[t][w];
+    uint32_t (*reserved)[RESERVE_WORDS] = m->reserved;
+
     size_t o = 0, at = 0;
     for (size_t k = 0; k <= n_spans && err == FLM_OK; k++) {
         size_t upto = k < n_spans ? spans[k].off : len;

@@ -194,12 +194,18 @@ typedef struct {
     uint16_t off, len;  /* the original value in bytes[] */
 } flm_privacy_entry_t;
 
+/* Placeholders up to [TYPE_N] with N this high that a redacted text
+ * already holds are kept out of use (higher ones are never given out). */
+#define FLM_PRIVACY_RESERVE_MAX   (2u * FLM_PRIVACY_SPANS_MAX + 32u)
+#define FLM_PRIVACY_RESERVE_WORDS ((FLM_PRIVACY_RESERVE_MAX + 31u) / 32u)
+
 /* What a redaction replaced, to restore it: personal data, so wipe it with
  * flm_privacy_map_deinit when the answer is done. */
 typedef struct {
     size_t              n;
     flm_privacy_entry_t entry[FLM_PRIVACY_SPANS_MAX];
     uint16_t            last[FLM_PII_TYPES]; /* the highest N given per type */
+    uint32_t            reserved[FLM_PII_TYPES][FLM_PRIVACY_RESERVE_WORDS]; /* literals seen so far */
     size_t              used;
     char                bytes[FLM_PRIVACY_MAP_BYTES];
 } flm_privacy_map_t;
@@ -215,10 +221,14 @@ void flm_privacy_map_deinit(flm_privacy_map_t *m); /* flm_wipe: no value survive
  * type and bytes, from this call or an earlier one on the same map: a
  * system message and a prompt) gets its placeholder again. A placeholder
  * already written in the text ("[EMAIL_1]" typed by the user) is never
- * given out, so restoring leaves it as it was. out is NUL-terminated;
- * *out_len excludes the NUL. FLM_ERR_OVERFLOW: out too small;
- * FLM_ERR_NOMEM: the map is full (entries or bytes). On an error out and
- * the map are wiped. */
+ * given out, so restoring leaves it as it was: not in this text, nor in
+ * any text redacted on the same map before or after it. A text holding a
+ * placeholder the map already gave out (the user typed "[EMAIL_1]" in the
+ * prompt, and the system message's address is [EMAIL_1]) cannot be told
+ * apart from it in the answer: FLM_ERR_STATE (under flm_privacy_check,
+ * LOCAL). out is NUL-terminated; *out_len excludes the NUL.
+ * FLM_ERR_OVERFLOW: out too small; FLM_ERR_NOMEM: the map is full (entries
+ * or bytes). On an error out and the map are wiped. */
 flm_err_t flm_privacy_redact(flm_privacy_map_t *m, const char *text, size_t len,
                              const flm_pii_span_t *spans, size_t n_spans, char *out, size_t cap,
                              size_t *out_len);

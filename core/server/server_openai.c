@@ -118,7 +118,7 @@ typedef struct {
 
 static param_t param_at(const char *what, uint32_t i, const char *field)
 {
-    param_t p;
+    param_t p = { { 0 } }; /* (cppcheck cannot see flm_snprintf fill it) */
     flm_snprintf(p.s, sizeof p.s, "%s[%u]%s%s", what, (unsigned)i, field ? "." : "",
                  field ? field : "");
     return p;

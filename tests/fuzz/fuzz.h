@@ -13,7 +13,9 @@
  *
  * Inputs reach streaming parsers in pieces whose sizes the input chooses
  * (flm_fuzz_split_*), so every split of a line, an escape or a chunk header
- * gets tried. A violated invariant aborts with FUZZ_CHECK.
+ * gets tried. A violated invariant aborts with FUZZ_CHECK. With FUZZ_VERBOSE
+ * set in the environment, some harnesses say what each input did (replay
+ * one input to see why it fails).
  */
 #ifndef FLM_FUZZ_H
 #define FLM_FUZZ_H

@@ -341,6 +341,42 @@ static bool all_zero(const void *p, size_t n)
     return true;
 }
 
+/* Literal placeholders across the texts of one map (a system message, then
+ * the prompt): one typed in an earlier text is never given out later, and a
+ * later text typing one the map already gave out is refused (the answer
+ * could not tell them apart: LOCAL under flm_privacy_check). Found by
+ * fuzz_privacy (tests/fuzz/regressions/privacy/). */
+FLM_TEST(guard_privacy_literal_placeholders_across_texts)
+{
+    setup(FLM_PRIVACY_REDACT);
+    flm_privacy_map_init(&map);
+    FLM_CHECK(strcmp(redact_text("system: [EMAIL_2] is a@example.com"), "system: [EMAIL_2] is [EMAIL_1]") == 0);
+    FLM_CHECK(strcmp(redact_text("b@example.com and c@example.com"), "[EMAIL_3] and [EMAIL_4]") == 0);
+    char out[256];
+    size_t ol;
+    FLM_CHECK_EQ(flm_privacy_restore_text(&map, "[EMAIL_2] [EMAIL_4]", 19, out, sizeof out, &ol), FLM_OK);
+    FLM_CHECK(strcmp(out, "[EMAIL_2] c@example.com") == 0);
+    /* the prompt types [EMAIL_1], which the system message's address goes by */
+    const char *text = "I typed [EMAIL_1] and d@example.com";
+    flm_pii_span_t sp[4];
+    size_t n = 0;
+    FLM_CHECK_EQ(flm_privacy_scan(&guard, text, strlen(text), sp, 4, &n), FLM_OK);
+    FLM_CHECK_EQ(n, 1);
+    FLM_CHECK_EQ(flm_privacy_redact(&map, text, strlen(text), sp, n, redacted, sizeof redacted, NULL),
+                 FLM_ERR_STATE);
+    FLM_CHECK(all_zero(&map, sizeof map) && redacted[0] == '\0');
+    /* through the policy: kept local */
+    flm_privacy_map_init(&map);
+    flm_privacy_result_t res;
+    FLM_CHECK_EQ(flm_privacy_check(&guard, "a@example.com", 13, &map, redacted, sizeof redacted, &res), FLM_OK);
+    FLM_CHECK_EQ(res.verdict, FLM_PRIVACY_REDACTED);
+    FLM_CHECK_EQ(flm_privacy_check(&guard, text, strlen(text), &map, redacted, sizeof redacted, &res), FLM_OK);
+    FLM_CHECK_EQ(res.verdict, FLM_PRIVACY_LOCAL);
+    FLM_CHECK_EQ(res.redact_err, FLM_ERR_STATE);
+    flm_privacy_map_deinit(&map);
+    flm_privacy_deinit(&guard);
+}
+
 FLM_TEST(guard_privacy_redact_limits_and_wipe)
 {
     setup(FLM_PRIVACY_REDACT);
