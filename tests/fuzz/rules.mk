@@ -18,15 +18,15 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz
 # Host code some harnesses drive besides the runtime: the GGUF reader and
 # converter (fuzz_gguf) and the guards' cut-able test store (fuzz_queue).
 # An archive, so a harness links only what it uses.
-FUZZ_SUPPORT_SRCS := tools/cli/gguf.c tools/cli/convert_gguf.c tools/cli/convert_llama2c.c \
+FUZZ_SUPPORT_SRCS := tools/cli/progress.c tools/cli/read_input.c tools/cli/gguf.c tools/cli/convert_gguf.c tools/cli/convert_llama2c.c \
                      tools/cli/convert_image.c tests/unit/guard/cut_store.c
 
 ifeq ($(BOARD),host)
 # ---- replay: the normal compiler, every build (SAN=1 too) ------------------
 FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SUPPORT_LIB := $(BUILD)/libfuzzsupport.a
-$(FUZZ_SUPPORT_LIB): $(call obj,$(FUZZ_SUPPORT_SRCS))
-	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(FUZZ_SUPPORT_LIB): $(call obj,$(FUZZ_SUPPORT_SRCS)) tests/fuzz/rules.mk
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o $(FUZZ_SUPPORT_LIB) $(LIB) $(TLS_POOL_LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(SAY),echo "  LD      $@")
@@ -63,8 +63,8 @@ $(FUZZ_DIR)/obj/%.o: %.c | $(FUZZ_DIR)/gen/flm_build_config.h
 $(FUZZ_DIR)/libfuzzlib.a: $(FUZZ_LIB_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(FUZZ_DIR)/libfuzzsupport.a: $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_SUPPORT_SRCS))
-	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(FUZZ_DIR)/libfuzzsupport.a: $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_SUPPORT_SRCS)) tests/fuzz/rules.mk
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libfuzzsupport.a $(FUZZ_DIR)/libfuzzlib.a
 	@$(if $(SAY),echo "  FUZZLD  $@")
