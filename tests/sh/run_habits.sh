@@ -93,7 +93,9 @@ case $b in "$a"*) ;; *) fail "--n-predict 2 '$b' does not extend 1 '$a'" ;; esac
 [ "$(wc -w <"$tmp/p2")" -le 2 ] || fail "--n-predict 2 made more than two words: $b"
 
 # Ctrl-C: stop at the next token, the text so far, its newline, the statistics, 130.
-timeout --preserve-status -s INT 1 "$cli" run -p "Once upon a time" -n 0 --pace-ms 40 >"$tmp/out" 2>"$tmp/err"; rc=$?
+# (--foreground: timeout sends the signal to the command only, once; without
+# it the whole process group gets it a second time, the usual kill)
+timeout --foreground --preserve-status -s INT 1 "$cli" run -p "Once upon a time" -n 0 --pace-ms 40 >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc -eq 130 ] || fail "run after Ctrl-C: exit $rc, stderr: $(cat "$tmp/err")"
 grep -q '^Once upon a time' "$tmp/out" || fail "no text after Ctrl-C"
 [ "$(tail -c 1 "$tmp/out" | od -An -c | tr -d ' ')" = '\n' ] || fail "the text does not end with a newline"
@@ -106,7 +108,7 @@ i=0; while [ $i -lt 3000 ]; do
     echo "Once upon a time there was a little girl named Lily. She loved to play outside in the park."
     i=$((i + 1))
 done >"$tmp/text"
-timeout --preserve-status -s INT 3 "$cli" ppl --text "$tmp/text" >"$tmp/out" 2>"$tmp/err"; rc=$?
+timeout --foreground --preserve-status -s INT 3 "$cli" ppl --text "$tmp/text" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc -eq 130 ] || fail "ppl after Ctrl-C: exit $rc: $(cat "$tmp/err")"
 grep -q '^tokens [0-9]* nll [0-9.]* ppl [0-9.]*$' "$tmp/out" || fail "ppl printed nothing: $(cat "$tmp/out" "$tmp/err")"
 grep -q 'interrupted after [0-9]* lines' "$tmp/err" || fail "ppl: $(cat "$tmp/err")"

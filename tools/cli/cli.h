@@ -96,4 +96,10 @@ void flm_cli_json_text(flm_cli_json_t *j, const char *key, const char *s, size_t
 void flm_cli_json_num(flm_cli_json_t *j, const char *key, double v, unsigned decimals);
 int  flm_cli_json_end(flm_cli_json_t *j, const char *cmd);
 
+/* The engine in memory from the host's heap (tools/cli/engine_mem.c): the
+ * runtime's engine sized for ec, *mem the block to free after
+ * flm_runtime_deinit (NULL on failure before the allocation). */
+#include "core/runtime/runtime.h"
+flm_err_t flm_cli_engine_init(flm_runtime_t *rt, const flm_engine_config_t *ec, uint8_t **mem);
+
 #endif /* FLM_CLI_H */

@@ -96,13 +96,8 @@ FLM_CLI_COMMAND(chat, "answer prompts typed on the terminal, one per line, until
         .sampler = { .temperature = temp, .top_p = top_p,
                      .seed = seed ? (uint64_t)seed : flm_runtime_draw_seed() },
     };
-    size_t need = 0;
-    uint8_t *mem = NULL;
-    flm_err_t err = flm_runtime_engine_ram(&rt, &ec, &need);
-    if (!err) {
-        mem = malloc(need);
-        err = mem ? flm_runtime_engine_init(&rt, &ec, mem, need) : FLM_ERR_NOMEM;
-    }
+    uint8_t *mem;
+    flm_err_t err = flm_cli_engine_init(&rt, &ec, &mem);
     if (err) {
         fprintf(stderr, "fieldlm chat: %s\n", rt.detail[0] ? rt.detail : flm_strerror(err));
         flm_runtime_deinit(&rt);

@@ -110,13 +110,8 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     }
     /* the whole context: each document is teacher-forced up to seq_len */
     flm_engine_config_t ec = { .ctx_len = rt.model.cfg.seq_len, .max_prompt_bytes = 1 };
-    size_t need = 0;
-    uint8_t *mem = NULL;
-    flm_err_t err = flm_runtime_engine_ram(&rt, &ec, &need);
-    if (!err) {
-        mem = malloc(need);
-        err = mem ? flm_runtime_engine_init(&rt, &ec, mem, need) : FLM_ERR_NOMEM;
-    }
+    uint8_t *mem;
+    flm_err_t err = flm_cli_engine_init(&rt, &ec, &mem);
     if (err) {
         fprintf(stderr, "fieldlm ppl: %s\n", rt.detail[0] ? rt.detail : flm_strerror(err));
         free(mem);

@@ -103,13 +103,8 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
         return FLM_EXIT_FAIL;
     }
     flm_engine_config_t ec = { .max_prompt_bytes = 8192 };
-    size_t need = 0;
-    uint8_t *mem = NULL;
-    flm_err_t err = flm_runtime_engine_ram(&rt, &ec, &need);
-    if (!err) {
-        mem = malloc(need);
-        err = mem ? flm_runtime_engine_init(&rt, &ec, mem, need) : FLM_ERR_NOMEM;
-    }
+    uint8_t *mem;
+    flm_err_t err = flm_cli_engine_init(&rt, &ec, &mem);
     if (err) {
         fprintf(stderr, "fieldlm route: %s\n", rt.detail[0] ? rt.detail : flm_strerror(err));
         flm_runtime_deinit(&rt);

@@ -174,13 +174,8 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
         .sampler = { .temperature = temp, .top_p = top_p, .seed = used_seed },
         .prefill_block = 16, /* the prompt 16 positions at a time: the same tokens, faster */
     };
-    size_t need = 0;
-    uint8_t *mem = NULL;
-    flm_err_t err = flm_runtime_engine_ram(&rt, &cfg, &need);
-    if (!err) {
-        mem = malloc(need); /* a host tool may: the runtime takes the caller's memory */
-        err = mem ? flm_runtime_engine_init(&rt, &cfg, mem, need) : FLM_ERR_NOMEM;
-    }
+    uint8_t *mem;
+    flm_err_t err = flm_cli_engine_init(&rt, &cfg, &mem);
     if (!err && predict >= 0) {
         /* the prompt's length in positions first, then the positions to run */
         err = flm_engine_start(&rt.engine, (const uint8_t *)prompt, prompt_len, 0);
@@ -293,7 +288,7 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
     if (!quiet) {
         if (timed > 0 && end > start)
             fprintf(stderr, "achieved tok/s: %f\n", timed * 1e6 / (double)(end - start));
-        fprintf(stderr, "arena bytes: %zu (reserved %zu)\n", flm_arena_high_water(&rt.arena), need);
+        fprintf(stderr, "arena bytes: %zu (reserved %zu)\n", flm_arena_high_water(&rt.arena), rt.arena.size);
         if (drawn && temp != 0)
             fprintf(stderr, "seed: %u (drawn; -s %u repeats this run)\n", (unsigned)used_seed,
                     (unsigned)used_seed);

@@ -164,13 +164,9 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
         .sampler = { .temperature = temp, .top_p = top_p,
                      .seed = seed ? (uint64_t)seed : flm_runtime_draw_seed() },
     };
-    size_t need = 0, srv_need = 0;
-    uint8_t *mem = NULL, *srv_mem = NULL;
-    flm_err_t err = flm_runtime_engine_ram(&rt, &ec, &need);
-    if (!err) {
-        mem = malloc(need);
-        err = mem ? flm_runtime_engine_init(&rt, &ec, mem, need) : FLM_ERR_NOMEM;
-    }
+    size_t srv_need = 0;
+    uint8_t *mem, *srv_mem = NULL;
+    flm_err_t err = flm_cli_engine_init(&rt, &ec, &mem);
     char name[FLM_SERVER_NAME_MAX];
     if (ss->model_name[0])
         snprintf(name, sizeof name, "%s", ss->model_name);
