@@ -110,3 +110,14 @@ expect_ok() {
 requests() {
     grep -c '^=== request ' "$work/$1.rec"
 }
+
+# use_stories260K: the reference stories260K from ../shared converted into
+# $work ($model) and its router parameters ($params); skipped without it.
+use_stories260K() {
+    shared=${FLM_SHARED:-../shared}/models
+    [ -f "$shared/stories260K.bin" ] || { echo "skipped: needs ../shared/models/stories260K.bin"; exit 77; }
+    model="$work/stories260K.flm"
+    params=tools/router/params/stories260K.router
+    "$cli" convert --quiet --in "$shared/stories260K.bin" --tokenizer "$shared/tok512.bin" --out "$model" \
+        >/dev/null || fail "convert"
+}

@@ -3,12 +3,7 @@
 need_tls=0
 . tests/lib/cloud_lib.sh
 
-shared=${FLM_SHARED:-../shared}/models
-[ -f "$shared/stories260K.bin" ] || { echo "skipped: needs ../shared/models/stories260K.bin"; exit 77; }
-model="$work/stories260K.flm"
-"$cli" convert --quiet --in "$shared/stories260K.bin" --tokenizer "$shared/tok512.bin" --out "$model" \
-    >/dev/null || fail "convert"
-params=tools/router/params/stories260K.router
+use_stories260K
 
 start_sim asksim
 # conf NAME [more lines for [router]]: a device file with [model], [cloud], [router]
