@@ -126,17 +126,20 @@ flm_err_t flm_srv_text_feed(flm_srv_text_t *t, const char *s, size_t n)
     }
     for (size_t i = 0; i < n && !t->stopped; i++) {
         t->hold[t->hold_len++] = p[i];
+        /* of the stops that end here, the longest starts first: cut there */
+        size_t cut = 0;
         for (uint32_t k = 0; k < t->n_stop; k++) {
             size_t len = strlen(t->stop[k]);
-            if (len <= t->hold_len && memcmp(t->hold + t->hold_len - len, t->stop[k], len) == 0) {
-                release(t, t->hold, t->hold_len - len);
-                t->hold_len = 0;
-                t->stopped = true;
-                break;
-            }
+            if (len > cut && len <= t->hold_len &&
+                memcmp(t->hold + t->hold_len - len, t->stop[k], len) == 0)
+                cut = len;
         }
-        if (t->stopped)
+        if (cut) {
+            release(t, t->hold, t->hold_len - cut);
+            t->hold_len = 0;
+            t->stopped = true;
             break;
+        }
         size_t keep = stop_prefix(t);
         if (keep < t->hold_len) {
             release(t, t->hold, t->hold_len - keep);
