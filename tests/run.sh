@@ -3,6 +3,11 @@
 # A script passes with exit 0, is skipped with exit 77, fails otherwise.
 # Ends with the line "N passed, M failed, K skipped"; exits 1 on any failure.
 #
+# In the sanitizer pass (a BUILD_DIR ending in -san) a script whose header
+# has the line "# san: skip (why)" is skipped: it runs cross-built board
+# images or Python only, which SAN=1 does not change, and the plain pass
+# has run it already.
+#
 # usage: tests/run.sh BUILD_DIR [FILTER]
 build=${1:?usage: tests/run.sh BUILD_DIR [FILTER]}
 filter=${2:-}
@@ -26,14 +31,22 @@ for t in tests/sh/*.sh; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .sh)
     case "$name" in "$filter"*) ;; *) continue ;; esac
+    case "$build" in *-san)
+        why=$(sed -n 's/^# san: skip *//p' "$t" | head -n 1)
+        if [ -n "$why" ]; then
+            skipped=$((skipped + 1)); echo "SKIP $name: not in the sanitizer pass $why"; continue
+        fi ;;
+    esac
+    t0=$(date +%s)
     BUILD="$build" sh "$t" >"$log" 2>&1 </dev/null # a prompt is never read from make's stdin
     rc=$?
+    secs=$(($(date +%s) - t0))
     if [ $rc -eq 0 ]; then
-        passed=$((passed + 1)); echo "ok   $name"
+        passed=$((passed + 1)); echo "ok   $name (${secs} s)"
     elif [ $rc -eq 77 ]; then
         skipped=$((skipped + 1)); echo "SKIP $name: $(tail -n 1 "$log")"
     else
-        failed=$((failed + 1)); echo "FAIL $name (exit $rc)"; sed 's/^/    /' "$log" | tail -n 40
+        failed=$((failed + 1)); echo "FAIL $name (exit $rc, ${secs} s)"; sed 's/^/    /' "$log" | tail -n 40
     fi
 done
 

@@ -7,6 +7,7 @@
 # built with `make BOARD=<name>` and run with `make BOARD=<name> demo` /
 # `demo-sample` / `route`, with the project's default model (models/) and,
 # when ../shared is there, the reference stories260K.
+# san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
 set -u
 shared=${FLM_SHARED:-../shared}
 default_model=models/fieldtales-800k.flm

@@ -4,6 +4,7 @@
 # and whole-file tests, and the queue's exhaustive cut test (the flash-level
 # one runs here), are left to the host run (emulated, they take minutes);
 # bit-identical results across boards are cross_port's job.
+# san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
 set -u
 case "${BUILD:-}" in
     *-san) echo "ARM unit tests run once, in the plain (non-sanitizer) pass"; exit 77 ;;

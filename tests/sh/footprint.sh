@@ -2,6 +2,7 @@
 # qemu-insn plugin counts the same instructions per token on every run, and
 # the whole program fits the 256 KB-RAM budget the README states. The
 # per-function profile (`make profile`) accounts for the same total.
+# san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
 set -u
 shared=${FLM_SHARED:-../shared}
 [ -f "$shared/models/stories260K.bin" ] || { echo "no $shared/models/stories260K.bin"; exit 77; }
