@@ -1,4 +1,5 @@
 #include "tools/cli/opt.h"
+#include <ctype.h>
 
 #include <string.h>
 
@@ -139,6 +140,21 @@ int flm_opt_parse(const flm_opt_doc_t *doc, const flm_opt_t *opts, int argc, cha
                 return FLM_EXIT_USAGE;
             }
             inline_value = a[2] ? a + 2 : NULL;
+            /* "-ngl 99" (llama.cpp's single-dash long options) is not "-n gl":
+             * a number glued to a numeric short option starts with a digit */
+            if (inline_value && (o->kind == FLM_OPT_KIND_LONG || o->kind == FLM_OPT_KIND_Q16) &&
+                !(isdigit((unsigned char)inline_value[0]) || inline_value[0] == '.' ||
+                  inline_value[0] == '-' || inline_value[0] == '+')) {
+                const char *near = nearest(opts, a + 1, strlen(a + 1));
+                if (near)
+                    flm_cli_usage_error(doc->name, "unknown option '%s' (did you mean '--%s'?)", a, near);
+                else
+                    flm_cli_usage_error(doc->name, "unknown option '%s'%s", a,
+                                        strcmp(a, "-ngl") == 0
+                                            ? " (GPU layers: fieldlm runs on the CPU, leave it out)"
+                                            : "");
+                return FLM_EXIT_USAGE;
+            }
         }
         char name[64];
         spelled(o, name, sizeof name);
