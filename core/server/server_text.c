@@ -126,7 +126,11 @@ flm_err_t flm_srv_text_feed(flm_srv_text_t *t, const char *s, size_t n)
     }
     for (size_t i = 0; i < n && !t->stopped; i++) {
         t->hold[t->hold_len++] = p[i];
-        /* of the stops that end here, the longest starts first: cut there */
+        /* the answer ends at the first stop sequence to complete, as a
+         * generator must (it cannot wait to see whether a longer stop that
+         * began earlier completes later: "abcd" with stops "abcd" and "bc"
+         * ends after "a"); of the stops that end at this byte, the longest
+         * starts first: cut there */
         size_t cut = 0;
         for (uint32_t k = 0; k < t->n_stop; k++) {
             size_t len = strlen(t->stop[k]);
