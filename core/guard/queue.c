@@ -307,6 +307,7 @@ flm_err_t flm_queue_recover(flm_queue_t *q)
     /* Keys come in order: q.S, q.S.a, q.S.d, then the next S. */
     char key[FLM_HAL_KEY_MAX + 1] = "";
     uint32_t max_seen = 0;
+    bool deleted_new = false; /* a record at or above the floor was deleted */
     group_t g = { 0 };
     while ((err = st_next(q, key, key)) == FLM_OK) {
         uint32_t seq;
@@ -342,6 +343,7 @@ flm_err_t flm_queue_recover(flm_queue_t *q)
             if (err)
                 return err;
             q->repaired++;
+            deleted_new |= seq >= q->floor;
             continue;
         }
         g.bytes += len;
@@ -364,6 +366,16 @@ flm_err_t flm_queue_recover(flm_queue_t *q)
      * only ever replaces one, which fits wherever the old one did. */
     if (!found)
         q->floor = q->next_seq ? q->next_seq : UINT32_MAX;
+    /* The number of a record just deleted (torn, or orphaned) is never
+     * handed out again: once it is gone from the store only the floor
+     * remembers it, so the floor rises past it (after the delete; a cut
+     * between the two can reuse the number of a record that was never
+     * acknowledged, the one case left). */
+    if (found && deleted_new && q->floor < (q->next_seq ? q->next_seq : UINT32_MAX)) {
+        err = head_save(q, q->next_seq ? q->next_seq : UINT32_MAX);
+        if (err)
+            return err;
+    }
     while (q->head.valid < 2) {
         err = head_save(q, q->floor);
         if (err)

@@ -357,6 +357,12 @@ FLM_TEST(guard_queue_recovery_repairs)
     FLM_CHECK_EQ(st.repaired, 3);
     FLM_CHECK(st.items == 1 && st.queued == 1);
     FLM_CHECK_EQ(st.next_seq, 10); /* above every number seen, torn or not */
+    /* and still after a second recovery, when the torn ones are gone */
+    flm_queue_deinit(&q);
+    FLM_CHECK_EQ(open_queue(&s), FLM_OK);
+    flm_queue_status(&q, &st);
+    FLM_CHECK_EQ(st.repaired, 0);
+    FLM_CHECK_EQ(st.next_seq, 10);
     flm_queue_item_t it;
     FLM_CHECK_EQ(flm_queue_next_pending(&q, 0, &it), FLM_OK);
     FLM_CHECK(it.seq == 1 && strcmp(it.prompt, "keep me") == 0);
