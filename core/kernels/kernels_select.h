@@ -10,7 +10,7 @@
  *    or directly when built with -march=armv8.2-a+dotprod;
  *  - ARMv7-A with a VFP ABI (armhf): the NEON ones if the CPU has NEON
  *    (HWCAP_NEON; directly when built with -mfpu=neon), else the DSP ones;
- *    the int4 matvec is the DSP one;
+ *    on both, the int4 matvec is the NEON one (AArch64 has no SDOT one);
  *  - other ARM with the DSP extension, little-endian (Cortex-M4/M7:
  *    __ARM_FEATURE_DSP): the SXTB16/SMLAxy dot products under the int8 and
  *    int4 matvecs and the attention head;
@@ -54,6 +54,8 @@ flm_err_t flm_matmat_q8_s16_neon(const flm_qmat_t *w, uint32_t n, const int16_t 
                                  size_t out_stride, int32_t out_shift);
 flm_err_t flm_attention_head_q_neon(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
                                     uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
+flm_err_t flm_matvec_q4_s16_neon(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                 int32_t *out, int32_t out_shift);
 #endif
 #if FLM_KERNELS_ARM_DOTPROD
 /* Need the dot-product extension: only where flm_kernel_variant_available()
@@ -128,7 +130,11 @@ flm_err_t flm_matmat_q8_s16_avx512vnni(const flm_qmat_t *w, uint32_t n, const in
 #define FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q 1
 #endif
 
-#if FLM_KERNELS_ARM_DSP
+#if FLM_KERNELS_ARM_NEON && (defined(__aarch64__) || defined(__ARM_NEON))
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_neon
+#elif FLM_KERNELS_ARM_NEON
+#define FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 1
+#elif FLM_KERNELS_ARM_DSP
 #define flm_matvec_q4_s16    flm_matvec_q4_s16_dsp
 #elif FLM_KERNELS_X86 && defined(__AVX2__)
 #define flm_matvec_q4_s16    flm_matvec_q4_s16_avx2

@@ -94,6 +94,10 @@ static const flm_kernel_variant_t variants[] = {
     { "flm_matvec_q4_s16_avx2", "avx2", FLM_KOP_MATVEC_Q4_S16, x86_avx2,
       { .matvec_q4_s16 = flm_matvec_q4_s16_avx2 } },
 #endif
+#if FLM_KERNELS_ARM_NEON
+    { "flm_matvec_q4_s16_neon", "neon", FLM_KOP_MATVEC_Q4_S16, arm_neon,
+      { .matvec_q4_s16 = flm_matvec_q4_s16_neon } },
+#endif
 #if FLM_KERNELS_ARM_DSP
     { "flm_matvec_q4_s16_dsp", "dsp", FLM_KOP_MATVEC_Q4_S16, NULL,
       { .matvec_q4_s16 = flm_matvec_q4_s16_dsp } },

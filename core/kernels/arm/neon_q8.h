@@ -64,10 +64,9 @@ static inline int32_t flm_neon_tail(const int8_t *q, const int16_t *x, uint32_t 
 
 /* ---- plain NEON: int8 widened to int16, 16 x 16 -> 32-bit MACs ---------- */
 
-/* acc + the 16 products of q[0..15] with (x0, x1) */
-static inline int32x4_t flm_neon_mac16(int32x4_t acc, const int8_t *q, int16x8_t x0, int16x8_t x1)
+/* acc + the 16 products of w with (x0, x1) */
+static inline int32x4_t flm_neon_mac16v(int32x4_t acc, int8x16_t w, int16x8_t x0, int16x8_t x1)
 {
-    int8x16_t w = vld1q_s8(q);
     int16x8_t wl = vmovl_s8(vget_low_s8(w)), wh = vmovl_s8(vget_high_s8(w));
     acc = vmlal_s16(acc, vget_low_s16(wl), vget_low_s16(x0));
     acc = FLM_NEON_MLAL_HI(acc, wl, x0);
@@ -75,12 +74,24 @@ static inline int32x4_t flm_neon_mac16(int32x4_t acc, const int8_t *q, int16x8_t
     return FLM_NEON_MLAL_HI(acc, wh, x1);
 }
 
+/* acc + the 16 products of q[0..15] with (x0, x1) */
+static inline int32x4_t flm_neon_mac16(int32x4_t acc, const int8_t *q, int16x8_t x0, int16x8_t x1)
+{
+    return flm_neon_mac16v(acc, vld1q_s8(q), x0, x1);
+}
+
+/* acc + the 8 products of w with x0 */
+static inline int32x4_t flm_neon_mac8v(int32x4_t acc, int8x8_t w8, int16x8_t x0)
+{
+    int16x8_t w = vmovl_s8(w8);
+    acc = vmlal_s16(acc, vget_low_s16(w), vget_low_s16(x0));
+    return FLM_NEON_MLAL_HI(acc, w, x0);
+}
+
 /* acc + the 8 products of q[0..7] with x0 */
 static inline int32x4_t flm_neon_mac8(int32x4_t acc, const int8_t *q, int16x8_t x0)
 {
-    int16x8_t w = vmovl_s8(vld1_s8(q));
-    acc = vmlal_s16(acc, vget_low_s16(w), vget_low_s16(x0));
-    return FLM_NEON_MLAL_HI(acc, w, x0);
+    return flm_neon_mac8v(acc, vld1_s8(q), x0);
 }
 
 /* One row's dot product over n <= 256 columns (exact in int32). Reads
