@@ -92,6 +92,28 @@
 #define FLM_KERNELS_ARM_DSP 0
 #endif
 #endif
+/* ARM A-profile NEON (AArch64, and ARMv7-A with a VFP ABI such as armhf),
+ * and on AArch64 the dot-product extension (SDOT): compiled in with
+ * #pragma GCC target, so a baseline build has them; they run where the CPU
+ * has them, asked at run time through flm_hal_cpu_features() unless the
+ * compiler already assumes them (__ARM_NEON, __ARM_FEATURE_DOTPROD). */
+#ifndef FLM_KERNELS_ARM_NEON
+#if defined(__GNUC__) && !defined(__ARM_BIG_ENDIAN) &&                                    \
+    (defined(__aarch64__) ||                                                              \
+     (defined(__arm__) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'A' &&     \
+      __ARM_ARCH >= 7 && defined(__ARM_FP) && defined(__ARM_PCS_VFP)))
+#define FLM_KERNELS_ARM_NEON 1
+#else
+#define FLM_KERNELS_ARM_NEON 0
+#endif
+#endif
+#ifndef FLM_KERNELS_ARM_DOTPROD
+#if FLM_KERNELS_ARM_NEON && defined(__aarch64__)
+#define FLM_KERNELS_ARM_DOTPROD 1
+#else
+#define FLM_KERNELS_ARM_DOTPROD 0
+#endif
+#endif
 #ifndef FLM_KERNELS_X86
 #if defined(__x86_64__) && defined(__GNUC__) /* target("avx2"), __builtin_cpu_supports */
 #define FLM_KERNELS_X86 1

@@ -65,6 +65,18 @@ flm_err_t flm_hal_utc_s(int64_t *seconds);
  * FLM_ERR_UNSUPPORTED without one (FLM_HAL_HAS_ENTROPY 0). */
 flm_err_t flm_hal_entropy(void *buf, size_t n);
 
+/* ---- CPU features ----------------------------------------------------- */
+
+/* Optional instruction sets of the CPU this runs on, as the OS reports
+ * them: the kernels (core/kernels/variants.c) ask before choosing a variant
+ * the compiler could not assume. Only ports of CPUs with such options (ARM
+ * A-profile Linux: getauxval(AT_HWCAP)) implement it; a port whose CPU has
+ * none takes port/common/hal_cpu_none.c (0). Cheap enough to call once per
+ * choice, not per kernel call. */
+#define FLM_HAL_CPU_ARM_NEON    (1u << 0) /* Advanced SIMD (always on AArch64) */
+#define FLM_HAL_CPU_ARM_DOTPROD (1u << 1) /* SDOT/UDOT (Armv8.2-A dot product) */
+uint32_t flm_hal_cpu_features(void);
+
 /* ---- watchdog --------------------------------------------------------- */
 
 /* Tell the watchdog the main loop is alive. Long computations (a token

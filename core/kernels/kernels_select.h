@@ -2,27 +2,38 @@
  * Which variant each public kernel name is: the one place that chooses.
  * Included by core/kernels/kernels.h; do not include it alone.
  *
- * Chosen at build time from the compiler's feature macros:
- *  - ARM with the DSP extension, little-endian (Cortex-M4/M7, ARMv7-A:
+ * Chosen at build time from the compiler's feature macros, or at run time
+ * where the build cannot assume what the CPU has:
+ *  - AArch64 (core/kernels/arm/): the dot-product (SDOT) int8 matvecs and
+ *    attention head if the CPU has the extension, else the plain NEON ones:
+ *    chosen at run time from flm_hal_cpu_features() (Linux: HWCAP_ASIMDDP),
+ *    or directly when built with -march=armv8.2-a+dotprod;
+ *  - ARMv7-A with a VFP ABI (armhf): the NEON ones if the CPU has NEON
+ *    (HWCAP_NEON; directly when built with -mfpu=neon), else the DSP ones;
+ *    on both, the int4 matvec is the NEON one (AArch64 has no SDOT one);
+ *  - other ARM with the DSP extension, little-endian (Cortex-M4/M7:
  *    __ARM_FEATURE_DSP): the SXTB16/SMLAxy dot products under the int8 and
- *    int4 matvecs and the attention head (core/kernels/arm/);
- *  - x86-64 compiled with -mavx2 (__AVX2__): the AVX2 matvecs and
- *    attention head, directly;
- *  - other x86-64 builds: each of them is resolved once at run time, AVX2 if
- *    the CPU (and OS) has it, else the _ref, on the first call or by
- *    flm_kernels_init() (core/kernels/variants.c: one atomic function
- *    pointer per op, no heap, safe from any thread), so one binary runs on
- *    machines with and without AVX2;
+ *    int4 matvecs and the attention head;
+ *  - x86-64 compiled with -mavx2 (__AVX2__): the AVX2 int4 matvec and
+ *    attention head directly, the int8 matvecs at run time (AVX-512 VNNI
+ *    if the CPU has it, else AVX2); with -mavx512vnni -mavx512bw, VNNI
+ *    directly;
+ *  - other x86-64 builds: each of them is resolved once at run time, the
+ *    best the CPU (and OS) has, else the _ref;
  *  - anything else: the plain C references.
- * FLM_KERNELS_ARM_DSP=0 or FLM_KERNELS_X86=0 (core/base/config.h) builds
- * without that ISA's variants (their files then compile to nothing, as they
- * do on the wrong target). Every variant is bit-exact with its _ref: the choice changes the
- * speed, never a result.
+ * A run-time choice is made on the first call or by flm_kernels_init()
+ * (core/kernels/variants.c: one atomic function pointer per op, no heap,
+ * safe from any thread), so one binary runs on CPUs with and without the
+ * extension. FLM_KERNELS_ARM_DSP=0, FLM_KERNELS_ARM_NEON=0,
+ * FLM_KERNELS_ARM_DOTPROD=0 or FLM_KERNELS_X86=0 (core/base/config.h)
+ * builds without that ISA's variants (their files then compile to nothing,
+ * as they do on the wrong target). Every variant is bit-exact with its
+ * _ref: the choice changes the speed, never a result.
  */
 #ifndef FLM_KERNELS_SELECT_H
 #define FLM_KERNELS_SELECT_H
 
-#include "core/base/config.h" /* FLM_KERNELS_ARM_DSP, FLM_KERNELS_X86 */
+#include "core/base/config.h" /* FLM_KERNELS_ARM_DSP, _ARM_NEON, _ARM_DOTPROD, _X86 */
 
 /* ---- the variants this build has (same signatures as the _refs) -------- */
 #if FLM_KERNELS_ARM_DSP
@@ -33,8 +44,34 @@ flm_err_t flm_matvec_q4_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x
 flm_err_t flm_attention_head_q_dsp(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
                                    uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
 #endif
+#if FLM_KERNELS_ARM_NEON
+/* ARMv7-A: needs NEON, call them only where flm_kernel_variant_available()
+ * says so (AArch64 always has it). */
+flm_err_t flm_matvec_q8_s16_neon(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                 int32_t *out, int32_t out_shift);
+flm_err_t flm_matmat_q8_s16_neon(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                 size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                 size_t out_stride, int32_t out_shift);
+flm_err_t flm_attention_head_q_neon(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
+                                    uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
+flm_err_t flm_matvec_q4_s16_neon(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                 int32_t *out, int32_t out_shift);
+#endif
+#if FLM_KERNELS_ARM_DOTPROD
+/* Need the dot-product extension: only where flm_kernel_variant_available()
+ * says so. */
+flm_err_t flm_matvec_q8_s16_dotprod(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                    int32_t *out, int32_t out_shift);
+flm_err_t flm_matmat_q8_s16_dotprod(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                    size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                    size_t out_stride, int32_t out_shift);
+flm_err_t flm_attention_head_q_dotprod(const int32_t *q, uint32_t head_dim,
+                                       const flm_kv_view_t *kv, uint32_t npos, int16_t *qs,
+                                       int32_t *att, int32_t *out);
+#endif
 #if FLM_KERNELS_X86
-/* Needs AVX2: call it only where flm_kernel_variant_available() says so. */
+/* Need AVX2 (AVX-512 F/BW/VNNI for the last): call them only where
+ * flm_kernel_variant_available() says so. */
 flm_err_t flm_matvec_q8_s16_avx2(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                  int32_t *out, int32_t out_shift);
 flm_err_t flm_matvec_q4_s16_avx2(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
@@ -44,38 +81,90 @@ flm_err_t flm_attention_head_q_avx2(const int32_t *q, uint32_t head_dim, const f
 flm_err_t flm_matmat_q8_s16_avx2(const flm_qmat_t *w, uint32_t n, const int16_t *x,
                                  size_t x_stride, const int32_t *x_shift, int32_t *out,
                                  size_t out_stride, int32_t out_shift);
-/* Call the variant resolved for this CPU (resolving on the first call). */
-flm_err_t flm_matvec_q8_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
-                                     int32_t *out, int32_t out_shift);
-flm_err_t flm_matvec_q4_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
-                                     int32_t *out, int32_t out_shift);
-flm_err_t flm_attention_head_q_dispatch(const int32_t *q, uint32_t head_dim,
-                                        const flm_kv_view_t *kv, uint32_t npos, int16_t *qs,
-                                        int32_t *att, int32_t *out);
-flm_err_t flm_matmat_q8_s16_dispatch(const flm_qmat_t *w, uint32_t n, const int16_t *x,
-                                     size_t x_stride, const int32_t *x_shift, int32_t *out,
-                                     size_t out_stride, int32_t out_shift);
+flm_err_t flm_matvec_q8_s16_avx512vnni(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                       int32_t *out, int32_t out_shift);
+flm_err_t flm_matmat_q8_s16_avx512vnni(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                       size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                       size_t out_stride, int32_t out_shift);
 #endif
 
 /* ---- public name -> variant --------------------------------------------- */
-#if FLM_KERNELS_ARM_DSP
-#define flm_matvec_q8_s16    flm_matvec_q8_s16_dsp
-#define flm_matvec_q4_s16    flm_matvec_q4_s16_dsp
-#define flm_attention_head_q flm_attention_head_q_dsp
-#elif FLM_KERNELS_X86 && defined(__AVX2__)
-#define flm_matvec_q8_s16    flm_matvec_q8_s16_avx2
-#define flm_matvec_q4_s16    flm_matvec_q4_s16_avx2
-#define flm_attention_head_q flm_attention_head_q_avx2
-#define flm_matmat_q8_s16    flm_matmat_q8_s16_avx2
-#elif FLM_KERNELS_X86
-#define flm_matvec_q8_s16    flm_matvec_q8_s16_dispatch
-#define flm_matvec_q4_s16    flm_matvec_q4_s16_dispatch
-#define FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 1 /* chosen at run time */
-#define FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 1
-#define flm_attention_head_q flm_attention_head_q_dispatch
-#define FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q 1
-#define flm_matmat_q8_s16    flm_matmat_q8_s16_dispatch
+/* The int8 ops (matvec, matmat, attention head) first, then the int4
+ * matvec; FLM_KERNELS_RUNTIME_<OP> 1 marks an op chosen at run time. */
+#if FLM_KERNELS_ARM_DOTPROD && defined(__ARM_FEATURE_DOTPROD)
+/* AArch64 built for the dot product (-march=armv8.2-a+dotprod): assumed */
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_dotprod
+#define flm_matmat_q8_s16    flm_matmat_q8_s16_dotprod
+#define flm_attention_head_q flm_attention_head_q_dotprod
+#elif FLM_KERNELS_ARM_DOTPROD
+/* AArch64: the dot product if the CPU has it (HWCAP_ASIMDDP), else NEON */
+#define FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 1
 #define FLM_KERNELS_RUNTIME_MATMAT_Q8_S16 1
+#define FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q 1
+#elif FLM_KERNELS_ARM_NEON && (defined(__aarch64__) || defined(__ARM_NEON))
+/* NEON assumed (AArch64; ARMv7-A built with -mfpu=neon) */
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_neon
+#define flm_matmat_q8_s16    flm_matmat_q8_s16_neon
+#define flm_attention_head_q flm_attention_head_q_neon
+#elif FLM_KERNELS_ARM_NEON
+/* ARMv7-A (armhf): NEON if the CPU has it (HWCAP_NEON), else the DSP ones */
+#define FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 1
+#define FLM_KERNELS_RUNTIME_MATMAT_Q8_S16 1
+#define FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q 1
+#elif FLM_KERNELS_ARM_DSP
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_dsp
+#define flm_attention_head_q flm_attention_head_q_dsp
+#elif FLM_KERNELS_X86 && defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_avx512vnni
+#define flm_matmat_q8_s16    flm_matmat_q8_s16_avx512vnni
+#define flm_attention_head_q flm_attention_head_q_avx2
+#elif FLM_KERNELS_X86 && defined(__AVX2__)
+/* AVX2 assumed; AVX-512 VNNI for the int8 matvecs if the CPU has it */
+#define FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 1
+#define FLM_KERNELS_RUNTIME_MATMAT_Q8_S16 1
+#define flm_attention_head_q flm_attention_head_q_avx2
+#elif FLM_KERNELS_X86
+/* each resolved at run time: the best the CPU (and OS) has */
+#define FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 1
+#define FLM_KERNELS_RUNTIME_MATMAT_Q8_S16 1
+#define FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q 1
+#endif
+
+#if FLM_KERNELS_ARM_NEON && (defined(__aarch64__) || defined(__ARM_NEON))
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_neon
+#elif FLM_KERNELS_ARM_NEON
+#define FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 1
+#elif FLM_KERNELS_ARM_DSP
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_dsp
+#elif FLM_KERNELS_X86 && defined(__AVX2__)
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_avx2
+#elif FLM_KERNELS_X86
+#define FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 1
+#endif
+
+/* the ops chosen at run time call through their dispatcher
+ * (core/kernels/variants.c) */
+#if defined(FLM_KERNELS_RUNTIME_MATVEC_Q8_S16)
+flm_err_t flm_matvec_q8_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                     int32_t *out, int32_t out_shift);
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_dispatch
+#endif
+#if defined(FLM_KERNELS_RUNTIME_MATVEC_Q4_S16)
+flm_err_t flm_matvec_q4_s16_dispatch(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                     int32_t *out, int32_t out_shift);
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_dispatch
+#endif
+#if defined(FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q)
+flm_err_t flm_attention_head_q_dispatch(const int32_t *q, uint32_t head_dim,
+                                        const flm_kv_view_t *kv, uint32_t npos, int16_t *qs,
+                                        int32_t *att, int32_t *out);
+#define flm_attention_head_q flm_attention_head_q_dispatch
+#endif
+#if defined(FLM_KERNELS_RUNTIME_MATMAT_Q8_S16)
+flm_err_t flm_matmat_q8_s16_dispatch(const flm_qmat_t *w, uint32_t n, const int16_t *x,
+                                     size_t x_stride, const int32_t *x_shift, int32_t *out,
+                                     size_t out_stride, int32_t out_shift);
+#define flm_matmat_q8_s16    flm_matmat_q8_s16_dispatch
 #endif
 
 #ifndef flm_matvec_q8_s16

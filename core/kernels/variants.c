@@ -1,4 +1,5 @@
-/* The table of kernel variants, and the run-time choice on x86-64. */
+/* The table of kernel variants, and the run-time choice (x86-64, ARM
+ * A-profile). */
 #include "core/kernels/variants.h"
 
 #include <string.h>
@@ -12,20 +13,58 @@
 #endif
 
 #if FLM_KERNELS_X86
-/* libgcc's CPU model checks CPUID and that the OS saves the YMM registers
- * (XGETBV), so "avx2" means usable, not only present. */
+/* libgcc's CPU model checks CPUID and that the OS saves the YMM (and, for
+ * AVX-512, the ZMM and mask) registers (XGETBV), so "avx2" means usable,
+ * not only present. */
 static bool x86_avx2(void)
 {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
+}
+
+static bool x86_avx512vnni(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vnni");
+}
+#endif
+
+#if FLM_KERNELS_ARM_NEON || FLM_KERNELS_ARM_DOTPROD
+#include "core/hal/hal_system.h" /* flm_hal_cpu_features: the OS knows, core does not */
+#endif
+#if FLM_KERNELS_ARM_NEON && (defined(__aarch64__) || defined(__ARM_NEON))
+#define arm_neon NULL /* assumed by the build (AArch64 always has it) */
+#elif FLM_KERNELS_ARM_NEON
+static bool arm_neon(void)
+{
+    return (flm_hal_cpu_features() & FLM_HAL_CPU_ARM_NEON) != 0;
+}
+#endif
+#if FLM_KERNELS_ARM_DOTPROD && defined(__ARM_FEATURE_DOTPROD)
+#define arm_dotprod NULL
+#elif FLM_KERNELS_ARM_DOTPROD
+static bool arm_dotprod(void)
+{
+    return (flm_hal_cpu_features() & FLM_HAL_CPU_ARM_DOTPROD) != 0;
 }
 #endif
 
 /* Best first within an op: the run-time choice takes the first available. */
 static const flm_kernel_variant_t variants[] = {
 #if FLM_KERNELS_X86
+    { "flm_matvec_q8_s16_avx512vnni", "avx512vnni", FLM_KOP_MATVEC_Q8_S16, x86_avx512vnni,
+      { .matvec_q8_s16 = flm_matvec_q8_s16_avx512vnni } },
     { "flm_matvec_q8_s16_avx2", "avx2", FLM_KOP_MATVEC_Q8_S16, x86_avx2,
       { .matvec_q8_s16 = flm_matvec_q8_s16_avx2 } },
+#endif
+#if FLM_KERNELS_ARM_DOTPROD
+    { "flm_matvec_q8_s16_dotprod", "dotprod", FLM_KOP_MATVEC_Q8_S16, arm_dotprod,
+      { .matvec_q8_s16 = flm_matvec_q8_s16_dotprod } },
+#endif
+#if FLM_KERNELS_ARM_NEON
+    { "flm_matvec_q8_s16_neon", "neon", FLM_KOP_MATVEC_Q8_S16, arm_neon,
+      { .matvec_q8_s16 = flm_matvec_q8_s16_neon } },
 #endif
 #if FLM_KERNELS_ARM_DSP
     { "flm_matvec_q8_s16_dsp", "dsp", FLM_KOP_MATVEC_Q8_S16, NULL,
@@ -33,6 +72,14 @@ static const flm_kernel_variant_t variants[] = {
 #endif
     { "flm_matvec_q8_s16_ref", "ref", FLM_KOP_MATVEC_Q8_S16, NULL,
       { .matvec_q8_s16 = flm_matvec_q8_s16_ref } },
+#if FLM_KERNELS_ARM_DOTPROD
+    { "flm_attention_head_q_dotprod", "dotprod", FLM_KOP_ATTENTION_HEAD_Q, arm_dotprod,
+      { .attention_head_q = flm_attention_head_q_dotprod } },
+#endif
+#if FLM_KERNELS_ARM_NEON
+    { "flm_attention_head_q_neon", "neon", FLM_KOP_ATTENTION_HEAD_Q, arm_neon,
+      { .attention_head_q = flm_attention_head_q_neon } },
+#endif
 #if FLM_KERNELS_ARM_DSP
     { "flm_attention_head_q_dsp", "dsp", FLM_KOP_ATTENTION_HEAD_Q, NULL,
       { .attention_head_q = flm_attention_head_q_dsp } },
@@ -47,6 +94,10 @@ static const flm_kernel_variant_t variants[] = {
     { "flm_matvec_q4_s16_avx2", "avx2", FLM_KOP_MATVEC_Q4_S16, x86_avx2,
       { .matvec_q4_s16 = flm_matvec_q4_s16_avx2 } },
 #endif
+#if FLM_KERNELS_ARM_NEON
+    { "flm_matvec_q4_s16_neon", "neon", FLM_KOP_MATVEC_Q4_S16, arm_neon,
+      { .matvec_q4_s16 = flm_matvec_q4_s16_neon } },
+#endif
 #if FLM_KERNELS_ARM_DSP
     { "flm_matvec_q4_s16_dsp", "dsp", FLM_KOP_MATVEC_Q4_S16, NULL,
       { .matvec_q4_s16 = flm_matvec_q4_s16_dsp } },
@@ -54,8 +105,18 @@ static const flm_kernel_variant_t variants[] = {
     { "flm_matvec_q4_s16_ref", "ref", FLM_KOP_MATVEC_Q4_S16, NULL,
       { .matvec_q4_s16 = flm_matvec_q4_s16_ref } },
 #if FLM_KERNELS_X86
+    { "flm_matmat_q8_s16_avx512vnni", "avx512vnni", FLM_KOP_MATMAT_Q8_S16, x86_avx512vnni,
+      { .matmat_q8_s16 = flm_matmat_q8_s16_avx512vnni } },
     { "flm_matmat_q8_s16_avx2", "avx2", FLM_KOP_MATMAT_Q8_S16, x86_avx2,
       { .matmat_q8_s16 = flm_matmat_q8_s16_avx2 } },
+#endif
+#if FLM_KERNELS_ARM_DOTPROD
+    { "flm_matmat_q8_s16_dotprod", "dotprod", FLM_KOP_MATMAT_Q8_S16, arm_dotprod,
+      { .matmat_q8_s16 = flm_matmat_q8_s16_dotprod } },
+#endif
+#if FLM_KERNELS_ARM_NEON
+    { "flm_matmat_q8_s16_neon", "neon", FLM_KOP_MATMAT_Q8_S16, arm_neon,
+      { .matmat_q8_s16 = flm_matmat_q8_s16_neon } },
 #endif
     { "flm_matmat_q8_s16_ref", "ref", FLM_KOP_MATMAT_Q8_S16, NULL,
       { .matmat_q8_s16 = flm_matmat_q8_s16_ref } },
