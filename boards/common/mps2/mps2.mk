@@ -1,5 +1,10 @@
-# Shared toolchain settings of the MPS2 bare-metal boards (QEMU -M mps2-*).
-# The board's board.mk sets MPS2_CPU and QEMU_MACHINE, then includes this.
+# Shared toolchain settings of the MPS2/MPS3 bare-metal boards (QEMU -M
+# mps2-*, mps3-*). The board's board.mk sets MPS2_CPU and QEMU_MACHINE, and
+# where its map differs from the AN385/AN386 one MPS2_LD (its memory map,
+# which INCLUDEs sections.ld) and MPS2_BOARD_DEFS (the addresses and clocks
+# of its timer, UART and watchdog: hal_mps2.c), then includes this.
+MPS2_LD         ?= boards/common/mps2/mps2.ld
+MPS2_BOARD_DEFS ?=
 CROSS     := arm-none-eabi-
 CC        := $(CROSS)gcc
 AR        := $(CROSS)ar
@@ -20,7 +25,7 @@ BOARD_CFLAGS  := $(MPS2_CPU) -mthumb -ffunction-sections -fdata-sections \
 # newlib-nano for memcpy & co.; our own startup; nothing may pull in the
 # heap (tests/sh/board_elf_checks.sh checks the linked ELF).
 BOARD_LDFLAGS := $(MPS2_CPU) -mthumb --specs=nano.specs -nostartfiles \
-                 -T boards/common/mps2/mps2.ld -Wl,--gc-sections
+                 -T $(MPS2_LD) -Wl,--gc-sections
 # The demo's memory budget: KV-cache positions, and the static arena that
 # holds the engine's whole working set for them (flm_engine_ram() at 256
 # positions: 153,700 bytes for the default model fieldtales-800k, 113,760
@@ -29,7 +34,7 @@ BOARD_LDFLAGS := $(MPS2_CPU) -mthumb --specs=nano.specs -nostartfiles \
 BOARD_CTX_LEN     := 256
 BOARD_ARENA_BYTES := 163840
 CFLAGS_boards/common/mps2/ := -DFLM_BOARD_CTX_LEN=$(BOARD_CTX_LEN)u \
-                              -DFLM_BOARD_ARENA_BYTES=$(BOARD_ARENA_BYTES)u
+                              -DFLM_BOARD_ARENA_BYTES=$(BOARD_ARENA_BYTES)u $(MPS2_BOARD_DEFS)
 BOARD_ALL      = $(BUILD)/fieldlm.elf
 BOARD_RUN     := qemu-system-arm -M $(QEMU_MACHINE) -display none -serial none \
                  -monitor none -semihosting-config enable=on,target=native -kernel

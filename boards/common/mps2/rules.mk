@@ -37,7 +37,7 @@ $(BUILD)/obj/router.o: $(MPS2_DIR)/router.S $(FW_ROUTER_PARAMS) $(FW_ROUTE_PROMP
 	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_ROUTER_PARAMS_PATH='"$(abspath $(FW_ROUTER_PARAMS))"' \
 	    -DFLM_ROUTE_PROMPTS_PATH='"$(abspath $(FW_ROUTE_PROMPTS))"' -c $< -o $@
 
-$(FW): $(FW_OBJS) $(LIB) $(MPS2_DIR)/mps2.ld
+$(FW): $(FW_OBJS) $(LIB) $(MPS2_LD) $(MPS2_DIR)/sections.ld
 	@$(if $(SAY),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(FW_OBJS) $(LIB) -Wl,-Map=$(BUILD)/fieldlm.map
 
