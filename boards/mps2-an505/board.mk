@@ -11,4 +11,5 @@ MPS2_LD         := boards/mps2-an505/an505.ld
 MPS2_BOARD_DEFS := -DFLM_BOARD_TIMER_BASE=0x50000000u -DFLM_BOARD_TIMER_HZ=20000000u \
                    -DFLM_BOARD_UART_BASE=0x50200000u -DFLM_BOARD_UART_HZ=20000000u \
                    -DFLM_BOARD_WDOG_BASE=0x50081000u -DFLM_BOARD_WDOG_HZ=20000000u
+MPS2_UNIT_LD    := boards/mps2-an505/unit.ld
 include boards/common/mps2/mps2.mk

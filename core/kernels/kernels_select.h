@@ -3,6 +3,9 @@
  * Included by core/kernels/kernels.h; do not include it alone.
  *
  * Chosen at build time from the compiler's feature macros:
+ *  - ARMv8.1-M with MVE (Helium: Cortex-M55, __ARM_FEATURE_MVE): the
+ *    VMLADAV dot products under the int8 and int4 matvecs and the attention
+ *    head, and the head's value sum in int32 lanes (core/kernels/arm/, the _mve files);
  *  - ARM with the DSP extension, little-endian (Cortex-M4/M7, ARMv7-A:
  *    __ARM_FEATURE_DSP): the SXTB16/SMLAxy dot products under the int8 and
  *    int4 matvecs and the attention head (core/kernels/arm/);
@@ -14,7 +17,7 @@
  *    pointer per op, no heap, safe from any thread), so one binary runs on
  *    machines with and without AVX2;
  *  - anything else: the plain C references.
- * FLM_KERNELS_ARM_DSP=0 or FLM_KERNELS_X86=0 (core/base/config.h) builds
+ * FLM_KERNELS_ARM_MVE=0, FLM_KERNELS_ARM_DSP=0 or FLM_KERNELS_X86=0 (core/base/config.h) builds
  * without that ISA's variants (their files then compile to nothing, as they
  * do on the wrong target). Every variant is bit-exact with its _ref: the choice changes the
  * speed, never a result.
@@ -22,9 +25,17 @@
 #ifndef FLM_KERNELS_SELECT_H
 #define FLM_KERNELS_SELECT_H
 
-#include "core/base/config.h" /* FLM_KERNELS_ARM_DSP, FLM_KERNELS_X86 */
+#include "core/base/config.h" /* FLM_KERNELS_ARM_MVE, _ARM_DSP, _X86 */
 
 /* ---- the variants this build has (same signatures as the _refs) -------- */
+#if FLM_KERNELS_ARM_MVE
+flm_err_t flm_matvec_q8_s16_mve(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                int32_t *out, int32_t out_shift);
+flm_err_t flm_matvec_q4_s16_mve(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                int32_t *out, int32_t out_shift);
+flm_err_t flm_attention_head_q_mve(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
+                                   uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
+#endif
 #if FLM_KERNELS_ARM_DSP
 flm_err_t flm_matvec_q8_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                 int32_t *out, int32_t out_shift);
@@ -58,7 +69,11 @@ flm_err_t flm_matmat_q8_s16_dispatch(const flm_qmat_t *w, uint32_t n, const int1
 #endif
 
 /* ---- public name -> variant --------------------------------------------- */
-#if FLM_KERNELS_ARM_DSP
+#if FLM_KERNELS_ARM_MVE
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_mve
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_mve
+#define flm_attention_head_q flm_attention_head_q_mve
+#elif FLM_KERNELS_ARM_DSP
 #define flm_matvec_q8_s16    flm_matvec_q8_s16_dsp
 #define flm_matvec_q4_s16    flm_matvec_q4_s16_dsp
 #define flm_attention_head_q flm_attention_head_q_dsp

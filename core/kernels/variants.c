@@ -27,12 +27,20 @@ static const flm_kernel_variant_t variants[] = {
     { "flm_matvec_q8_s16_avx2", "avx2", FLM_KOP_MATVEC_Q8_S16, x86_avx2,
       { .matvec_q8_s16 = flm_matvec_q8_s16_avx2 } },
 #endif
+#if FLM_KERNELS_ARM_MVE
+    { "flm_matvec_q8_s16_mve", "mve", FLM_KOP_MATVEC_Q8_S16, NULL,
+      { .matvec_q8_s16 = flm_matvec_q8_s16_mve } },
+#endif
 #if FLM_KERNELS_ARM_DSP
     { "flm_matvec_q8_s16_dsp", "dsp", FLM_KOP_MATVEC_Q8_S16, NULL,
       { .matvec_q8_s16 = flm_matvec_q8_s16_dsp } },
 #endif
     { "flm_matvec_q8_s16_ref", "ref", FLM_KOP_MATVEC_Q8_S16, NULL,
       { .matvec_q8_s16 = flm_matvec_q8_s16_ref } },
+#if FLM_KERNELS_ARM_MVE
+    { "flm_attention_head_q_mve", "mve", FLM_KOP_ATTENTION_HEAD_Q, NULL,
+      { .attention_head_q = flm_attention_head_q_mve } },
+#endif
 #if FLM_KERNELS_ARM_DSP
     { "flm_attention_head_q_dsp", "dsp", FLM_KOP_ATTENTION_HEAD_Q, NULL,
       { .attention_head_q = flm_attention_head_q_dsp } },
@@ -46,6 +54,10 @@ static const flm_kernel_variant_t variants[] = {
 #if FLM_KERNELS_X86
     { "flm_matvec_q4_s16_avx2", "avx2", FLM_KOP_MATVEC_Q4_S16, x86_avx2,
       { .matvec_q4_s16 = flm_matvec_q4_s16_avx2 } },
+#endif
+#if FLM_KERNELS_ARM_MVE
+    { "flm_matvec_q4_s16_mve", "mve", FLM_KOP_MATVEC_Q4_S16, NULL,
+      { .matvec_q4_s16 = flm_matvec_q4_s16_mve } },
 #endif
 #if FLM_KERNELS_ARM_DSP
     { "flm_matvec_q4_s16_dsp", "dsp", FLM_KOP_MATVEC_Q4_S16, NULL,

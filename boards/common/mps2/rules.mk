@@ -65,3 +65,4 @@ footprint: $(FW) $(DEMO_MODEL) $(QEMU_INSN)
 .PHONY: profile
 profile: demo-build $(QEMU_INSN)
 	$(Q)sh $(MPS2_DIR)/profile.sh $(FW) $(QEMU_INSN) "$(DEMO_GREEDY)" $(BOARD_RUN)
+include boards/common/mps2/unit.mk
