@@ -12,4 +12,5 @@ MPS2_LD         := boards/mps3-an547/an547.ld
 MPS2_BOARD_DEFS := -DFLM_BOARD_TIMER_BASE=0x4802f000u -DFLM_BOARD_TIMER_HZ=32000u \
                    -DFLM_BOARD_UART_BASE=0x49303000u -DFLM_BOARD_UART_HZ=25000000u
 MPS2_UNIT_LD    := boards/mps3-an547/unit.ld
+MPS2_WATCHDOG   := none
 include boards/common/mps2/mps2.mk
