@@ -13,10 +13,11 @@ fp='(__aeabi_[fd][a-z0-9]*|__[a-z]+[sd]f[0-9]?)'
 
 # hits PATTERN FILE: every symbol (defined or not) of FILE matching PATTERN.
 hits() { "$nm" "$2" 2>/dev/null | awk '{print $NF}' | grep -E "^$1\$"; }
-# fpu_ops FILE: VFP/MVE arithmetic or conversion instructions on a float
-# type (.f16, .f32, .f64) in FILE's code.
+# fpu_ops FILE [OBJDUMP OPTION]: VFP/MVE arithmetic or conversion
+# instructions on a float type (.f16, .f32, .f64) in FILE's code (the M55's
+# with -marmv8.1-m.main, or objdump leaves some MVE undecoded).
 fpu_ops() {
-    arm-none-eabi-objdump -d "$1" |
+    arm-none-eabi-objdump -d ${2:-} "$1" |
         grep -E '^ +[0-9a-f]+:[[:space:]]+([0-9a-f]{4} ){1,2}[[:space:]]*v(add|sub|n?mul|div|fn?m[as]|n?ml[as]|cvt[a-z]*|sqrt|neg|abs|cmpe?|max[a-z]*|min[a-z]*|rint[a-z]*)(\.[a-z0-9]+)*\.f(16|32|64)[.[:space:]]'
 }
 
@@ -30,7 +31,11 @@ arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -O2
 # ... and lets the M55's integer MVE through
 printf '#include <arm_mve.h>\nint d(const signed char *q, const short *x) { return vmladavaq_s16(0, vldrbq_s16(q), vldrhq_s16(x)); }\nint32x4_t m(int32x4_t a, int32x4_t b, int c) { return vmlaq_n_s32(a, b, c); }\n' > "$tmp/mve.c"
 arm-none-eabi-gcc -mcpu=cortex-m55 -mthumb -mfloat-abi=hard -O2 -c "$tmp/mve.c" -o "$tmp/mve.o" || exit 1
-[ -z "$(fpu_ops "$tmp/mve.o")" ] || { echo "the FPU check flags integer MVE:"; fpu_ops "$tmp/mve.o"; exit 1; }
+[ -z "$(fpu_ops "$tmp/mve.o" -marmv8.1-m.main)" ] || { echo "the FPU check flags integer MVE:"; fpu_ops "$tmp/mve.o" -marmv8.1-m.main; exit 1; }
+# ... but not float MVE
+printf '#include <arm_mve.h>\nfloat32x4_t f(float32x4_t a, float32x4_t b) { return vmulq_f32(a, b); }\n' > "$tmp/mvef.c"
+arm-none-eabi-gcc -mcpu=cortex-m55 -mthumb -mfloat-abi=hard -O2 -c "$tmp/mvef.c" -o "$tmp/mvef.o" || exit 1
+[ -n "$(fpu_ops "$tmp/mvef.o" -marmv8.1-m.main)" ] || { echo "the FPU check missed a planted MVE vmul.f32"; exit 1; }
 
 unset MAKEFLAGS MFLAGS MAKELEVEL
 status=0
@@ -51,7 +56,8 @@ else
     echo "build/mps2-an385/fieldlm.elf: no floating-point helpers"
 fi
 for board in mps2-an386 mps2-an505 mps3-an547; do
-    found=$(fpu_ops build/$board/fieldlm.elf)
+    opt=; [ $board = mps3-an547 ] && opt=-marmv8.1-m.main
+    found=$(fpu_ops build/$board/fieldlm.elf $opt)
     if [ -n "$found" ]; then
         echo "build/$board/fieldlm.elf has floating-point instructions:"; echo "$found" | head; status=1
     else
