@@ -3,7 +3,8 @@
  * bit-exact with the _ref. Empty off MVE targets.
  *
  * The weights w_t come from the reference's own code (attention_impl.h)
- * over the MVE dot product (the same exact int32 sums). The weighted sum
+ * over the MVE dot product (the same exact int32 sums) and the long-shift
+ * rescaling of the scores (flm_rescale_sat32_mve, the same bits). The weighted sum
  * of the values, sum_t w_t * v_tj in int64 per column, runs here position
  * by position over 8 columns at a time in int32 lanes: each w_t is split
  * into w_t = hi_t * 2^16 + lo_t (hi signed, |hi| <= 2^15; lo in
@@ -19,6 +20,7 @@
 #include <arm_mve.h>
 
 #include "core/kernels/arm/dot_mve.h"
+#define FLM_ATTENTION_RESCALE flm_rescale_sat32_mve /* the same bits, by ASRL */
 #include "core/kernels/priv/attention_impl.h"
 #include "core/kernels/priv/fixed.h"
 

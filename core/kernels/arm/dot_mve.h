@@ -13,7 +13,21 @@
 #include <arm_mve.h>
 #include <stdint.h>
 
+#include "core/kernels/priv/fixed.h"
 #include "core/kernels/priv/matvec_q4_impl.h" /* flm_nibble_s4 */
+
+/* flm_rescale_sat32 with the v8.1-M long shifts (ASRL) where 1 <= s <= 62:
+ * round_half_up(v / 2^s) = (t + 1) >> 1 with t = v >> (s - 1), which is
+ * flm_round_shr64's floor plus the last bit shifted out, then saturated to
+ * int32; other shifts take flm_rescale_sat32 itself. */
+static inline int32_t flm_rescale_sat32_mve(int64_t v, int32_t s)
+{
+    if (s < 1 || s > 62)
+        return flm_rescale_sat32(v, s);
+    int64_t t = asrl(v, s - 1);
+    int64_t r = asrl(t + 1, 1); /* |t| < 2^62: t + 1 cannot overflow */
+    return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
+}
 
 /* flm_dot_q8_s16_ref: a group of 32 (the converter's default) in 12
  * instructions, any other length 16 columns a step and a predicated step

@@ -5,11 +5,9 @@
  * Groups of up to 256 columns (the converter's are 32) run the reference's
  * loop over the MVE dot product (the same exact int32 group sums, each
  * multiplied into the row's int64 total by one SMLAL) with the row's
- * rounding done by the v8.1-M long shifts: for 1 <= s <= 62,
- * round_half_up(v / 2^s) = (t + 1) >> 1 with t = v >> (s - 1), as
- * flm_round_shr64 computes it, then saturated to int32. Longer groups and
- * other shifts take the reference's body (matvec_q8_impl.h) over the same
- * dot product.
+ * rounding done by the v8.1-M long shifts (flm_rescale_sat32_mve, for
+ * shifts of 1 to 62). Longer groups and other shifts take the reference's
+ * body (matvec_q8_impl.h) over the same dot product.
  */
 #include "core/kernels/kernels.h"
 
@@ -18,14 +16,6 @@
 
 #include "core/kernels/arm/dot_mve.h"
 #include "core/kernels/priv/matvec_q8_impl.h"
-
-/* flm_rescale_sat32(v, s) for 1 <= s <= 62 (ASRL: arithmetic long shifts) */
-static inline int32_t rescale_mve(int64_t v, int32_t s)
-{
-    int64_t t = asrl(v, s - 1);
-    int64_t r = asrl(t + 1, 1); /* |t| < 2^63: t + 1 cannot overflow */
-    return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
-}
 
 flm_err_t flm_matvec_q8_s16_mve(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                 int32_t *out, int32_t out_shift)
@@ -45,7 +35,7 @@ flm_err_t flm_matvec_q8_s16_mve(const flm_qmat_t *w, const int16_t *x, int32_t x
             acc += (int64_t)flm_dot_q8_s16_mve(qr, xg, gs) * sr[g];
         acc += (int64_t)flm_dot_q8_s16_mve(qr, xg, last) * sr[ng - 1];
         qr += last;
-        out[r] = rescale_mve(acc, shift);
+        out[r] = flm_rescale_sat32_mve(acc, shift);
     }
     return FLM_OK;
 }
