@@ -61,17 +61,23 @@ static inline int32_t flm_dot_q8_s16_mve(const int8_t *q, const int16_t *x, uint
  * to the lane's top and an arithmetic shift down; the activations split
  * into even and odd columns by VLD20/VLD21, the low nibbles (even columns)
  * and the high ones (odd) summed by VMLADAVA (|product| <= 2^18, exact). */
+static inline int32_t flm_dot_q4_s16_16_mve(int32_t sum, const uint8_t *q, const int16_t *x)
+{
+    int16x8_t b = vreinterpretq_s16_u16(vldrbq_u16(q));
+    int16x8_t lo = vshrq_n_s16(vshlq_n_s16(b, 12), 12);
+    int16x8_t hi = vshrq_n_s16(vshlq_n_s16(b, 8), 12);
+    int16x8x2_t xx = vld2q_s16(x);
+    sum = vmladavaq_s16(sum, lo, xx.val[0]);
+    return vmladavaq_s16(sum, hi, xx.val[1]);
+}
+
 static inline int32_t flm_dot_q4_s16_mve(const uint8_t *q, const int16_t *x, uint32_t n)
 {
+    if (n == 32u) /* the converter's group: no loop */
+        return flm_dot_q4_s16_16_mve(flm_dot_q4_s16_16_mve(0, q, x), q + 8, x + 16);
     int32_t sum = 0;
-    for (; n >= 16; n -= 16, q += 8, x += 16) {
-        int16x8_t b = vreinterpretq_s16_u16(vldrbq_u16(q));
-        int16x8_t lo = vshrq_n_s16(vshlq_n_s16(b, 12), 12);
-        int16x8_t hi = vshrq_n_s16(vshlq_n_s16(b, 8), 12);
-        int16x8x2_t xx = vld2q_s16(x);
-        sum = vmladavaq_s16(sum, lo, xx.val[0]);
-        sum = vmladavaq_s16(sum, hi, xx.val[1]);
-    }
+    for (; n >= 16; n -= 16, q += 8, x += 16)
+        sum = flm_dot_q4_s16_16_mve(sum, q, x);
     for (uint32_t i = 0; i < n; i++)
         sum += flm_nibble_s4(i % 2u ? (uint32_t)q[i / 2] >> 4 : q[i / 2] & 15u) * x[i];
     return sum;
