@@ -82,9 +82,9 @@
 
 /* Which instruction sets' kernel variants a build has (kernels_select.h
  * picks among them; each is bit-exact with the plain C _ref). The defaults
- * follow the compiler: ARM's DSP extension (Cortex-M4/M7, ARMv7-A,
- * little-endian) and x86-64 AVX2 (chosen at run time unless -mavx2). 0
- * builds without them. */
+ * follow the compiler: ARM's DSP extension (Cortex-M4/M7/M33, ARMv7-A,
+ * little-endian), ARM's MVE (Helium, Cortex-M55) and x86-64 AVX2
+ * (chosen at run time unless -mavx2). 0 builds without them. */
 #ifndef FLM_KERNELS_ARM_DSP
 #if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN)
 #define FLM_KERNELS_ARM_DSP 1
@@ -112,6 +112,15 @@
 #define FLM_KERNELS_ARM_DOTPROD 1
 #else
 #define FLM_KERNELS_ARM_DOTPROD 0
+#endif
+#endif
+/* ARMv8.1-M's M-profile Vector Extension (Helium: Cortex-M55/M85) with its
+ * integer instructions, little-endian. */
+#ifndef FLM_KERNELS_ARM_MVE
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && !defined(__ARM_BIG_ENDIAN)
+#define FLM_KERNELS_ARM_MVE 1
+#else
+#define FLM_KERNELS_ARM_MVE 0
 #endif
 #endif
 #ifndef FLM_KERNELS_X86

@@ -63,8 +63,16 @@
 #define FLM_HAL_HAS_UTC_CLOCK 0
 #endif
 
+/* flm_hal_watchdog_kick() feeds a hardware watchdog that resets the device
+ * when the loop that kicks it stalls (the MPS2 boards' CMSDK watchdog).
+ * Without it (port/common/hal_watchdog_count.c) kicks are only counted. */
+#ifndef FLM_HAL_HAS_WATCHDOG
+#define FLM_HAL_HAS_WATCHDOG 0
+#endif
+
 #if (FLM_HAL_HAS_NET | FLM_HAL_HAS_NET_SERVER | FLM_HAL_HAS_STORAGE_PERSISTENT | \
-     FLM_HAL_HAS_ENTROPY | FLM_HAL_HAS_FILES | FLM_HAL_HAS_TLS | FLM_HAL_HAS_UTC_CLOCK) & ~1
+     FLM_HAL_HAS_ENTROPY | FLM_HAL_HAS_FILES | FLM_HAL_HAS_TLS | FLM_HAL_HAS_UTC_CLOCK | \
+     FLM_HAL_HAS_WATCHDOG) & ~1
 #error "FLM_HAL_HAS_* capabilities are 0 or 1"
 #endif
 #if FLM_HAL_HAS_NET_SERVER && !FLM_HAL_HAS_NET

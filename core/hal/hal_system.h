@@ -80,7 +80,9 @@ uint32_t flm_hal_cpu_features(void);
 /* ---- watchdog --------------------------------------------------------- */
 
 /* Tell the watchdog the main loop is alive. Long computations (a token
- * step, a TLS handshake) call it between units of work. */
+ * step, a TLS handshake) call it between units of work. With a hardware
+ * watchdog (FLM_HAL_HAS_WATCHDOG) a loop that stops calling it resets the
+ * device; a port may arm the watchdog at the first kick. */
 void flm_hal_watchdog_kick(void);
 
 #endif /* FLM_HAL_SYSTEM_H */

@@ -4,6 +4,10 @@
  *
  * Chosen at build time from the compiler's feature macros, or at run time
  * where the build cannot assume what the CPU has:
+ *  - ARMv8.1-M with MVE (Helium: Cortex-M55, __ARM_FEATURE_MVE): the
+ *    VMLADAV dot products under the int8 and int4 matvecs and the attention
+ *    head, and the head's value sum in int32 lanes (core/kernels/arm/, the
+ *    _mve files);
  *  - AArch64 (core/kernels/arm/): the dot-product (SDOT) int8 matvecs and
  *    attention head if the CPU has the extension, else the plain NEON ones:
  *    chosen at run time from flm_hal_cpu_features() (Linux: HWCAP_ASIMDDP),
@@ -24,7 +28,7 @@
  * A run-time choice is made on the first call or by flm_kernels_init()
  * (core/kernels/variants.c: one atomic function pointer per op, no heap,
  * safe from any thread), so one binary runs on CPUs with and without the
- * extension. FLM_KERNELS_ARM_DSP=0, FLM_KERNELS_ARM_NEON=0,
+ * extension. FLM_KERNELS_ARM_MVE=0, FLM_KERNELS_ARM_DSP=0, FLM_KERNELS_ARM_NEON=0,
  * FLM_KERNELS_ARM_DOTPROD=0 or FLM_KERNELS_X86=0 (core/base/config.h)
  * builds without that ISA's variants (their files then compile to nothing,
  * as they do on the wrong target). Every variant is bit-exact with its
@@ -33,9 +37,17 @@
 #ifndef FLM_KERNELS_SELECT_H
 #define FLM_KERNELS_SELECT_H
 
-#include "core/base/config.h" /* FLM_KERNELS_ARM_DSP, _ARM_NEON, _ARM_DOTPROD, _X86 */
+#include "core/base/config.h" /* FLM_KERNELS_ARM_MVE, _ARM_DSP, _ARM_NEON, _ARM_DOTPROD, _X86 */
 
 /* ---- the variants this build has (same signatures as the _refs) -------- */
+#if FLM_KERNELS_ARM_MVE
+flm_err_t flm_matvec_q8_s16_mve(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                int32_t *out, int32_t out_shift);
+flm_err_t flm_matvec_q4_s16_mve(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
+                                int32_t *out, int32_t out_shift);
+flm_err_t flm_attention_head_q_mve(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
+                                   uint32_t npos, int16_t *qs, int32_t *att, int32_t *out);
+#endif
 #if FLM_KERNELS_ARM_DSP
 flm_err_t flm_matvec_q8_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
                                 int32_t *out, int32_t out_shift);
@@ -91,7 +103,10 @@ flm_err_t flm_matmat_q8_s16_avx512vnni(const flm_qmat_t *w, uint32_t n, const in
 /* ---- public name -> variant --------------------------------------------- */
 /* The int8 ops (matvec, matmat, attention head) first, then the int4
  * matvec; FLM_KERNELS_RUNTIME_<OP> 1 marks an op chosen at run time. */
-#if FLM_KERNELS_ARM_DOTPROD && defined(__ARM_FEATURE_DOTPROD)
+#if FLM_KERNELS_ARM_MVE
+#define flm_matvec_q8_s16    flm_matvec_q8_s16_mve
+#define flm_attention_head_q flm_attention_head_q_mve
+#elif FLM_KERNELS_ARM_DOTPROD && defined(__ARM_FEATURE_DOTPROD)
 /* AArch64 built for the dot product (-march=armv8.2-a+dotprod): assumed */
 #define flm_matvec_q8_s16    flm_matvec_q8_s16_dotprod
 #define flm_matmat_q8_s16    flm_matmat_q8_s16_dotprod
@@ -130,7 +145,9 @@ flm_err_t flm_matmat_q8_s16_avx512vnni(const flm_qmat_t *w, uint32_t n, const in
 #define FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q 1
 #endif
 
-#if FLM_KERNELS_ARM_NEON && (defined(__aarch64__) || defined(__ARM_NEON))
+#if FLM_KERNELS_ARM_MVE
+#define flm_matvec_q4_s16    flm_matvec_q4_s16_mve
+#elif FLM_KERNELS_ARM_NEON && (defined(__aarch64__) || defined(__ARM_NEON))
 #define flm_matvec_q4_s16    flm_matvec_q4_s16_neon
 #elif FLM_KERNELS_ARM_NEON
 #define FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 1

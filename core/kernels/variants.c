@@ -66,6 +66,10 @@ static const flm_kernel_variant_t variants[] = {
     { "flm_matvec_q8_s16_neon", "neon", FLM_KOP_MATVEC_Q8_S16, arm_neon,
       { .matvec_q8_s16 = flm_matvec_q8_s16_neon } },
 #endif
+#if FLM_KERNELS_ARM_MVE
+    { "flm_matvec_q8_s16_mve", "mve", FLM_KOP_MATVEC_Q8_S16, NULL,
+      { .matvec_q8_s16 = flm_matvec_q8_s16_mve } },
+#endif
 #if FLM_KERNELS_ARM_DSP
     { "flm_matvec_q8_s16_dsp", "dsp", FLM_KOP_MATVEC_Q8_S16, NULL,
       { .matvec_q8_s16 = flm_matvec_q8_s16_dsp } },
@@ -79,6 +83,10 @@ static const flm_kernel_variant_t variants[] = {
 #if FLM_KERNELS_ARM_NEON
     { "flm_attention_head_q_neon", "neon", FLM_KOP_ATTENTION_HEAD_Q, arm_neon,
       { .attention_head_q = flm_attention_head_q_neon } },
+#endif
+#if FLM_KERNELS_ARM_MVE
+    { "flm_attention_head_q_mve", "mve", FLM_KOP_ATTENTION_HEAD_Q, NULL,
+      { .attention_head_q = flm_attention_head_q_mve } },
 #endif
 #if FLM_KERNELS_ARM_DSP
     { "flm_attention_head_q_dsp", "dsp", FLM_KOP_ATTENTION_HEAD_Q, NULL,
@@ -97,6 +105,10 @@ static const flm_kernel_variant_t variants[] = {
 #if FLM_KERNELS_ARM_NEON
     { "flm_matvec_q4_s16_neon", "neon", FLM_KOP_MATVEC_Q4_S16, arm_neon,
       { .matvec_q4_s16 = flm_matvec_q4_s16_neon } },
+#endif
+#if FLM_KERNELS_ARM_MVE
+    { "flm_matvec_q4_s16_mve", "mve", FLM_KOP_MATVEC_Q4_S16, NULL,
+      { .matvec_q4_s16 = flm_matvec_q4_s16_mve } },
 #endif
 #if FLM_KERNELS_ARM_DSP
     { "flm_matvec_q4_s16_dsp", "dsp", FLM_KOP_MATVEC_Q4_S16, NULL,

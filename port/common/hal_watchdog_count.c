@@ -2,6 +2,10 @@
  * tests can check that long loops kick it. */
 #include "port/common/hal_common.h"
 
+#if FLM_HAL_HAS_WATCHDOG
+#error "port/common/hal_watchdog_count.c feeds no watchdog: build it with FLM_HAL_HAS_WATCHDOG=0"
+#endif
+
 static uint64_t hal_watchdog_kicks;
 
 void flm_hal_watchdog_kick(void)

@@ -2,9 +2,11 @@
  * Bare-metal Cortex-M implementation of the system part of core/hal/ that
  * every Cortex-M shares: the console goes to ARM semihosting stdout and log
  * lines to semihosting stderr, so a board's console carries the
- * application's output only. A product without a debugger would write a
- * UART here instead. Time, sleep and the run's end are the board's
- * (hal_cortexm.h); the rest comes from port/common/ (rules.mk).
+ * application's output only. A board built with FLM_CORTEXM_CONSOLE_BOARD=1
+ * (a product without a debugger: the MPS2 boards' CONSOLE=uart) writes both
+ * through its own flm_board_console_write instead, a UART. Time, sleep and
+ * the run's end are the board's (hal_cortexm.h); the rest comes from
+ * port/common/ (rules.mk).
  */
 #include "port/cortexm/hal_cortexm.h"
 #include "port/common/hal_common.h"
@@ -31,6 +33,7 @@ int flm_hal_cortexm_semihost(int op, const void *arg)
     return r0;
 }
 
+#if !FLM_CORTEXM_CONSOLE_BOARD
 static int semi_open_tt(uint32_t mode)
 {
     static const char tt[] = ":tt";
@@ -45,6 +48,7 @@ static void semi_write(int handle, const void *data, size_t n)
     const uint32_t args[3] = { (uint32_t)handle, (uint32_t)(uintptr_t)data, (uint32_t)n };
     (void)flm_hal_cortexm_semihost(SEMI_SYS_WRITE, args);
 }
+#endif
 
 flm_err_t flm_hal_cortexm_cmdline(char *buf, size_t cap)
 {
@@ -73,10 +77,12 @@ flm_err_t flm_hal_init(void)
 {
     if (hal.up)
         return FLM_OK;
+#if !FLM_CORTEXM_CONSOLE_BOARD
     hal.out = semi_open_tt(SEMI_OPEN_W);
     hal.err = semi_open_tt(SEMI_OPEN_A);
     if (hal.err < 0)
         hal.err = hal.out;
+#endif
     hal.log_level = FLM_LOG_INFO;
     flm_err_t err = flm_board_init();
     if (err)
@@ -93,9 +99,18 @@ void flm_hal_deinit(void)
 
 /* ---- console and log -------------------------------------------------- */
 
+#if FLM_CORTEXM_CONSOLE_BOARD
+/* console and log share the board's one line */
+#define console_out(data, n) flm_board_console_write(data, n)
+#define log_out(data, n)     flm_board_console_write(data, n)
+#else
+#define console_out(data, n) semi_write(hal.out, data, n)
+#define log_out(data, n)     semi_write(hal.err, data, n)
+#endif
+
 void flm_hal_console_write(const void *data, size_t n)
 {
-    semi_write(hal.out, data, n);
+    console_out(data, n);
 }
 
 void flm_hal_log_set_level(flm_log_level_t level)
@@ -114,5 +129,5 @@ void flm_hal_vlog(flm_log_level_t level, const char *fmt, va_list ap)
     memcpy(line, pre, n);
     n += flm_vsnprintf(line + n, FLM_HAL_LOG_LINE_MAX - n, fmt, ap);
     line[n++] = '\n';
-    semi_write(hal.err, line, n);
+    log_out(line, n);
 }

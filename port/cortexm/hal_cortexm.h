@@ -35,4 +35,13 @@ flm_err_t flm_hal_cortexm_cmdline(char *buf, size_t cap);
 flm_err_t flm_board_init(void);
 void      flm_board_deinit(void);
 
+/* The console and log go to semihosting unless the board brings its own
+ * line (a UART): then it builds with FLM_CORTEXM_CONSOLE_BOARD=1 and
+ * supplies this, which sends the n bytes before it returns (and may be
+ * called before flm_board_init). */
+#ifndef FLM_CORTEXM_CONSOLE_BOARD
+#define FLM_CORTEXM_CONSOLE_BOARD 0
+#endif
+void flm_board_console_write(const void *data, size_t n);
+
 #endif /* FLM_HAL_CORTEXM_H */

@@ -1,9 +1,10 @@
 # The bare-metal firmware ELFs must link without a heap (no malloc, free or
 # _sbrk anywhere in the image), the Cortex-M3 one (soft-float ABI, no FPU)
-# without any floating-point helper routine, and the Cortex-M4F one without
-# any floating-point arithmetic instruction (GCC may still move 64-bit data
-# through VFP registers): proof that the whole inference path is
-# integer-only. Each check first proves it catches a planted offender.
+# without any floating-point helper routine, and the ones with an FPU
+# (Cortex-M4F, M33, M55) without any floating-point arithmetic instruction
+# (GCC may still move 64-bit data through VFP registers, and the M55's MVE
+# integer instructions carry integer types): proof that the whole inference
+# path is integer-only. Each check first proves it catches a planted offender.
 # san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
 set -u
 command -v arm-none-eabi-gcc >/dev/null || { echo "arm-none-eabi-gcc not installed"; exit 77; }
@@ -13,10 +14,12 @@ fp='(__aeabi_[fd][a-z0-9]*|__[a-z]+[sd]f[0-9]?)'
 
 # hits PATTERN FILE: every symbol (defined or not) of FILE matching PATTERN.
 hits() { "$nm" "$2" 2>/dev/null | awk '{print $NF}' | grep -E "^$1\$"; }
-# fpu_ops FILE: VFP arithmetic or conversion instructions in FILE's code.
+# fpu_ops FILE [OBJDUMP OPTION]: VFP/MVE arithmetic or conversion
+# instructions on a float type (.f16, .f32, .f64) in FILE's code (the M55's
+# with -marmv8.1-m.main, or objdump leaves some MVE undecoded).
 fpu_ops() {
-    arm-none-eabi-objdump -d "$1" |
-        grep -E '^ +[0-9a-f]+:[[:space:]]+([0-9a-f]{4} ){1,2}[[:space:]]*v(add|sub|n?mul|div|fn?m[as]|n?ml[as]|cvt|sqrt|neg|abs|cmpe?)[.[:space:]]'
+    arm-none-eabi-objdump -d ${2:-} "$1" |
+        grep -E '^ +[0-9a-f]+:[[:space:]]+([0-9a-f]{4} ){1,2}[[:space:]]*v(add|sub|n?mul|div|fn?m[as]|n?ml[as]|cvt[a-z]*|sqrt|neg|abs|cmpe?|max[a-z]*|min[a-z]*|rint[a-z]*)(\.[a-z0-9]+)*\.f(16|32|64)[.[:space:]]'
 }
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -26,10 +29,18 @@ arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -mfloat-abi=soft -O2 -c "$tmp/planted.
 [ -n "$(hits "$fp" "$tmp/planted.o")" ] || { echo "the float check missed a planted float division"; exit 1; }
 arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -O2 -c "$tmp/planted.c" -o "$tmp/planted-m4.o" || exit 1
 [ -n "$(fpu_ops "$tmp/planted-m4.o")" ] || { echo "the FPU check missed a planted vdiv"; exit 1; }
+# ... and lets the M55's integer MVE through
+printf '#include <arm_mve.h>\nint d(const signed char *q, const short *x) { return vmladavaq_s16(0, vldrbq_s16(q), vldrhq_s16(x)); }\nint32x4_t m(int32x4_t a, int32x4_t b, int c) { return vmlaq_n_s32(a, b, c); }\n' > "$tmp/mve.c"
+arm-none-eabi-gcc -mcpu=cortex-m55 -mthumb -mfloat-abi=hard -O2 -c "$tmp/mve.c" -o "$tmp/mve.o" || exit 1
+[ -z "$(fpu_ops "$tmp/mve.o" -marmv8.1-m.main)" ] || { echo "the FPU check flags integer MVE:"; fpu_ops "$tmp/mve.o" -marmv8.1-m.main; exit 1; }
+# ... but not float MVE
+printf '#include <arm_mve.h>\nfloat32x4_t f(float32x4_t a, float32x4_t b) { return vmulq_f32(a, b); }\n' > "$tmp/mvef.c"
+arm-none-eabi-gcc -mcpu=cortex-m55 -mthumb -mfloat-abi=hard -O2 -c "$tmp/mvef.c" -o "$tmp/mvef.o" || exit 1
+[ -n "$(fpu_ops "$tmp/mvef.o" -marmv8.1-m.main)" ] || { echo "the FPU check missed a planted MVE vmul.f32"; exit 1; }
 
 unset MAKEFLAGS MFLAGS MAKELEVEL
 status=0
-for board in mps2-an386 mps2-an385; do
+for board in mps2-an386 mps2-an385 mps2-an505 mps3-an547; do
     make -s -j2 BOARD=$board SAN=0 >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; echo "make BOARD=$board failed"; exit 1; }
     elf=build/$board/fieldlm.elf
     found=$(hits "$heap" "$elf")
@@ -45,10 +56,13 @@ if [ -n "$found" ]; then
 else
     echo "build/mps2-an385/fieldlm.elf: no floating-point helpers"
 fi
-found=$(fpu_ops build/mps2-an386/fieldlm.elf)
-if [ -n "$found" ]; then
-    echo "build/mps2-an386/fieldlm.elf has floating-point instructions:"; echo "$found" | head; status=1
-else
-    echo "build/mps2-an386/fieldlm.elf: no floating-point arithmetic instructions"
-fi
+for board in mps2-an386 mps2-an505 mps3-an547; do
+    opt=; [ $board = mps3-an547 ] && opt=-marmv8.1-m.main
+    found=$(fpu_ops build/$board/fieldlm.elf $opt)
+    if [ -n "$found" ]; then
+        echo "build/$board/fieldlm.elf has floating-point instructions:"; echo "$found" | head; status=1
+    else
+        echo "build/$board/fieldlm.elf: no floating-point arithmetic instructions"
+    fi
+done
 exit $status

@@ -1,5 +1,6 @@
 # The bare-metal HAL (port/cortexm, boards/common/mps2/hal_mps2.c and the
-# port/common/ defaults) on both MPS2 boards under QEMU: the firmware's
+# port/common/ defaults) on the MPS2/MPS3 boards under QEMU (Cortex-M4, M3,
+# M33, M55): the firmware's
 # --selftest checks the store (capacity, refusal when full, enumeration in
 # key order), network, server, entropy, time and watchdog contracts, and
 # prints log lines through the port's own integer-only formatter, compared
@@ -7,8 +8,8 @@
 # store is the flash one (hal_store_mps2.c): the self-test then cuts the
 # power of its NOR part at a few hundred points (inside every call, across
 # garbage collections, in their commit word) under the store and under the
-# store-and-forward queue (selftest_store.c), and each must recover; both
-# boards must report the same cuts.
+# store-and-forward queue (selftest_store.c), and each must recover; every
+# board must report the same cuts.
 # san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
 set -u
 for tool in arm-none-eabi-gcc qemu-system-arm; do
@@ -23,7 +24,8 @@ fmt [-42] [    7] [ab  ] [beef] [-9000000000] [123] [abc] [z%]
 fmt [18446744073709551615] [FF] [x  ] [-0012] [-2147483648]
 WANT
 status=0
-for board in mps2-an386 mps2-an385; do
+boards="mps2-an386 mps2-an385 mps2-an505 mps3-an547"
+for board in $boards; do
     make -s -j2 BOARD=$board SAN=0 >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; echo "make BOARD=$board failed"; exit 1; }
     if ! timeout 60 make -s BOARD=$board SAN=0 run ARGS=--selftest >"$tmp/out" 2>"$tmp/err"; then
         cat "$tmp/err"; echo "$board: selftest failed"; status=1; continue
@@ -49,7 +51,9 @@ for board in mps2-an386 mps2-an385; do
     fi
     grep -q "unknown option '--bogus'" "$tmp/err" || { echo "$board: no message for a bad option"; status=1; }
 done
-if ! cmp -s "$tmp/cuts.mps2-an386" "$tmp/cuts.mps2-an385"; then
-    echo "the two boards cut differently:"; diff "$tmp/cuts.mps2-an386" "$tmp/cuts.mps2-an385"; status=1
-fi
+for board in $boards; do
+    if ! cmp -s "$tmp/cuts.mps2-an386" "$tmp/cuts.$board"; then
+        echo "$board cuts differently from mps2-an386:"; diff "$tmp/cuts.mps2-an386" "$tmp/cuts.$board"; status=1
+    fi
+done
 exit $status

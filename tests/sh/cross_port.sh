@@ -3,7 +3,8 @@
 # the greedy demo on int4 weights (DEMO_BITS=4, stories260K) and a model
 # converted from llama.cpp's Q4_0 GGUF file (llama2xs)
 # must print byte-identical text on every board: the host, ARM Linux under
-# qemu-user and bare-metal Cortex-M4/M3 under qemu-system-arm. Each board is
+# qemu-user and bare-metal Cortex-M4/M3/M33/M55 under qemu-system-arm (the
+# M55 on its MVE kernels, the M33 and M4 on their DSP ones). Each board is
 # built with `make BOARD=<name>` and run with `make BOARD=<name> demo` /
 # `demo-sample` / `route`, with the project's default model (models/) and,
 # when ../shared is there, the reference stories260K. The ARM Linux boards
@@ -34,7 +35,7 @@ else
 fi
 
 unset MAKEFLAGS MFLAGS MAKELEVEL
-boards="host linux-aarch64 linux-aarch64@cortex-a72 linux-armhf linux-armhf@cortex-r5f mps2-an386 mps2-an385"
+boards="host linux-aarch64 linux-aarch64@cortex-a72 linux-armhf linux-armhf@cortex-r5f mps2-an386 mps2-an385 mps2-an505 mps3-an547"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 status=0
 for run in $boards; do

@@ -4,6 +4,7 @@
 #define FLM_BOARD_MPS2_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Bytes of the stack region ever written since reset (the startup code
  * paints the stack with a pattern; this scans for the deepest change). */
@@ -24,6 +25,22 @@ void flm_board_mark(void);
 /* Stop the program and report `status` (0 = success) to the host through
  * semihosting; QEMU exits with that status. */
 void flm_board_exit(int status) __attribute__((noreturn));
+
+/* ---- resets (startup.c keeps a boot record in .noinit RAM) ----
+ * Boots since power-on (0 on the first), and what caused the last reset,
+ * as noted before it happened: */
+typedef enum {
+    FLM_BOARD_RESET_POWER_ON, /* or a reset nobody noted */
+    FLM_BOARD_RESET_WATCHDOG, /* the watchdog's NMI noted its bark */
+} flm_board_reset_t;
+
+uint32_t          flm_board_boots(void);
+flm_board_reset_t flm_board_last_reset(void);
+void              flm_board_note_reset(flm_board_reset_t cause); /* for the next boot */
+
+/* The watchdog (watchdog_cmsdk.c, MPS2_WATCHDOG=cmsdk): disarm it until the
+ * next kick (a self-test that stops kicking). */
+void flm_board_watchdog_stop(void);
 
 /* ---- the flash store's power switch (hal_store_mps2.c, MPS2_STORE=flash) ----
  * For the self-test: lose power after `units` more programmed bytes or

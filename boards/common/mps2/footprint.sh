@@ -17,8 +17,8 @@ mark=$(arm-none-eabi-nm "$fw" | awk '$3 == "flm_board_mark" { print "0x" $1 }')
 
 sec() { arm-none-eabi-size -A "$fw" | awk -v s="$1" '$1 == s { print $2; exit }'; }
 field() { sed -n 's/^stats //p' "$tmp/err" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-text=$(sec .text) model=$(sec .model) data=$(sec .data) bss=$(sec .bss) exidx=$(sec .ARM.exidx)
-code=$((text + ${exidx:-0} + ${data:-0}))
+vectors=$(sec .vectors) text=$(sec .text) model=$(sec .model) data=$(sec .data) bss=$(sec .bss) exidx=$(sec .ARM.exidx)
+code=$((${vectors:-0} + text + ${exidx:-0} + ${data:-0}))
 arena=$(field arena) used=$(field arena_used) kv=$(field kv_cache) stack=$(field stack) stack_size=$(field stack_size)
 ctx=$(field ctx_len) prompt=$(field prompt_tokens) steps=$(field positions)
 ram_size=$(field ram_size) max_ctx=$(field max_ctx) seq_len=$(field seq_len) full=$(field full_ctx_arena)

@@ -1,8 +1,10 @@
 /*
- * What the MPS2 boards add to port/cortexm: time from the CMSDK APB timer 0
- * (25 MHz), and the end of a run through semihosting (QEMU exits with the
- * status). The timer is free-running and polled: no interrupt may perturb
- * the deterministic instruction counts of tools/qemu-insn.
+ * What the MPS2/MPS3 boards add to port/cortexm: time from a CMSDK APB timer
+ * (timer 0 at 25 MHz on AN385/AN386, 20 MHz on AN505; the SSE-300 of AN547
+ * keeps a CMSDK timer only on its 32 kHz clock: MPS2_BOARD_DEFS in the
+ * board's board.mk), and the end of a run through semihosting (QEMU exits
+ * with the status). The timer is free-running and polled: no interrupt may
+ * perturb the deterministic instruction counts of tools/qemu-insn.
  */
 #include "boards/common/mps2/board.h"
 
@@ -10,13 +12,20 @@
 
 #include "port/cortexm/hal_cortexm.h"
 
-/* ---- CMSDK APB timer 0 ------------------------------------------------ */
+/* ---- CMSDK APB timer -------------------------------------------------- */
 
-#define TIMER0_BASE   0x40000000u
-#define TIMER_CTRL    (*(volatile uint32_t *)(TIMER0_BASE + 0x0u))
-#define TIMER_VALUE   (*(volatile uint32_t *)(TIMER0_BASE + 0x4u))
-#define TIMER_RELOAD  (*(volatile uint32_t *)(TIMER0_BASE + 0x8u))
-#define TIMER_TICKS_PER_US 25u
+#ifndef FLM_BOARD_TIMER_BASE
+#define FLM_BOARD_TIMER_BASE 0x40000000u /* AN385/AN386: timer 0 */
+#endif
+#ifndef FLM_BOARD_TIMER_HZ
+#define FLM_BOARD_TIMER_HZ 25000000u
+#endif
+#if FLM_BOARD_TIMER_HZ % 1000u != 0
+#error "FLM_BOARD_TIMER_HZ must be a multiple of 1 kHz"
+#endif
+#define TIMER_CTRL    (*(volatile uint32_t *)(FLM_BOARD_TIMER_BASE + 0x0u))
+#define TIMER_VALUE   (*(volatile uint32_t *)(FLM_BOARD_TIMER_BASE + 0x4u))
+#define TIMER_RELOAD  (*(volatile uint32_t *)(FLM_BOARD_TIMER_BASE + 0x8u))
 
 static struct {
     uint32_t last;  /* last TIMER_VALUE seen */
@@ -41,12 +50,17 @@ void flm_board_deinit(void)
 
 uint64_t flm_hal_time_us(void)
 {
-    /* The timer counts down and wraps every 171 s: fold each reading into
-     * a 64-bit total (callers poll far more often than that). */
+    /* The timer counts down and wraps every 2^32 ticks (171 s at 25 MHz):
+     * fold each reading into a 64-bit total (callers poll far more often
+     * than that). */
     uint32_t now = TIMER_VALUE;
     timer.ticks += (uint32_t)(timer.last - now);
     timer.last = now;
-    return timer.ticks / TIMER_TICKS_PER_US;
+#if FLM_BOARD_TIMER_HZ % 1000000u == 0
+    return timer.ticks / (FLM_BOARD_TIMER_HZ / 1000000u);
+#else
+    return timer.ticks * 1000u / (FLM_BOARD_TIMER_HZ / 1000u);
+#endif
 }
 
 void flm_hal_sleep_ms(uint32_t ms)

@@ -16,6 +16,10 @@
  *   --selftest   exercise the HAL port instead (tests/sh/cortexm_hal.sh)
  *   --route      print the router's decision for each prompt linked in
  *                (router.S), as `fieldlm route` does (tests/sh/router_ports.sh)
+ *   --stall N    a test of the watchdog (tests/sh/watchdog.sh): after N
+ *                positions the loop stops (spins without kicking), on the
+ *                first boot only; the watchdog resets the board, which then
+ *                runs the demo whole
  */
 #include <string.h>
 
@@ -38,6 +42,7 @@ typedef struct {
     uint32_t ctx_len;
     bool     selftest;
     bool     route;
+    uint32_t stall; /* positions before the loop stalls, 0 = never */
 } options_t;
 
 static bool parse_q16(const char *s, uint32_t *out)
@@ -90,8 +95,11 @@ static flm_err_t parse_options(char *line, options_t *o)
         } else if (strcmp(opt, "--ctx") == 0) {
             ok = parse_u64(val, UINT32_MAX, &v) && v > 0;
             o->ctx_len = (uint32_t)v;
+        } else if (strcmp(opt, "--stall") == 0) {
+            ok = parse_u64(val, UINT32_MAX, &v) && v > 0;
+            o->stall = (uint32_t)v;
         } else {
-            flm_hal_log(FLM_LOG_ERROR, "unknown option '%s' (want -n, -t, --top-p, -s, --ctx, --selftest, --route)", opt);
+            flm_hal_log(FLM_LOG_ERROR, "unknown option '%s' (want -n, -t, --top-p, -s, --ctx, --selftest, --route, --stall)", opt);
             return FLM_ERR_ARG;
         }
         if (!ok) {
@@ -200,6 +208,9 @@ static int selftest(void)
     uint64_t kicks = flm_hal_watchdog_kicks();
     flm_hal_watchdog_kick();
     EXPECT(flm_hal_watchdog_kicks() == kicks + 1);
+#if FLM_HAL_HAS_WATCHDOG
+    flm_board_watchdog_stop(); /* the store's power cuts below do not kick */
+#endif
 
     flm_hal_log(FLM_LOG_INFO, "fmt [%d] [%5u] [%-4s] [%04x] [%lld] [%zu] [%.3s] [%c%%]",
                 -42, 7u, "ab", 0xBEEFu, -9000000000LL, (size_t)123, "abcdef", 'z');
@@ -311,6 +322,11 @@ static int demo(const options_t *o)
         positions++;
         forced += t.forced;
         put_piece(t.piece, t.piece_len);
+        if (positions == o->stall && flm_board_boots() == 0) {
+            flm_hal_log(FLM_LOG_INFO, "stalling after %u positions", (unsigned)positions);
+            for (;;) { /* no more kicks: the watchdog's to end this */
+            }
+        }
     } while (t.status == FLM_ENGINE_RUNNING);
     flm_hal_console_write("\n", 1);
     if (err)
@@ -397,9 +413,12 @@ int main(void)
 {
     if (flm_hal_init() != FLM_OK)
         return 1;
+    if (flm_board_last_reset() == FLM_BOARD_RESET_WATCHDOG)
+        flm_hal_log(FLM_LOG_WARN, "reset by the watchdog (boot %u)", (unsigned)flm_board_boots());
     static char line[256];
     options_t o = { .steps = 64, .temperature = 0, .top_p = 58982u, .seed = 42,
-                    .ctx_len = FLM_BOARD_CTX_LEN, .selftest = false, .route = false };
+                    .ctx_len = FLM_BOARD_CTX_LEN, .selftest = false, .route = false,
+                    .stall = 0 };
     if (flm_hal_cortexm_cmdline(line, sizeof line) == FLM_OK && parse_options(line, &o) != FLM_OK)
         return 2;
     return o.selftest ? selftest() : o.route ? route_check() : demo(&o);

@@ -1,5 +1,10 @@
-# Shared toolchain settings of the MPS2 bare-metal boards (QEMU -M mps2-*).
-# The board's board.mk sets MPS2_CPU and QEMU_MACHINE, then includes this.
+# Shared toolchain settings of the MPS2/MPS3 bare-metal boards (QEMU -M
+# mps2-*, mps3-*). The board's board.mk sets MPS2_CPU and QEMU_MACHINE, and
+# where its map differs from the AN385/AN386 one MPS2_LD (its memory map,
+# which INCLUDEs sections.ld) and MPS2_BOARD_DEFS (the addresses and clocks
+# of its timer, UART and watchdog: hal_mps2.c), then includes this.
+MPS2_LD         ?= boards/common/mps2/mps2.ld
+MPS2_BOARD_DEFS ?=
 CROSS     := arm-none-eabi-
 CC        := $(CROSS)gcc
 AR        := $(CROSS)ar
@@ -20,7 +25,7 @@ BOARD_CFLAGS  := $(MPS2_CPU) -mthumb -ffunction-sections -fdata-sections \
 # newlib-nano for memcpy & co.; our own startup; nothing may pull in the
 # heap (tests/sh/board_elf_checks.sh checks the linked ELF).
 BOARD_LDFLAGS := $(MPS2_CPU) -mthumb --specs=nano.specs -nostartfiles \
-                 -T boards/common/mps2/mps2.ld -Wl,--gc-sections
+                 -T $(MPS2_LD) -Wl,--gc-sections
 # The demo's memory budget: KV-cache positions, and the static arena that
 # holds the engine's whole working set for them (flm_engine_ram() at 256
 # positions: 153,700 bytes for the default model fieldtales-800k, 113,760
@@ -29,9 +34,36 @@ BOARD_LDFLAGS := $(MPS2_CPU) -mthumb --specs=nano.specs -nostartfiles \
 BOARD_CTX_LEN     := 256
 BOARD_ARENA_BYTES := 163840
 CFLAGS_boards/common/mps2/ := -DFLM_BOARD_CTX_LEN=$(BOARD_CTX_LEN)u \
-                              -DFLM_BOARD_ARENA_BYTES=$(BOARD_ARENA_BYTES)u
+                              -DFLM_BOARD_ARENA_BYTES=$(BOARD_ARENA_BYTES)u $(MPS2_BOARD_DEFS)
 BOARD_ALL      = $(BUILD)/fieldlm.elf
-BOARD_RUN     := qemu-system-arm -M $(QEMU_MACHINE) -display none -serial none \
+
+# The watchdog: MPS2_WATCHDOG=cmsdk (default) feeds the CMSDK APB watchdog
+# from the engine's steps (watchdog_cmsdk.c: a stalled loop resets the
+# board); none keeps port/common's counting stand-in (a board whose QEMU
+# model has none: AN547's SSE-300 watchdogs are not emulated).
+MPS2_WATCHDOG ?= cmsdk
+ifeq ($(MPS2_WATCHDOG),cmsdk)
+CORTEXM_HAL_OWN += watchdog_count
+BOARD_CFLAGS    += -DFLM_HAL_HAS_WATCHDOG=1
+MPS2_WATCHDOG_SRCS := boards/common/mps2/watchdog_cmsdk.c
+else ifneq ($(MPS2_WATCHDOG),none)
+$(error MPS2_WATCHDOG=$(MPS2_WATCHDOG): the MPS2 watchdogs are cmsdk and none)
+endif
+
+# The console: CONSOLE=semihost (default, what the tests compare) writes the
+# console to semihosting stdout and the log to stderr; CONSOLE=uart sends
+# both down the FPGA's CMSDK UART 0 (console_uart.c), a product's serial
+# line, which QEMU connects to MPS2_SERIAL (stdio, or file:PATH). The
+# command line and the run's end stay semihosting calls under QEMU.
+CONSOLE     ?= semihost
+MPS2_SERIAL ?= $(if $(filter uart,$(CONSOLE)),stdio,none)
+ifeq ($(CONSOLE),uart)
+CFLAGS_port/cortexm/ += -DFLM_CORTEXM_CONSOLE_BOARD=1
+MPS2_CONSOLE_SRCS := boards/common/mps2/console_uart.c
+else ifneq ($(CONSOLE),semihost)
+$(error CONSOLE=$(CONSOLE): the MPS2 consoles are semihost and uart)
+endif
+BOARD_RUN     := qemu-system-arm -M $(QEMU_MACHINE) -display none -serial $(MPS2_SERIAL) \
                  -monitor none -semihosting-config enable=on,target=native -kernel
 
 # The record store: MPS2_STORE=flash (default) is the log-structured store

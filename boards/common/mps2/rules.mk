@@ -5,7 +5,8 @@ include boards/common/demo.mk
 
 MPS2_DIR := boards/common/mps2
 FW       := $(BUILD)/fieldlm.elf
-FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/hal_mps2.c $(MPS2_DIR)/main.c $(MPS2_STORE_SRCS)
+FW_SRCS  := $(MPS2_DIR)/startup.c $(MPS2_DIR)/hal_mps2.c $(MPS2_DIR)/main.c $(MPS2_STORE_SRCS) \
+            $(MPS2_CONSOLE_SRCS) $(MPS2_WATCHDOG_SRCS)
 FW_OBJS  := $(call obj,$(FW_SRCS)) $(BUILD)/obj/model.o $(BUILD)/obj/router.o
 
 # The demo's model (boards/common/demo.mk) is linked into flash.
@@ -16,6 +17,12 @@ FW_MODEL := $(DEMO_MODEL)
 # object of the board.
 $(call obj,$(LIB_SRCS) $(FW_SRCS)): $(MPS2_DIR)/mps2.mk boards/$(BOARD)/board.mk \
     port/$(PORT)/rules.mk
+
+# The console's choice (mps2.mk CONSOLE) compiles into port/cortexm only:
+# switching it rebuilds that and relinks.
+FW_CONSOLE_NAME := $(BUILD)/gen/fw-console.txt
+$(shell mkdir -p $(BUILD)/gen && echo '$(CONSOLE)' | cmp -s - $(FW_CONSOLE_NAME) || echo '$(CONSOLE)' > $(FW_CONSOLE_NAME))
+$(call obj,$(PORT_SRCS)): $(FW_CONSOLE_NAME)
 
 # Names the linked image; rewritten only when that changes, so switching
 # between the model and none re-assembles model.o.
@@ -37,7 +44,7 @@ $(BUILD)/obj/router.o: $(MPS2_DIR)/router.S $(FW_ROUTER_PARAMS) $(FW_ROUTE_PROMP
 	$(Q)$(CC) $(BOARD_CFLAGS) -DFLM_ROUTER_PARAMS_PATH='"$(abspath $(FW_ROUTER_PARAMS))"' \
 	    -DFLM_ROUTE_PROMPTS_PATH='"$(abspath $(FW_ROUTE_PROMPTS))"' -c $< -o $@
 
-$(FW): $(FW_OBJS) $(LIB) $(MPS2_DIR)/mps2.ld
+$(FW): $(FW_OBJS) $(LIB) $(MPS2_LD) $(MPS2_DIR)/sections.ld
 	@$(if $(SAY),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(FW_OBJS) $(LIB) -Wl,-Map=$(BUILD)/fieldlm.map
 
@@ -65,3 +72,4 @@ footprint: $(FW) $(DEMO_MODEL) $(QEMU_INSN)
 .PHONY: profile
 profile: demo-build $(QEMU_INSN)
 	$(Q)sh $(MPS2_DIR)/profile.sh $(FW) $(QEMU_INSN) "$(DEMO_GREEDY)" $(BOARD_RUN)
+include boards/common/mps2/unit.mk

@@ -1,7 +1,8 @@
 /*
- * Startup for the MPS2 Cortex-M boards: vector table, reset handler (copy
- * .data, zero .bss, paint the stack, enable the FPU when the ABI uses it),
- * then main(); its return value leaves QEMU through semihosting.
+ * Startup for the MPS2/MPS3 Cortex-M boards: vector table, reset handler
+ * (count the boot, copy .data, zero .bss, paint the stack, enable the FPU
+ * (and MVE) when the ABI uses it), then main(); its return value leaves QEMU
+ * through semihosting.
  */
 #include "boards/common/mps2/board.h"
 
@@ -18,9 +19,49 @@ extern uint32_t __stack_limit[], __stack_top[];
 int main(void);
 void flm_reset_handler(void) __attribute__((noreturn));
 void flm_fault_handler(void) __attribute__((noreturn));
+/* The NMI is a fault unless the board's watchdog takes it (watchdog_cmsdk.c). */
+void flm_nmi_handler(void) __attribute__((weak, noreturn, alias("flm_fault_handler")));
+
+/* The boot record: in .noinit, which neither the loader nor this code
+ * initialises, so it outlives a reset (QEMU keeps RAM over a system reset;
+ * so does an SRAM that stays powered). A wrong magic means power-on. */
+#define BOOT_MAGIC 0xB007C0DEu
+static struct {
+    uint32_t magic, boots, cause, next_cause;
+} boot __attribute__((section(".noinit")));
+
+static void count_boot(void)
+{
+    if (boot.magic != BOOT_MAGIC) {
+        boot.magic = BOOT_MAGIC;
+        boot.boots = 0;
+        boot.next_cause = FLM_BOARD_RESET_POWER_ON;
+    } else {
+        boot.boots++;
+    }
+    boot.cause = boot.next_cause;
+    boot.next_cause = FLM_BOARD_RESET_POWER_ON;
+}
+
+uint32_t flm_board_boots(void)
+{
+    return boot.boots;
+}
+
+flm_board_reset_t flm_board_last_reset(void)
+{
+    return boot.cause == FLM_BOARD_RESET_WATCHDOG ? FLM_BOARD_RESET_WATCHDOG
+                                                   : FLM_BOARD_RESET_POWER_ON;
+}
+
+void flm_board_note_reset(flm_board_reset_t cause)
+{
+    boot.next_cause = (uint32_t)cause;
+}
 
 void flm_reset_handler(void)
 {
+    count_boot();
     memcpy(__data_start, __data_load,
            (size_t)((uintptr_t)__data_end - (uintptr_t)__data_start));
     memset(__bss_start, 0, (size_t)((uintptr_t)__bss_end - (uintptr_t)__bss_start));
@@ -81,7 +122,7 @@ __attribute__((section(".vectors"), used))
 static const flm_vector_t vectors[16] = {
     (flm_vector_t)(uintptr_t)__stack_top,
     flm_reset_handler,
-    flm_fault_handler, /* NMI */
+    flm_nmi_handler,   /* NMI */
     flm_fault_handler, /* HardFault */
     flm_fault_handler, /* MemManage */
     flm_fault_handler, /* BusFault */

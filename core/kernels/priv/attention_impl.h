@@ -10,6 +10,12 @@
 #include "core/kernels/kernels.h"
 #include "core/kernels/priv/fixed.h"
 
+/* The scores' rescaling: a variant may bring its own with the same bits
+ * (defined before this header is included). */
+#ifndef FLM_ATTENTION_RESCALE
+#define FLM_ATTENTION_RESCALE flm_rescale_sat32
+#endif
+
 typedef flm_err_t (*flm_quantize_s16_fn)(const int32_t *x, uint32_t n, int32_t x_shift,
                                          int16_t *q, int32_t *q_shift);
 typedef flm_err_t (*flm_softmax_q_fn)(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
@@ -42,7 +48,7 @@ flm_attention_weights_with(flm_dot_q8_s16_fn dot,
         /* |qs k| <= 2^22 per term, head_dim <= 256 terms: exact */
         int32_t d = dot(kv->k + (size_t)t * kv->stride, qs, head_dim);
         int32_t ks = flm_kv_scale(kv->ks[(size_t)t * kv->scale_stride]);
-        att[t] = flm_rescale_sat32((int64_t)d * ks, q_shift + FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
+        att[t] = FLM_ATTENTION_RESCALE((int64_t)d * ks, q_shift + FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
     }
     uint32_t *p = (uint32_t *)att;
     err = softmax_q(att, npos, FLM_ACT_SHIFT, p);

@@ -1,0 +1,1 @@
+include boards/common/mps2/rules.mk
