@@ -3,7 +3,8 @@
 # the greedy demo on int4 weights (DEMO_BITS=4, stories260K) and a model
 # converted from llama.cpp's Q4_0 GGUF file (llama2xs)
 # must print byte-identical text on every board: the host, ARM Linux under
-# qemu-user and bare-metal Cortex-M4/M3 under qemu-system-arm. Each board is
+# qemu-user, bare-metal Cortex-M4/M3 under qemu-system-arm and bare-metal
+# RV32IMC under qemu-system-riscv32. Each board is
 # built with `make BOARD=<name>` and run with `make BOARD=<name> demo` /
 # `demo-sample` / `route`, with the project's default model (models/) and,
 # when ../shared is there, the reference stories260K.
@@ -12,7 +13,7 @@ shared=${FLM_SHARED:-../shared}
 default_model=models/fieldtales-800k.flm
 [ -f "$default_model" ] || { echo "no $default_model"; exit 1; }
 for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc arm-none-eabi-gcc \
-            qemu-aarch64 qemu-arm qemu-system-arm; do
+            qemu-aarch64 qemu-arm qemu-system-arm riscv64-unknown-elf-gcc qemu-system-riscv32; do
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
 done
 # model:bits:demos[:context]
@@ -30,7 +31,7 @@ else
 fi
 
 unset MAKEFLAGS MFLAGS MAKELEVEL
-boards="host linux-aarch64 linux-armhf mps2-an386 mps2-an385"
+boards="host linux-aarch64 linux-armhf mps2-an386 mps2-an385 riscv32-virt"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 status=0
 for board in $boards; do
