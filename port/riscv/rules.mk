@@ -9,7 +9,6 @@
 # RISCV_HAL_DEFAULTS by naming it in RISCV_HAL_OWN, supplies the
 # functions and sets the macro in BOARD_CFLAGS.
 ifeq ($(PORT),riscv)
-RISCV_HAL_DEFAULTS ?= net_none net_server_none store_ram entropy_none watchdog_count files_none \
-                      clock_none
+RISCV_HAL_DEFAULTS ?= $(BAREMETAL_HAL_DEFAULTS)
 EXTRA_LIB_SRCS += $(patsubst %,port/common/hal_%.c,$(filter-out $(RISCV_HAL_OWN),$(RISCV_HAL_DEFAULTS)))
 endif
