@@ -155,6 +155,8 @@ help:
 	@echo '  bench          ns per kernel call and tokens/s, integer vs float32 (host)'
 	@echo '  fuzz           each libFuzzer harness for FUZZ_SECONDS (clang)'
 	@echo '  router-eval    train and evaluate the router parameters (needs ../shared)'
+	@echo '  sources        the runtime library'"'"'s sources for BOARD/TLS, one a line (SDK builds)'
+	@echo '  cmake-sources  rewrite tools/cmake/sources.cmake, the lists CMakeLists.txt builds from'
 	@echo '  install        bin/fieldlm, its man page, the default model and an example'
 	@echo '                 configuration under $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 	@echo '  uninstall      remove what install put there'

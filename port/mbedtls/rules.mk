@@ -45,12 +45,15 @@ endif
 $(call obj,port/mbedtls/tls_pool.c): port/mbedtls/rules.mk
 
 # The pool has no mbedTLS dependency: built always, so its tests run always.
-EXTRA_LIB_SRCS += port/mbedtls/tls_pool.c
+TLS_POOL_SRCS := port/mbedtls/tls_pool.c
+TLS_SRCS      := port/mbedtls/tls.c port/mbedtls/tls_libc.c port/mbedtls/tls_ip_san.c
+TLS_NONE_SRCS := port/common/hal_tls_none.c
+EXTRA_LIB_SRCS += $(TLS_POOL_SRCS)
 
 ifneq ($(TLS),1)
-EXTRA_LIB_SRCS += port/common/hal_tls_none.c
+EXTRA_LIB_SRCS += $(TLS_NONE_SRCS)
 else
-EXTRA_LIB_SRCS += port/mbedtls/tls.c port/mbedtls/tls_libc.c port/mbedtls/tls_ip_san.c
+EXTRA_LIB_SRCS += $(TLS_SRCS)
 TLS_POOL_LIBS  := $(patsubst %,$(BUILD)/mbedtls/lib%.a,$(MBEDTLS_NAMES))
 # $(LIB) again after them: their calloc/free now name the pool, which is in it.
 LDLIBS         += $(TLS_POOL_LIBS) $(LIB) -lpthread

@@ -65,4 +65,21 @@ for board in mps2-an386 mps2-an505 mps3-an547; do
         echo "build/$board/fieldlm.elf: no floating-point arithmetic instructions"
     fi
 done
+# The RV32IMC one (ilp32, no FPU): no heap either, no soft-float helper.
+if command -v riscv64-unknown-elf-gcc >/dev/null && [ -f /usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs ]; then
+    nm=riscv64-unknown-elf-nm
+    riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 --specs=picolibc.specs -O2 -c "$tmp/planted.c" -o "$tmp/planted-rv.o" || exit 1
+    [ -n "$(hits "$heap" "$tmp/planted-rv.o")" ] && [ -n "$(hits "$fp" "$tmp/planted-rv.o")" ] ||
+        { echo "the RISC-V checks missed a planted malloc or float division"; exit 1; }
+    make -s -j2 BOARD=riscv32-virt SAN=0 >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; echo "make BOARD=riscv32-virt failed"; exit 1; }
+    elf=build/riscv32-virt/fieldlm.elf
+    found="$(hits "$heap" "$elf") $(hits "$fp" "$elf")"
+    if [ -n "${found# }" ]; then
+        echo "$elf links heap or floating-point routines:" $found; status=1
+    else
+        echo "$elf: no heap routines, no floating-point helpers"
+    fi
+else
+    echo "riscv64-unknown-elf-gcc or picolibc not installed: riscv32-virt not checked"
+fi
 exit $status

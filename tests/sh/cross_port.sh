@@ -3,8 +3,9 @@
 # the greedy demo on int4 weights (DEMO_BITS=4, stories260K) and a model
 # converted from llama.cpp's Q4_0 GGUF file (llama2xs)
 # must print byte-identical text on every board: the host, ARM Linux under
-# qemu-user and bare-metal Cortex-M4/M3/M33/M55 under qemu-system-arm (the
-# M55 on its MVE kernels, the M33 and M4 on their DSP ones). Each board is
+# qemu-user, bare-metal Cortex-M4/M3/M33/M55 under qemu-system-arm (the
+# M55 on its MVE kernels, the M33 and M4 on their DSP ones) and bare-metal
+# RV32IMC under qemu-system-riscv32. Each board is
 # built with `make BOARD=<name>` and run with `make BOARD=<name> demo` /
 # `demo-sample` / `route`, with the project's default model (models/) and,
 # when ../shared is there, the reference stories260K. The ARM Linux boards
@@ -17,7 +18,7 @@ shared=${FLM_SHARED:-../shared}
 default_model=models/fieldtales-800k.flm
 [ -f "$default_model" ] || { echo "no $default_model"; exit 1; }
 for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc arm-none-eabi-gcc \
-            qemu-aarch64 qemu-arm qemu-system-arm; do
+            qemu-aarch64 qemu-arm qemu-system-arm riscv64-unknown-elf-gcc qemu-system-riscv32; do
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
 done
 # model:bits:demos[:context]
@@ -35,7 +36,7 @@ else
 fi
 
 unset MAKEFLAGS MFLAGS MAKELEVEL
-boards="host linux-aarch64 linux-aarch64@cortex-a72 linux-armhf linux-armhf@cortex-r5f mps2-an386 mps2-an385 mps2-an505 mps3-an547"
+boards="host linux-aarch64 linux-aarch64@cortex-a72 linux-armhf linux-armhf@cortex-r5f mps2-an386 mps2-an385 mps2-an505 mps3-an547 riscv32-virt"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 status=0
 for run in $boards; do

@@ -64,6 +64,10 @@ fi
 # arithmetic names; it allows loads, stores, pushes and register moves of
 # VFP registers (vldr/vstr/vpush/vpop/vmov without an immediate), which
 # GCC uses to copy 64-bit integers on the Cortex-M4F and ARMv7-A.
+#
+# RISC-V rejects every f... instruction but fence (flw, fadd.s, fcvt.w.s,
+# fmv.x.w, ...); on RV32IMC without F/D there are none, and a float is a
+# soft-float call, which the helper check below catches.
 classify='
 function x86_fp(m,    b) {
     b = m; sub(/^v/, "", b)
@@ -77,6 +81,7 @@ function a64_fp(m, ops) {
     if (m ~ /^f/) return !(m == "fmov" && ops !~ /#/)
     return m ~ /^([su]cvtf|bf(cvt|dot|mmla|mlal))/
 }
+function rv_fp(m) { return m ~ /^f/ && m !~ /^fence/ }
 function a32_fp(m, ops,    b) {
     if (m ~ /\.b?f(16|32|64)/) {
         b = m; sub(/\..*/, "", b)
@@ -93,16 +98,16 @@ function a32_fp(m, ops,    b) {
     m = tolower(w[i]); ops = ""
     for (j = i + 1; j <= n; j++) ops = ops " " w[j]
     if ((arch == "x86-64" && x86_fp(m)) || (arch == "aarch64" && a64_fp(m, ops)) ||
-        (arch == "arm" && a32_fp(m, ops)))
+        (arch == "arm" && a32_fp(m, ops)) || (arch == "riscv" && rv_fp(m)))
         print file ": " fn " " m ops
 }'
 # Soft-float helpers (libgcc, ARM EABI): what float code calls without an FPU.
 helpers='^__(aeabi_[fd][a-z0-9]*|aeabi_u?[il]2[fd]|[a-z]*[sdtxh]f[0-9]|float[a-z]*|fix[a-z]*|extend[a-z]*)$'
 
-# arch_of OBJECT: x86-64, aarch64 or arm, from the ELF header's e_machine.
+# arch_of OBJECT: x86-64, aarch64, arm or riscv, from the ELF header's e_machine.
 arch_of() {
     case $(od -An -tu1 -j18 -N2 "$1" | tr -s ' ' | sed 's/^ //') in
-        "62 0") echo x86-64 ;; "183 0") echo aarch64 ;; "40 0") echo arm ;; *) echo unknown ;;
+        "62 0") echo x86-64 ;; "183 0") echo aarch64 ;; "40 0") echo arm ;; "243 0") echo riscv ;; *) echo unknown ;;
     esac
 }
 # tool_for ARCH TOOL: the binutils TOOL (objdump, nm) that reads ARCH, or nothing.
@@ -111,6 +116,7 @@ tool_for() {
         x86-64)  set -- "$2" "$2" x86_64-linux-gnu-"$2" ;;
         aarch64) set -- "$2" aarch64-linux-gnu-"$2" ;;
         arm)     set -- "$2" arm-none-eabi-"$2" arm-linux-gnueabihf-"$2" ;;
+        riscv)   set -- "$2" riscv64-unknown-elf-"$2" ;;
         *)       return ;;
     esac
     shift
@@ -203,6 +209,7 @@ for b in $builds; do
         arm:*mps2-an385*) p="cortex-m3 double arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -mfloat-abi=soft" ;;
         arm:*mps2*) p="cortex-m4f float arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard" ;;
         arm:*) p="armhf double arm-linux-gnueabihf-gcc" ;;
+        riscv:*) p="rv32imc double riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32" ;;
         *) p= ;;
     esac
     if [ -n "$p" ]; then

@@ -1,10 +1,17 @@
-/* What the MPS2 startup code (startup.c) and the board's HAL part
- * (hal_mps2.c) offer the board's application. */
+/* What the startup code and the HAL part of a bare-metal board offer the
+ * application (main.c): the MPS2 boards' startup.c and hal_mps2.c, the
+ * RISC-V virt board's boards/riscv32-virt/. */
 #ifndef FLM_BOARD_MPS2_H
 #define FLM_BOARD_MPS2_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/base/error.h"
+
+/* The program's command line (QEMU: -append), NUL-terminated in buf; an
+ * error (and buf "") when the board has none to give. */
+flm_err_t flm_board_cmdline(char *buf, size_t cap);
 
 /* Bytes of the stack region ever written since reset (the startup code
  * paints the stack with a pattern; this scans for the deepest change). */

@@ -10,12 +10,13 @@ set -eu
 fw=$1 plugin=$2 args=$3; shift 3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-mark=$(arm-none-eabi-nm "$fw" | awk '$3 == "flm_board_mark" { print "0x" $1 }')
+nm=${FLM_NM:-arm-none-eabi-nm} size=${FLM_SIZE:-arm-none-eabi-size}
+mark=$("$nm" "$fw" | awk '$3 == "flm_board_mark" { print "0x" $1 }')
 [ -n "$mark" ] || { echo "footprint: no flm_board_mark in $fw"; exit 1; }
 "$@" "$fw" -append "$args" -plugin "$plugin,mark=$mark,out=$tmp/insn" \
     >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err"; echo "footprint: the firmware failed"; exit 1; }
 
-sec() { arm-none-eabi-size -A "$fw" | awk -v s="$1" '$1 == s { print $2; exit }'; }
+sec() { "$size" -A "$fw" | awk -v s="$1" '$1 == s { print $2; exit }'; }
 field() { sed -n 's/^stats //p' "$tmp/err" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 vectors=$(sec .vectors) text=$(sec .text) model=$(sec .model) data=$(sec .data) bss=$(sec .bss) exidx=$(sec .ARM.exidx)
 code=$((${vectors:-0} + text + ${exidx:-0} + ${data:-0}))

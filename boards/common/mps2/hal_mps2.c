@@ -70,6 +70,11 @@ void flm_hal_sleep_ms(uint32_t ms)
     }
 }
 
+flm_err_t flm_board_cmdline(char *buf, size_t cap)
+{
+    return flm_hal_cortexm_cmdline(buf, cap);
+}
+
 /* ---- end of a run ----------------------------------------------------- */
 
 enum {

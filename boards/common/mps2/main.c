@@ -1,7 +1,8 @@
 /*
- * The MPS2 boards' application (Cortex-M4 AN386, Cortex-M3 AN385): the
- * story demo, the model image read in place from flash, all working
- * memory in one static arena.
+ * The bare-metal boards' application (the MPS2 Cortex-M4 AN386 and
+ * Cortex-M3 AN385, the RISC-V riscv32-virt): the story demo, the model
+ * image read in place from flash, all working memory in one static arena.
+ * What it needs of a board is boards/common/mps2/board.h.
  *
  * Options come from the semihosting command line (QEMU -append), spelled as
  * for `fieldlm run`; the console then carries exactly what `fieldlm run`
@@ -28,7 +29,6 @@
 #include "core/base/parse.h"
 #include "core/runtime/runtime.h"
 #include "port/common/hal_common.h"
-#include "port/cortexm/hal_cortexm.h"
 
 #ifndef FLM_BOARD_STORE_FLASH
 #define FLM_BOARD_STORE_FLASH 0 /* mps2.mk: MPS2_STORE=ram */
@@ -419,7 +419,7 @@ int main(void)
     options_t o = { .steps = 64, .temperature = 0, .top_p = 58982u, .seed = 42,
                     .ctx_len = FLM_BOARD_CTX_LEN, .selftest = false, .route = false,
                     .stall = 0 };
-    if (flm_hal_cortexm_cmdline(line, sizeof line) == FLM_OK && parse_options(line, &o) != FLM_OK)
+    if (flm_board_cmdline(line, sizeof line) == FLM_OK && parse_options(line, &o) != FLM_OK)
         return 2;
     return o.selftest ? selftest() : o.route ? route_check() : demo(&o);
 }

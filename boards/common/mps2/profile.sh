@@ -9,7 +9,7 @@ fw=$1 plugin=$2 args=$3; shift 3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$@" "$fw" -append "$args" -plugin "$plugin,profile=$tmp/prof" >/dev/null 2>"$tmp/err" ||
     { cat "$tmp/err"; echo "profile: the firmware failed"; exit 1; }
-arm-none-eabi-nm -n --defined-only "$fw" > "$tmp/syms"
+"${FLM_NM:-arm-none-eabi-nm}" -n --defined-only "$fw" > "$tmp/syms"
 
 echo "instructions per function, $fw $args"
 awk '
