@@ -70,3 +70,20 @@ void flm_board_exit(int status)
     for (;;) {
     }
 }
+
+/* No watchdog on this machine, so no boot record: every boot is the first,
+ * after power-on, as far as the application can tell. */
+uint32_t flm_board_boots(void)
+{
+    return 0;
+}
+
+flm_board_reset_t flm_board_last_reset(void)
+{
+    return FLM_BOARD_RESET_POWER_ON;
+}
+
+void flm_board_note_reset(flm_board_reset_t cause)
+{
+    (void)cause;
+}
