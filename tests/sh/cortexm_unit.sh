@@ -5,6 +5,7 @@
 # must give their _ref's bits on random and ragged shapes
 # (test_kernels_variants.c), with the golden hashes and the accuracy tests
 # of tests/unit/kernels/ as on the host.
+# san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
 set -u
 for tool in arm-none-eabi-gcc qemu-system-arm; do
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
