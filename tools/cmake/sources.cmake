@@ -29,9 +29,17 @@ set(FLM_CORE_SOURCES
     core/infer/transformer.c
     core/infer/transformer_block.c
     core/infer/unicode_tab.c
+    core/kernels/arm/attention_dotprod.c
     core/kernels/arm/attention_dsp.c
+    core/kernels/arm/attention_mve.c
+    core/kernels/arm/attention_neon.c
     core/kernels/arm/matvec_q4_dsp.c
+    core/kernels/arm/matvec_q4_mve.c
+    core/kernels/arm/matvec_q4_neon.c
+    core/kernels/arm/matvec_q8_dotprod.c
     core/kernels/arm/matvec_q8_dsp.c
+    core/kernels/arm/matvec_q8_mve.c
+    core/kernels/arm/matvec_q8_neon.c
     core/kernels/attention.c
     core/kernels/math.c
     core/kernels/matvec_q4.c
@@ -46,6 +54,7 @@ set(FLM_CORE_SOURCES
     core/kernels/x86/attention_avx2.c
     core/kernels/x86/matvec_q4_avx2.c
     core/kernels/x86/matvec_q8_avx2.c
+    core/kernels/x86/matvec_q8_avx512vnni.c
     core/model/arch.c
     core/model/model.c
     core/proto/http.c
@@ -95,6 +104,7 @@ set(FLM_PORT_cortexm_SOURCES
 set(FLM_PORT_posix_SOURCES
     port/posix/dns.c
     port/posix/hal_posix.c
+    port/posix/hal_posix_cpu.c
     port/posix/hal_posix_files.c
     port/posix/hal_posix_io.c
     port/posix/hal_posix_net.c
