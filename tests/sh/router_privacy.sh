@@ -8,8 +8,8 @@
 #    the request, and the answer (cloudsim echoes the prompt) comes back with
 #    the values restored, whole.
 # With the escalation log on ([log] escalations = on) in both: under
-# local-only nothing a guarded prompt said is ever logged (no entry at all:
-# those prompts never left), under redact each entry holds the redacted
+# local-only nothing a guarded prompt said is ever logged (those prompts
+# never left; a clean one is), under redact each entry holds the redacted
 # prompt and the cloud's answer with the placeholders, never a value.
 need_tls=0
 . tests/lib/cloud_lib.sh
@@ -78,12 +78,18 @@ grep -v '^#' "$cases" | while IFS='	' read -r prompt redacted spans; do
 done || exit 1
 rows=$(grep -vc '^#' "$cases")
 
-# The escalation logs: what each policy kept of what left.
+# The escalation logs: what each policy kept of what left (and a clean
+# prompt under local-only, to show that log is on).
+clean="Tell me a story about a brave little boat."
+FLM_STORE_DIR="$work/store-local-only" timeout 30 "$cli" ask -c "$work/local-only.conf" -p "$clean" -n 8 \
+    >/dev/null 2>"$work/err" || { cat "$work/err"; fail "clean prompt (local-only)"; }
+grep -q '^route=cloud reason=cloud:mode .* logged=1$' "$work/err" || { cat "$work/err"; fail "clean prompt (local-only): not logged"; }
 for policy in local-only redact; do
     FLM_STORE_DIR="$work/store-$policy" "$cli" log export -c "$work/$policy.conf" -o "$work/$policy.jsonl" \
         2>"$work/export.err" || { cat "$work/export.err"; fail "log export ($policy)"; }
 done
-[ ! -s "$work/local-only.jsonl" ] || fail "local-only: guarded prompts in the escalation log: $(head -n 3 "$work/local-only.jsonl")"
+[ "$(wc -l <"$work/local-only.jsonl")" -eq 1 ] && grep -qF "\"prompt\":\"$clean\"" "$work/local-only.jsonl" ||
+    fail "local-only: the escalation log holds more than the clean prompt: $(head -n 3 "$work/local-only.jsonl")"
 [ "$(wc -l <"$work/redact.jsonl")" -eq "$rows" ] ||
     fail "redact: $(wc -l <"$work/redact.jsonl") entries in the escalation log, want $rows"
 # each entry: the prompt as redacted, the answer (the echo) with the
@@ -108,4 +114,4 @@ for i, ((prompt, redacted, spans), e) in enumerate(zip(rows, log)):
         assert text[off:off + n] not in logged, (i, text[off:off + n], "logged")
 '  "$work/redact.jsonl" || fail "redact: an escalation log entry is not the redacted exchange"
 echo "privacy end to end ok: $rows cases under local-only and redact, $(requests privsim) requests, no span sent;" \
-     "escalation logs: 0 entries under local-only, $rows under redact, no span logged"
+     "escalation logs: under local-only only a clean prompt, $rows entries under redact, no span logged"
