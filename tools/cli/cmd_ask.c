@@ -267,7 +267,8 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
     if (!err && rt.has_queue && cloud && flm_forward_pending(&rt.queue) &&
         flm_hal_link_up() && flm_cloud_available(cloud)) {
         flm_forward_result_t fr;
-        flm_err_t ferr = flm_forward_flush(&rt.queue, cloud, rt.has_ledger ? &rt.ledger : NULL, 0, &fr);
+        flm_err_t ferr = flm_forward_flush(&rt.queue, cloud, rt.has_ledger ? &rt.ledger : NULL,
+                                          rt.has_esclog ? &rt.esclog : NULL, 0, &fr);
         fprintf(stderr, "queue: delivered %u, pending %u%s%s\n", (unsigned)fr.delivered,
                 (unsigned)fr.pending, ferr ? ": " : "", ferr ? flm_strerror(ferr) : "");
     }
