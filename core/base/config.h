@@ -281,6 +281,13 @@
 #ifndef FLM_QUEUE_TEXT_MAX
 #define FLM_QUEUE_TEXT_MAX 8192
 #endif
+/* The runtime's escalation log ([log], core/guard/esclog.h) keeps entries
+ * whose prompt, system message and answer together hold up to this many
+ * bytes: its work buffer is one record (FLM_ESCLOG_WORK_BYTES). A longer
+ * exchange is answered as usual and not logged. */
+#ifndef FLM_ESCLOG_TEXT_MAX
+#define FLM_ESCLOG_TEXT_MAX 16384
+#endif
 
 /* ==== runtime (core/runtime) =============================================== */
 

@@ -40,8 +40,41 @@ static bool refused_for_good(const flm_cloud_result_t *cr)
            cr->http_status != 429;
 }
 
+/* A delivered item into the escalation log: its prompt as the queue kept
+ * it (redacted under redact), the cloud's answer as it came. */
+static void log_delivery(flm_queue_t *q, uint32_t seq, const flm_openai_result_t *reply,
+                         flm_esclog_t *log, int64_t now, flm_forward_result_t *res)
+{
+    flm_queue_item_t it;
+    flm_err_t e = flm_queue_get(q, seq, &it); /* the prompt again: the answer took the buffer */
+    if (!e) {
+        size_t alen = reply->text ? reply->text_len : 0;
+        const char *nul = alen ? memchr(reply->text, 0, alen) : NULL;
+        flm_esclog_entry_t en = {
+            .utc = (uint64_t)now, .cloud = true, .reason = "cloud:queued",
+            .prompt = it.prompt, .prompt_len = it.prompt_len,
+            .system = it.system, .system_len = it.system_len,
+            .answer = reply->text ? reply->text : "",
+            .answer_len = nul ? (size_t)(nul - reply->text) : alen,
+        };
+        if (reply->has_usage && reply->prompt_tokens >= 0 && reply->prompt_tokens <= (int64_t)UINT32_MAX &&
+            reply->completion_tokens >= 0 && reply->completion_tokens <= (int64_t)UINT32_MAX) {
+            en.has_usage = true;
+            en.prompt_tokens = (uint32_t)reply->prompt_tokens;
+            en.completion_tokens = (uint32_t)reply->completion_tokens;
+        }
+        e = flm_esclog_append(log, &en, NULL);
+    }
+    if (e) {
+        res->log_failed++;
+        flm_hal_log(FLM_LOG_WARN, "queue: %u not logged (%s)", (unsigned)seq, flm_strerror(e));
+    } else {
+        res->logged++;
+    }
+}
+
 flm_err_t flm_forward_flush(flm_queue_t *q, flm_cloud_client_t *cloud, flm_ledger_t *ledger,
-                            uint32_t max, flm_forward_result_t *res)
+                            flm_esclog_t *log, uint32_t max, flm_forward_result_t *res)
 {
     if (!q || !cloud || !res)
         return FLM_ERR_ARG;
@@ -112,6 +145,8 @@ flm_err_t flm_forward_flush(flm_queue_t *q, flm_cloud_client_t *cloud, flm_ledge
         res->delivered++;
         flm_hal_log(FLM_LOG_INFO, "queue: %u delivered (Idempotency-Key %s)", (unsigned)it.seq,
                     it.idem_key);
+        if (log && log->settings.escalations)
+            log_delivery(q, it.seq, reply, log, now, res);
     }
     if (!err && res->refused)
         err = res->last_err;

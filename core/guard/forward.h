@@ -7,7 +7,7 @@
  *
  *   flm_forward_result_t fr;
  *   if (flm_forward_pending(&q))
- *       flm_forward_flush(&q, &cloud, &ledger, 0, &fr);   // ledger may be NULL
+ *       flm_forward_flush(&q, &cloud, &ledger, &log, 0, &fr);   // ledger, log may be NULL
  *
  * At least once: an item is marked answered only after its answer is
  * stored, so a delivery cut anywhere (the link lost with the request sent,
@@ -22,6 +22,11 @@
  * queued) and counted after (the reply's usage). An answer longer than the
  * queue's record is stored cut at a character boundary, at the first NUL
  * if it holds one.
+ *
+ * With an escalation log whose escalations is on, each delivered item is
+ * logged too (reason "cloud:queued", no score: the decision was made when
+ * it was kept), its prompt as the queue holds it (redacted under redact)
+ * and the cloud's whole answer.
  */
 #ifndef FLM_GUARD_FORWARD_H
 #define FLM_GUARD_FORWARD_H
@@ -34,6 +39,7 @@
 
 #include "core/base/error.h"
 #include "core/cloud/cloud_client.h"
+#include "core/guard/esclog.h"
 #include "core/guard/ledger.h"
 #include "core/guard/queue.h"
 
@@ -45,6 +51,8 @@ typedef struct {
     bool      over_budget;/* stopped before a delivery that would pass a [budget] cap */
     flm_err_t last_err;   /* the last failure's */
     int       last_status;/* its HTTP status, 0 if none */
+    uint32_t  logged;     /* delivered items kept in the escalation log */
+    uint32_t  log_failed; /* delivered items the log could not keep (full, too long) */
 } flm_forward_result_t;
 
 /* Items waiting for delivery. */
@@ -58,7 +66,7 @@ uint32_t  flm_forward_pending(const flm_queue_t *q);
  * a delivery the server refuses with another 4xx is left queued and the
  * flush goes on. */
 flm_err_t flm_forward_flush(flm_queue_t *q, flm_cloud_client_t *cloud, flm_ledger_t *ledger,
-                            uint32_t max, flm_forward_result_t *res);
+                            flm_esclog_t *log, uint32_t max, flm_forward_result_t *res);
 
 #endif /* FLM_CFG_CLOUD */
 #endif /* FLM_GUARD_FORWARD_H */

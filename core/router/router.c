@@ -141,6 +141,17 @@ void flm_router_set_guards(flm_router_t *r, flm_queue_t *queue, flm_ledger_t *le
 #endif
 }
 
+void flm_router_set_log(flm_router_t *r, flm_esclog_t *log)
+{
+    if (!r)
+        return;
+#if FLM_CFG_CLOUD
+    r->esclog = log;
+#else
+    (void)log;
+#endif
+}
+
 void flm_router_deinit(flm_router_t *r)
 {
     if (r)

@@ -49,6 +49,7 @@
 #include "core/base/config.h"
 #include "core/base/error.h"
 #include "core/base/ini.h"
+#include "core/guard/esclog.h"
 #include "core/guard/ledger.h"
 #include "core/guard/privacy.h"
 #include "core/guard/queue.h"
@@ -202,6 +203,7 @@ typedef struct {
     flm_privacy_restorer_t restorer; /* the answer's placeholders back to the values */
     flm_ledger_t         *ledger;  /* NULL: no budget (every cloud request may go) */
     flm_queue_t          *queue;   /* NULL: nothing is kept while offline */
+    flm_esclog_t         *esclog;  /* NULL: the cloud's answers are not logged */
     uint32_t              est_out; /* the budget check's completion estimate (max_tokens) */
 #endif
 } flm_router_t;
@@ -220,6 +222,12 @@ void      flm_router_deinit(flm_router_t *r);
  * (flm_router_ask; only when its [queue] is enabled). Ignored in a build
  * without the cloud. */
 void      flm_router_set_guards(flm_router_t *r, flm_queue_t *queue, flm_ledger_t *ledger);
+
+/* The escalation log (core/guard/esclog.h; NULL: none): flm_router_ask
+ * keeps each answer the cloud gave there, as it left and came back (under
+ * redact with the placeholders), when its [log] escalations is on.
+ * Ignored in a build without the cloud. */
+void      flm_router_set_log(flm_router_t *r, flm_esclog_t *log);
 
 /* Whether the cloud can be asked now; the caller knows (the client, the
  * HAL's link status, the breaker). */

@@ -203,18 +203,52 @@ static void count_answer(flm_router_t *r, flm_ask_result_t *res)
 }
 #endif
 
+#if FLM_CFG_CLOUD
+/* A cloud answer given in full: into the escalation log, as it left the
+ * device and came back (the placeholders not restored). */
+static void log_escalation(flm_router_t *r, const flm_ask_t *q, const char *system_up,
+                           flm_ask_result_t *res)
+{
+    const flm_openai_result_t *reply = res->cloud.reply;
+    if (!r->esclog || !r->esclog->settings.escalations || !reply)
+        return;
+    const flm_route_decision_t *d = &res->decision;
+    const char *prompt = d->redacted ? r->redacted : q->prompt;
+    flm_esclog_entry_t e = {
+        .utc = (uint64_t)utc_now(), .cloud = true, .reason = flm_route_reason_name(d->reason),
+        .scored = d->scored, .score = d->score, .redacted = d->redacted,
+        .prompt = prompt, .prompt_len = strlen(prompt),
+        .system = system_up, .system_len = system_up ? strlen(system_up) : 0,
+        .answer = reply->text ? reply->text : "", .answer_len = reply->text ? reply->text_len : 0,
+    };
+    if (reply->has_usage && reply->prompt_tokens >= 0 && reply->prompt_tokens <= (int64_t)UINT32_MAX &&
+        reply->completion_tokens >= 0 && reply->completion_tokens <= (int64_t)UINT32_MAX) {
+        e.has_usage = true;
+        e.prompt_tokens = (uint32_t)reply->prompt_tokens;
+        e.completion_tokens = (uint32_t)reply->completion_tokens;
+    }
+    const char *nul = memchr(e.answer, 0, e.answer_len);
+    if (nul)
+        e.answer_len = (size_t)(nul - e.answer); /* a \u0000 in the reply: kept up to it */
+    res->log_err = flm_esclog_append(r->esclog, &e, &res->log_seq);
+    res->logged = res->log_err == FLM_OK;
+}
+#endif
+
 static void log_decision(const flm_ask_result_t *res)
 {
-    char score[8], queued[24] = "", cap[32] = "";
+    char score[8], queued[24] = "", cap[32] = "", logged[24] = "";
     flm_route_score_text(res->decision.score, score);
     if (res->queued)
         flm_snprintf(queued, sizeof queued, " queued=%u", (unsigned)res->queue_seq);
     if (res->decision.reason == FLM_REASON_LOCAL_BUDGET)
         flm_snprintf(cap, sizeof cap, " cap=%s", flm_budget_cap_name(res->decision.budget_cap));
-    flm_hal_log(FLM_LOG_INFO, "route=%s reason=%s score=%s%s%s%s",
+    if (res->logged)
+        flm_snprintf(logged, sizeof logged, " logged=%u", (unsigned)res->log_seq);
+    flm_hal_log(FLM_LOG_INFO, "route=%s reason=%s score=%s%s%s%s%s",
                 res->decision.route == FLM_ROUTE_CLOUD ? "cloud" : "local",
                 flm_route_reason_name(res->decision.reason), res->decision.scored ? score : "-",
-                res->degraded ? " degraded" : "", queued, cap);
+                res->degraded ? " degraded" : "", queued, cap, logged);
 }
 
 flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_t *q,
@@ -265,6 +299,8 @@ flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_
             flm_privacy_map_deinit(&r->pii_map);
             if (!res->cloud_err || delivered)
                 count_answer(r, res);
+            if (!res->cloud_err)
+                log_escalation(r, q, system_up, res);
             log_decision(res);
             return res->cloud_err;
         }

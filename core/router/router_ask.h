@@ -13,7 +13,12 @@
  * left: redacted under policy redact (the stored prompt, and so the stored
  * answer, holds the placeholders, never the values), never under
  * local-only (such a prompt is local:pii, and so is one whose system
- * message holds personal data).
+ * message holds personal data). With an escalation log whose [log]
+ * escalations is on (flm_router_set_log), each answer the cloud gave in
+ * full is logged with the prompt as it left (redacted under redact; the
+ * answer with its placeholders, before they are restored), the route, the
+ * reason, the score and the reply's usage; a prompt kept local is never
+ * logged, and a failure to log leaves the answer as it is (log_err).
  */
 #ifndef FLM_ROUTER_ASK_H
 #define FLM_ROUTER_ASK_H
@@ -56,6 +61,9 @@ typedef struct {
     uint32_t  queue_seq;        /* its sequence number there */
     flm_err_t queue_err;        /* offline with a queue, but it could not be kept */
     flm_err_t ledger_err;       /* the budget ledger could not persist this answer */
+    bool      logged;           /* kept in the escalation log */
+    uint32_t  log_seq;          /* its number there */
+    flm_err_t log_err;          /* logging on, but the entry could not be kept (full, too long) */
 #if FLM_CFG_CLOUD
     flm_cloud_result_t cloud;   /* when the cloud was asked: usage, status, attempts */
 #endif
@@ -63,7 +71,7 @@ typedef struct {
 
 /* cloud may be NULL (no endpoint). The decision is logged at INFO:
  * "route=cloud reason=cloud:difficulty score=0.9731" (" degraded",
- * " queued=7", " cap=daily_tokens" after it when they apply). res is filled as the
+ * " queued=7", " cap=daily_tokens", " logged=3" after it when they apply). res is filled as the
  * answer goes: by the first on_text call res->decision names the route
  * that gives the text (a streaming server sends it in its head then). */
 flm_err_t flm_router_ask(flm_router_t *r, flm_ask_cloud_t *cloud, const flm_ask_t *q,

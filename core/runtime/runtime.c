@@ -235,7 +235,7 @@ static flm_err_t load_ca(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
     return FLM_OK;
 }
 
-/* [queue] and [budget], on the HAL's record store. */
+/* [queue], [budget] and [log], on the HAL's record store. */
 static flm_err_t open_guards(flm_runtime_t *rt)
 {
     if (rt->settings.has_budget) {
@@ -259,6 +259,14 @@ static flm_err_t open_guards(flm_runtime_t *rt)
         if (err)
             return fail(rt, err, "[queue]: the queue in the record store: %s", flm_strerror(err));
         rt->has_queue = true;
+    }
+    if (rt->settings.has_log) {
+        flm_err_t err = flm_esclog_init(&rt->esclog, &rt->settings.log, NULL, rt->esclog_work,
+                                        sizeof rt->esclog_work);
+        if (err)
+            return fail(rt, err, "[log]: the escalation log in the record store: %s",
+                        flm_strerror(err));
+        rt->has_esclog = true;
     }
     return FLM_OK;
 }
@@ -379,6 +387,7 @@ flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *
 #if FLM_CFG_CLOUD
         flm_router_set_guards(&rt->router, rt->has_queue ? &rt->queue : NULL,
                               rt->has_ledger ? &rt->ledger : NULL);
+        flm_router_set_log(&rt->router, rt->has_esclog ? &rt->esclog : NULL);
 #endif
     }
     return FLM_OK;
@@ -399,6 +408,8 @@ void flm_runtime_deinit(flm_runtime_t *rt)
         flm_queue_deinit(&rt->queue);
     if (rt->has_ledger)
         flm_ledger_deinit(&rt->ledger);
+    if (rt->has_esclog)
+        flm_esclog_deinit(&rt->esclog);
     flm_privacy_deinit(&rt->privacy);
 #endif
     if (rt->has_model)

@@ -28,6 +28,7 @@
  *   [privacy]                      what may leave: core/guard/privacy.h
  *   [queue]                        what waits for the link: core/guard/queue.h
  *   [budget]                       what the cloud may cost: core/guard/ledger.h
+ *   [log]                          what the cloud answered: core/guard/esclog.h
  *
  *   [server]                       `fieldlm serve`: core/server/server.h
  *
@@ -52,6 +53,7 @@
 #include "core/hal/hal.h"
 #include "core/infer/engine.h"
 #include "core/model/model.h"
+#include "core/guard/esclog.h"
 #include "core/guard/privacy.h"
 #include "core/router/router.h"
 #if FLM_CFG_CLOUD
@@ -91,6 +93,8 @@ typedef struct {
     bool                   has_queue;
     flm_budget_settings_t  budget;   /* [budget]: absent, no ledger */
     bool                   has_budget;
+    flm_esclog_settings_t  log;      /* [log]: absent, no escalation log */
+    bool                   has_log;
 #endif
 #if FLM_CFG_SERVER
     flm_server_settings_t server;
@@ -163,6 +167,9 @@ typedef struct {
     uint8_t               queue_work[FLM_QUEUE_WORK_BYTES(FLM_QUEUE_TEXT_MAX)];
     flm_ledger_t          ledger;     /* [budget]: on the HAL's record store */
     bool                  has_ledger;
+    flm_esclog_t          esclog;     /* [log]: on the HAL's record store */
+    bool                  has_esclog;
+    uint8_t               esclog_work[FLM_ESCLOG_WORK_BYTES(FLM_ESCLOG_TEXT_MAX)];
     flm_cloud_client_t    cloud;
     bool                  has_cloud;
     char                  cloud_path[FLM_CLOUD_PATH_MAX];

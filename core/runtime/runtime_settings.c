@@ -34,6 +34,7 @@ flm_err_t flm_device_settings_parse(flm_device_settings_t *s, const char *text, 
         { &flm_privacy_ini_section, &s->privacy, true, &s->has_privacy },
         { &flm_queue_ini_section, &s->queue, true, &s->has_queue },
         { &flm_budget_ini_section, &s->budget, true, &s->has_budget },
+        { &flm_esclog_ini_section, &s->log, true, &s->has_log },
 #endif
 #if FLM_CFG_SERVER
         { &flm_server_ini_section, &s->server, true, &s->has_server },

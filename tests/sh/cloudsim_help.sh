@@ -10,7 +10,7 @@ for m in $modes; do
     printf '%s\n' "$help" | grep -q "^  $m" || fail "cloudsim --help does not document the fault mode '$m'"
     n=$((n + 1))
 done
-for o in --cert --port --port-file --record --fault --fault-times --api-key --max-requests --timeout; do
+for o in --cert --port --port-file --record --fault --fault-times --api-key --max-requests --timeout --answers; do
     printf '%s\n' "$help" | grep -q -- "$o" || fail "cloudsim --help omits $o"
 done
 echo "cloudsim_help ok ($n fault modes)"

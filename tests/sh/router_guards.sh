@@ -74,10 +74,16 @@ grep -qF "$p2" "$work/list.out" || fail "list: the prompt is not shown"
 # ---- delivered when the link is back: the first attempt gets a 503, the
 # client retries with the same key ------------------------------------------------
 start_sim back --fault 503 --fault-times 1
-conf back "$PORT" "[queue]" "enabled = true" "device_id = kiosk-7"
+conf back "$PORT" "[queue]" "enabled = true" "device_id = kiosk-7" "[log]" "escalations = on"
 run flush1 q queue flush -c "$work/back.conf"
 ok flush1
-grep -q '^delivered 2, failed 0, refused 0, pending 0$' "$work/flush1.out" || { cat "$work/flush1.out" "$work/flush1.err"; fail "flush1"; }
+grep -q '^delivered 2, failed 0, refused 0, pending 0; logged 2 (0 not)$' "$work/flush1.out" || { cat "$work/flush1.out" "$work/flush1.err"; fail "flush1"; }
+# the deliveries are in the escalation log, as the queue kept them
+run export q log export -c "$work/back.conf"
+ok export
+[ "$(grep -c '"route":"cloud","reason":"cloud:queued","score":null' "$work/export.out")" -eq 2 ] ||
+    { cat "$work/export.out"; fail "the deliveries are not in the escalation log"; }
+grep -qF "\"prompt\":\"$p1\"" "$work/export.out" || fail "1's prompt is not in the escalation log"
 rec="$work/back.rec"
 [ "$(grep -c "^=== request [0-9]* idempotency-key $key1\$" "$rec")" -eq 2 ] ||
     { grep '^=== request' "$rec"; fail "the retried delivery of 1 did not carry its key twice"; }

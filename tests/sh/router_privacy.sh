@@ -7,6 +7,10 @@
 #  - redact: it goes up with placeholders, no byte of any detected span is in
 #    the request, and the answer (cloudsim echoes the prompt) comes back with
 #    the values restored, whole.
+# With the escalation log on ([log] escalations = on) in both: under
+# local-only nothing a guarded prompt said is ever logged (those prompts
+# never left; a clean one is), under redact each entry holds the redacted
+# prompt and the cloud's answer with the placeholders, never a value.
 need_tls=0
 . tests/lib/cloud_lib.sh
 
@@ -29,6 +33,9 @@ deny_words = $deny
 url = http://127.0.0.1:$PORT/v1
 model = sim-model-1
 max_retries = 0
+[log]
+escalations = on
+max_records = 1000
 EOF
 done
 
@@ -42,7 +49,7 @@ grep -v '^#' "$cases" | while IFS='	' read -r prompt redacted spans; do
     [ "$spans" != - ] || policies=redact # a clean prompt is sent as it is either way
     for policy in $policies; do
         before=$(wc -c <"$rec")
-        timeout 30 "$cli" ask -c "$work/$policy.conf" -p "$text" -n 8 >"$work/out" 2>"$work/err" ||
+        FLM_STORE_DIR="$work/store-$policy" timeout 30 "$cli" ask -c "$work/$policy.conf" -p "$text" -n 8 >"$work/out" 2>"$work/err" ||
             { cat "$work/err"; fail "case $n ($policy): exit $?"; }
         sent=$(tail -c +$((before + 1)) "$rec")
         if [ "$spans" = - ]; then
@@ -70,4 +77,41 @@ grep -v '^#' "$cases" | while IFS='	' read -r prompt redacted spans; do
     done
 done || exit 1
 rows=$(grep -vc '^#' "$cases")
-echo "privacy end to end ok: $rows cases under local-only and redact, $(requests privsim) requests, no span sent"
+
+# The escalation logs: what each policy kept of what left (and a clean
+# prompt under local-only, to show that log is on).
+clean="Tell me a story about a brave little boat."
+FLM_STORE_DIR="$work/store-local-only" timeout 30 "$cli" ask -c "$work/local-only.conf" -p "$clean" -n 8 \
+    >/dev/null 2>"$work/err" || { cat "$work/err"; fail "clean prompt (local-only)"; }
+grep -q '^route=cloud reason=cloud:mode .* logged=1$' "$work/err" || { cat "$work/err"; fail "clean prompt (local-only): not logged"; }
+for policy in local-only redact; do
+    FLM_STORE_DIR="$work/store-$policy" "$cli" log export -c "$work/$policy.conf" -o "$work/$policy.jsonl" \
+        2>"$work/export.err" || { cat "$work/export.err"; fail "log export ($policy)"; }
+done
+[ "$(wc -l <"$work/local-only.jsonl")" -eq 1 ] && grep -qF "\"prompt\":\"$clean\"" "$work/local-only.jsonl" ||
+    fail "local-only: the escalation log holds more than the clean prompt: $(head -n 3 "$work/local-only.jsonl")"
+[ "$(wc -l <"$work/redact.jsonl")" -eq "$rows" ] ||
+    fail "redact: $(wc -l <"$work/redact.jsonl") entries in the escalation log, want $rows"
+# each entry: the prompt as redacted, the answer (the echo) with the
+# placeholders, and no byte of any of its row's spans
+command -v python3 >/dev/null 2>&1 || { echo "skipped: the log check needs python3"; exit 77; }
+grep -v '^#' "$cases" | python3 -c '
+import json, sys, subprocess
+rows = [l.rstrip("\n").split("\t") for l in sys.stdin if l.strip()]
+log = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(rows) == len(log)
+def unescape(s):  # as the shell reads the row: printf %b
+    return subprocess.run(["printf", "%b", s], capture_output=True, check=True).stdout.decode("utf-8").rstrip("\n")
+for i, ((prompt, redacted, spans), e) in enumerate(zip(rows, log)):
+    want = unescape(redacted if spans != "-" else prompt)
+    assert e["prompt"] == want, (i, e["prompt"], want)
+    assert e["answer"] == "Echo: " + want, (i, e["answer"])
+    assert e["route"] == "cloud" and e["reason"] == "cloud:mode" and e["redacted"] == (spans != "-"), e
+    text = unescape(prompt).encode("utf-8")
+    logged = (e["prompt"] + "\n" + e["answer"]).encode("utf-8")
+    for sp in spans.split() if spans != "-" else []:
+        off, n = map(int, sp.split(":")[1:])
+        assert text[off:off + n] not in logged, (i, text[off:off + n], "logged")
+'  "$work/redact.jsonl" || fail "redact: an escalation log entry is not the redacted exchange"
+echo "privacy end to end ok: $rows cases under local-only and redact, $(requests privsim) requests, no span sent;" \
+     "escalation logs: under local-only only a clean prompt, $rows entries under redact, no span logged"

@@ -28,10 +28,12 @@ static const flm_opt_doc_t doc = {
     "marked degraded (reason local:cloud-failed); with the link down it is\n"
     "local:offline, and with [queue] enabled the prompt is kept for the cloud\n"
     "(\" queued=N\"; fieldlm queue), delivered by the first ask that finds the\n"
-    "link up again. Over a [budget] cap: local:budget (\" cap=KEY\").\n",
+    "link up again. Over a [budget] cap: local:budget (\" cap=KEY\"). With [log]\n"
+    "escalations = on, a cloud answer is kept in the escalation log (\" logged=N\";\n"
+    "fieldlm log export).\n",
     "CONFIG has [model] (path, context), [router] (params, mode, threshold,\n"
     "force_cloud, force_local, cascade_window, cascade_nll) and, to escalate,\n"
-    "[cloud]; [privacy], [queue] and [budget] guard it. Exit status: 0 answered (degraded too), 1 failed, 2 bad usage.\n",
+    "[cloud]; [privacy], [queue] and [budget] guard it, [log] keeps what the cloud said. Exit status: 0 answered (degraded too), 1 failed, 2 bad usage.\n",
 };
 
 static volatile sig_atomic_t interrupted;
@@ -240,6 +242,10 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
         fprintf(stderr, " not queued (%s)", flm_strerror(res.queue_err));
     if (res.decision.reason == FLM_REASON_LOCAL_BUDGET)
         fprintf(stderr, " cap=%s", flm_budget_cap_name(res.decision.budget_cap));
+    if (res.logged)
+        fprintf(stderr, " logged=%u", (unsigned)res.log_seq);
+    else if (res.log_err)
+        fprintf(stderr, " not logged (%s)", flm_strerror(res.log_err));
     fputc('\n', stderr);
     if (res.ledger_err)
         fprintf(stderr, "fieldlm ask: budget ledger not saved: %s\n", flm_strerror(res.ledger_err));
@@ -261,7 +267,8 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
     if (!err && rt.has_queue && cloud && flm_forward_pending(&rt.queue) &&
         flm_hal_link_up() && flm_cloud_available(cloud)) {
         flm_forward_result_t fr;
-        flm_err_t ferr = flm_forward_flush(&rt.queue, cloud, rt.has_ledger ? &rt.ledger : NULL, 0, &fr);
+        flm_err_t ferr = flm_forward_flush(&rt.queue, cloud, rt.has_ledger ? &rt.ledger : NULL,
+                                          rt.has_esclog ? &rt.esclog : NULL, 0, &fr);
         fprintf(stderr, "queue: delivered %u, pending %u%s%s\n", (unsigned)fr.delivered,
                 (unsigned)fr.pending, ferr ? ": " : "", ferr ? flm_strerror(ferr) : "");
     }

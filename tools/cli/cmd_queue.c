@@ -100,9 +100,12 @@ static int flush(flm_runtime_t *rt, long max)
     }
     flm_forward_result_t fr;
     flm_err_t err = flm_forward_flush(&rt->queue, &rt->cloud, rt->has_ledger ? &rt->ledger : NULL,
-                                      (uint32_t)max, &fr);
-    printf("delivered %u, failed %u, refused %u, pending %u\n", (unsigned)fr.delivered,
+                                      rt->has_esclog ? &rt->esclog : NULL, (uint32_t)max, &fr);
+    printf("delivered %u, failed %u, refused %u, pending %u", (unsigned)fr.delivered,
            (unsigned)fr.failed, (unsigned)fr.refused, (unsigned)fr.pending);
+    if (fr.logged || fr.log_failed)
+        printf("; logged %u (%u not)", (unsigned)fr.logged, (unsigned)fr.log_failed);
+    fputc('\n', stdout);
     if (err == FLM_ERR_BUDGET_EXCEEDED)
         fprintf(stderr, "fieldlm queue: stopped: the next delivery would pass a [budget] cap\n");
     else if (err && fr.last_status)

@@ -6,8 +6,10 @@
  *            [--max-requests N] [--timeout S]
  *
  * Answers POST /v1/chat/completions deterministically: the answer is
- * "Echo: " followed by the last message's content, streamed one word per
- * chunk when the request says "stream": true. Every request received is
+ * "Echo: " followed by the last message's content (or, with --answers
+ * FILE, the canned answer of the first line of FILE whose key the last
+ * message contains), streamed one word per chunk when the request says
+ * "stream": true. Every request received is
  * appended to the record file byte for byte, so a test can check exactly
  * what left the device; its "=== request N" line names the request's
  * Idempotency-Key header when it has one ("=== request N idempotency-key
@@ -58,7 +60,7 @@
 /* ---- options ------------------------------------------------------------ */
 
 static struct {
-    const char *cert, *key, *port_file, *record, *fault, *api_key;
+    const char *cert, *key, *port_file, *record, *fault, *api_key, *answers;
     int         port, fault_times, max_requests, timeout_s;
 } opt = { .fault_times = -1, .max_requests = 0, .timeout_s = 60 };
 
@@ -470,8 +472,62 @@ static doc_t completion_doc(const chat_t *chat, int seq, bool chunk, const char 
     return d;
 }
 
+/* --answers FILE: lines "KEY<TAB>ANSWER", read once. */
+static char  *canned_text;
+static char **canned_key, **canned_answer;
+static size_t canned_n;
+
+static void load_answers(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("--answers %s: %s", path, strerror(errno));
+    size_t cap = 0, len = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 65536;
+            canned_text = realloc(canned_text, cap);
+            if (!canned_text)
+                die("out of memory");
+        }
+        size_t n = fread(canned_text + len, 1, cap - len - 1, f);
+        if (n == 0)
+            break;
+        len += n;
+    }
+    fclose(f);
+    canned_text[len] = '\0';
+    for (char *line = canned_text; *line;) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = '\0';
+        char *tab = strchr(line, '\t');
+        if (tab && tab > line) {
+            *tab = '\0';
+            canned_key = realloc(canned_key, (canned_n + 1) * sizeof *canned_key);
+            canned_answer = realloc(canned_answer, (canned_n + 1) * sizeof *canned_answer);
+            if (!canned_key || !canned_answer)
+                die("out of memory");
+            canned_key[canned_n] = line;
+            canned_answer[canned_n++] = tab + 1;
+        } else if (*line) {
+            die("--answers %s: a line without KEY<TAB>ANSWER: %s", path, line);
+        }
+        if (!end)
+            break;
+        line = end + 1;
+    }
+}
+
 static char *make_answer(const chat_t *chat, const char *fault)
 {
+    for (size_t i = 0; i < canned_n; i++)
+        if (strstr(chat->prompt, canned_key[i])) {
+            char *a = strdup(canned_answer[i]);
+            if (!a)
+                die("out of memory");
+            return a;
+        }
     if (strcmp(fault, "oversized") == 0) {
         size_t n = 2u << 20;
         char *a = malloc(n + 1);
@@ -752,7 +808,7 @@ out:
 static const char usage[] =
     "usage: cloudsim [--cert F --key F] [--port N] [--port-file F] [--record F]\n"
     "                [--fault MODE] [--fault-times N] [--api-key K]\n"
-    "                [--max-requests N] [--timeout SECONDS]\n"
+    "                [--max-requests N] [--timeout SECONDS] [--answers FILE]\n"
     "\n"
     "An OpenAI-compatible chat-completions server on 127.0.0.1 for tests: the\n"
     "answer is \"Echo: \" and the last message, streamed a word per chunk when\n"
@@ -762,6 +818,9 @@ static const char usage[] =
     "  --port-file F      write the port to F once listening\n"
     "  --api-key K        answer 401 unless the Bearer token is K\n"
     "  --max-requests N   exit after N requests; --timeout S: after S seconds (60)\n"
+    "  --answers FILE     canned answers: lines KEY<TAB>ANSWER; a request whose last\n"
+    "                     message contains KEY gets ANSWER (the first such line),\n"
+    "                     any other the echo\n"
     "\n"
     "A fault applies to every request (--fault), to the first N (--fault-times),\n"
     "or to one request whose prompt contains the marker \"[fault:MODE]\":\n"
@@ -822,6 +881,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--record") == 0)       opt.record = v;
         else if (strcmp(a, "--fault") == 0)        opt.fault = v;
         else if (strcmp(a, "--api-key") == 0)      opt.api_key = v;
+        else if (strcmp(a, "--answers") == 0)      opt.answers = v;
         else if (strcmp(a, "--port") == 0)         opt.port = int_arg(a, v, 0, 65535);
         else if (strcmp(a, "--fault-times") == 0)  opt.fault_times = int_arg(a, v, 0, 1000000);
         else if (strcmp(a, "--max-requests") == 0) opt.max_requests = int_arg(a, v, 0, 1000000);
@@ -830,6 +890,8 @@ int main(int argc, char **argv)
     }
     if (!opt.cert != !opt.key)
         die("--cert and --key go together");
+    if (opt.answers)
+        load_answers(opt.answers);
     signal(SIGPIPE, SIG_IGN);
     alarm((unsigned)opt.timeout_s); /* a hard bound on the run, whatever happens */
     if (opt.cert)

@@ -15,6 +15,8 @@ set(FLM_CORE_SOURCES
     core/cloud/cloud_client.c
     core/cloud/cloud_config.c
     core/cloud/openai.c
+    core/guard/esclog.c
+    core/guard/esclog_config.c
     core/guard/forward.c
     core/guard/ledger.c
     core/guard/ledger_config.c

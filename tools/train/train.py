@@ -54,6 +54,9 @@ def parse_args(argv=None):
     m.add_argument("--kv-heads", type=int, default=2)
     m.add_argument("--seq-len", type=int, default=256)
     s = ap.add_argument_group("schedule")
+    s.add_argument("--window", type=int, default=0, metavar="N",
+                   help="tokens per training window (default 0: the model's seq_len); shorter is much "
+                        "cheaper when fine-tuning on short documents")
     s.add_argument("--steps", type=int, default=1000)
     s.add_argument("--batch", type=int, default=16)
     s.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
@@ -203,7 +206,9 @@ def main(a):
     log(f"train: {model.n_params():,} parameters: dim {cfg.dim} hidden {cfg.hidden_dim} layers {cfg.n_layers} "
         f"heads {cfg.n_heads} kv_heads {cfg.n_kv_heads} vocab {cfg.vocab_size} seq_len {cfg.seq_len}")
 
-    data = Data(a.data, tok, a.doc_mode, cfg.seq_len)
+    if a.window < 0 or a.window > cfg.seq_len:
+        raise SystemExit(f"train: --window {a.window} is not in 1..seq_len {cfg.seq_len}")
+    data = Data(a.data, tok, a.doc_mode, a.window or cfg.seq_len)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     other = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/cloud/cloud_client.h"
+#include "core/guard/esclog.h"
 #include "core/guard/forward.h"
 #include "core/proto/json_read.h"
 #include "port/posix/hal_posix.h"
@@ -701,7 +702,7 @@ FLM_TEST(guard_forward_delivers_the_queue)
     setup(ok, 1, 1);
     flm_forward_result_t fr;
     flm_hal_posix_set_link(0);
-    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, 0, &fr), FLM_ERR_NET_DOWN);
+    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, NULL, 0, &fr), FLM_ERR_NET_DOWN);
     FLM_CHECK_EQ(script.next, 0);
     FLM_CHECK_EQ(fr.pending, 3);
     flm_hal_posix_set_link(1);
@@ -716,7 +717,7 @@ FLM_TEST(guard_forward_delivers_the_queue)
     };
     setup(steps, 4, 2);
     client.cfg.breaker_threshold = 0;
-    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, 0, &fr), FLM_ERR_NET_CONNECT);
+    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, NULL, 0, &fr), FLM_ERR_NET_CONNECT);
     FLM_CHECK(fr.delivered == 1 && fr.refused == 1 && fr.failed == 1 && fr.pending == 2);
     char want[96];
     snprintf(want, sizeof want, "\r\nIdempotency-Key: %s\r\n", key1);
@@ -733,21 +734,36 @@ FLM_TEST(guard_forward_delivers_the_queue)
     FLM_CHECK_EQ(led.total.cloud_requests, 1);
     FLM_CHECK_EQ(led.total.cloud_in, 19); /* the reply's usage */
 
-    /* the next flush: the refused one again (same key), then the third */
+    /* the next flush: the refused one again (same key), then the third;
+     * each delivery goes into the escalation log too */
+    static flm_esclog_t lg;
+    static uint8_t lwork[FLM_ESCLOG_WORK_BYTES(1024)];
+    flm_esclog_settings_t ls;
+    flm_esclog_settings_init(&ls);
+    ls.escalations = true;
+    FLM_CHECK_EQ(flm_esclog_init(&lg, &ls, &store.ops, lwork, sizeof lwork), FLM_OK);
     static const step_t again[] = { { .reply = reply_ok }, { .reply = reply_ok } };
     setup(again, 2, 1);
-    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, 0, &fr), FLM_OK);
-    FLM_CHECK(fr.delivered == 2 && fr.pending == 0);
+    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, &lg, 0, &fr), FLM_OK);
+    FLM_CHECK(fr.delivered == 2 && fr.pending == 0 && fr.logged == 2 && fr.log_failed == 0);
     FLM_CHECK(strstr(script.sent[0], want) != NULL);
+    flm_esclog_entry_t le;
+    FLM_CHECK_EQ(flm_esclog_next(&lg, 0, &le), FLM_OK);
+    FLM_CHECK(strcmp(le.prompt, "second") == 0 && le.system && strcmp(le.system, "Be brief.") == 0);
+    FLM_CHECK(strcmp(le.answer, FX_ANSWER) == 0 && strcmp(le.reason, "cloud:queued") == 0 && !le.scored);
+    FLM_CHECK(le.has_usage && le.prompt_tokens == 19);
+    FLM_CHECK_EQ(flm_esclog_next(&lg, le.seq, &le), FLM_OK);
+    FLM_CHECK(strcmp(le.prompt, "third") == 0 && le.system == NULL);
+    flm_esclog_deinit(&lg);
     /* nothing left: nothing sent */
     setup(ok, 1, 1);
-    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, 0, &fr), FLM_OK);
+    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, NULL, 0, &fr), FLM_OK);
     FLM_CHECK_EQ(script.next, 0);
 
     /* a cap stops the flush before sending */
     FLM_CHECK_EQ(flm_queue_enqueue(&q, "fourth", NULL, 4, &s1), FLM_OK);
     led.settings.daily_tokens = 1;
-    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, 0, &fr), FLM_ERR_BUDGET_EXCEEDED);
+    FLM_CHECK_EQ(flm_forward_flush(&q, &client, &led, NULL, 0, &fr), FLM_ERR_BUDGET_EXCEEDED);
     FLM_CHECK(fr.over_budget && fr.pending == 1 && script.next == 0);
     flm_hal_posix_set_link(-1);
     flm_ledger_deinit(&led);

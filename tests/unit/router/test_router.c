@@ -240,6 +240,7 @@ FLM_TEST(router_example_device_file_parses)
     FLM_CHECK_EQ(s.router.cascade_nll_q16, 3 * FLM_Q16_ONE);
     FLM_CHECK(s.has_privacy && s.has_queue && s.has_budget);
     FLM_CHECK(strcmp(s.queue.device_id, "kiosk-7") == 0 && !s.queue.enabled);
+    FLM_CHECK(s.has_log && !s.log.escalations && s.log.when_full == FLM_ESCLOG_FULL_DROP_OLDEST);
     FLM_CHECK_EQ(s.budget.price_input_micro, 150);
     FLM_CHECK_EQ(s.budget.daily_money_micro, 500000);
     flm_device_settings_deinit(&s);
@@ -404,6 +405,28 @@ FLM_TEST(router_budget_and_queue)
     FLM_CHECK(strcmp(it.prompt, "Mail the story to [EMAIL_1] please.") == 0);
     FLM_CHECK_MSG(strcmp(it.system, "Reply to [EMAIL_1].") == 0, "%s", it.system); /* the same value, the same placeholder */
     FLM_CHECK(!flm_test_contains(store.rec, sizeof store.rec, "anna.berg"));
+
+    /* the escalation log keeps only answers the cloud gave: none offline,
+     * none when the cloud failed (local:cloud-failed) */
+    static flm_esclog_t lg;
+    static uint8_t lwork[FLM_ESCLOG_WORK_BYTES(1024)];
+    flm_esclog_settings_t ls;
+    flm_esclog_settings_init(&ls);
+    ls.escalations = true;
+    FLM_CHECK_EQ(flm_esclog_init(&lg, &ls, &store.ops, lwork, sizeof lwork), FLM_OK);
+    flm_router_set_log(&rt.router, &lg);
+    a.prompt = clean;
+    a.system = NULL;
+    FLM_CHECK_EQ(flm_router_ask(&rt.router, &rt.cloud, &a, &res), FLM_OK);
+    FLM_CHECK(res.decision.reason == FLM_REASON_LOCAL_OFFLINE && !res.logged && !res.log_err);
+    flm_hal_posix_set_link(1);
+    FLM_CHECK_EQ(flm_router_ask(&rt.router, &rt.cloud, &a, &res), FLM_OK);
+    FLM_CHECK(res.decision.reason == FLM_REASON_LOCAL_CLOUD_FAILED && !res.logged && !res.log_err);
+    flm_esclog_status_t lst;
+    flm_esclog_status(&lg, &lst);
+    FLM_CHECK_EQ(lst.entries, 0);
+    flm_router_set_log(&rt.router, NULL);
+    flm_esclog_deinit(&lg);
 
     flm_hal_posix_set_link(-1);
     flm_queue_deinit(&q);
