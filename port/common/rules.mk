@@ -5,4 +5,4 @@
 # its NOR simulation) have no dependency: built always, so their tests run
 # on the host too.
 EXTRA_LIB_SRCS += port/common/hal_common.c port/common/ram_store.c \
-                  port/common/flash_store.c port/common/flash_sim.c
+                  port/common/flash_store.c port/common/flash_sim.c port/common/flash_slots.c
