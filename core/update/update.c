@@ -193,8 +193,7 @@ flm_err_t flm_update_open_slot(flm_update_t *u, int s, flm_model_t *m, bool head
     err = flm_model_open(m, data, (size_t)si->size,
                          header_only ? FLM_MODEL_VERIFY_HEADER : FLM_MODEL_VERIFY_FULL);
     if (err) {
-        flm_snprintf(u->detail, sizeof u->detail, "slot %s: %s: %s", flm_update_slot_name(s),
-                     flm_strerror(err), m->detail);
+        flm_snprintf(u->detail, sizeof u->detail, "slot %s: %s", flm_update_slot_name(s), m->detail);
         return err;
     }
     if (m->image_size != si->size || flm_rd32le(data + 0x1C) != si->image_crc ||
