@@ -162,7 +162,8 @@
     X(FLM_ERR_UPDATE_UNSIGNED, -0x0904, "model image has no signature and [update] require_signature is set") \
     X(FLM_ERR_UPDATE_SELFTEST, -0x0905, "model self-test failed: its first tokens differ from those recorded at install") \
     X(FLM_ERR_UPDATE_INCOMPLETE, -0x0906, "model image not completely written to its slot") \
-    X(FLM_ERR_UPDATE_MISMATCH, -0x0907, "slot holds another image than the boot record says")
+    X(FLM_ERR_UPDATE_MISMATCH, -0x0907, "slot holds another image than the boot record says") \
+    X(FLM_ERR_UPDATE_CONTEXT, -0x0908, "model's context is shorter than the device's [model] context")
 
 #define FLM_ERR_CODES(X) \
     X(FLM_OK, 0, "success") \

@@ -25,8 +25,8 @@
  * cut costs at most that much. verify checks, once all is written: the
  * loader's full validation (magic, format major version, architecture,
  * structure, CRC-32 of the whole image), that it is the image begin was
- * given, that the engine's arena for ctx_len positions fits arena_max (the
- * board's budget), and the signature (hal_sig.h) when one is given or
+ * given, that it takes the device's context (ctx_len, at most its
+ * seq_len) and the engine's arena for it fits arena_max (the board's budget), and the signature (hal_sig.h) when one is given or
  * required. A failed check marks the slot BAD; nothing else changes. commit
  * stores the self-test's expected tokens and makes the slot pending.
  *

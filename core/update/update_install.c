@@ -43,7 +43,6 @@ flm_err_t flm_update_install_begin(flm_update_t *u, const void *header, size_t n
         return FLM_ERR_MODEL_TRUNCATED;
     }
     if (flm_rd32le(h + FLM_IMG_OFF_MAGIC) != FLM_IMG_MAGIC) {
-        detail(u, "not a fieldlm model image");
         return FLM_ERR_MODEL_MAGIC;
     }
     if (flm_rd16le(h + FLM_IMG_OFF_VER_MAJOR) != FLM_IMG_VERSION_MAJOR) {
@@ -84,7 +83,9 @@ flm_err_t flm_update_install_begin(flm_update_t *u, const void *header, size_t n
             if (err)
                 return err;
         }
-        flm_err_t err = u->dev.resume(u->dev.ctx, (uint32_t)s, si->written);
+        /* Nothing saved yet: the erase itself may have been cut. */
+        flm_err_t err = si->written ? u->dev.resume(u->dev.ctx, (uint32_t)s, si->written)
+                                    : u->dev.erase(u->dev.ctx, (uint32_t)s);
         if (err) {
             detail(u, "slot %s: cannot resume: %s", flm_update_slot_name(s), flm_strerror(err));
             return err;
@@ -194,9 +195,14 @@ flm_err_t flm_update_install_verify(flm_update_t *u, flm_update_install_t *ins, 
     flm_err_t err = flm_update_open_slot(u, ins->slot, m, false);
     if (err)
         return refuse(u, ins, m, err);
+    if (u->cfg.ctx_len > m->cfg.seq_len) {
+        detail(u, "it was trained for %u positions; the device runs %u", (unsigned)m->cfg.seq_len,
+               (unsigned)u->cfg.ctx_len);
+        return refuse(u, ins, m, FLM_ERR_UPDATE_CONTEXT);
+    }
     if (u->cfg.arena_max) {
         flm_engine_config_t ec = { .ctx_len = u->cfg.ctx_len };
-        if (!ec.ctx_len || ec.ctx_len > m->cfg.seq_len)
+        if (!ec.ctx_len)
             ec.ctx_len = m->cfg.seq_len;
         size_t need = 0;
         err = flm_engine_ram(m, &ec, &need);
@@ -220,7 +226,7 @@ flm_err_t flm_update_install_verify(flm_update_t *u, flm_update_install_t *ins, 
         }
         si->signed_ok = true;
     } else if (u->cfg.require_signature) {
-        detail(u, "no signature given; [update] require_signature is set");
+        detail(u, "none given");
         return refuse(u, ins, m, FLM_ERR_UPDATE_UNSIGNED);
     }
     return FLM_OK;
