@@ -17,6 +17,7 @@ factory=$(pwd)/models/fieldtales-800k.flm
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+command -v python3 >/dev/null || { echo "python3 not installed (it edits a slot and the boot record)"; exit 77; }
 export FLM_STORE_DIR="$work/store"
 unset FLM_POWER_CUT
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/base/fmt.h"
+#include "core/base/strdist.h"
 #include "core/hal/hal.h"
 #include "core/model/model_format.h"
 #include "core/runtime/runtime.h"
@@ -283,8 +284,14 @@ FLM_CLI_COMMAND(model, "A/B model slots: install a new image safely, status, rol
         return flm_cli_usage_error("model", "say install IMAGE, status or rollback");
     const char *what = pos[0];
     bool is_install = strcmp(what, "install") == 0;
-    if (!is_install && strcmp(what, "status") != 0 && strcmp(what, "rollback") != 0)
+    if (!is_install && strcmp(what, "status") != 0 && strcmp(what, "rollback") != 0) {
+        static const char *const actions[] = { "install", "status", "rollback" };
+        for (size_t i = 0; i < 3; i++)
+            if (flm_strdist(what, strlen(what), actions[i], strlen(actions[i]), 3) <= 2)
+                return flm_cli_usage_error("model", "unknown action '%s' (did you mean '%s'?)", what,
+                                           actions[i]);
         return flm_cli_usage_error("model", "unknown action '%s' (install, status, rollback)", what);
+    }
     if (is_install != (npos == 2))
         return flm_cli_usage_error("model", is_install ? "install needs the IMAGE to install"
                                                        : "%s takes no IMAGE", what);
