@@ -33,11 +33,13 @@ BOARD_RUN     := qemu-system-riscv32 -M virt -bios none -display none -monitor n
 
 # The record store: the log-structured flash store of the MPS2 boards
 # (boards/common/mps2/hal_store_mps2.c on a simulated NOR part) in the
-# STORE region of virt.ld; RISCV_STORE=ram takes port/common's RAM store.
+# STORE region of virt.ld, with the A/B model slots beside it (SLOTS);
+# RISCV_STORE=ram takes port/common's RAM store.
 RISCV_STORE ?= flash
 ifeq ($(RISCV_STORE),flash)
-RISCV_HAL_OWN   += store_ram
-BOARD_CFLAGS    += -DFLM_HAL_HAS_STORAGE_PERSISTENT=1
+RISCV_HAL_OWN   += store_ram slots_none
+BOARD_CFLAGS    += -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 -DFLM_HAL_HAS_SLOTS=1
 CFLAGS_boards/common/mps2/ += -DFLM_BOARD_STORE_FLASH=1
-RISCV_STORE_SRCS := boards/common/mps2/hal_store_mps2.c boards/common/mps2/selftest_store.c
+RISCV_STORE_SRCS := boards/common/mps2/hal_store_mps2.c boards/common/mps2/selftest_store.c \
+                    boards/common/mps2/selftest_update.c
 endif

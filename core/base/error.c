@@ -29,6 +29,7 @@ static const err_entry_t errors[] = {
     FLM_ERR_CODES_ROUTER(E)
     FLM_ERR_CODES_CONFIG(E)
     FLM_ERR_CODES_GUARD(E)
+    FLM_ERR_CODES_UPDATE(E)
 #undef E
 };
 

@@ -23,7 +23,8 @@
     M(TLS,     0x0500, 0x05FF, "TLS transport") \
     M(ROUTER,  0x0600, 0x06FF, "router") \
     M(CONFIG,  0x0700, 0x07FF, "configuration") \
-    M(GUARD, 0x0800, 0x08FF, "guards")
+    M(GUARD, 0x0800, 0x08FF, "guards") \
+    M(UPDATE, 0x0900, 0x09FF, "model update")
 
 /* X(name, code, text), one list per module: the text is short, constant, and
  * says what went wrong. FLM_ERR_CODES is all of them (the enum always has
@@ -153,6 +154,17 @@
 #define FLM_ERR_CODES_GUARD(X) \
     FLM_ERR_CODES_GUARD_STORE(X)
 
+/* model update (core/update/update.h): -0x0900 .. -0x09FF */
+#define FLM_ERR_CODES_UPDATE(X) \
+    X(FLM_ERR_UPDATE_SLOT_SIZE, -0x0901, "model image larger than an update slot") \
+    X(FLM_ERR_UPDATE_BUDGET, -0x0902, "model needs more RAM than the board's arena budget") \
+    X(FLM_ERR_UPDATE_SIGNATURE, -0x0903, "model image signature does not verify against the firmware's key") \
+    X(FLM_ERR_UPDATE_UNSIGNED, -0x0904, "model image has no signature and [update] require_signature is set") \
+    X(FLM_ERR_UPDATE_SELFTEST, -0x0905, "model self-test failed: its first tokens differ from those recorded at install") \
+    X(FLM_ERR_UPDATE_INCOMPLETE, -0x0906, "model image not completely written to its slot") \
+    X(FLM_ERR_UPDATE_MISMATCH, -0x0907, "slot holds another image than the boot record says") \
+    X(FLM_ERR_UPDATE_CONTEXT, -0x0908, "model's context is shorter than the device's [model] context")
+
 #define FLM_ERR_CODES(X) \
     X(FLM_OK, 0, "success") \
     FLM_ERR_CODES_GENERAL(X) \
@@ -166,6 +178,7 @@
     FLM_ERR_CODES_TLS(X) \
     FLM_ERR_CODES_ROUTER(X) \
     FLM_ERR_CODES_CONFIG(X) \
-    FLM_ERR_CODES_GUARD(X)
+    FLM_ERR_CODES_GUARD(X) \
+    FLM_ERR_CODES_UPDATE(X)
 
 #endif /* FLM_ERROR_LIST_H */

@@ -12,6 +12,8 @@
  *   hal_net_server.h  TCP listen/accept
  *   hal_tls.h         TLS client streams, server verified
  *   hal_files.h       files by path and the environment (hosted platforms)
+ *   hal_slots.h       the two model slots of an A/B update
+ *   hal_sig.h         image signatures against the firmware's key
  *
  * core/ owns these headers; a port (port/<name>/) supplies the functions,
  * taking from port/common/ the defaults for what its platform lacks (no
@@ -29,5 +31,7 @@
 #include "core/hal/hal_net_server.h"
 #include "core/hal/hal_tls.h"
 #include "core/hal/hal_files.h"
+#include "core/hal/hal_slots.h"
+#include "core/hal/hal_sig.h"
 
 #endif /* FLM_HAL_H */

@@ -70,9 +70,23 @@
 #define FLM_HAL_HAS_WATCHDOG 0
 #endif
 
-#if (FLM_HAL_HAS_NET | FLM_HAL_HAS_NET_SERVER | FLM_HAL_HAS_STORAGE_PERSISTENT | \
-     FLM_HAL_HAS_ENTROPY | FLM_HAL_HAS_FILES | FLM_HAL_HAS_TLS | FLM_HAL_HAS_UTC_CLOCK | \
-     FLM_HAL_HAS_WATCHDOG) & ~1
+/* Two model slots for an A/B update (hal_slots.h). Without it
+ * (port/common/hal_slots_none.c) the device runs the model it shipped
+ * with and cannot install another. */
+#ifndef FLM_HAL_HAS_SLOTS
+#define FLM_HAL_HAS_SLOTS 0
+#endif
+
+/* Image signatures checked against the firmware's key (hal_sig.h): with
+ * mbedTLS, so by default wherever TLS is. Without it
+ * (port/common/hal_sig_none.c) signatures cannot be checked. */
+#ifndef FLM_HAL_HAS_SIGNATURE
+#define FLM_HAL_HAS_SIGNATURE FLM_HAL_HAS_TLS
+#endif
+
+#if (FLM_HAL_HAS_SLOTS | FLM_HAL_HAS_SIGNATURE | FLM_HAL_HAS_NET | FLM_HAL_HAS_NET_SERVER | \
+     FLM_HAL_HAS_STORAGE_PERSISTENT | FLM_HAL_HAS_ENTROPY | FLM_HAL_HAS_FILES | FLM_HAL_HAS_TLS | \
+     FLM_HAL_HAS_UTC_CLOCK | FLM_HAL_HAS_WATCHDOG) & ~1
 #error "FLM_HAL_HAS_* capabilities are 0 or 1"
 #endif
 #if FLM_HAL_HAS_NET_SERVER && !FLM_HAL_HAS_NET

@@ -66,8 +66,59 @@ static flm_err_t load_settings(flm_runtime_t *rt, const flm_runtime_config_t *cf
 
 /* ---- the model ------------------------------------------------------------ */
 
-static flm_err_t open_model(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
+/* The model through the A/B slots: the boot record says which slot runs
+ * (core/update/update.h); none, and the caller's image is opened as before. */
+static flm_err_t open_slots(flm_runtime_t *rt)
 {
+    const flm_update_settings_t *us = &rt->settings.update;
+    flm_err_t err = flm_hal_slots_open(us->slots_dir, &rt->slots);
+    if (err == FLM_ERR_UNSUPPORTED)
+        return fail(rt, err, "[update]: this platform has no model slots");
+    if (err)
+        return fail(rt, err, "[update] slots_dir %s: %s", us->slots_dir, flm_strerror(err));
+    flm_update_config_t uc = {
+        .dev = &rt->slots,
+        .max_attempts = us->max_attempts,
+        .require_signature = us->require_signature,
+        .arena_max = us->arena_max,
+        .ctx_len = rt->settings.model.context,
+        .checkpoint_bytes = us->checkpoint_kib * 1024u,
+    };
+    err = flm_update_init(&rt->update, &uc);
+    if (err)
+        return fail(rt, err, "[update]: the boot record in the record store: %s", flm_strerror(err));
+    rt->has_update = true;
+    return FLM_OK;
+}
+
+static flm_err_t boot_slot(flm_runtime_t *rt)
+{
+    bool header = rt->cfg.model_verify_header || rt->settings.model.verify == FLM_VERIFY_HEADER;
+    flm_err_t err = flm_update_boot(&rt->update, &rt->model, header);
+    if (rt->update.detail[0]) {
+        rt->model_rolled_back = true;
+        memcpy(rt->update_note, rt->update.detail, sizeof rt->update_note);
+    }
+    if (err)
+        return fail(rt, err, "[update]: the boot record cannot be saved: %s", flm_strerror(err));
+    rt->model_slot = rt->update.booted;
+    if (rt->model_slot < 0)
+        return FLM_OK;
+    rt->has_model = true;
+#if FLM_HAL_HAS_FILES
+    if (rt->settings.update.slots_dir[0]) {
+        flm_snprintf(rt->slot_file, sizeof rt->slot_file, "%s/slot-%c.flm",
+                     rt->settings.update.slots_dir, rt->model_slot == 0 ? 'a' : 'b');
+        rt->model_file = rt->slot_file;
+    }
+#endif
+    return FLM_OK;
+}
+
+/* The factory image: the caller's, [model] path, or the tool's default. */
+static flm_err_t open_factory(flm_runtime_t *rt)
+{
+    const flm_runtime_config_t *cfg = &rt->cfg;
     const void *image = cfg->model_image;
     size_t size = cfg->model_size;
     const char *path = cfg->model_path;
@@ -98,6 +149,21 @@ static flm_err_t open_model(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
     return FLM_OK;
 }
 
+static flm_err_t open_model(flm_runtime_t *rt)
+{
+    rt->model_slot = FLM_UPDATE_FACTORY;
+    bool slots = !rt->cfg.model_path &&
+                 (rt->cfg.use_slots || (rt->settings.has_update && rt->settings.update.slots_dir[0]));
+    if (slots) {
+        flm_err_t err = open_slots(rt);
+        if (!err)
+            err = boot_slot(rt);
+        if (err || rt->has_model)
+            return err;
+    }
+    return open_factory(rt);
+}
+
 /* ---- the router's parameters ---------------------------------------------- */
 
 /* "models/x.flm" -> "models/x.router" */
@@ -126,6 +192,12 @@ static flm_err_t load_router(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
         if (named)
             memcpy(path, rt->settings.router.params, sizeof rt->settings.router.params);
         flm_err_t err = flm_hal_file_read(path, (char *)buf, sizeof buf, &n);
+        /* A slot's image without its own parameters takes the factory
+         * model's (a fine-tune of it keeps its confidence scale). */
+        const char *factory = rt->settings.model.path[0] ? rt->settings.model.path : cfg->default_model_path;
+        if (err == FLM_ERR_NOT_FOUND && !named && rt->model_slot >= 0 && factory &&
+            beside_model(factory, path, sizeof path))
+            err = flm_hal_file_read(path, (char *)buf, sizeof buf, &n);
         if (err == FLM_ERR_NOT_FOUND && !named && !cfg->need_router)
             return FLM_OK; /* no router beside this model */
         if (err)
@@ -313,12 +385,13 @@ flm_err_t flm_runtime_init(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
     if (!rt || !cfg)
         return FLM_ERR_ARG;
     memset(rt, 0, sizeof *rt);
+    rt->cfg = *cfg;
     flm_err_t err = flm_hal_init();
     if (err)
         return fail(rt, err, "platform: %s", flm_strerror(err));
     err = load_settings(rt, cfg);
     if (!err)
-        err = open_model(rt, cfg);
+        err = open_model(rt);
     if (!err)
         err = load_router(rt, cfg);
 #if FLM_CFG_CLOUD
@@ -358,13 +431,10 @@ flm_err_t flm_runtime_engine_ram(const flm_runtime_t *rt, const flm_engine_confi
     return flm_engine_ram(&rt->model, &c, bytes);
 }
 
-flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *cfg, void *mem,
-                                  size_t size)
+/* The engine (and the router) on rt->model in mem. */
+static flm_err_t build_engine(flm_runtime_t *rt, const flm_engine_config_t *cfg, void *mem,
+                              size_t size)
 {
-    if (!rt || !cfg || (!mem && size))
-        return FLM_ERR_ARG;
-    if (!rt->has_model || rt->has_engine)
-        return FLM_ERR_STATE;
     flm_engine_config_t c = resolved(rt, cfg);
     flm_arena_init(&rt->arena, mem, size);
     flm_err_t err = flm_engine_init(&rt->engine, &rt->model, &c, &rt->arena);
@@ -373,6 +443,66 @@ flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *
     if (err)
         return fail(rt, err, "engine: %s", flm_strerror(err));
     rt->has_engine = true;
+    return FLM_OK;
+}
+
+/* A slot on trial: count the attempt, run the self-test, confirm the slot
+ * or give it up and build the engine on the model boot gives next. */
+static flm_err_t trial(flm_runtime_t *rt, const flm_engine_config_t *cfg, void *mem, size_t size)
+{
+    flm_err_t err = flm_update_trial_begin(&rt->update);
+    if (err)
+        return fail(rt, err, "[update]: the boot record cannot be saved: %s", flm_strerror(err));
+    err = build_engine(rt, cfg, mem, size);
+    uint32_t tokens[FLM_UPDATE_SELFTEST_TOKENS];
+    size_t n = 0;
+    if (!err)
+        err = flm_update_selftest(&rt->engine, tokens, &n);
+    flm_err_t verdict = err ? flm_update_trial_fail(&rt->update, FLM_UPDATE_EV_SELFTEST)
+                            : flm_update_trial_end(&rt->update, tokens, n);
+    if (verdict == FLM_OK)
+        return FLM_OK;
+    if (verdict != FLM_ERR_UPDATE_SELFTEST)
+        return fail(rt, verdict, "[update]: the boot record cannot be saved: %s", flm_strerror(verdict));
+    /* Back to the previous model: its own engine, router parameters and all. */
+    if (rt->has_engine)
+        flm_engine_deinit(&rt->engine);
+    rt->has_engine = false;
+    flm_model_close(&rt->model);
+    rt->has_model = false;
+    rt->has_router_params = false;
+    rt->model_file = NULL;
+    rt->detail[0] = 0;
+    rt->model_rolled_back = true;
+    memcpy(rt->update_note, rt->update.detail, sizeof rt->update_note);
+    err = boot_slot(rt);
+    if (!err && !rt->has_model)
+        err = open_factory(rt);
+    if (!err && !rt->has_model)
+        err = fail(rt, FLM_ERR_STATE, "no model to fall back on");
+    if (!err)
+        err = load_router(rt, &rt->cfg);
+    if (!err) {
+        size_t need = 0;
+        err = flm_runtime_engine_ram(rt, cfg, &need);
+        if (!err && need > size)
+            err = fail(rt, FLM_ERR_NOMEM, "%s; the previous model needs %zu bytes of arena",
+                       rt->update_note, need);
+    }
+    return err ? err : build_engine(rt, cfg, mem, size);
+}
+
+flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *cfg, void *mem,
+                                  size_t size)
+{
+    if (!rt || !cfg || (!mem && size))
+        return FLM_ERR_ARG;
+    if (!rt->has_model || rt->has_engine)
+        return FLM_ERR_STATE;
+    flm_err_t err = rt->has_update && rt->update.trial ? trial(rt, cfg, mem, size)
+                                                       : build_engine(rt, cfg, mem, size);
+    if (err)
+        return err;
     if (rt->has_router_params) {
 #if FLM_CFG_CLOUD
         flm_privacy_t *guard = &rt->privacy;
@@ -414,6 +544,8 @@ void flm_runtime_deinit(flm_runtime_t *rt)
 #endif
     if (rt->has_model)
         flm_model_close(&rt->model);
+    if (rt->has_update)
+        flm_update_deinit(&rt->update);
     flm_hal_file_unmap(&rt->model_map);
     flm_wipe(rt, sizeof *rt); /* config text and CA among it; memset may be elided */
 }

@@ -32,6 +32,10 @@
  *
  *   [server]                       `fieldlm serve`: core/server/server.h
  *
+ *   [update]                       A/B model slots: core/update/update.h
+ *   slots_dir = /var/lib/fieldlm/slots   the model then comes from the active
+ *                                  slot, [model] path is the factory image
+ *
  * Init brings the HAL up, reads and checks the file, opens the model (an
  * image in memory, or a path the HAL maps) and builds the cloud client from
  * [cloud]: the API key from api_key or the variable api_key_env names, the
@@ -56,6 +60,7 @@
 #include "core/guard/esclog.h"
 #include "core/guard/privacy.h"
 #include "core/router/router.h"
+#include "core/update/update.h"
 #if FLM_CFG_CLOUD
 #include "core/cloud/cloud_client.h"
 #include "core/cloud/cloud_config.h"
@@ -84,6 +89,8 @@ typedef struct {
     bool                  has_model;
     flm_router_settings_t router;
     bool                  has_router;
+    flm_update_settings_t update;   /* [update]: absent, no slots */
+    bool                  has_update;
 #if FLM_CFG_CLOUD
     flm_cloud_settings_t   cloud;
     bool                   has_cloud;
@@ -139,6 +146,13 @@ typedef struct {
     const void *router_params;
     size_t      router_params_size;
 
+    /* Resolve the model through the HAL's slots (core/update/update.h)
+     * even without an [update] slots_dir: a firmware, whose slots need no
+     * directory. With slots, the image above (or [model] path) is the
+     * factory image, run when no slot holds a confirmed one; model_path
+     * names a model outright and leaves the slots alone. */
+    bool        use_slots;
+
     bool        need_model;  /* fail if there is none */
     bool        need_cloud;  /* fail if the file has no [cloud] */
     bool        need_router; /* fail if there are no router parameters */
@@ -156,6 +170,16 @@ typedef struct {
     flm_engine_t          engine;
     flm_arena_t           arena;
     bool                  has_engine;
+    flm_update_t          update;     /* the boot record, when the model comes from the slots */
+    bool                  has_update;
+    flm_slot_dev_t        slots;
+    int                   model_slot; /* the slot the model runs from, FLM_UPDATE_FACTORY */
+    bool                  model_rolled_back; /* a slot was given up at this start */
+    char                  update_note[sizeof ((flm_update_t *)0)->detail]; /* why, for the log */
+    flm_runtime_config_t  cfg;        /* the caller's (its pointers must outlive rt) */
+#if FLM_HAL_HAS_FILES
+    char                  slot_file[FLM_RUNTIME_PATH_MAX + 16]; /* slots_dir/slot-a.flm */
+#endif
     flm_router_params_t   router_params;
     bool                  has_router_params;
     flm_router_t          router;     /* with the engine, when there are parameters */
@@ -194,7 +218,11 @@ typedef struct {
 flm_err_t flm_runtime_init(flm_runtime_t *rt, const flm_runtime_config_t *cfg);
 
 /* The engine on the runtime's model (and the router on the engine, when
- * there are router parameters, with the runtime's queue and ledger). cfg->ctx_len 0 takes [model] context,
+ * there are router parameters, with the runtime's queue and ledger). A
+ * model from a slot on trial runs its self-test here first: passed, the
+ * slot is confirmed; failed, the slot is given up and the engine built on
+ * the previous model instead (rt->model_rolled_back, rt->update_note); if
+ * that one needs more than size bytes, FLM_ERR_NOMEM: ask ram again. cfg->ctx_len 0 takes [model] context,
  * and that 0 the model's seq_len. ram says how many arena bytes init needs;
  * init takes them from mem (the caller's: a static array on a device). */
 flm_err_t flm_runtime_engine_ram(const flm_runtime_t *rt, const flm_engine_config_t *cfg,

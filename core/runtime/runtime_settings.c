@@ -29,6 +29,7 @@ flm_err_t flm_device_settings_parse(flm_device_settings_t *s, const char *text, 
     const flm_ini_bind_t binds[] = {
         { &flm_model_ini_section, &s->model, true, &s->has_model },
         { &flm_router_ini_section, &s->router, true, &s->has_router },
+        { &flm_update_ini_section, &s->update, true, &s->has_update },
 #if FLM_CFG_CLOUD
         { &flm_cloud_ini_section, &s->cloud, true, &s->has_cloud },
         { &flm_privacy_ini_section, &s->privacy, true, &s->has_privacy },

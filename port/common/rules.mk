@@ -5,10 +5,11 @@
 # its NOR simulation) have no dependency: built always, so their tests run
 # on the host too.
 COMMON_LIB_SRCS := port/common/hal_common.c port/common/ram_store.c \
-                   port/common/flash_store.c port/common/flash_sim.c
+                   port/common/flash_store.c port/common/flash_sim.c \
+                   port/common/flash_slots.c
 EXTRA_LIB_SRCS  += $(COMMON_LIB_SRCS)
 
 # What a bare-metal port takes from the defaults above, by name
 # (port/riscv/rules.mk, the CMake build's FLM_PORT=none|riscv).
 BAREMETAL_HAL_DEFAULTS := net_none net_server_none store_ram entropy_none watchdog_count files_none \
-                          clock_none
+                          clock_none slots_none

@@ -46,14 +46,28 @@ $(call obj,port/mbedtls/tls_pool.c): port/mbedtls/rules.mk
 
 # The pool has no mbedTLS dependency: built always, so its tests run always.
 TLS_POOL_SRCS := port/mbedtls/tls_pool.c
-TLS_SRCS      := port/mbedtls/tls.c port/mbedtls/tls_libc.c port/mbedtls/tls_ip_san.c
-TLS_NONE_SRCS := port/common/hal_tls_none.c
+TLS_SRCS      := port/mbedtls/tls.c port/mbedtls/tls_libc.c port/mbedtls/tls_ip_san.c \
+                 port/mbedtls/sig_p256.c
+TLS_NONE_SRCS := port/common/hal_tls_none.c port/common/hal_sig_none.c
 EXTRA_LIB_SRCS += $(TLS_POOL_SRCS)
 
+# Image signatures for the A/B update (core/hal/hal_sig.h) come with mbedTLS
+# too: ECDSA P-256 against the key UPDATE_PUBKEY names (a PEM file, private
+# or public; tools/update/pubkey_header.sh turns it into the header), by
+# default the development key tools/update/dev-p256.pem.
+UPDATE_PUBKEY ?=
 ifneq ($(TLS),1)
 EXTRA_LIB_SRCS += $(TLS_NONE_SRCS)
 else
 EXTRA_LIB_SRCS += $(TLS_SRCS)
+ifneq ($(UPDATE_PUBKEY),)
+UPDATE_PUBKEY_HDR := $(BUILD)/gen/flm_update_pubkey.h
+CFLAGS_port/mbedtls/ += -DFLM_UPDATE_PUBKEY_H='"flm_update_pubkey.h"'
+$(UPDATE_PUBKEY_HDR): $(UPDATE_PUBKEY) tools/update/pubkey_header.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh tools/update/pubkey_header.sh $< > $@.tmp && mv $@.tmp $@
+$(call obj,port/mbedtls/sig_p256.c): $(UPDATE_PUBKEY_HDR)
+endif
 TLS_POOL_LIBS  := $(patsubst %,$(BUILD)/mbedtls/lib%.a,$(MBEDTLS_NAMES))
 # $(LIB) again after them: their calloc/free now name the pool, which is in it.
 LDLIBS         += $(TLS_POOL_LIBS) $(LIB) -lpthread

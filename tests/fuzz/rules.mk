@@ -44,10 +44,12 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 -g -O1 -I. -I$(FUZZ_DIR)/gen -DFLM_BUILD_CONFIG_FILE='"flm_build_config.h"' \
                 -DFLM_HAL_HAS_NET=1 -DFLM_HAL_HAS_NET_SERVER=1 -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 \
                 -DFLM_HAL_HAS_ENTROPY=1 -DFLM_HAL_HAS_FILES=1 -DFLM_HAL_HAS_UTC_CLOCK=1 \
-                -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+                -DFLM_HAL_HAS_SLOTS=1 -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 # The runtime as the host has it, without TLS (no parser of ours lives there).
 FUZZ_LIB_SRCS := $(CORE_SRCS) $(sort $(wildcard port/posix/*.c)) port/common/hal_common.c \
-                 port/common/ram_store.c port/common/hal_tls_none.c port/mbedtls/tls_pool.c
+                 port/common/ram_store.c port/common/hal_tls_none.c port/common/hal_sig_none.c \
+                 port/common/flash_store.c port/common/flash_sim.c port/common/flash_slots.c \
+                 port/mbedtls/tls_pool.c
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 

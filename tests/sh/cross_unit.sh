@@ -23,7 +23,7 @@ prefixes="arena_ error_ hal_ crc32_ model_ kernels_ sampler_ engine_prompt engin
           http_ json_ sse_ openai_ cloud_ ini_ fmt_ parse_ strdist_ runtime_ cli_opt_ router_ guard_privacy_
           guard_queue_enqueue guard_queue_refuses guard_queue_full guard_queue_store
           guard_queue_numbers guard_queue_recovery guard_queue_on guard_ledger_ guard_money
-          guard_budget guard_config_"
+          guard_budget guard_config_ update_install update_selftest update_refuses update_unreadable"
 # the prefixes whose results go through the kernel variants
 kernel_prefixes="kernels_ transformer_ram transformer_bits engine_prompt engine_cancel engine_done
                  engine_arena runtime_ router_"

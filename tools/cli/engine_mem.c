@@ -1,5 +1,6 @@
 /* The engine's memory for a CLI command: a host tool may take it from the
  * heap; the runtime itself only ever uses the caller's memory. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tools/cli/cli.h"
@@ -13,5 +14,20 @@ flm_err_t flm_cli_engine_init(flm_runtime_t *rt, const flm_engine_config_t *ec, 
         return err;
     if (!(*mem = malloc(need)))
         return FLM_ERR_NOMEM;
-    return flm_runtime_engine_init(rt, ec, *mem, need);
+    err = flm_runtime_engine_init(rt, ec, *mem, need);
+    if (err == FLM_ERR_NOMEM && rt->model_rolled_back && !rt->has_engine) {
+        /* a slot on trial failed and the model before it needs more */
+        free(*mem);
+        *mem = NULL;
+        err = flm_runtime_engine_ram(rt, ec, &need);
+        if (err)
+            return err;
+        if (!(*mem = malloc(need)))
+            return FLM_ERR_NOMEM;
+        err = flm_runtime_engine_init(rt, ec, *mem, need);
+    }
+    if (rt->model_rolled_back)
+        fprintf(stderr, "fieldlm: model update: %s; running %s%s\n", rt->update_note,
+                rt->model_slot >= 0 ? "slot " : "the ", flm_update_slot_name(rt->model_slot));
+    return err;
 }

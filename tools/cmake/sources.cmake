@@ -75,21 +75,28 @@ set(FLM_CORE_SOURCES
     core/server/server_kiosk.c
     core/server/server_openai.c
     core/server/server_text.c
+    core/update/update.c
+    core/update/update_config.c
+    core/update/update_install.c
+    core/update/update_selftest.c
 )
 set(FLM_COMMON_SOURCES
     port/common/hal_common.c
     port/common/ram_store.c
     port/common/flash_store.c
     port/common/flash_sim.c
+    port/common/flash_slots.c
     port/mbedtls/tls_pool.c
 )
 set(FLM_TLS_SOURCES
     port/mbedtls/tls.c
     port/mbedtls/tls_libc.c
     port/mbedtls/tls_ip_san.c
+    port/mbedtls/sig_p256.c
 )
 set(FLM_TLS_NONE_SOURCES
     port/common/hal_tls_none.c
+    port/common/hal_sig_none.c
 )
 set(FLM_BAREMETAL_HAL_DEFAULTS
     net_none
@@ -99,6 +106,7 @@ set(FLM_BAREMETAL_HAL_DEFAULTS
     watchdog_count
     files_none
     clock_none
+    slots_none
 )
 set(FLM_PORT_cortexm_SOURCES
     port/cortexm/hal_cortexm.c
@@ -110,6 +118,7 @@ set(FLM_PORT_posix_SOURCES
     port/posix/hal_posix_files.c
     port/posix/hal_posix_io.c
     port/posix/hal_posix_net.c
+    port/posix/hal_posix_slots.c
     port/posix/hal_posix_store.c
     port/posix/hosts.c
 )
@@ -124,4 +133,5 @@ set(FLM_PORT_posix_DEFINES
     FLM_HAL_HAS_ENTROPY=1
     FLM_HAL_HAS_FILES=1
     FLM_HAL_HAS_UTC_CLOCK=1
+    FLM_HAL_HAS_SLOTS=1
 )

@@ -69,12 +69,22 @@ typedef struct {
 
 void      flm_board_store_cut(uint64_t units, bool half);
 flm_err_t flm_board_store_reset(void);
-flm_err_t flm_board_store_wipe(void); /* zero the part (as QEMU starts it), then reset */
+flm_err_t flm_board_store_wipe(void); /* zero the store (as QEMU starts it), then reset */
+flm_err_t flm_board_slots_wipe(void); /* zero the model slots, then reset */
 void      flm_board_store_info(flm_board_store_info_t *info);
 
 /* The store's and the queue's power-cut self-tests (selftest_store.c),
  * in `size` bytes of the caller's 8-aligned scratch (about 6 KB): 0 when
  * every cut recovered, logging one line each. */
 int flm_board_store_selftest(void *scratch, size_t size);
+
+/* The A/B model update on the board (selftest_update.c): install `image`
+ * (the linked model) into a slot streamed from flash, verify it against
+ * the arena budget (arena_size bytes at FLM_BOARD_CTX_LEN positions), boot
+ * it on trial and confirm it, refuse a corrupted image, roll back a failed
+ * self-test, then cut the power at points spread over further updates:
+ * after each the board must boot a verified slot and the update complete.
+ * The engine's memory is the caller's arena. 0 when all held. */
+int flm_board_update_selftest(void *arena, size_t arena_size, const uint8_t *image, size_t len);
 
 #endif /* FLM_BOARD_MPS2_H */

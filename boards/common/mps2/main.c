@@ -15,6 +15,8 @@
  *   --ctx N      KV-cache positions (default FLM_BOARD_CTX_LEN, at most what
  *                the static arena holds)
  *   --selftest   exercise the HAL port instead (tests/sh/cortexm_hal.sh)
+ *   --update-selftest  the A/B model update on the flash part, with power
+ *                cuts (tests/sh/cortexm_update.sh)
  *   --route      print the router's decision for each prompt linked in
  *                (router.S), as `fieldlm route` does (tests/sh/router_ports.sh)
  *   --stall N    a test of the watchdog (tests/sh/watchdog.sh): after N
@@ -41,6 +43,7 @@ typedef struct {
     uint64_t seed;
     uint32_t ctx_len;
     bool     selftest;
+    bool     update_selftest;
     bool     route;
     uint32_t stall; /* positions before the loop stalls, 0 = never */
 } options_t;
@@ -80,6 +83,9 @@ static flm_err_t parse_options(char *line, options_t *o)
         if (strcmp(opt, "--selftest") == 0) {
             o->selftest = true;
             continue;
+        } else if (strcmp(opt, "--update-selftest") == 0) {
+            o->update_selftest = true;
+            continue;
         } else if (strcmp(opt, "--route") == 0) {
             o->route = true;
             continue;
@@ -99,7 +105,7 @@ static flm_err_t parse_options(char *line, options_t *o)
             ok = parse_u64(val, UINT32_MAX, &v) && v > 0;
             o->stall = (uint32_t)v;
         } else {
-            flm_hal_log(FLM_LOG_ERROR, "unknown option '%s' (want -n, -t, --top-p, -s, --ctx, --selftest, --route, --stall)", opt);
+            flm_hal_log(FLM_LOG_ERROR, "unknown option '%s' (want -n, -t, --top-p, -s, --ctx, --selftest, --update-selftest, --route, --stall)", opt);
             return FLM_ERR_ARG;
         }
         if (!ok) {
@@ -288,8 +294,11 @@ static int demo(const options_t *o)
         flm_hal_log(FLM_LOG_ERROR, "no model image linked");
         return 3;
     }
+    /* The linked image is the factory one: a confirmed slot runs instead
+     * (core/update/update.h), and a slot on trial passes its self-test in
+     * flm_runtime_engine_init or is rolled back. */
     flm_runtime_config_t rc = { .model_image = flm_board_model, .model_size = image_size,
-                                .need_model = true };
+                                .use_slots = FLM_BOARD_STORE_FLASH, .need_model = true };
     flm_err_t err = flm_runtime_init(&rt, &rc);
     if (err) {
         flm_hal_log(FLM_LOG_ERROR, "%s", rt.detail);
@@ -417,9 +426,19 @@ int main(void)
         flm_hal_log(FLM_LOG_WARN, "reset by the watchdog (boot %u)", (unsigned)flm_board_boots());
     static char line[256];
     options_t o = { .steps = 64, .temperature = 0, .top_p = 58982u, .seed = 42,
-                    .ctx_len = FLM_BOARD_CTX_LEN, .selftest = false, .route = false,
-                    .stall = 0 };
+                    .ctx_len = FLM_BOARD_CTX_LEN, .selftest = false, .update_selftest = false,
+                    .route = false, .stall = 0 };
     if (flm_board_cmdline(line, sizeof line) == FLM_OK && parse_options(line, &o) != FLM_OK)
         return 2;
+#if FLM_BOARD_STORE_FLASH
+    if (o.update_selftest)
+        return flm_board_update_selftest(arena_mem, sizeof arena_mem, flm_board_model,
+                                         (size_t)(flm_board_model_end - flm_board_model));
+#else
+    if (o.update_selftest) {
+        flm_hal_log(FLM_LOG_ERROR, "--update-selftest needs the flash store (MPS2_STORE=flash)");
+        return 2;
+    }
+#endif
     return o.selftest ? selftest() : o.route ? route_check() : demo(&o);
 }

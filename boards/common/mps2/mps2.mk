@@ -68,12 +68,14 @@ BOARD_RUN     := qemu-system-arm -M $(QEMU_MACHINE) -display none -serial $(MPS2
 
 # The record store: MPS2_STORE=flash (default) is the log-structured store
 # on a simulated NOR part (port/common/flash_store.h, flash_sim.h) in the
-# STORE region of mps2.ld, which survives a reset; MPS2_STORE=ram takes
-# port/common's RAM store instead (4 records, lost at reset).
+# STORE region of mps2.ld, which survives a reset, with the A/B model slots
+# beside it (SLOTS); MPS2_STORE=ram takes port/common's RAM store instead (4
+# records, lost at reset) and no slots.
 MPS2_STORE ?= flash
 ifeq ($(MPS2_STORE),flash)
-CORTEXM_HAL_OWN += store_ram
-BOARD_CFLAGS    += -DFLM_HAL_HAS_STORAGE_PERSISTENT=1
+CORTEXM_HAL_OWN += store_ram slots_none
+BOARD_CFLAGS    += -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 -DFLM_HAL_HAS_SLOTS=1
 CFLAGS_boards/common/mps2/ += -DFLM_BOARD_STORE_FLASH=1
-MPS2_STORE_SRCS := boards/common/mps2/hal_store_mps2.c boards/common/mps2/selftest_store.c
+MPS2_STORE_SRCS := boards/common/mps2/hal_store_mps2.c boards/common/mps2/selftest_store.c \
+                   boards/common/mps2/selftest_update.c
 endif
