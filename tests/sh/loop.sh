@@ -135,12 +135,28 @@ print(" ".join(a["routes"]))
 PY
 
 # 5. The device answers from the new image.
-# A/B install: fieldlm model install "$work/new.flm"   (until it lands, the
-# device file names the new image and its router parameters beside it)
-conf "$work/new.flm" "$work/new.conf"
+# Installed through the A/B update: the device file keeps the base image as
+# its factory model and gains slots. A damaged copy is refused and a power
+# cut inside the install leaves the base answering; the next install
+# resumes, and the first start runs the new image on trial and confirms it.
+conf "$base" "$work/new.conf"
 sed -i "s|^params = .*|params = $work/new.router|" "$work/new.conf"
-"$cli" info "$work/new.flm" >"$work/info" || fail "info: $(cat "$work/info")"
-grep -q '^integrity: ok' "$work/info" || fail "the new image does not verify"
+printf "[update]\nslots_dir = %s\ncheckpoint_kib = 64\n" "$work/slots" >>"$work/new.conf"
+running() { "$cli" model status -c "$work/new.conf" 2>/dev/null | sed -n 's/^running: \([^ ,]*\).*/\1/p'; }
+cp "$work/new.flm" "$work/bad.flm"
+printf '\125' | dd of="$work/bad.flm" bs=1 seek=$(( $(wc -c <"$work/new.flm") - 100 )) conv=notrunc 2>/dev/null
+"$cli" model install "$work/bad.flm" -c "$work/new.conf" >/dev/null 2>"$work/bad.err" &&
+    fail "a damaged image was installed"
+grep -qi 'crc' "$work/bad.err" || fail "the damaged image's refusal: $(cat "$work/bad.err")"
+[ "$(running)" = factory ] || fail "after the refusal: $("$cli" model status -c "$work/new.conf")"
+FLM_POWER_CUT=3 "$cli" model install "$work/new.flm" -c "$work/new.conf" >/dev/null 2>&1
+[ $? -eq 137 ] || fail "the install was not cut"
+[ "$(running)" = factory ] || fail "after the cut: $("$cli" model status -c "$work/new.conf")"
+"$cli" model install "$work/new.flm" -c "$work/new.conf" >"$work/install.out" 2>"$work/install.err" ||
+    fail "install: $(cat "$work/install.err")"
+grep -q 'resuming the install' "$work/install.err" || fail "not resumed: $(cat "$work/install.err")"
+"$cli" run -c "$work/new.conf" -p "Once" -n 4 -t 0 >/dev/null 2>&1 || fail "the first start on the new slot"
+[ "$(running)" = A ] || fail "the new slot is not confirmed: $("$cli" model status -c "$work/new.conf")"
 # each held-out prompt (every fifth entry), link up: where the router sends
 # it now must be what the report said, and a local answer comes from the
 # new image, in the words the cloud uses for this domain
