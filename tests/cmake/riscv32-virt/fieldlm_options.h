@@ -5,6 +5,8 @@
 #define FLM_CFG_DEVICE_FILE 0
 #define FLM_CFG_TOKENIZER_BPE 0
 #define FLM_MODEL_MAX_LAYERS 8
-/* The application supplies the record store (FLM_HAL_OWN store_ram): the
- * flash one, which survives a reset. */
+/* The application supplies the record store and the model slots
+ * (FLM_HAL_OWN store_ram slots_none): the flash ones, which survive a
+ * reset. */
 #define FLM_HAL_HAS_STORAGE_PERSISTENT 1
+#define FLM_HAL_HAS_SLOTS 1
