@@ -41,11 +41,15 @@ BOARD_ALL      = $(BUILD)/fieldlm.elf
 # from the engine's steps (watchdog_cmsdk.c: a stalled loop resets the
 # board); none keeps port/common's counting stand-in (a board whose QEMU
 # model has none: AN547's SSE-300 watchdogs are not emulated).
+# MPS2_WDOG_MS is its period: that long without a kick raises its interrupt,
+# as long again resets the board.
 MPS2_WATCHDOG ?= cmsdk
+MPS2_WDOG_MS  ?= 2000
 ifeq ($(MPS2_WATCHDOG),cmsdk)
 CORTEXM_HAL_OWN += watchdog_count
 BOARD_CFLAGS    += -DFLM_HAL_HAS_WATCHDOG=1
 MPS2_WATCHDOG_SRCS := boards/common/mps2/watchdog_cmsdk.c
+CFLAGS_boards/common/mps2/ += -DFLM_BOARD_WDOG_MS=$(MPS2_WDOG_MS)u
 else ifneq ($(MPS2_WATCHDOG),none)
 $(error MPS2_WATCHDOG=$(MPS2_WATCHDOG): the MPS2 watchdogs are cmsdk and none)
 endif

@@ -23,6 +23,10 @@ $(call obj,$(LIB_SRCS) $(FW_SRCS)): $(MPS2_DIR)/mps2.mk boards/$(BOARD)/board.mk
 FW_CONSOLE_NAME := $(BUILD)/gen/fw-console.txt
 $(shell mkdir -p $(BUILD)/gen && echo '$(CONSOLE)' | cmp -s - $(FW_CONSOLE_NAME) || echo '$(CONSOLE)' > $(FW_CONSOLE_NAME))
 $(call obj,$(PORT_SRCS)): $(FW_CONSOLE_NAME)
+# ... and the watchdog's period into its driver only.
+FW_WDOG_NAME := $(BUILD)/gen/fw-wdog.txt
+$(shell mkdir -p $(BUILD)/gen && echo '$(MPS2_WDOG_MS)' | cmp -s - $(FW_WDOG_NAME) || echo '$(MPS2_WDOG_MS)' > $(FW_WDOG_NAME))
+$(call obj,$(MPS2_WATCHDOG_SRCS)): $(FW_WDOG_NAME)
 
 # Names the linked image; rewritten only when that changes, so switching
 # between the model and none re-assembles model.o.

@@ -27,7 +27,13 @@
 #ifndef FLM_BOARD_WDOG_HZ
 #define FLM_BOARD_WDOG_HZ 25000000u     /* its clock */
 #endif
-#define WDOG_PERIOD_TICKS (2u * FLM_BOARD_WDOG_HZ) /* 2 s: bark, then 2 s more to the reset */
+#ifndef FLM_BOARD_WDOG_MS
+#define FLM_BOARD_WDOG_MS 2000u /* mps2.mk MPS2_WDOG_MS: bark, then as long again to the reset */
+#endif
+#define WDOG_PERIOD_TICKS ((uint32_t)((uint64_t)FLM_BOARD_WDOG_HZ * FLM_BOARD_WDOG_MS / 1000u))
+#if FLM_BOARD_WDOG_MS == 0 || (FLM_BOARD_WDOG_HZ / 1000u) * FLM_BOARD_WDOG_MS > 0xFFFFFFFFu
+#error "FLM_BOARD_WDOG_MS must give a period of 1 to 2^32 - 1 watchdog ticks"
+#endif
 
 #define WDOG_LOAD    (*(volatile uint32_t *)(FLM_BOARD_WDOG_BASE + 0x000u))
 #define WDOG_CONTROL (*(volatile uint32_t *)(FLM_BOARD_WDOG_BASE + 0x008u))
