@@ -270,7 +270,7 @@ flm_err_t flm_update_trial_end(flm_update_t *u, const uint32_t *tokens, size_t n
     flm_boot_record_t *r = &u->rec;
     int s = u->booted;
     const flm_slot_info_t *si = &r->slot[s];
-    bool same = n == si->n_tokens && memcmp(tokens, si->tokens, n * sizeof *tokens) == 0;
+    bool same = n == si->n_tokens && (n == 0 || memcmp(tokens, si->tokens, n * sizeof *tokens) == 0);
     u->trial = false;
     if (!same) {
         flm_snprintf(u->detail, sizeof u->detail, "slot %s: self-test gave other tokens than at install",
