@@ -12,6 +12,7 @@
  *   hal_net_server.h  TCP listen/accept
  *   hal_tls.h         TLS client streams, server verified
  *   hal_files.h       files by path and the environment (hosted platforms)
+ *   hal_parallel.h    a parallel-for over rows on a pool of workers (threads)
  *
  * core/ owns these headers; a port (port/<name>/) supplies the functions,
  * taking from port/common/ the defaults for what its platform lacks (no
@@ -29,5 +30,6 @@
 #include "core/hal/hal_net_server.h"
 #include "core/hal/hal_tls.h"
 #include "core/hal/hal_files.h"
+#include "core/hal/hal_parallel.h"
 
 #endif /* FLM_HAL_H */

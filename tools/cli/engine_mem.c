@@ -1,6 +1,7 @@
 /* The engine's memory for a CLI command: a host tool may take it from the
  * heap; the runtime itself only ever uses the caller's memory. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "tools/cli/cli.h"
 
@@ -14,4 +15,18 @@ flm_err_t flm_cli_engine_init(flm_runtime_t *rt, const flm_engine_config_t *ec, 
     if (!(*mem = malloc(need)))
         return FLM_ERR_NOMEM;
     return flm_runtime_engine_init(rt, ec, *mem, need);
+}
+
+uint32_t flm_cli_threads(long threads)
+{
+    return threads < 0 ? 0u : threads == 0 ? FLM_RUNTIME_THREADS_AUTO : (uint32_t)threads;
+}
+
+bool flm_cli_verify_bad(const char *cmd, const char *verify)
+{
+    if (!verify || strcmp(verify, "full") == 0 || strcmp(verify, "once") == 0 ||
+        strcmp(verify, "header") == 0)
+        return false;
+    flm_cli_usage_error(cmd, "--verify wants full, once or header, not '%s'", verify);
+    return true;
 }
