@@ -38,7 +38,7 @@
 #endif
 
 /* How long a worker spins for the next job before it sleeps. */
-#define SPIN_NS 200000
+#define SPIN_NS 100000
 
 /* state: sequence << 32 | active workers; an odd sequence is an open job */
 static _Atomic uint64_t state;

@@ -1,6 +1,6 @@
 # --threads N (and [model] threads) give the same text as one thread: the
 # default model greedy and sampled, and a ragged random shape made by
-# fieldlm-mkmodel (dim 200, hidden 520: every matrix product is split, the
+# fieldlm-mkmodel (dim 392, hidden 1000: every matrix product is split, the
 # last piece of each short); a bad count is a usage error. The logits
 # themselves: tests/unit/infer/test_transformer_threads.c.
 set -u
@@ -29,7 +29,7 @@ cmp -s "$tmp/greedy.1" "$tmp/auto" || fail "one thread per CPU: other text"
 # a ragged shape with a 32000-token vocabulary needs a tokenizer: ../shared's
 tok=${FLM_SHARED:-../shared}/models/tokenizer.bin
 if [ -f "$tok" ] && [ -x "$BUILD/fieldlm-mkmodel" ]; then
-    "$BUILD/fieldlm-mkmodel" --shape 200,520,2,5,32000,64 --seed 3 --out "$tmp/r.bin" >/dev/null ||
+    "$BUILD/fieldlm-mkmodel" --shape 392,1000,2,7,32000,64 --seed 3 --out "$tmp/r.bin" >/dev/null ||
         fail "fieldlm-mkmodel"
     if [ -f "$tmp/r.bin" ]; then
         "$cli" convert --in "$tmp/r.bin" --tokenizer "$tok" --out "$tmp/r.flm" --quiet >/dev/null ||

@@ -42,20 +42,22 @@ FLM_TEST(threads_matmul_same_bits)
 {
     static int8_t q[700 * 300];
     static int32_t s[700 * 20], want[4][700], got[4][700];
-    static int16_t x[4][300];
+    static int16_t x[4][512];
     static const uint32_t shapes[][4] = {
-        /* rows, cols, gs, bits: ragged rows (not a multiple of 16) and groups */
-        { 700, 300, 32, 8 }, { 333, 200, 24, 8 }, { 517, 97, 97, 8 },
-        { 700, 300, 32, 4 }, { 333, 202, 26, 4 },
+        /* rows, cols, gs, bits: ragged rows (not a multiple of 16) and
+         * groups, each big enough to be split (FLM_MATMUL_MIN_SPLIT) */
+        { 700, 300, 32, 8 }, { 333, 420, 24, 8 }, { 517, 300, 100, 8 },
+        { 700, 300, 32, 4 }, { 333, 402, 26, 4 },
     };
     uint32_t seed = 99;
     for (size_t b = 0; b < 4; b++)
-        for (size_t i = 0; i < 300; i++)
+        for (size_t i = 0; i < 512; i++)
             x[b][i] = (int16_t)rnd(&seed);
     const int32_t sh[4] = { 12, 9, 14, 11 };
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         flm_qmat_t w = random_matrix(shapes[k][0], shapes[k][1], shapes[k][2], shapes[k][3], q, s,
                                      (uint32_t)k + 1);
+        FLM_CHECK((uint64_t)w.rows * w.cols >= FLM_MATMUL_MIN_SPLIT);
         for (uint32_t b = 0; b < 4; b++)
             FLM_CHECK_EQ(flm_infer_matvec1(&w, x[b], sh[b], want[b], 16), FLM_OK);
         for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
@@ -65,12 +67,12 @@ FLM_TEST(threads_matmul_same_bits)
             FLM_CHECK_EQ(flm_infer_matvec(&w, x[0], sh[0], got[0], 16), FLM_OK);
             FLM_CHECK(memcmp(got[0], want[0], w.rows * sizeof(int32_t)) == 0);
             memset(got, 0x55, sizeof got);
-            FLM_CHECK_EQ(flm_infer_matmat(&w, 4, x[0], 300, sh, got[0], 700, 16), FLM_OK);
+            FLM_CHECK_EQ(flm_infer_matmat(&w, 4, x[0], 512, sh, got[0], 700, 16), FLM_OK);
             for (uint32_t b = 0; b < 4; b++)
                 FLM_CHECK(memcmp(got[b], want[b], w.rows * sizeof(int32_t)) == 0);
             /* a bad argument is refused, with or without threads */
             const int32_t bad[4] = { 12, 99, 14, 11 };
-            FLM_CHECK_EQ(flm_infer_matmat(&w, 4, x[0], 300, bad, got[0], 700, 16), FLM_ERR_ARG);
+            FLM_CHECK_EQ(flm_infer_matmat(&w, 4, x[0], 512, bad, got[0], 700, 16), FLM_ERR_ARG);
             FLM_CHECK_EQ(flm_infer_matvec(&w, x[0], 99, got[0], 16), FLM_ERR_ARG);
             flm_hal_parallel_deinit();
         }
@@ -153,10 +155,10 @@ FLM_TEST(threads_default_model_same_logits)
 
 FLM_TEST(threads_ragged_shape_same_logits)
 {
-    /* dim 200 (groups of 24: a short last one), hidden 520, 5 heads over 1
-     * kv head, vocab 1000: every product is split, in pieces whose last is
-     * short (200 and 520 rows are not multiples of 16) */
-    static const flm_synth_t shape = { 200, 520, 2, 5, 1, 1000, 64, false, 24, 11, NULL };
+    /* dim 392 (groups of 24: a short last one), hidden 1000, 7 heads, vocab
+     * 1000: every product is split (FLM_MATMUL_MIN_SPLIT), in pieces whose
+     * last is short (392 and 1000 rows are not multiples of 16) */
+    static const flm_synth_t shape = { 392, 1000, 2, 7, 7, 1000, 64, false, 24, 11, NULL };
     size_t len;
     uint8_t *img = flm_synth_image(&shape, &len);
     FLM_CHECK(img);
