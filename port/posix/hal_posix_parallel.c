@@ -26,6 +26,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
@@ -156,6 +157,12 @@ flm_err_t flm_hal_parallel_init(uint32_t threads)
     atomic_store(&quit, false);
     atomic_store(&state, 0);
     n_workers = 0;
+    /* the workers block every signal (they inherit the mask), so SIGINT
+     * and SIGTERM reach the caller's thread: its handlers and the EINTR
+     * its blocking calls wait for (serve's loop, run's Ctrl-C) */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     flm_err_t err = FLM_OK;
     while (n_workers + 1 < threads) {
         if (pthread_create(&workers[n_workers], NULL, worker, NULL) != 0) {
@@ -164,6 +171,7 @@ flm_err_t flm_hal_parallel_init(uint32_t threads)
         }
         n_workers++;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return err;
 }
 

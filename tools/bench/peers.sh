@@ -132,7 +132,7 @@ prefill() { # threads model
 CPU=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
 HEAD="$(date -u +%Y-%m-%d), $(uname -m), ${CPU:-unknown CPU}, $(nproc 2>/dev/null || echo '?') CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'); $ROUNDS rounds of $STEPS positions, greedy, \"$PROMPT\""
 TABLE=$OUT/table.txt DAT=$OUT/table.dat
-fmt="%-5s %-18s %26s %8s %22s %9s %9s\n"
+fmt="%-5s %-18s %26s %8s %26s %9s %9s\n"
 {
     echo "$HEAD"
     printf "$fmt" shape engine "decode tok/s med (min-max)" "x 1 thr" "prefill tok/s med" "peak RSS" "of limit"

@@ -4,9 +4,11 @@
  * shared reference. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/hal/hal.h"
 #include "tests/harness/harness.h"
@@ -138,4 +140,37 @@ FLM_TEST(hal_parallel_pool_size_and_sharing)
     FLM_CHECK_EQ(flm_hal_parallel_threads(), 1u);
     flm_hal_parallel_deinit(); /* one too many: nothing */
     FLM_CHECK_EQ(flm_hal_parallel_threads(), 1u);
+}
+
+/* The workers block signals: a process-directed SIGUSR1 reaches the
+ * caller's thread (SIGINT and SIGTERM must, for Ctrl-C and serve's stop). */
+static pthread_t handled_on;
+static volatile sig_atomic_t handled;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    handled_on = pthread_self();
+    handled = 1;
+}
+
+FLM_TEST(hal_parallel_signals_reach_the_caller)
+{
+    FLM_CHECK_EQ(flm_hal_parallel_init(3), FLM_OK);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigemptyset(&sa.sa_mask);
+    FLM_CHECK_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+    for (int i = 0; i < 20; i++) {
+        handled = 0;
+        FLM_CHECK_EQ(kill(getpid(), SIGUSR1), 0);
+        for (int k = 0; k < 1000 && !handled; k++) {
+            struct timespec nap = { 0, 1000 * 1000 };
+            nanosleep(&nap, NULL);
+        }
+        FLM_CHECK(handled && pthread_equal(handled_on, pthread_self()));
+    }
+    sigaction(SIGUSR1, &old, NULL);
+    flm_hal_parallel_deinit();
 }
