@@ -92,7 +92,9 @@ FLM_CLI_COMMAND(chat, "answer prompts typed on the terminal, one per line, until
         return FLM_EXIT_FAIL;
     }
     static flm_runtime_t rt;
-    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads), .model_verify = verify, .config_path = config, .model_path = model_path, .need_model = true };
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .config_path = config, .model_path = model_path,
+                                .need_model = true };
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
         fprintf(stderr, "fieldlm chat: %s\n", rt.detail);
         return FLM_EXIT_FAIL;

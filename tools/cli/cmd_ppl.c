@@ -108,7 +108,8 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     if (!f)
         return FLM_EXIT_FAIL;
     static flm_runtime_t rt;
-    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads), .model_verify = verify, .model_path = model_path, .need_model = true };
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .model_path = model_path, .need_model = true };
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
         fprintf(stderr, "fieldlm ppl: %s\n", rt.detail);
         fclose(f);

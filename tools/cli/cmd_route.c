@@ -91,7 +91,9 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
     static flm_runtime_t rt;
     static uint8_t blob[FLM_ROUTER_PARAMS_BYTES + 1];
     char default_path[1024], why[1400];
-    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads), .model_verify = verify, .config_path = config, .model_path = model, .need_model = true, .local_only = true,
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .config_path = config, .model_path = model,
+                                .need_model = true, .local_only = true,
                                 .need_router = !features };
     if (!model) /* the shipped model when neither -m nor [model] path names one */
         rc.default_model_path = flm_cli_default_model(default_path, sizeof default_path, why, sizeof why);

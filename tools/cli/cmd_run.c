@@ -158,7 +158,8 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
     }
 
     static flm_runtime_t rt;
-    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads), .model_verify = verify, .config_path = config, .model_path = model_path,
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .config_path = config, .model_path = model_path,
                                 .default_model_path = fallback, .need_model = true, .local_only = true };
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
         fprintf(stderr, "fieldlm run: %s\n", rt.detail);

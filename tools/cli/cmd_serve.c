@@ -144,8 +144,9 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
     signal(SIGPIPE, SIG_IGN);
 
     char default_path[1024], why[1400];
-    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads), .model_verify = verify, .config_path = config, .model_path = model, .need_model = true,
-                                .need_router = true };
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .config_path = config, .model_path = model,
+                                .need_model = true, .need_router = true };
     if (!model) /* the shipped model when neither -m nor [model] path names one */
         rc.default_model_path = flm_cli_default_model(default_path, sizeof default_path, why, sizeof why);
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
