@@ -131,6 +131,14 @@
 #endif
 #endif
 
+/* The most workers the HAL's thread pool may have (hal_parallel.h), the
+ * caller's thread included: it sizes the pool's static arrays (a few
+ * dozen bytes each, the threads' stacks are the platform's). Ports without
+ * threads ignore it. */
+#ifndef FLM_CFG_MAX_THREADS
+#define FLM_CFG_MAX_THREADS 16
+#endif
+
 /* ==== configuration file (core/base/ini.h) ================================= */
 
 #ifndef FLM_INI_LINE_MAX
@@ -351,6 +359,9 @@
 #if FLM_SERVER_SLOTS_MAX < 1 || FLM_SERVER_IN_BYTES < 1024 || FLM_SERVER_OUT_BYTES < 2048 || \
     FLM_SERVER_ANSWER_BYTES < 256 || FLM_SERVER_STOP_BYTES < 4
 #error "FLM_SERVER_* sizes too small for one request and its response head"
+#endif
+#if FLM_CFG_MAX_THREADS < 1 || FLM_CFG_MAX_THREADS > 256
+#error "FLM_CFG_MAX_THREADS must be 1..256"
 #endif
 #if FLM_MODEL_MAX_LAYERS < 1
 #error "FLM_MODEL_MAX_LAYERS must be at least 1"

@@ -14,6 +14,7 @@
  *   hal_files.h       files by path and the environment (hosted platforms)
  *   hal_slots.h       the two model slots of an A/B update
  *   hal_sig.h         image signatures against the firmware's key
+ *   hal_parallel.h    a parallel-for over rows on a pool of workers (threads)
  *
  * core/ owns these headers; a port (port/<name>/) supplies the functions,
  * taking from port/common/ the defaults for what its platform lacks (no
@@ -33,5 +34,6 @@
 #include "core/hal/hal_files.h"
 #include "core/hal/hal_slots.h"
 #include "core/hal/hal_sig.h"
+#include "core/hal/hal_parallel.h"
 
 #endif /* FLM_HAL_H */

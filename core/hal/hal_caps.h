@@ -84,9 +84,16 @@
 #define FLM_HAL_HAS_SIGNATURE FLM_HAL_HAS_TLS
 #endif
 
+/* Threads (hal_parallel.h): a pool of workers the matrix products are
+ * split across. Without it (port/common/hal_parallel_none.c) there is one
+ * worker, the caller, and core/ compiles the split out. */
+#ifndef FLM_HAL_HAS_THREADS
+#define FLM_HAL_HAS_THREADS 0
+#endif
+
 #if (FLM_HAL_HAS_SLOTS | FLM_HAL_HAS_SIGNATURE | FLM_HAL_HAS_NET | FLM_HAL_HAS_NET_SERVER | \
      FLM_HAL_HAS_STORAGE_PERSISTENT | FLM_HAL_HAS_ENTROPY | FLM_HAL_HAS_FILES | FLM_HAL_HAS_TLS | \
-     FLM_HAL_HAS_UTC_CLOCK | FLM_HAL_HAS_WATCHDOG) & ~1
+     FLM_HAL_HAS_UTC_CLOCK | FLM_HAL_HAS_WATCHDOG | FLM_HAL_HAS_THREADS) & ~1
 #error "FLM_HAL_HAS_* capabilities are 0 or 1"
 #endif
 #if FLM_HAL_HAS_NET_SERVER && !FLM_HAL_HAS_NET

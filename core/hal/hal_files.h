@@ -21,6 +21,12 @@ typedef struct {
     const void *data;
     size_t      size;
     intptr_t    handle; /* the port's; 0 when nothing is mapped */
+    /* This version of the file, for "verified once" records ([model]
+     * verify = once): a change to the file (a write, a replacement, a
+     * rename over it) changes it; 0 when the port cannot vouch for that,
+     * such as a file modified too recently for its timestamps to tell a
+     * later write apart (POSIX: within 2 s). */
+    uint64_t    version;
 } flm_hal_map_t;
 
 /* FLM_ERR_NOT_FOUND if there is no such file, FLM_ERR_IS_DIR for a

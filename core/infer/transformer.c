@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/kernels/kernels.h"
+#include "core/infer/priv/matmul.h"
 #include "core/kernels/priv/fixed.h"
 #include "core/model/arch.h"
 
@@ -192,14 +193,8 @@ void flm_transformer_deinit(flm_transformer_t *t)
         memset(t, 0, sizeof *t);
 }
 
-/* W x for an int8 or int4 matrix (the loader sets bits; one compare a call). */
-static inline flm_err_t matvec(const flm_qmat_t *w, const int16_t *x, int32_t x_shift, int32_t *out,
-                               int32_t out_shift)
-{
-    if (w->bits == 4u)
-        return flm_matvec_q4_s16(w, x, x_shift, out, out_shift);
-    return flm_matvec_q8_s16(w, x, x_shift, out, out_shift);
-}
+/* W x, rows across the pool where there is one (priv/matmul.h) */
+#define matvec flm_infer_matvec
 
 /* x += y, saturating */
 static void residual(int32_t *x, const int32_t *y, uint32_t n)

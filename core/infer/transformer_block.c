@@ -7,6 +7,7 @@
 
 #include "core/infer/transformer.h"
 #include "core/kernels/kernels.h"
+#include "core/infer/priv/matmul.h"
 #include "core/kernels/priv/fixed.h"
 
 /* the block's buffers, position-major: [n][width] */
@@ -53,16 +54,12 @@ size_t flm_transformer_block_bytes(const flm_model_config_t *cfg, uint32_t n_max
     return plan(cfg, n_max, &b, NULL);
 }
 
-/* out[b] = W in[b] for the n positions (int4 matrices a matvec each) */
+/* out[b] = W in[b] for the n positions, rows across the pool where there
+ * is one (priv/matmul.h) */
 static flm_err_t matmul(const flm_qmat_t *w, uint32_t n, const int16_t *x, size_t xs,
                         const int32_t *sh, int32_t *out, size_t os)
 {
-    if (w->bits != 4u)
-        return flm_matmat_q8_s16(w, n, x, xs, sh, out, os, FLM_ACT_SHIFT);
-    flm_err_t err = FLM_OK;
-    for (uint32_t b = 0; b < n && !err; b++)
-        err = flm_matvec_q4_s16(w, x + b * xs, sh[b], out + b * os, FLM_ACT_SHIFT);
-    return err;
+    return flm_infer_matmat(w, n, x, xs, sh, out, os, FLM_ACT_SHIFT);
 }
 
 /* int16 copies of `in` (width wi, len elements used) for each position */
@@ -174,9 +171,7 @@ flm_err_t flm_transformer_forward_block(flm_transformer_t *t, const uint32_t *to
     if (!err) err = flm_rmsnorm_s32(t->x, &m->rms_final, c->norm_eps_q32, t->xb);
     if (!err) err = flm_quantize_s16(t->xb, dim, FLM_ACT_SHIFT, t->xq, &sh);
     if (!err)
-        err = m->classifier.bits == 4u
-                  ? flm_matvec_q4_s16(&m->classifier, t->xq, sh, t->logits, FLM_LOGIT_SHIFT)
-                  : flm_matvec_q8_s16(&m->classifier, t->xq, sh, t->logits, FLM_LOGIT_SHIFT);
+        err = flm_infer_matvec(&m->classifier, t->xq, sh, t->logits, FLM_LOGIT_SHIFT);
     if (!err)
         *logits = t->logits;
     return err;

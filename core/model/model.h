@@ -63,6 +63,18 @@ static inline size_t flm_qmat_row_bytes(const flm_qmat_t *w)
     return w->bits == 4 ? ((size_t)w->cols + 1) / 2 : w->cols;
 }
 
+/* The view of rows [begin, end) of w (begin <= end <= w->rows): the same
+ * groups and scales, so a kernel gives those rows the bits it gives them
+ * in the whole matrix. */
+static inline flm_qmat_t flm_qmat_rows(const flm_qmat_t *w, uint32_t begin, uint32_t end)
+{
+    flm_qmat_t v = *w;
+    v.q = w->q + (size_t)begin * flm_qmat_row_bytes(w);
+    v.s = w->s + (size_t)begin * w->ngroups;
+    v.rows = end - begin;
+    return v;
+}
+
 /* int32 fixed-point vector: real = v[i] * 2^-shift. */
 typedef struct {
     const int32_t *v;

@@ -6,6 +6,7 @@
 #include "core/base/fmt.h"
 #include "core/base/wipe.h"
 #include "core/proto/http.h"
+#include "core/runtime/priv/runtime_verify.h"
 
 #define fail(rt, err, ...) flm_err_detail((rt)->detail, sizeof (rt)->detail, err, __VA_ARGS__)
 
@@ -139,9 +140,28 @@ static flm_err_t open_factory(flm_runtime_t *rt)
         size = rt->model_map.size;
         rt->model_file = path;
     }
-    bool header = cfg->model_verify_header || rt->settings.model.verify == FLM_VERIFY_HEADER;
+    uint32_t mode = rt->settings.model.verify;
+    if (cfg->model_verify) {
+        static const char *const names[] = { "full", "header", "once" }; /* flm_verify_setting_t */
+        for (mode = 0; mode < 3 && strcmp(cfg->model_verify, names[mode]) != 0; mode++)
+            ;
+        if (mode == 3)
+            return fail(rt, FLM_ERR_ARG, "verify '%s': full, once or header", cfg->model_verify);
+    }
+    if (cfg->model_verify_header)
+        mode = FLM_VERIFY_HEADER;
     flm_err_t err = flm_model_open(&rt->model, image, size,
-                                   header ? FLM_MODEL_VERIFY_HEADER : FLM_MODEL_VERIFY_FULL);
+                                   mode == FLM_VERIFY_FULL ? FLM_MODEL_VERIFY_FULL : FLM_MODEL_VERIFY_HEADER);
+    if (!err && mode == FLM_VERIFY_ONCE) {
+        err = flm_runtime_verify_once(&rt->model, rt->model_file != NULL, rt->model_map.version,
+                                      &rt->model_trusted);
+        if (err) {
+            char detail[sizeof rt->model.detail];
+            memcpy(detail, rt->model.detail, sizeof detail);
+            flm_model_close(&rt->model);
+            memcpy(rt->model.detail, detail, sizeof detail);
+        }
+    }
     if (err)
         return fail(rt, err, "%s: %s: %s", path ? path : "model image", flm_strerror(err),
                     rt->model.detail);
@@ -386,6 +406,7 @@ flm_err_t flm_runtime_init(flm_runtime_t *rt, const flm_runtime_config_t *cfg)
         return FLM_ERR_ARG;
     memset(rt, 0, sizeof *rt);
     rt->cfg = *cfg;
+    rt->threads = cfg->threads;
     flm_err_t err = flm_hal_init();
     if (err)
         return fail(rt, err, "platform: %s", flm_strerror(err));
@@ -503,6 +524,15 @@ flm_err_t flm_runtime_engine_init(flm_runtime_t *rt, const flm_engine_config_t *
                                                        : build_engine(rt, cfg, mem, size);
     if (err)
         return err;
+#if FLM_HAL_HAS_THREADS /* without, one worker: nothing to start */
+    uint32_t threads = rt->threads ? rt->threads : rt->settings.model.threads;
+    if (threads == FLM_RUNTIME_THREADS_AUTO)
+        threads = 0;
+    if (flm_hal_parallel_init(threads) != FLM_OK)
+        flm_hal_log(FLM_LOG_WARN, "thread pool: %u of %u threads", (unsigned)flm_hal_parallel_threads(),
+                    (unsigned)threads);
+    rt->has_pool = true;
+#endif
     if (rt->has_router_params) {
 #if FLM_CFG_CLOUD
         flm_privacy_t *guard = &rt->privacy;
@@ -531,6 +561,8 @@ void flm_runtime_deinit(flm_runtime_t *rt)
         flm_router_deinit(&rt->router);
     if (rt->has_engine)
         flm_engine_deinit(&rt->engine);
+    if (rt->has_pool)
+        flm_hal_parallel_deinit();
 #if FLM_CFG_CLOUD
     if (rt->has_cloud)
         flm_cloud_deinit(&rt->cloud);

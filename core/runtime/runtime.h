@@ -20,7 +20,10 @@
  *   [model]                        the local model
  *   path    = models/story.flm     (hosts; a firmware links its image instead)
  *   context = 256                  KV-cache positions; 0 = the model's seq_len
- *   verify  = full                 full | header (CRC of the tensor data too, or not)
+ *   verify  = full                 full | once | header: the whole image's CRC on every
+ *                                  start, on the first (recorded), or the header's only
+ *   threads = 0                    workers for the matrix products: 0 = one per CPU
+ *                                  (ports without threads: always 1)
  *
  *   [cloud]                        the escalation endpoint: core/cloud/cloud_config.h
  *
@@ -71,13 +74,20 @@
 
 /* ---- the device's settings ------------------------------------------------ */
 
-typedef enum { FLM_VERIFY_FULL = 0, FLM_VERIFY_HEADER = 1 } flm_verify_setting_t;
+/* [model] verify: full, the whole image's CRC and scales on every start;
+ * header, only the header's (the scales when the engine starts); once, the
+ * whole image's on the first start of this image, then a record of it in
+ * the HAL's record store that later starts trust while the image (its
+ * size, header and, for a file, the port's version of it: a rewrite
+ * changes it) is the same (core/runtime/runtime_verify.c). */
+typedef enum { FLM_VERIFY_FULL = 0, FLM_VERIFY_HEADER = 1, FLM_VERIFY_ONCE = 2 } flm_verify_setting_t;
 
 /* [model] */
 typedef struct {
     char     path[FLM_RUNTIME_PATH_MAX]; /* "" : the caller gives the image */
     uint32_t context;                    /* KV-cache positions; 0 = seq_len */
     uint32_t verify;                     /* flm_verify_setting_t */
+    uint32_t threads;                    /* 0 = one per CPU, else 1..FLM_CFG_MAX_THREADS */
 } flm_model_settings_t;
 
 extern const flm_ini_section_t flm_model_ini_section;
@@ -136,6 +146,7 @@ typedef struct {
     size_t      model_size;
     const char *model_path;
     bool        model_verify_header; /* open with FLM_MODEL_VERIFY_HEADER whatever [model] says */
+    const char *model_verify;        /* "full", "once" or "header" over [model] verify; NULL: [model] */
     /* The last resort when neither of them nor [model] path names a model:
      * a tool's default (the CLI's is the project's shipped model). */
     const char *default_model_path;
@@ -153,6 +164,11 @@ typedef struct {
      * names a model outright and leaves the slots alone. */
     bool        use_slots;
 
+    /* Workers of the engine's matrix products (core/hal/hal_parallel.h,
+     * started by flm_runtime_engine_init): 0 takes [model] threads,
+     * FLM_RUNTIME_THREADS_AUTO one per CPU, else that many. */
+    uint32_t    threads;
+
     bool        need_model;  /* fail if there is none */
     bool        need_cloud;  /* fail if the file has no [cloud] */
     bool        need_router; /* fail if there are no router parameters */
@@ -161,10 +177,15 @@ typedef struct {
                               * and CAs need not be there */
 } flm_runtime_config_t;
 
+#define FLM_RUNTIME_THREADS_AUTO UINT32_MAX
+
 typedef struct {
     flm_device_settings_t settings;
+    uint32_t              threads;    /* the caller's flm_runtime_config_t.threads */
+    bool                  has_pool;   /* the engine started the HAL's thread pool */
     flm_model_t           model;
     bool                  has_model;
+    bool                  model_trusted; /* verify = once: a record of this image said it was verified */
     flm_hal_map_t         model_map;  /* when the runtime mapped the model file */
     const char           *model_file; /* the file it came from (the caller's string or [model] path), or NULL */
     flm_engine_t          engine;
@@ -218,7 +239,9 @@ typedef struct {
 flm_err_t flm_runtime_init(flm_runtime_t *rt, const flm_runtime_config_t *cfg);
 
 /* The engine on the runtime's model (and the router on the engine, when
- * there are router parameters, with the runtime's queue and ledger). A
+ * there are router parameters, with the runtime's queue and ledger), and
+ * the HAL's thread pool for it (the config's threads, else [model] threads;
+ * a pool that gets fewer threads than asked runs with those, logged). A
  * model from a slot on trial runs its self-test here first: passed, the
  * slot is confirmed; failed, the slot is given up and the engine built on
  * the previous model instead (rt->model_rolled_back, rt->update_note); if

@@ -7,12 +7,13 @@
 
 #include "core/base/wipe.h"
 
-static const char *const verify_names[] = { "full", "header", NULL };
+static const char *const verify_names[] = { "full", "header", "once", NULL }; /* flm_verify_setting_t */
 
 static const flm_ini_key_t model_keys[] = {
     FLM_INI_STR(flm_model_settings_t, path, false),
     FLM_INI_U32_RANGE(flm_model_settings_t, context, 0, 1u << 20, false),
     FLM_INI_ENUMERATED(flm_model_settings_t, verify, verify_names, false),
+    FLM_INI_U32_RANGE(flm_model_settings_t, threads, 0, FLM_CFG_MAX_THREADS, false),
 };
 
 const flm_ini_section_t flm_model_ini_section = {

@@ -13,6 +13,7 @@
  *   hal_entropy_none.c     no entropy source: FLM_ERR_UNSUPPORTED
  *   hal_clock_none.c       no calendar clock: flm_hal_utc_s FLM_ERR_UNSUPPORTED
  *   hal_watchdog_count.c   no watchdog to feed: kicks are only counted
+ *   hal_parallel_none.c    no threads: one worker, the caller
  */
 #ifndef FLM_HAL_COMMON_H
 #define FLM_HAL_COMMON_H

@@ -12,4 +12,4 @@ EXTRA_LIB_SRCS  += $(COMMON_LIB_SRCS)
 # What a bare-metal port takes from the defaults above, by name
 # (port/riscv/rules.mk, the CMake build's FLM_PORT=none|riscv).
 BAREMETAL_HAL_DEFAULTS := net_none net_server_none store_ram entropy_none watchdog_count files_none \
-                          clock_none slots_none
+                          clock_none slots_none parallel_none

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/base/wipe.h"
@@ -20,7 +21,34 @@
 #error "port/posix implements files: build it with FLM_HAL_HAS_FILES=1"
 #endif
 
-static flm_err_t open_file(const char *path, int *fd, size_t *size)
+/* A file's version (flm_hal_map_t.version): device, inode, size and both
+ * timestamps (a rewrite changes mtime, a chmod, link or rename ctime; a
+ * file replaced by rename has a new inode), FNV-1a over them. Timestamps
+ * come from a coarse clock (a tick of a few ms), so two writes within one
+ * tick may leave the same mtime: a file changed less than 2 s ago (or "in
+ * the future") gets 0, unknown, as git treats a "racily clean" entry. */
+static uint64_t file_version(const struct stat *st)
+{
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+        return 0;
+    const int64_t newest = st->st_mtim.tv_sec > st->st_ctim.tv_sec ? st->st_mtim.tv_sec
+                                                                   : st->st_ctim.tv_sec;
+    if (newest > (int64_t)now.tv_sec - 2)
+        return 0;
+    const uint64_t f[] = { (uint64_t)st->st_dev, (uint64_t)st->st_ino, (uint64_t)st->st_size,
+                           (uint64_t)st->st_mtim.tv_sec, (uint64_t)st->st_mtim.tv_nsec,
+                           (uint64_t)st->st_ctim.tv_sec, (uint64_t)st->st_ctim.tv_nsec };
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        for (int b = 0; b < 64; b += 8) {
+            h ^= (f[i] >> b) & 0xFFu;
+            h *= 0x100000001b3u;
+        }
+    return h ? h : 1;
+}
+
+static flm_err_t open_file_version(const char *path, int *fd, size_t *size, uint64_t *version)
 {
     if (!path || !path[0])
         return FLM_ERR_ARG;
@@ -43,7 +71,14 @@ static flm_err_t open_file(const char *path, int *fd, size_t *size)
         return err;
     }
     *size = (size_t)st.st_size;
+    if (version)
+        *version = file_version(&st);
     return FLM_OK;
+}
+
+static flm_err_t open_file(const char *path, int *fd, size_t *size)
+{
+    return open_file_version(path, fd, size, NULL);
 }
 
 flm_err_t flm_hal_file_map(const char *path, flm_hal_map_t *m)
@@ -54,12 +89,14 @@ flm_err_t flm_hal_file_map(const char *path, flm_hal_map_t *m)
     memset(m, 0, sizeof *m);
     int fd;
     size_t size;
-    flm_err_t err = open_file(path, &fd, &size);
+    uint64_t version;
+    flm_err_t err = open_file_version(path, &fd, &size, &version);
     if (err)
         return err;
     if (size == 0) {
         close(fd);
         m->data = empty;
+        m->version = version;
         return FLM_OK;
     }
     void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -69,6 +106,7 @@ flm_err_t flm_hal_file_map(const char *path, flm_hal_map_t *m)
     m->data = p;
     m->size = size;
     m->handle = 1;
+    m->version = version;
     return FLM_OK;
 }
 

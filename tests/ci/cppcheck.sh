@@ -20,7 +20,7 @@ posix=$(ls core/*/*.c core/*/*/*.c port/posix/*.c port/mbedtls/*.c \
         port/common/hal_common.c port/common/ram_store.c 2>/dev/null)
 cppcheck $common -I"$gen" -DFLM_HAL_HAS_NET=1 -DFLM_HAL_HAS_NET_SERVER=1 \
     -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 -DFLM_HAL_HAS_ENTROPY=1 -DFLM_HAL_HAS_FILES=1 \
-    -DFLM_HAL_HAS_UTC_CLOCK=1 -DFLM_HAL_HAS_SLOTS=1 $posix || status=1
+    -DFLM_HAL_HAS_UTC_CLOCK=1 -DFLM_HAL_HAS_SLOTS=1 -DFLM_HAL_HAS_THREADS=1 $posix || status=1
 
 mkdir -p "$gen/bare"
 echo '#define FLM_HAL_HAS_TLS 0' >"$gen/bare/flm_build_config.h"

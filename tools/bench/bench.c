@@ -2,6 +2,8 @@
  * fieldlm-bench: host speed of the integer kernels and of the forward pass.
  *
  *   fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT] [--vs OTHER.flm] [--forward-only]
+ *   fieldlm-bench MODEL.flm --threads-vs N [--rounds R] [--ctx N]
+ *   fieldlm-bench MODEL.flm --prefill [--threads N] [--ctx N]
  *   fieldlm-bench --bandwidth
  *
  * Times each kernel on the model's own shapes, then a whole context of
@@ -17,6 +19,12 @@
  * alternating with the first, and the ratio of their times is printed.
  * --forward-only skips the kernel tables and prints the decode rate and the
  * weight bytes one token reads (tools/bench/peers.sh reads them);
+ * --threads-vs N times decode with the HAL's thread pool at 1 and N
+ * workers, R rounds (default 5) alternating, and prints medians and their
+ * ratio; --prefill prints the batched prefill rate of one pass over the
+ * context (blocks of 16, after a pass that warms the pages), for
+ * tools/bench/peers.sh; --threads N runs it (and --forward-only) on N
+ * workers;
  * --bandwidth measures this machine's single-thread read bandwidth (best
  * of several sweeps over a buffer far larger than any cache).
  * Speed is measured here, never asserted in tests.
@@ -239,6 +247,79 @@ static int bench_prefill(flm_transformer_t *tf, int ctx)
     return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Decode (one position at a time over the context) with the HAL's pool at
+ * 1 and at `threads` workers, rounds alternating; medians (min-max) of the
+ * tokens/s and the ratio of the medians. The KV cache is rewritten each
+ * round, so every round does the same work. */
+static void bench_threads(flm_transformer_t *tf, int ctx, uint32_t threads, int rounds)
+{
+    enum { MAXR = 64 };
+    double rate[2][MAXR];
+    const uint32_t counts[2] = { 1, threads };
+    uint32_t got = threads;
+    if (rounds > MAXR)
+        rounds = MAXR;
+    for (int r = 0; r < rounds; r++)
+        for (int k = 0; k < 2; k++) {
+            flm_hal_parallel_init(counts[k]);
+            if (k)
+                got = flm_hal_parallel_threads();
+            const int32_t *logits;
+            double t0 = now_ns();
+            for (uint32_t pos = 0; pos < (uint32_t)ctx; pos++)
+                flm_transformer_forward(tf, token_at(pos, tf->model->cfg.vocab_size), pos, &logits);
+            rate[k][r] = ctx * 1e9 / (now_ns() - t0);
+            flm_hal_parallel_deinit();
+        }
+    double med[2];
+    for (int k = 0; k < 2; k++) {
+        qsort(rate[k], (size_t)rounds, sizeof rate[k][0], cmp_double);
+        med[k] = rounds % 2 ? rate[k][rounds / 2] : (rate[k][rounds / 2 - 1] + rate[k][rounds / 2]) / 2;
+    }
+    printf("  threads, decode positions 0..%d, %d alternating rounds: 1 thread %.1f (%.1f-%.1f) "
+           "tokens/s, %u threads %.1f (%.1f-%.1f) tokens/s: %.2fx\n", ctx - 1, rounds, med[0],
+           rate[0][0], rate[0][rounds - 1], got, med[1], rate[1][0], rate[1][rounds - 1],
+           med[1] / med[0]);
+}
+
+/* One pass of batched prefill over the context, after one that warms the
+ * weights' pages: "prefill tok/s: X". */
+static int bench_prefill_rate(flm_transformer_t *tf, int ctx)
+{
+    enum { BLOCK = 16 };
+    const flm_model_config_t *c = &tf->model->cfg;
+    size_t bytes = flm_transformer_block_bytes(c, BLOCK);
+    void *scratch = bytes ? aligned_alloc(16, (bytes + 15u) & ~(size_t)15u) : NULL;
+    if (!scratch)
+        return -1;
+    double dt = 0;
+    for (int k = 0; k < 2; k++) {
+        double t0 = now_ns();
+        for (uint32_t pos = 0, toks[BLOCK]; pos < (uint32_t)ctx;) {
+            uint32_t n = (uint32_t)ctx - pos < BLOCK ? (uint32_t)ctx - pos : BLOCK;
+            for (uint32_t i = 0; i < n; i++)
+                toks[i] = token_at(pos + i, c->vocab_size);
+            const int32_t *logits;
+            if (flm_transformer_forward_block(tf, toks, n, pos, scratch, bytes, &logits) != FLM_OK) {
+                free(scratch);
+                return -1;
+            }
+            pos += n;
+        }
+        dt = now_ns() - t0;
+    }
+    printf("prefill tok/s: %.1f (%d positions, blocks of %d, %u threads)\n", ctx * 1e9 / dt, ctx,
+           BLOCK, (unsigned)flm_hal_parallel_threads());
+    free(scratch);
+    return 0;
+}
+
 /* This image against another of the same shape (int8 vs int4, say): the
  * same tokens, rounds alternating, the best round of each compared. */
 static int bench_vs_image(flm_transformer_t *tf, const char *other_path, int ctx)
@@ -333,10 +414,15 @@ int main(int argc, char **argv)
     long ctx = 256;
     const char *path = NULL, *float_path = NULL, *vs_path = NULL;
     bool forward_only = false;
+    long threads = 1, threads_vs = 0, rounds = 5;
+    bool prefill_only = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             printf("usage: fieldlm-bench MODEL.flm [--ctx N] [--float CHECKPOINT] [--vs OTHER.flm] "
-                   "[--forward-only]\n       fieldlm-bench --bandwidth\n");
+                   "[--forward-only] [--threads N]\n"
+                   "       fieldlm-bench MODEL.flm --threads-vs N [--rounds R] [--ctx N]\n"
+                   "       fieldlm-bench MODEL.flm --prefill [--threads N] [--ctx N]\n"
+                   "       fieldlm-bench --bandwidth\n");
             return FLM_EXIT_OK;
         } else if (strcmp(argv[i], "--bandwidth") == 0) {
             return bench_bandwidth();
@@ -345,6 +431,17 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--ctx") == 0 && i + 1 < argc) {
             if (!flm_cli_parse_long(argv[++i], 1, 1 << 16, &ctx))
                 return flm_cli_usage_error("bench", "--ctx needs a number, not '%s'", argv[i]);
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            if (!flm_cli_parse_long(argv[++i], 1, FLM_CFG_MAX_THREADS, &threads))
+                return flm_cli_usage_error("bench", "--threads needs a number, not '%s'", argv[i]);
+        } else if (strcmp(argv[i], "--threads-vs") == 0 && i + 1 < argc) {
+            if (!flm_cli_parse_long(argv[++i], 2, FLM_CFG_MAX_THREADS, &threads_vs))
+                return flm_cli_usage_error("bench", "--threads-vs needs a number, not '%s'", argv[i]);
+        } else if (strcmp(argv[i], "--prefill") == 0) {
+            prefill_only = true;
+        } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+            if (!flm_cli_parse_long(argv[++i], 1, 64, &rounds))
+                return flm_cli_usage_error("bench", "--rounds needs a number, not '%s'", argv[i]);
         } else if (strcmp(argv[i], "--float") == 0 && i + 1 < argc) {
             float_path = argv[++i];
         } else if (strcmp(argv[i], "--vs") == 0 && i + 1 < argc) {
@@ -385,7 +482,7 @@ int main(int argc, char **argv)
     printf("%s: dim %u, hidden %u, layers %u, vocab %u, ctx %ld, arena %zu bytes\n", path,
            c->dim, c->hidden_dim, c->n_layers, c->vocab_size, ctx, ram.total);
     printf("  weight bytes per token: %.0f\n", weight_bytes(m));
-    if (forward_only)
+    if (forward_only || prefill_only)
         goto forward;
     static int32_t x[65536], y[65536];
     static int16_t q[65536];
@@ -407,6 +504,18 @@ int main(int argc, char **argv)
     bench_variants(m, q);
 
 forward:;
+    if (threads_vs > 1) {
+        bench_threads(&tf, (int)ctx, (uint32_t)threads_vs, (int)rounds);
+        goto done;
+    }
+    flm_hal_parallel_init((uint32_t)threads);
+    if (prefill_only) {
+        int prc = bench_prefill_rate(&tf, (int)ctx);
+        flm_hal_parallel_deinit();
+        if (prc != 0)
+            return FLM_EXIT_FAIL;
+        goto done;
+    }
     /* a whole context, token by token */
     const int32_t *logits;
     double t0 = now_ns();
@@ -422,6 +531,8 @@ forward:;
         return FLM_EXIT_FAIL;
     if (vs_path && bench_vs_image(&tf, vs_path, (int)ctx) != 0)
         return FLM_EXIT_FAIL;
+    flm_hal_parallel_deinit();
+done:
     flm_transformer_deinit(&tf);
     free(mem);
     flm_runtime_deinit(&rt);

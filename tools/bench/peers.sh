@@ -1,96 +1,188 @@
 #!/bin/sh
-# fieldlm beside llama2.c's runq.c (int8, single thread) on seeded
-# random-weight models of the llama2.c 15M and 110M shapes, made by
-# fieldlm-mkmodel: decode tokens/s of each engine, rounds alternating the
-# engines, medians with min-max, the ratio of the medians, and fieldlm's
-# fraction of the machine's memory-bandwidth limit (weight bytes per token
-# over the measured single-thread read bandwidth).
+# The table of `make bench`: fieldlm on one thread and on N, beside
+# llama2.c's int8 runq.c and float32 run.c, on stories260K (when ../shared
+# has it) and on seeded random-weight models of the llama2.c 15M and 110M
+# shapes made by fieldlm-mkmodel. For each shape and engine: decode tokens/s
+# (median, min-max over rounds that alternate the engines), the ratio to
+# fieldlm's one thread, prefill tokens/s (fieldlm's batched prefill,
+# fieldlm-bench --prefill; llama2.c's prefill is its decode), peak RSS, and
+# the fraction of the memory-bandwidth limit (weight bytes one token reads
+# over the single-thread read bandwidth fieldlm-bench --bandwidth measures,
+# once per round: its median). Then the Cortex-M4 instructions per
+# generated token and per prompt position for stories260K (`make
+# BOARD=mps2-an386 footprint`, deterministic: counted by QEMU). The rows go
+# to $OUT/table.txt and $OUT/table.dat too (tools/bench/chart.gp plots it).
 #
-#   sh tools/bench/peers.sh            (make bench-peers)
+#   sh tools/bench/peers.sh            (make bench; make bench QUICK=1)
 #
 # Environment: FLM_PEERS (default ../peers beside the clone) holds a clone of
-# github.com/karpathy/llama2.c in llama2.c/; runq is built there, outside the
-# repo, with cc -Ofast -march=native (no OpenMP: one thread). Without it only
-# fieldlm runs. FLM_BASE=path/to/another/fieldlm adds that binary as a third
-# engine (a "before" build). ROUNDS (default 5), SHAPES (default "15M 110M"),
-# STEPS (positions, default 256), BUILD (default build/host).
+# github.com/karpathy/llama2.c in llama2.c/; runq and run are built there,
+# outside the repo, with cc -Ofast -march=native (no OpenMP: one thread).
+# Without it only fieldlm runs. FLM_BASE=path/to/another/fieldlm adds that
+# binary as one more engine (a "before" build). ROUNDS (default 5), SHAPES
+# (default "260K 15M 110M"), STEPS (positions, default 256), THREADS (the N,
+# default the CPUs), M4=0 (no Cortex-M4 row), QUICK=1 (3 rounds of 128
+# positions, no 110M, no M4), BUILD (default build/host).
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build/host}
 PEERS=${FLM_PEERS:-$(cd .. && pwd)/peers}
+SHARED=${FLM_SHARED:-../shared}
+if [ "${QUICK:-0}" = 1 ]; then
+    ROUNDS=${ROUNDS:-3} STEPS=${STEPS:-128} SHAPES=${SHAPES:-260K 15M} M4=${M4:-0}
+fi
 ROUNDS=${ROUNDS:-5}
-SHAPES=${SHAPES:-15M 110M}
+SHAPES=${SHAPES:-260K 15M 110M}
 STEPS=${STEPS:-256}
+NT=${THREADS:-$(nproc 2>/dev/null || echo 1)}
+M4=${M4:-1}
 PROMPT="Once upon a time"
 FLM=$BUILD/fieldlm
+BENCH=$BUILD/fieldlm-bench
 OUT=$BUILD/bench/rand
 mkdir -p "$OUT"
 
-# a 32000-token llama2 tokenizer: llama2.c's own, else ../shared's
+# a 32000-token llama2 tokenizer for the random shapes: llama2.c's own, else ../shared's
 TOK=
-for t in "$PEERS/llama2.c/tokenizer.bin" "${FLM_SHARED:-../shared}/models/tokenizer.bin"; do
+for t in "$PEERS/llama2.c/tokenizer.bin" "$SHARED/models/tokenizer.bin"; do
     [ -f "$t" ] && { TOK=$t; break; }
 done
-if [ -z "$TOK" ]; then
-    echo "peers: no 32000-token tokenizer.bin (clone llama2.c into $PEERS/llama2.c): skipped"
-    exit 0
-fi
 
-RUNQ=
+RUNQ= RUNF=
 if [ -f "$PEERS/llama2.c/runq.c" ]; then
     mkdir -p "$PEERS/build"
-    RUNQ=$PEERS/build/runq
-    if [ ! -x "$RUNQ" ] || [ "$PEERS/llama2.c/runq.c" -nt "$RUNQ" ]; then
-        ${CC:-cc} -Ofast -march=native -o "$RUNQ" "$PEERS/llama2.c/runq.c" -lm
-    fi
+    for p in runq run; do
+        if [ ! -x "$PEERS/build/$p" ] || [ "$PEERS/llama2.c/$p.c" -nt "$PEERS/build/$p" ]; then
+            ${CC:-cc} -Ofast -march=native -o "$PEERS/build/$p" "$PEERS/llama2.c/$p.c" -lm
+        fi
+    done
+    RUNQ=$PEERS/build/runq RUNF=$PEERS/build/run
 else
     echo "peers: no $PEERS/llama2.c/runq.c: fieldlm alone (git clone https://github.com/karpathy/llama2.c $PEERS/llama2.c)"
 fi
+TIME=
+[ -x /usr/bin/time ] && TIME=/usr/bin/time
 
-# tok/s of one run: both print llama2.c's "achieved tok/s" on stderr
+# one run of an engine: "tok/s peak-RSS-KiB" (both print llama2.c's
+# "achieved tok/s" on stderr; RSS from /usr/bin/time, "-" without it)
 rate() {
-    "$@" 2>&1 >/dev/null | sed -n 's/^achieved tok\/s: *//p'
-}
-
-# median min max of the numbers on stdin
-stats() {
-    sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-                                         printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
-}
-
-BW=$("$BUILD/fieldlm-bench" --bandwidth | sed -n 's/^read bandwidth: \([0-9.]*\) GB.*/\1/p')
-echo "machine: $(uname -m), $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null | head -1), single-thread read bandwidth $BW GB/s"
-printf "%-5s %-12s %26s %12s %10s %10s\n" shape engine "decode tok/s med (min-max)" "vs fieldlm" "limit" "of limit"
-for shape in $SHAPES; do
-    m=$OUT/r$shape
-    if [ ! -f "$m.flm" ] || [ ! -f "${m}_q80.bin" ]; then
-        "$BUILD/fieldlm-mkmodel" --shape "$shape" --seed 1 --out "$m.bin" --q80 "${m}_q80.bin"
-        "$FLM" convert --in "$m.bin" --tokenizer "$TOK" --out "$m.flm" --quiet >/dev/null
-        rm -f "$m.bin"
+    if [ -n "$TIME" ]; then
+        $TIME -f 'rss %M' -o "$OUT/time.txt" "$@" 2>"$OUT/err.txt" >/dev/null || true
+    else
+        "$@" 2>"$OUT/err.txt" >/dev/null || true
     fi
-    WB=$("$BUILD/fieldlm-bench" "$m.flm" --ctx 1 --forward-only | sed -n 's/^ *weight bytes per token: //p')
-    : >"$m.fieldlm" ; : >"$m.runq" ; : >"$m.base"
+    _rate=$(sed -n 's/^achieved tok\/s: *//p' "$OUT/err.txt")
+    [ -n "$_rate" ] || { echo "peers: no rate from: $*" >&2; sed 's/^/    /' "$OUT/err.txt" >&2; _rate=0; }
+    _rss=-
+    [ -n "$TIME" ] && _rss=$(sed -n 's/^rss //p' "$OUT/time.txt")
+    echo "$_rate $_rss"
+}
+
+# median min max of column $1 of stdin
+stats() {
+    awk -v c="$1" '{ print $c }' | sort -g | awk '{ v[NR] = $1 }
+        END { if (!NR) { print "- - -"; exit }
+              m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
+              printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
+}
+
+# the files of a shape: $m.flm (fieldlm), $m.bin (float32, run.c), ${m}_q80.bin (runq.c), $tok
+prepare() {
+    case $1 in
+    260K)
+        m=$BUILD/bench/stories260K tok=$SHARED/models/tok512.bin
+        [ -f "$SHARED/models/stories260K.bin" ] || return 1
+        [ -f "$m.flm" ] || "$FLM" convert --in "$SHARED/models/stories260K.bin" --tokenizer "$tok" \
+            --out "$m.flm" --quiet >/dev/null
+        ln -sf "$(cd "$SHARED/models" && pwd)/stories260K.bin" "$m.bin"
+        ln -sf "$(cd "$SHARED/models" && pwd)/stories260K_q80.bin" "${m}_q80.bin" ;;
+    *)
+        m=$OUT/r$1 tok=$TOK
+        [ -n "$tok" ] || { echo "peers: no 32000-token tokenizer.bin for the $1 shape: skipped" >&2; return 1; }
+        if [ ! -f "$m.flm" ] || [ ! -f "$m.bin" ] || [ ! -f "${m}_q80.bin" ]; then
+            "$BUILD/fieldlm-mkmodel" --shape "$1" --seed 1 --out "$m.bin" --q80 "${m}_q80.bin"
+            "$FLM" convert --in "$m.bin" --tokenizer "$tok" --out "$m.flm" --quiet >/dev/null
+        fi ;;
+    esac
+}
+
+ENGINES="f1"
+[ "$NT" -gt 1 ] && ENGINES="$ENGINES fN"
+[ -n "$RUNQ" ] && ENGINES="$ENGINES runq runf"
+[ -n "${FLM_BASE:-}" ] && ENGINES="$ENGINES base"
+name() {
+    case $1 in
+    f1) echo "fieldlm 1 thread" ;; fN) echo "fieldlm $NT threads" ;;
+    runq) echo "runq.c (int8)" ;; runf) echo "run.c (float32)" ;; base) echo "FLM_BASE" ;;
+    esac
+}
+run_engine() { # engine model tok
+    case $1 in
+    f1) rate "$FLM" run -m "$2.flm" -p "$PROMPT" -n "$STEPS" -t 0 --threads 1 ;;
+    fN) rate "$FLM" run -m "$2.flm" -p "$PROMPT" -n "$STEPS" -t 0 --threads "$NT" ;;
+    runq) rate "$RUNQ" "${2}_q80.bin" -z "$3" -i "$PROMPT" -n "$STEPS" -t 0 ;;
+    runf) rate "$RUNF" "$2.bin" -z "$3" -i "$PROMPT" -n "$STEPS" -t 0 ;;
+    base) rate "$FLM_BASE" run -m "$2.flm" -p "$PROMPT" -n "$STEPS" -t 0 ;;
+    esac
+}
+prefill() { # threads model
+    "$BENCH" "$2.flm" --prefill --ctx "$STEPS" --threads "$1" | sed -n 's/^prefill tok\/s: \([0-9.]*\).*/\1/p'
+}
+
+CPU=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+HEAD="$(date -u +%Y-%m-%d), $(uname -m), ${CPU:-unknown CPU}, $(nproc 2>/dev/null || echo '?') CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'); $ROUNDS rounds of $STEPS positions, greedy, \"$PROMPT\""
+TABLE=$OUT/table.txt DAT=$OUT/table.dat
+fmt="%-5s %-18s %26s %8s %26s %9s %9s\n"
+{
+    echo "$HEAD"
+    printf "$fmt" shape engine "decode tok/s med (min-max)" "x 1 thr" "prefill tok/s med" "peak RSS" "of limit"
+} >"$TABLE"
+echo "# shape engine decode_med decode_min decode_max prefill_med" >"$DAT"
+cat "$TABLE"
+
+for shape in $SHAPES; do
+    prepare "$shape" || continue
+    WB=$("$BENCH" "$m.flm" --ctx 1 --forward-only | sed -n 's/^ *weight bytes per token: //p')
+    for e in $ENGINES bw p1 pN; do : >"$m.$e"; done
     r=0
     while [ "$r" -lt "$ROUNDS" ]; do
-        rate "$FLM" run -m "$m.flm" -p "$PROMPT" -n "$STEPS" -t 0 >>"$m.fieldlm"
-        [ -n "$RUNQ" ] && rate "$RUNQ" "${m}_q80.bin" -z "$TOK" -i "$PROMPT" -n "$STEPS" -t 0 >>"$m.runq"
-        [ -n "${FLM_BASE:-}" ] && rate "$FLM_BASE" run -m "$m.flm" -p "$PROMPT" -n "$STEPS" -t 0 >>"$m.base"
+        "$BENCH" --bandwidth | sed -n 's/^read bandwidth: \([0-9.]*\) GB.*/\1/p' >>"$m.bw"
+        for e in $ENGINES; do
+            run_engine "$e" "$m" "$tok" >>"$m.$e"
+        done
+        prefill 1 "$m" >>"$m.p1"
+        [ "$NT" -gt 1 ] && prefill "$NT" "$m" >>"$m.pN"
         r=$((r + 1))
     done
-    set -- $(stats <"$m.fieldlm")
+    set -- $(stats 1 <"$m.bw")
+    BW=$1 BWLO=$2 BWHI=$3
+    LIM=$(awk -v b="$BW" -v w="$WB" 'BEGIN { printf "%.1f", b * 1e9 / w }')
+    set -- $(stats 1 <"$m.f1")
     F=$1
-    LIM=$(awk -v b="$BW" -v w="$WB" 'BEGIN { printf "%.0f", b * 1e9 / w }')
-    printf "%-5s %-12s %12s (%s-%s) %12s %10s %9.1f%%\n" "$shape" fieldlm "$1" "$2" "$3" 1.00 "$LIM" \
-        "$(awk -v f="$F" -v l="$LIM" 'BEGIN { print 100 * f / l }')"
-    for e in runq base; do
-        [ -s "$m.$e" ] || continue
-        set -- $(stats <"$m.$e")
-        name=$e
-        [ "$e" = runq ] && name=runq.c
-        [ "$e" = base ] && name=FLM_BASE
-        printf "%-5s %-12s %12s (%s-%s) %12.2f %10s %9.1f%%\n" "$shape" "$name" "$1" "$2" "$3" \
-            "$(awk -v a="$1" -v f="$F" 'BEGIN { print a / f }')" "$LIM" \
-            "$(awk -v a="$1" -v l="$LIM" 'BEGIN { print 100 * a / l }')"
+    for e in $ENGINES; do
+        set -- $(stats 1 <"$m.$e")
+        med=$1 lo=$2 hi=$3
+        rss=-
+        [ -n "$TIME" ] && rss=$(stats 2 <"$m.$e" | awk '{ printf "%.1f MB", $1 * 1024 / 1e6 }')
+        pf="="
+        case $e in f1) pf=$(stats 1 <"$m.p1") ;; fN) pf=$(stats 1 <"$m.pN") ;; base) pf="-" ;; esac
+        [ "$pf" = "=" ] || pf=$(echo "$pf" | awk '{ printf "%s (%s-%s)", $1, $2, $3 }')
+        [ "$pf" = "=" ] && pf="= decode"
+        row=$(printf "$fmt" "$shape" "$(name "$e")" "$med ($lo-$hi)" \
+            "$(awk -v a="$med" -v f="$F" 'BEGIN { printf "%.2f", (f > 0 ? a / f : 0) }')" "$pf" "$rss" \
+            "$(awk -v a="$med" -v l="$LIM" 'BEGIN { printf "%.1f%%", 100 * a / l }')")
+        echo "$row" | tee -a "$TABLE"
+        echo "$shape \"$(name "$e")\" $med $lo $hi $(echo "$pf" | awk '{ print $1 == "=" ? "0" : $1 }')" >>"$DAT"
     done
-    echo "      weight bytes per token $WB, ${STEPS} positions, greedy, prompt \"$PROMPT\""
+    line="      weight bytes/token $WB, read bandwidth $BW GB/s ($BWLO-$BWHI), limit $LIM tok/s"
+    echo "$line" | tee -a "$TABLE"
 done
+
+if [ "$M4" = 1 ] && [ -f "$SHARED/models/stories260K.bin" ] && command -v arm-none-eabi-gcc >/dev/null &&
+    command -v qemu-system-arm >/dev/null; then
+    fp=$(make -s BOARD=mps2-an386 footprint 2>&1) || { echo "$fp" | tail -5; fp=; }
+    per_tok=$(echo "$fp" | sed -n 's/^ *instructions per generated token *\([0-9]*\) *\(.*\)/\1 (\2)/p')
+    per_pos=$(echo "$fp" | sed -n 's/^ *instructions per prompt position *\([0-9]*\).*/\1/p')
+    [ -n "$per_tok" ] && echo "Cortex-M4 (mps2-an386, QEMU, stories260K, 64-position greedy demo): $per_tok instructions per generated token, $per_pos per prompt position" | tee -a "$TABLE"
+fi
+echo "(table: $TABLE, chart data: $DAT; make bench-chart draws $BUILD/bench/bench.png)"

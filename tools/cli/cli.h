@@ -102,4 +102,24 @@ int  flm_cli_json_end(flm_cli_json_t *j, const char *cmd);
 #include "core/runtime/runtime.h"
 flm_err_t flm_cli_engine_init(flm_runtime_t *rt, const flm_engine_config_t *ec, uint8_t **mem);
 
+/* --threads N of the commands that run the model (llama.cpp's spelling):
+ * threads is -1 until given; flm_cli_threads() turns it into
+ * flm_runtime_config_t.threads (not given: [model] threads, whose default
+ * is one per CPU; 0: one per CPU). */
+#define FLM_CLI_OPT_THREADS(dest)                                                   \
+    FLM_OPT_LONG(0, "threads", dest, 0, FLM_CFG_MAX_THREADS, "N",                   \
+                 "threads for the matrix products, 0 one per CPU (default: [model] " \
+                 "threads, else one per CPU); the output is the same for any N")
+uint32_t flm_cli_threads(long threads);
+
+/* --verify MODE of the same commands: [model] verify for this run (full:
+ * the whole image's CRC now; once: the first time, then trusted from a
+ * record in the store; header: the header's only). flm_cli_verify_bad()
+ * prints the usage error (exit 2) for another word. */
+#define FLM_CLI_OPT_VERIFY(dest)                                                   \
+    FLM_OPT_STR(0, "verify", dest, "MODE",                                         \
+                "check the model image: full (every start), once (the first start, " \
+                "recorded in the store), header (default: [model] verify, else full)")
+bool flm_cli_verify_bad(const char *cmd, const char *verify);
+
 #endif /* FLM_CLI_H */

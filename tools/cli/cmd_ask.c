@@ -87,6 +87,8 @@ static flm_err_t on_text(void *user, const char *text, size_t n)
 
 FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router decides")
 {
+    long threads = -1;
+    const char *verify = NULL;
     const char *config = NULL, *prompt = NULL, *model = NULL, *system = NULL, *prompt_file = NULL;
     long steps = 256, seed = 0, max_tokens = 0;
     uint32_t temp = 0, top_p = 58982; /* greedy; 0.9 */
@@ -108,12 +110,16 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
         FLM_OPT_FLAG(0, "json", &json,
                      "for scripts: one JSON object on stdout (text, route, reason,\n"
                      "score, degraded, tokens), nothing on stderr but errors"),
+        FLM_CLI_OPT_THREADS(&threads),
+        FLM_CLI_OPT_VERIFY(&verify),
         FLM_OPT_END
     };
     const char *pos[1];
     int npos, status = flm_opt_parse(&doc, opts, argc, argv, pos, 1, &npos);
     if (status != FLM_OPT_CONTINUE)
         return status;
+    if (flm_cli_verify_bad("ask", verify))
+        return FLM_EXIT_USAGE;
     if (npos && (prompt || prompt_file))
         return flm_cli_usage_error("ask", "the prompt is given twice ('%s' and -p/-f)", pos[0]);
     if (npos)
@@ -141,8 +147,9 @@ FLM_CLI_COMMAND(ask, "answer a prompt locally or in the cloud, as the router dec
 
     static flm_runtime_t rt;
     char default_path[1024], why[1400];
-    flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true,
-                                .need_router = true };
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .config_path = config, .model_path = model,
+                                .need_model = true, .need_router = true };
     if (!model) /* the shipped model when neither -m nor [model] path names one */
         rc.default_model_path = flm_cli_default_model(default_path, sizeof default_path, why, sizeof why);
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {

@@ -58,6 +58,8 @@ static bool is_cancelled(void *user)
 
 FLM_CLI_COMMAND(chat, "answer prompts typed on the terminal, one per line, until Ctrl-D")
 {
+    long threads = -1;
+    const char *verify = NULL;
     const char *model_path = NULL, *config = NULL;
     long steps = 0, seed = 0, pace = 0;
     uint32_t temp = 52429, top_p = 58982; /* 0.8 and 0.9 */
@@ -72,11 +74,15 @@ FLM_CLI_COMMAND(chat, "answer prompts typed on the terminal, one per line, until
         FLM_OPT_Q16(0, "top-p", &top_p, 0, 1, "P", "nucleus sampling mass (default 0.9)"),
         FLM_OPT_LONG('s', "seed", &seed, 0, 0x7FFFFFFF, "N", "PRNG seed (default 0: drawn)"),
         FLM_OPT_LONG(0, "pace-ms", &pace, 0, 10000, "MS", "demos: at least MS between local tokens"),
+        FLM_CLI_OPT_THREADS(&threads),
+        FLM_CLI_OPT_VERIFY(&verify),
         FLM_OPT_END
     };
     int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
     if (status != FLM_OPT_CONTINUE)
         return status;
+    if (flm_cli_verify_bad("chat", verify))
+        return FLM_EXIT_USAGE;
     if (top_p == 0)
         return flm_cli_usage_error("chat", "--top-p wants a number in (0, 1], not 0");
     char default_path[1024], why[1400];
@@ -86,7 +92,9 @@ FLM_CLI_COMMAND(chat, "answer prompts typed on the terminal, one per line, until
         return FLM_EXIT_FAIL;
     }
     static flm_runtime_t rt;
-    flm_runtime_config_t rc = { .config_path = config, .model_path = model_path, .need_model = true };
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .config_path = config, .model_path = model_path,
+                                .need_model = true };
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
         fprintf(stderr, "fieldlm chat: %s\n", rt.detail);
         return FLM_EXIT_FAIL;

@@ -77,6 +77,8 @@ static flm_err_t score_line(ppl_t *s, const char *line, size_t len)
 
 FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
 {
+    long threads = -1;
+    const char *verify = NULL;
     const char *model_path = NULL, *text_path = NULL;
     long max_lines = -1;
     bool json = false;
@@ -85,11 +87,15 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
         FLM_OPT_STR(0, "text", &text_path, "FILE", "UTF-8 text"),
         FLM_OPT_LONG(0, "lines", &max_lines, 1, 0x7FFFFFFF, "N", "only the first N lines of the file"),
         FLM_OPT_FLAG(0, "json", &json, "one JSON object on stdout (tokens, lines, nll, ppl, nll_fixed)"),
+        FLM_CLI_OPT_THREADS(&threads),
+        FLM_CLI_OPT_VERIFY(&verify),
         FLM_OPT_END
     };
     int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
     if (status != FLM_OPT_CONTINUE)
         return status;
+    if (flm_cli_verify_bad("ppl", verify))
+        return FLM_EXIT_USAGE;
     if (!text_path)
         return flm_cli_usage_error("ppl", "needs --text FILE");
     char default_path[1024], why[1400];
@@ -102,7 +108,8 @@ FLM_CLI_COMMAND(ppl, "perplexity of a model on a text file")
     if (!f)
         return FLM_EXIT_FAIL;
     static flm_runtime_t rt;
-    flm_runtime_config_t rc = { .model_path = model_path, .need_model = true };
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .model_path = model_path, .need_model = true };
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
         fprintf(stderr, "fieldlm ppl: %s\n", rt.detail);
         fclose(f);

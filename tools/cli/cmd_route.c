@@ -59,6 +59,8 @@ static int32_t probe_nll(flm_engine_t *e, uint32_t n)
 
 FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no network)")
 {
+    long threads = -1;
+    const char *verify = NULL;
     const char *model = NULL, *config = NULL, *prompts = NULL, *params = NULL;
     bool features = false;
     long probe = 0;
@@ -71,11 +73,15 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
         FLM_OPT_LONG(0, "probe", &probe, 0, 256, "N",
                      "append the mean NLL (Q16 nats) of the first N tokens the model\n"
                      "generates greedily after the prompt: cascade mode's signal"),
+        FLM_CLI_OPT_THREADS(&threads),
+        FLM_CLI_OPT_VERIFY(&verify),
         FLM_OPT_END
     };
     int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
     if (status != FLM_OPT_CONTINUE)
         return status;
+    if (flm_cli_verify_bad("route", verify))
+        return FLM_EXIT_USAGE;
     if (!prompts)
         return flm_cli_usage_error("route", "--prompts FILE is required");
     FILE *in = strcmp(prompts, "-") == 0 ? stdin : flm_cli_open_read("route", prompts);
@@ -85,7 +91,9 @@ FLM_CLI_COMMAND(route, "the router's decision for each prompt of a file (no netw
     static flm_runtime_t rt;
     static uint8_t blob[FLM_ROUTER_PARAMS_BYTES + 1];
     char default_path[1024], why[1400];
-    flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true, .local_only = true,
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .config_path = config, .model_path = model,
+                                .need_model = true, .local_only = true,
                                 .need_router = !features };
     if (!model) /* the shipped model when neither -m nor [model] path names one */
         rc.default_model_path = flm_cli_default_model(default_path, sizeof default_path, why, sizeof why);

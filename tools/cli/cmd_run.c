@@ -54,6 +54,8 @@ static bool ends_with(const char *s, const char *tail)
 
 FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
 {
+    long threads = -1;
+    const char *verify = NULL;
     const char *model_path = NULL, *prompt = NULL, *prompt_file = NULL, *config = NULL;
     long steps = 256, seed = 0, ctx = 0, predict = -1, pace = 0;
     bool quiet = false, no_prompt = false, json = false;
@@ -89,12 +91,16 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
                      "demos: at least MS between generated tokens (default 0)"),
         { 'q', "quiet", "log-disable", FLM_OPT_KIND_FLAG, &quiet, 0, 0, NULL,
           "nothing on stderr but errors (no statistics, no seed)" },
+        FLM_CLI_OPT_THREADS(&threads),
+        FLM_CLI_OPT_VERIFY(&verify),
         FLM_OPT_END
     };
     const char *pos[2];
     int npos, status = flm_opt_parse(&doc, opts, argc, argv, pos, 2, &npos);
     if (status != FLM_OPT_CONTINUE)
         return status;
+    if (flm_cli_verify_bad("run", verify))
+        return FLM_EXIT_USAGE;
     /* llama.cpp's -c N is the context size: a number that names no file */
     if (config && !is_file(config)) {
         long n;
@@ -152,7 +158,8 @@ FLM_CLI_COMMAND(run, "generate text from a prompt, streamed as it is produced")
     }
 
     static flm_runtime_t rt;
-    flm_runtime_config_t rc = { .config_path = config, .model_path = model_path,
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .config_path = config, .model_path = model_path,
                                 .default_model_path = fallback, .need_model = true, .local_only = true };
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {
         fprintf(stderr, "fieldlm run: %s\n", rt.detail);

@@ -97,6 +97,8 @@ static void model_name(const char *path, char *out, size_t cap)
 
 FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request through the router")
 {
+    long threads = -1;
+    const char *verify = NULL;
     const char *config = NULL, *model = NULL, *listen_arg = NULL, *port_file = NULL;
     long seed = 0, pace = 0;
     uint32_t temp = 0, top_p = 58982; /* greedy; 0.9 */
@@ -114,11 +116,15 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
         FLM_OPT_LONG(0, "pace-ms", &pace, 0, 10000, "MS",
                      "demos: at least MS between streamed pieces (default 0)"),
         FLM_OPT_FLAG('q', "quiet", &quiet, "log warnings only, not each request"),
+        FLM_CLI_OPT_THREADS(&threads),
+        FLM_CLI_OPT_VERIFY(&verify),
         FLM_OPT_END
     };
     int npos, status = flm_opt_parse(&doc, opts, argc, argv, NULL, 0, &npos);
     if (status != FLM_OPT_CONTINUE)
         return status;
+    if (flm_cli_verify_bad("serve", verify))
+        return FLM_EXIT_USAGE;
     if (!config)
         return flm_cli_usage_error("serve", "-c CONFIG is required");
 #if !FLM_CFG_SERVER
@@ -138,8 +144,9 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
     signal(SIGPIPE, SIG_IGN);
 
     char default_path[1024], why[1400];
-    flm_runtime_config_t rc = { .config_path = config, .model_path = model, .need_model = true,
-                                .need_router = true };
+    flm_runtime_config_t rc = { .threads = flm_cli_threads(threads),
+                                .model_verify = verify, .config_path = config, .model_path = model,
+                                .need_model = true, .need_router = true };
     if (!model) /* the shipped model when neither -m nor [model] path names one */
         rc.default_model_path = flm_cli_default_model(default_path, sizeof default_path, why, sizeof why);
     if (flm_runtime_init(&rt, &rc) != FLM_OK) {

@@ -2,6 +2,7 @@
  * heap; the runtime itself only ever uses the caller's memory. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tools/cli/cli.h"
 
@@ -30,4 +31,18 @@ flm_err_t flm_cli_engine_init(flm_runtime_t *rt, const flm_engine_config_t *ec, 
         fprintf(stderr, "fieldlm: model update: %s; running %s%s\n", rt->update_note,
                 rt->model_slot >= 0 ? "slot " : "the ", flm_update_slot_name(rt->model_slot));
     return err;
+}
+
+uint32_t flm_cli_threads(long threads)
+{
+    return threads < 0 ? 0u : threads == 0 ? FLM_RUNTIME_THREADS_AUTO : (uint32_t)threads;
+}
+
+bool flm_cli_verify_bad(const char *cmd, const char *verify)
+{
+    if (!verify || strcmp(verify, "full") == 0 || strcmp(verify, "once") == 0 ||
+        strcmp(verify, "header") == 0)
+        return false;
+    flm_cli_usage_error(cmd, "--verify wants full, once or header, not '%s'", verify);
+    return true;
 }

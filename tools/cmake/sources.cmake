@@ -26,6 +26,7 @@ set(FLM_CORE_SOURCES
     core/guard/queue_config.c
     core/guard/store.c
     core/infer/engine.c
+    core/infer/matmul.c
     core/infer/sampler.c
     core/infer/tokenizer.c
     core/infer/transformer.c
@@ -70,6 +71,7 @@ set(FLM_CORE_SOURCES
     core/runtime/runtime.c
     core/runtime/runtime_seed.c
     core/runtime/runtime_settings.c
+    core/runtime/runtime_verify.c
     core/server/server.c
     core/server/server_config.c
     core/server/server_kiosk.c
@@ -107,6 +109,7 @@ set(FLM_BAREMETAL_HAL_DEFAULTS
     files_none
     clock_none
     slots_none
+    parallel_none
 )
 set(FLM_PORT_cortexm_SOURCES
     port/cortexm/hal_cortexm.c
@@ -118,6 +121,7 @@ set(FLM_PORT_posix_SOURCES
     port/posix/hal_posix_files.c
     port/posix/hal_posix_io.c
     port/posix/hal_posix_net.c
+    port/posix/hal_posix_parallel.c
     port/posix/hal_posix_slots.c
     port/posix/hal_posix_store.c
     port/posix/hosts.c
@@ -134,4 +138,5 @@ set(FLM_PORT_posix_DEFINES
     FLM_HAL_HAS_FILES=1
     FLM_HAL_HAS_UTC_CLOCK=1
     FLM_HAL_HAS_SLOTS=1
+    FLM_HAL_HAS_THREADS=1
 )

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/runtime/runtime.h"
+#include "port/posix/hal_posix.h"
 #include "tests/fixtures/model_synth.h"
 #include "tests/fixtures/stories.h"
 #include "tests/harness/harness.h"
@@ -176,4 +177,57 @@ FLM_TEST(runtime_draw_seed_differs_each_call)
         for (int j = 0; j < i; j++)
             FLM_CHECK_MSG(seen[j] != seen[i], "draw %d repeats draw %d (%u)", i, j, (unsigned)seen[i]);
     }
+}
+
+/* [model] verify = once on an image in memory (a firmware's flash): the
+ * first start checks the whole image and records it, the next trusts the
+ * record; another image (another header) is checked again, and a corrupt
+ * one is refused and never recorded. (Files: tests/sh/verify_once.sh.) */
+FLM_TEST(runtime_verify_once_records_the_image)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/verify-once-store", flm_test_tmpdir());
+    FLM_CHECK_EQ(flm_hal_posix_set_store_dir(dir), FLM_OK);
+    flm_synth_t s = FLM_SYNTH_DEFAULT;
+    size_t len;
+    uint8_t *img = flm_synth_image(&s, &len);
+    FLM_CHECK(img != NULL);
+    const char *text = "[model]\nverify = once\n";
+    flm_runtime_config_t c = { .config_text = text, .config_len = strlen(text),
+                               .model_image = img, .model_size = len, .need_model = true };
+    char key[64];
+    snprintf(key, sizeof key, "model-verified.%02x%02x%02x%02x", img[0x1F], img[0x1E], img[0x1D],
+             img[0x1C]);
+    flm_hal_store_del(key);
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_OK);
+    FLM_CHECK(rt.has_model && !rt.model_trusted && rt.model.scales_checked);
+    flm_runtime_deinit(&rt);
+    uint8_t rec[64];
+    size_t rlen = 0;
+    FLM_CHECK_EQ(flm_hal_store_get(key, rec, sizeof rec, &rlen), FLM_OK);
+    FLM_CHECK_EQ(rlen, 32u);
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_OK);
+    FLM_CHECK(rt.has_model && rt.model_trusted);
+    flm_runtime_deinit(&rt);
+    /* verify = full (the config's override) checks it all again */
+    c.model_verify = "full";
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_OK);
+    FLM_CHECK(!rt.model_trusted && rt.model.scales_checked);
+    flm_runtime_deinit(&rt);
+    c.model_verify = "twice";
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_ERR_ARG);
+    FLM_CHECK_MSG(strstr(rt.detail, "full, once or header") != NULL, "%s", rt.detail);
+    c.model_verify = NULL;
+    /* a record that does not match (another version of the image) is not trusted */
+    rec[8] ^= 1;
+    FLM_CHECK_EQ(flm_hal_store_put(key, rec, rlen), FLM_OK);
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_OK);
+    FLM_CHECK(!rt.model_trusted);
+    flm_runtime_deinit(&rt);
+    /* a corrupt image with its header intact: refused, not recorded */
+    flm_hal_store_del(key);
+    img[len - 5] ^= 0x40;
+    FLM_CHECK_EQ(flm_runtime_init(&rt, &c), FLM_ERR_MODEL_CRC);
+    FLM_CHECK_EQ(flm_hal_store_get(key, rec, sizeof rec, &rlen), FLM_ERR_NOT_FOUND);
+    free(img);
 }
