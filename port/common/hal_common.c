@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "core/base/fmt.h"
+
 void flm_hal_log(flm_log_level_t level, const char *fmt, ...)
 {
     va_list ap;
@@ -87,4 +89,15 @@ void flm_hal_tcp_transport(flm_hal_tcp_t *c, flm_transport_t *t)
     t->send = tcp_send_cb;
     t->recv = tcp_recv_cb;
     t->close = tcp_close_cb;
+}
+
+size_t flm_hal_log_line(char *line, flm_log_level_t level, const char *fmt, va_list ap)
+{
+    static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
+    const char *pre = prefix[(unsigned)level <= FLM_LOG_DEBUG ? level : FLM_LOG_DEBUG];
+    size_t n = strlen(pre);
+    memcpy(line, pre, n);
+    n += flm_vsnprintf(line + n, FLM_HAL_LOG_LINE_MAX - n, fmt, ap);
+    line[n++] = '\n';
+    return n;
 }

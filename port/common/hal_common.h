@@ -18,10 +18,18 @@
 #ifndef FLM_HAL_COMMON_H
 #define FLM_HAL_COMMON_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/hal/hal.h"
+
+/* One log line as every port writes it: the level's prefix ("error: ",
+ * "warning: ", "", "debug: "), the message cut at FLM_HAL_LOG_LINE_MAX
+ * bytes, a newline. line holds FLM_HAL_LOG_LINE_MAX + 2 bytes; returns the
+ * bytes in it (no NUL is counted). */
+size_t flm_hal_log_line(char *line, flm_log_level_t level, const char *fmt, va_list ap);
 
 /* Is `key` a valid store key: 1..FLM_HAL_KEY_MAX bytes of [A-Za-z0-9._-],
  * not starting with '.'? */

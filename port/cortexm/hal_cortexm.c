@@ -120,14 +120,9 @@ void flm_hal_log_set_level(flm_log_level_t level)
 
 void flm_hal_vlog(flm_log_level_t level, const char *fmt, va_list ap)
 {
-    static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
     if (level > hal.log_level)
         return;
     char line[FLM_HAL_LOG_LINE_MAX + 2];
-    const char *pre = prefix[(unsigned)level <= FLM_LOG_DEBUG ? level : FLM_LOG_DEBUG];
-    size_t n = strlen(pre);
-    memcpy(line, pre, n);
-    n += flm_vsnprintf(line + n, FLM_HAL_LOG_LINE_MAX - n, fmt, ap);
-    line[n++] = '\n';
+    size_t n = flm_hal_log_line(line, level, fmt, ap);
     log_out(line, n);
 }
