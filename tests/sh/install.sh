@@ -43,7 +43,7 @@ make help >"$tmp/help" || fail "make help"
 for t in all test demo demo-sample run run-unit footprint profile bench fuzz install uninstall clean; do
     grep -q "^  $t\b" "$tmp/help" || fail "make help omits $t"
 done
-for b in host linux-aarch64 linux-armhf mps2-an385 mps2-an386; do
+for b in host linux-aarch64 linux-armhf mps2-an385 mps2-an386 riscv32-virt; do
     grep -q "^boards:.* $b" "$tmp/help" || fail "make help omits board $b"
 done
 make BOARD=nosuch 2>"$tmp/err" >/dev/null && fail "an unknown BOARD built"

@@ -212,6 +212,15 @@ for b in $builds; do
         riscv:*) p="rv32imc double riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32" ;;
         *) p= ;;
     esac
+    # RISC-V: the instruction classifier too, on a float built for RV32IMF
+    case "$arch:$planted" in riscv:*"|rv32imc|"*) ;; riscv:*)
+        cp "$tmp/float.c" "$tmp/float-rv32imf.c"
+        if plant float-rv32imf riscv64-unknown-elf-gcc -march=rv32imf -mabi=ilp32f; then
+            [ -n "$(fp_code "$tmp/float-rv32imf.o" | grep -v ': calls ')" ] ||
+                { echo "the object-code check missed a planted RV32IMF fdiv/fmul"; exit 1; }
+            proofs="$proofs, rv32imf float instructions"
+        fi ;;
+    esac
     if [ -n "$p" ]; then
         set -- $p
         what=$1 kind=$2 pcc=$3; shift 3

@@ -12,7 +12,8 @@
  *
  * profile=FILE (optional): also count per instruction address and write
  * "ADDR COUNT" lines (decimal) to FILE at exit, for a per-function profile
- * (boards/common/mps2/profile.sh). Single vCPU (the MPS2 boards).
+ * (boards/common/mps2/profile.sh). Single vCPU (the MPS2 boards, and
+ * qemu-system-riscv32 -M virt for riscv32-virt).
  */
 #include <inttypes.h>
 #include <stdio.h>

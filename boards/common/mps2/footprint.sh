@@ -1,5 +1,6 @@
 #!/bin/sh
-# Flash, RAM and instructions per generated token of an MPS2 firmware:
+# Flash, RAM and instructions per generated token of a bare-metal firmware
+# (an MPS2 board's; another toolchain's with FLM_NM and FLM_SIZE set):
 # section sizes from the ELF, arena/KV/stack figures the firmware reports on
 # stderr ("stats key=value ..."), and a deterministic instruction count from
 # the qemu-insn plugin, which records the count at every flm_board_mark()

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Where an MPS2 firmware spends its instructions: runs it under the
+# Where a bare-metal firmware spends its instructions (FLM_NM: the nm of
+# its toolchain, arm-none-eabi-nm by default): runs it under the
 # qemu-insn plugin with a per-address count, folds the counts into the
 # functions of the ELF's symbol table and prints the top ones.
 #
