@@ -44,7 +44,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 -g -O1 -I. -I$(FUZZ_DIR)/gen -DFLM_BUILD_CONFIG_FILE='"flm_build_config.h"' \
                 -DFLM_HAL_HAS_NET=1 -DFLM_HAL_HAS_NET_SERVER=1 -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 \
                 -DFLM_HAL_HAS_ENTROPY=1 -DFLM_HAL_HAS_FILES=1 -DFLM_HAL_HAS_UTC_CLOCK=1 \
-                -DFLM_HAL_HAS_SLOTS=1 -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+                -DFLM_HAL_HAS_SLOTS=1 -DFLM_HAL_HAS_THREADS=1 -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 # The runtime as the host has it, without TLS (no parser of ours lives there).
 FUZZ_LIB_SRCS := $(CORE_SRCS) $(sort $(wildcard port/posix/*.c)) port/common/hal_common.c \
                  port/common/ram_store.c port/common/hal_tls_none.c port/common/hal_sig_none.c \
