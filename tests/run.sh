@@ -4,9 +4,9 @@
 # Ends with the line "N passed, M failed, K skipped"; exits 1 on any failure.
 #
 # In the sanitizer pass (a BUILD_DIR ending in -san) a script whose header
-# has the line "# san: skip (why)" is skipped: it runs cross-built board
-# images or Python only, which SAN=1 does not change, and the plain pass
-# has run it already.
+# has the line "# san: skip (why)" is skipped: it tests cross-built board
+# images, Python or object files, which SAN=1 does not change, or what the
+# sanitized unit tests cover already; the plain pass has run it.
 #
 # usage: tests/run.sh BUILD_DIR [FILTER]
 build=${1:?usage: tests/run.sh BUILD_DIR [FILTER]}

@@ -11,6 +11,7 @@
 # local-only nothing a guarded prompt said is ever logged (those prompts
 # never left; a clean one is), under redact each entry holds the redacted
 # prompt and the cloud's answer with the placeholders, never a value.
+# san: skip (its 268 cases run under SAN=1 as unit tests: guard_privacy_cases_*, and fuzz_privacy)
 need_tls=0
 . tests/lib/cloud_lib.sh
 
