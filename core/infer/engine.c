@@ -175,10 +175,13 @@ static flm_err_t step(flm_engine_t *e, flm_engine_token_t *out, bool want_conf,
          * last one's logits the block's (running a position again inside
          * a block rewrites its cache entry with the same bits) */
         uint32_t n = e->pos < e->n_prompt ? e->n_prompt - e->pos : 0;
+        bool have_logits = true;
         n = n < e->block_n ? n : e->block_n;
         if (n > 1 && !want_conf && !logits_out && e->pos >= e->done) {
+            /* a block short of the prompt's end skips the classifier */
+            have_logits = e->pos + n >= e->n_prompt;
             err = flm_transformer_forward_block(&e->tf, e->prompt + e->pos, n, e->pos, e->block,
-                                                e->block_bytes, &logits);
+                                                e->block_bytes, have_logits ? &logits : NULL);
         } else {
             err = flm_transformer_forward(&e->tf, e->cur, e->pos, &logits);
             n = 1;
@@ -187,7 +190,8 @@ static flm_err_t step(flm_engine_t *e, flm_engine_token_t *out, bool want_conf,
             return err;
         if (e->pos + n > e->done)
             e->done = e->pos + n;
-        e->logits_pos = e->pos + n - 1;
+        /* no position's logits are held after a block that skipped them */
+        e->logits_pos = have_logits ? e->pos + n - 1 : UINT32_MAX;
     }
     memset(out, 0, sizeof *out);
     uint32_t next;

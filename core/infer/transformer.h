@@ -81,7 +81,9 @@ flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t
  * positions pos0 .. pos0 + n - 1 as one block, each weight matrix read once
  * for the block (flm_matmat_q8_s16). Bit-exact with n calls of
  * flm_transformer_forward: the same KV cache, and *logits (the last
- * position's, in t->logits) the same. The block's activations live in
+ * position's, in t->logits) the same. logits may be NULL: the block then
+ * only fills the cache and skips the final norm and the classifier (a
+ * prompt's blocks before its last), leaving t->logits as they were. The block's activations live in
  * caller-provided scratch of flm_transformer_block_bytes(cfg, n_max) bytes
  * (16-byte aligned), n <= n_max. Errors as flm_transformer_forward's (any
  * position's), FLM_ERR_ARG for n == 0 or scratch too small; on an error the

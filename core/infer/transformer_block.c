@@ -93,7 +93,7 @@ flm_err_t flm_transformer_forward_block(flm_transformer_t *t, const uint32_t *to
                                         uint32_t pos0, void *scratch, size_t scratch_bytes,
                                         const int32_t **logits)
 {
-    if (!t || !t->model || !tokens || !logits || n == 0 || !scratch ||
+    if (!t || !t->model || !tokens || n == 0 || !scratch ||
         ((uintptr_t)scratch & 15u) != 0)
         return FLM_ERR_ARG;
     const flm_model_t *m = t->model;
@@ -165,7 +165,12 @@ flm_err_t flm_transformer_forward_block(flm_transformer_t *t, const uint32_t *to
         if (!err) err = matmul(&ly->w2, n, b.xq, b.wxq, b.sh, b.xb, b.wxb);
         if (!err) residual_all(&b, n, b.xb, b.wxb);
     }
-    /* the last position's final rmsnorm and classifier, in t's buffers */
+    /* the last position's final rmsnorm and classifier, in t's buffers:
+     * only when someone reads them (a prompt's last block), since the
+     * classifier is the largest matrix (vocab x dim) and a block that is
+     * not the prompt's last would read it for nothing */
+    if (err || !logits)
+        return err;
     int32_t sh;
     if (!err) memcpy(t->x, b.x + (size_t)(n - 1) * dim, dim * sizeof *t->x);
     if (!err) err = flm_rmsnorm_s32(t->x, &m->rms_final, c->norm_eps_q32, t->xb);

@@ -229,7 +229,10 @@ static int bench_prefill(flm_transformer_t *tf, int ctx)
                 } else {
                     for (uint32_t i = 0; i < n; i++)
                         toks[i] = token_at(pos + i, c->vocab_size);
-                    if (flm_transformer_forward_block(tf, toks, n, pos, scratch, bytes, &logits) != FLM_OK) {
+                    /* the classifier for the last block only, as the engine does */
+                    if (flm_transformer_forward_block(tf, toks, n, pos, scratch, bytes,
+                                                      pos + n == (uint32_t)ctx ? &logits : NULL) !=
+                        FLM_OK) {
                         free(scratch);
                         return -1;
                     }
@@ -306,7 +309,8 @@ static int bench_prefill_rate(flm_transformer_t *tf, int ctx)
             for (uint32_t i = 0; i < n; i++)
                 toks[i] = token_at(pos + i, c->vocab_size);
             const int32_t *logits;
-            if (flm_transformer_forward_block(tf, toks, n, pos, scratch, bytes, &logits) != FLM_OK) {
+            if (flm_transformer_forward_block(tf, toks, n, pos, scratch, bytes,
+                                              pos + n == (uint32_t)ctx ? &logits : NULL) != FLM_OK) {
                 free(scratch);
                 return -1;
             }
