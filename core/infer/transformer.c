@@ -4,12 +4,13 @@
 #include <string.h>
 
 #include "core/kernels/kernels.h"
+#include "core/infer/priv/attend.h"
 #include "core/infer/priv/matmul.h"
 #include "core/kernels/priv/fixed.h"
 #include "core/model/arch.h"
 
 enum { B_X, B_XB, B_XB2, B_Q, B_K, B_V, B_HB, B_HB2, B_LOGITS, /* activations */
-       B_XQ, B_ATT,                                            /* scratch */
+       B_XQ, B_ATT, B_QS,                                      /* scratch */
        B_KC, B_VC, B_KS, B_VS,                                 /* KV cache */
        B_COUNT };
 
@@ -74,7 +75,11 @@ static flm_err_t plan(const flm_model_config_t *c, uint32_t ctx_len, layout_t *l
         [B_HB2] = c->hidden_dim * sizeof(int32_t),
         [B_LOGITS] = logits,
         [B_XQ] = max3(c->dim, (uint32_t)q_dim, c->hidden_dim) * sizeof(int16_t),
-        [B_ATT] = ctx_len * sizeof(int32_t),
+        [B_ATT] = (size_t)FLM_ATTEND_SLOTS(c->n_heads) * ctx_len * sizeof(int32_t),
+        /* one slot's query shares xq (free while attention runs) */
+        [B_QS] = FLM_ATTEND_SLOTS(c->n_heads) > 1
+                     ? (size_t)FLM_ATTEND_SLOTS(c->n_heads) * c->head_dim * sizeof(int16_t)
+                     : 0,
         [B_KC] = kv_elems,
         [B_VC] = kv_elems,
         [B_KS] = kv_scales * sizeof(uint16_t),
@@ -180,6 +185,8 @@ flm_err_t flm_transformer_init(flm_transformer_t *t, const flm_model_t *m, uint3
     t->logits = (int32_t *)(void *)(mem + lo.off[B_LOGITS]);
     t->xq = (int16_t *)(void *)(mem + lo.off[B_XQ]);
     t->att = (int32_t *)(void *)(mem + lo.off[B_ATT]);
+    t->att_slots = FLM_ATTEND_SLOTS(m->cfg.n_heads);
+    t->qs = t->att_slots > 1 ? (int16_t *)(void *)(mem + lo.off[B_QS]) : t->xq;
     t->kc = (int8_t *)(mem + lo.off[B_KC]);
     t->vc = (int8_t *)(mem + lo.off[B_VC]);
     t->ks = (uint16_t *)(void *)(mem + lo.off[B_KS]);
@@ -215,7 +222,6 @@ flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t
     const flm_model_t *m = t->model;
     const flm_model_config_t *c = &m->cfg;
     const uint32_t dim = c->dim, hd = c->head_dim, kv_dim = t->kv_dim;
-    const uint32_t kv_mul = c->n_heads / c->n_kv_heads;
     int32_t sh; /* shift of the int16 copy in t->xq */
     flm_err_t err = m->tok_embedding.bits == 4u
                         ? flm_dequant_row_q4(&m->tok_embedding, token, t->x, FLM_ACT_SHIFT)
@@ -242,17 +248,8 @@ flm_err_t flm_transformer_forward(flm_transformer_t *t, uint32_t token, uint32_t
             if (!err)
                 err = flm_quantize_s8(t->v + h * hd, hd, t->vc + o, t->vs + sc_row + h);
         }
-        /* grouped-query attention, one head at a time (t->xq is its scratch) */
-        const size_t layer_kv = (size_t)l * t->ctx_len * kv_dim;
-        const size_t layer_sc = (size_t)l * t->ctx_len * c->n_kv_heads;
-        for (uint32_t h = 0; h < c->n_heads && !err; h++) {
-            uint32_t g = h / kv_mul;
-            flm_kv_view_t kv = { t->kc + layer_kv + g * hd, t->vc + layer_kv + g * hd,
-                                 t->ks + layer_sc + g, t->vs + layer_sc + g,
-                                 kv_dim, c->n_kv_heads };
-            err = flm_attention_head_q(t->q + h * hd, hd, &kv, pos + 1, t->xq, t->att,
-                                       t->xb + h * hd);
-        }
+        /* grouped-query attention, heads across the pool where there is one */
+        if (!err) err = flm_infer_attend(t, l, pos, 1, t->q, 0, t->xb, 0);
         /* output projection and residual */
         if (!err) err = flm_quantize_s16(t->xb, t->q_dim, FLM_ACT_SHIFT, t->xq, &sh);
         if (!err) err = matvec(&ly->wo, t->xq, sh, t->xb2, FLM_ACT_SHIFT);

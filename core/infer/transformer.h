@@ -50,7 +50,11 @@ typedef struct flm_transformer {
     int32_t *logits; /* [vocab_size], FLM_LOGIT_SHIFT */
     /* scratch */
     int16_t *xq;     /* [max(dim, q_dim, hidden_dim)] quantized matvec input */
-    int32_t *att;    /* [ctx_len] attention scores */
+    int32_t *att;    /* [att_slots][ctx_len] attention scores */
+    int16_t *qs;     /* [att_slots][head_dim] the head's int16 query (xq when
+                      * one slot) */
+    uint32_t att_slots; /* attention scratch slots: one per head up to
+                         * FLM_CFG_MAX_THREADS with threads, else 1 */
     /* KV cache: int8 [n_layers][ctx_len][kv_dim], one scale code
      * (flm_kv_scale) per (layer, position, kv head) */
     int8_t   *kc, *vc;

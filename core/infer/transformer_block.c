@@ -7,6 +7,7 @@
 
 #include "core/infer/transformer.h"
 #include "core/kernels/kernels.h"
+#include "core/infer/priv/attend.h"
 #include "core/infer/priv/matmul.h"
 #include "core/kernels/priv/fixed.h"
 
@@ -108,7 +109,6 @@ flm_err_t flm_transformer_forward_block(flm_transformer_t *t, const uint32_t *to
     block_t b;
     plan(c, n, &b, scratch);
     const uint32_t dim = c->dim, hd = c->head_dim, kv_dim = t->kv_dim;
-    const uint32_t kv_mul = c->n_heads / c->n_kv_heads;
     flm_err_t err = FLM_OK;
     for (uint32_t p = 0; p < n && !err; p++)
         err = m->tok_embedding.bits == 4u
@@ -119,14 +119,15 @@ flm_err_t flm_transformer_forward_block(flm_transformer_t *t, const uint32_t *to
 
     for (uint32_t l = 0; l < c->n_layers && !err; l++) {
         const flm_layer_t *ly = &m->layers[l];
-        const size_t layer_kv = (size_t)l * t->ctx_len * kv_dim;
-        const size_t layer_sc = (size_t)l * t->ctx_len * c->n_kv_heads;
 
         err = norm_all(&b, n, &ly->rms_att, c->norm_eps_q32);
         if (!err) err = quantize_all(&b, n, b.xb, b.wxb, dim);
         if (!err) err = matmul(&ly->wq, n, b.xq, b.wxq, b.sh, b.q, b.wq);
         if (!err) err = matmul(&ly->wk, n, b.xq, b.wxq, b.sh, b.k, b.wkv);
         if (!err) err = matmul(&ly->wv, n, b.xq, b.wxq, b.sh, b.v, b.wkv);
+        /* RoPE and the cache entries of every position first: position
+         * pos reads the cache up to itself, which the block has by then,
+         * exactly as one at a time */
         for (uint32_t p = 0; p < n && !err; p++) {
             const uint32_t pos = pos0 + p;
             int32_t *q = b.q + (size_t)p * b.wq, *k = b.k + (size_t)p * b.wkv,
@@ -141,16 +142,9 @@ flm_err_t flm_transformer_forward_block(flm_transformer_t *t, const uint32_t *to
                 if (!err)
                     err = flm_quantize_s8(v + h * hd, hd, t->vc + o, t->vs + sc_row + h);
             }
-            /* position pos sees the cache up to itself, as one at a time */
-            for (uint32_t h = 0; h < c->n_heads && !err; h++) {
-                uint32_t g = h / kv_mul;
-                flm_kv_view_t kv = { t->kc + layer_kv + g * hd, t->vc + layer_kv + g * hd,
-                                     t->ks + layer_sc + g, t->vs + layer_sc + g,
-                                     kv_dim, c->n_kv_heads };
-                err = flm_attention_head_q(q + h * hd, hd, &kv, pos + 1, t->xq, t->att,
-                                           b.xb + (size_t)p * b.wxb + h * hd);
-            }
         }
+        /* then every (position, head) pair, across the pool where there is one */
+        if (!err) err = flm_infer_attend(t, l, pos0, n, b.q, b.wq, b.xb, b.wxb);
         if (!err) err = quantize_all(&b, n, b.xb, b.wxb, t->q_dim);
         if (!err) err = matmul(&ly->wo, n, b.xq, b.wxq, b.sh, b.xb2, b.wx);
         if (!err) residual_all(&b, n, b.xb2, b.wx);

@@ -25,6 +25,7 @@ set(FLM_CORE_SOURCES
     core/guard/queue.c
     core/guard/queue_config.c
     core/guard/store.c
+    core/infer/attend.c
     core/infer/engine.c
     core/infer/matmul.c
     core/infer/sampler.c

@@ -1,5 +1,5 @@
-/* The matrix products split across the HAL's thread pool
- * (core/infer/priv/matmul.h) give the one-thread bits: the products alone
+/* The matrix products and the attention split across the HAL's thread pool
+ * (core/infer/priv/matmul.h, priv/attend.h) give the one-thread bits: the products alone
  * on random ragged int8 and int4 matrices, and whole forward passes (one
  * position at a time and in blocks) on the default model and on a ragged
  * synthetic shape, with 1, 2 and 3 threads. */
@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "core/hal/hal.h"
+#include "core/infer/priv/attend.h"
 #include "core/infer/priv/matmul.h"
 #include "core/infer/transformer.h"
 #include "tests/fixtures/model_synth.h"
 #include "tests/fixtures/tok_ref.h"
 #include "tests/harness/harness.h"
 
-enum { POSITIONS = 24, MAX_VOCAB = 1024 };
+enum { MAX_POSITIONS = 160, MAX_VOCAB = 1024 };
 
 static const uint32_t thread_counts[] = { 1, 2, 3 };
 
@@ -86,13 +87,13 @@ static uint32_t token_at(uint32_t pos, uint32_t vocab)
 }
 
 static _Alignas(16) uint8_t arena_mem[4u << 20], scratch[1u << 20];
-static int32_t logits[4][POSITIONS][MAX_VOCAB]; /* [threads][pos]: one at a time, then blocks */
-static int32_t block_logits[4][POSITIONS][MAX_VOCAB];
+static int32_t logits[4][MAX_POSITIONS][MAX_VOCAB]; /* [threads][pos]: one at a time, then blocks */
+static int32_t block_logits[4][MAX_POSITIONS][MAX_VOCAB];
 
 /* The logits of every position, one at a time and in blocks of 5, with the
  * pool at `threads`. */
-static bool run_model(const flm_model_t *m, uint32_t threads, int32_t (*one)[MAX_VOCAB],
-                      int32_t (*blk)[MAX_VOCAB])
+static bool run_model(const flm_model_t *m, uint32_t threads, uint32_t positions,
+                      int32_t (*one)[MAX_VOCAB], int32_t (*blk)[MAX_VOCAB])
 {
     const uint32_t vocab = m->cfg.vocab_size;
     if (vocab > MAX_VOCAB || flm_hal_parallel_init(threads) != FLM_OK)
@@ -101,17 +102,17 @@ static bool run_model(const flm_model_t *m, uint32_t threads, int32_t (*one)[MAX
     flm_arena_t a;
     flm_transformer_t tf;
     flm_arena_init(&a, arena_mem, sizeof arena_mem);
-    ok = ok && flm_transformer_init(&tf, m, POSITIONS, &a) == FLM_OK;
-    for (uint32_t pos = 0; ok && pos < POSITIONS; pos++) {
+    ok = ok && flm_transformer_init(&tf, m, positions, &a) == FLM_OK;
+    for (uint32_t pos = 0; ok && pos < positions; pos++) {
         const int32_t *l;
         ok = flm_transformer_forward(&tf, token_at(pos, vocab), pos, &l) == FLM_OK;
         if (ok)
             memcpy(one[pos], l, vocab * sizeof *l);
     }
     flm_arena_init(&a, arena_mem, sizeof arena_mem);
-    ok = ok && flm_transformer_init(&tf, m, POSITIONS, &a) == FLM_OK;
-    for (uint32_t pos = 0; ok && pos < POSITIONS;) {
-        uint32_t n = POSITIONS - pos < 5 ? POSITIONS - pos : 5, toks[5];
+    ok = ok && flm_transformer_init(&tf, m, positions, &a) == FLM_OK;
+    for (uint32_t pos = 0; ok && pos < positions;) {
+        uint32_t n = positions - pos < 5 ? positions - pos : 5, toks[5];
         for (uint32_t i = 0; i < n; i++)
             toks[i] = token_at(pos + i, vocab);
         const int32_t *l;
@@ -124,22 +125,22 @@ static bool run_model(const flm_model_t *m, uint32_t threads, int32_t (*one)[MAX
     return ok;
 }
 
-static void same_logits_any_threads(const flm_model_t *m)
+static void same_logits_any_threads(const flm_model_t *m, uint32_t positions)
 {
     const size_t nt = sizeof thread_counts / sizeof thread_counts[0];
     const size_t row = m->cfg.vocab_size * sizeof(int32_t);
     for (size_t t = 0; t < nt; t++)
-        FLM_CHECK(run_model(m, thread_counts[t], logits[t], block_logits[t]));
+        FLM_CHECK(run_model(m, thread_counts[t], positions, logits[t], block_logits[t]));
     for (size_t t = 1; t < nt; t++) {
-        for (uint32_t pos = 0; pos < POSITIONS; pos++)
+        for (uint32_t pos = 0; pos < positions; pos++)
             FLM_CHECK_MSG(memcmp(logits[t][pos], logits[0][pos], row) == 0,
                           "%u threads: other logits at position %u", thread_counts[t], pos);
-        for (uint32_t pos = 4; pos < POSITIONS; pos += 5)
+        for (uint32_t pos = 4; pos < positions; pos += 5)
             FLM_CHECK_MSG(memcmp(block_logits[t][pos], block_logits[0][pos], row) == 0,
                           "%u threads: other block logits at position %u", thread_counts[t], pos);
     }
     /* and the block path is the one-at-a-time path's */
-    FLM_CHECK(memcmp(block_logits[0][POSITIONS - 1], logits[0][POSITIONS - 1], row) == 0);
+    FLM_CHECK(memcmp(block_logits[0][positions - 1], logits[0][positions - 1], row) == 0);
 }
 
 FLM_TEST(threads_default_model_same_logits)
@@ -149,7 +150,7 @@ FLM_TEST(threads_default_model_same_logits)
     FLM_CHECK(img);
     flm_model_t m;
     FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_FULL), FLM_OK);
-    same_logits_any_threads(&m);
+    same_logits_any_threads(&m, 24);
     free(img);
 }
 
@@ -164,6 +165,23 @@ FLM_TEST(threads_ragged_shape_same_logits)
     FLM_CHECK(img);
     flm_model_t m;
     FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_FULL), FLM_OK);
-    same_logits_any_threads(&m);
+    same_logits_any_threads(&m, 24);
+    free(img);
+}
+
+FLM_TEST(threads_attention_split_same_logits)
+{
+    /* four heads of 128 (two kv heads) over 160 positions: from position
+     * 128 on (and in blocks from about 30) the attention's (position, head)
+     * pairs do enough work to be split across the pool (FLM_ATTEND_MIN_SPLIT),
+     * each piece in a scratch slot of its own */
+    static const flm_synth_t shape = { 512, 64, 1, 4, 2, 64, 160, false, 32, 5, NULL };
+    FLM_CHECK(160u * 4u * 128u >= FLM_ATTEND_MIN_SPLIT && 128u * 4u * 128u >= FLM_ATTEND_MIN_SPLIT);
+    size_t len;
+    uint8_t *img = flm_synth_image(&shape, &len);
+    FLM_CHECK(img);
+    flm_model_t m;
+    FLM_CHECK_EQ(flm_model_open(&m, img, len, FLM_MODEL_VERIFY_FULL), FLM_OK);
+    same_logits_any_threads(&m, 160);
     free(img);
 }
