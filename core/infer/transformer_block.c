@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/infer/transformer.h"
+#include "core/hal/hal.h"
 #include "core/kernels/kernels.h"
 #include "core/infer/priv/attend.h"
 #include "core/infer/priv/matmul.h"
@@ -63,31 +64,91 @@ static flm_err_t matmul(const flm_qmat_t *w, uint32_t n, const int16_t *x, size_
     return flm_infer_matmat(w, n, x, xs, sh, out, os, FLM_ACT_SHIFT);
 }
 
-/* int16 copies of `in` (width wi, len elements used) for each position */
+/* The per-position steps of a block: one call a position, positions
+ * across the pool where there is one and the block is big enough to pay
+ * for the hand-out (each position's bits are its own call's, so the
+ * split changes nothing). */
+typedef struct job job_t;
+struct job {
+    const block_t *b;
+    flm_err_t (*fn)(const job_t *j, uint32_t p);
+    const flm_ivec_t *w;  /* norm: the weights */
+    const int32_t *in;    /* quantize: the input, wi apart; residual: y */
+    uint32_t wi, len;     /* quantize: width and elements used */
+    uint32_t eps;         /* norm */
+};
+
+/* Split when the block's positions together touch this many elements. */
+#define BLOCK_MIN_SPLIT 2048u
+
+static flm_err_t positions(void *ctx, uint32_t begin, uint32_t end)
+{
+    const job_t *j = ctx;
+    flm_err_t err = FLM_OK;
+    for (uint32_t p = begin; p < end && !err; p++)
+        err = j->fn(j, p);
+    return err;
+}
+
+static flm_err_t each_position(const job_t *j, uint32_t n, uint32_t width)
+{
+    if (n < 2 || (uint64_t)n * width < BLOCK_MIN_SPLIT || flm_hal_parallel_threads() < 2)
+        return positions((void *)(uintptr_t)j, 0, n);
+    return flm_hal_parallel_for(n, 1, positions, (void *)(uintptr_t)j);
+}
+
+/* int16 copy of `in` (width wi, len elements used) */
+static flm_err_t quantize_one(const job_t *j, uint32_t p)
+{
+    return flm_quantize_s16(j->in + (size_t)p * j->wi, j->len, FLM_ACT_SHIFT,
+                            j->b->xq + (size_t)p * j->b->wxq, &j->b->sh[p]);
+}
+
 static flm_err_t quantize_all(const block_t *b, uint32_t n, const int32_t *in, uint32_t wi,
                               uint32_t len)
 {
-    flm_err_t err = FLM_OK;
-    for (uint32_t p = 0; p < n && !err; p++)
-        err = flm_quantize_s16(in + (size_t)p * wi, len, FLM_ACT_SHIFT, b->xq + (size_t)p * b->wxq,
-                               &b->sh[p]);
-    return err;
+    job_t j = { .b = b, .fn = quantize_one, .in = in, .wi = wi, .len = len };
+    return each_position(&j, n, len);
+}
+
+static flm_err_t norm_one(const job_t *j, uint32_t p)
+{
+    return flm_rmsnorm_s32(j->b->x + (size_t)p * j->b->wx, j->w, j->eps,
+                           j->b->xb + (size_t)p * j->b->wxb);
 }
 
 static flm_err_t norm_all(const block_t *b, uint32_t n, const flm_ivec_t *w, uint32_t eps)
 {
-    flm_err_t err = FLM_OK;
-    for (uint32_t p = 0; p < n && !err; p++)
-        err = flm_rmsnorm_s32(b->x + (size_t)p * b->wx, w, eps, b->xb + (size_t)p * b->wxb);
-    return err;
+    job_t j = { .b = b, .fn = norm_one, .w = w, .eps = eps };
+    return each_position(&j, n, b->wx);
+}
+
+static flm_err_t swiglu_one(const job_t *j, uint32_t p)
+{
+    return flm_swiglu_s32(j->b->hb + (size_t)p * j->b->wh, j->b->hb2 + (size_t)p * j->b->wh,
+                          j->b->wh);
+}
+
+static flm_err_t swiglu_all(const block_t *b, uint32_t n)
+{
+    /* SwiGLU costs an exp and a division an element: worth splitting sooner */
+    job_t j = { .b = b, .fn = swiglu_one };
+    return each_position(&j, n, 8u * b->wh);
+}
+
+static flm_err_t residual_one(const job_t *j, uint32_t p)
+{
+    int32_t *x = j->b->x + (size_t)p * j->b->wx;
+    const int32_t *y = j->in + (size_t)p * j->wi;
+    for (uint32_t i = 0; i < j->b->wx; i++)
+        x[i] = flm_sat32((int64_t)x[i] + y[i]);
+    return FLM_OK;
 }
 
 static void residual_all(const block_t *b, uint32_t n, const int32_t *y, uint32_t wy)
 {
-    for (uint32_t p = 0; p < n; p++)
-        for (uint32_t i = 0; i < b->wx; i++)
-            b->x[(size_t)p * b->wx + i] =
-                flm_sat32((int64_t)b->x[(size_t)p * b->wx + i] + y[(size_t)p * wy + i]);
+    job_t j = { .b = b, .fn = residual_one, .in = y, .wi = wy };
+    (void)each_position(&j, n, b->wx);
 }
 
 flm_err_t flm_transformer_forward_block(flm_transformer_t *t, const uint32_t *tokens, uint32_t n,
@@ -153,8 +214,7 @@ flm_err_t flm_transformer_forward_block(flm_transformer_t *t, const uint32_t *to
         if (!err) err = quantize_all(&b, n, b.xb, b.wxb, dim);
         if (!err) err = matmul(&ly->w1, n, b.xq, b.wxq, b.sh, b.hb, b.wh);
         if (!err) err = matmul(&ly->w3, n, b.xq, b.wxq, b.sh, b.hb2, b.wh);
-        for (uint32_t p = 0; p < n && !err; p++)
-            err = flm_swiglu_s32(b.hb + (size_t)p * b.wh, b.hb2 + (size_t)p * b.wh, c->hidden_dim);
+        if (!err) err = swiglu_all(&b, n);
         if (!err) err = quantize_all(&b, n, b.hb, b.wh, c->hidden_dim);
         if (!err) err = matmul(&ly->w2, n, b.xq, b.wxq, b.sh, b.xb, b.wxb);
         if (!err) residual_all(&b, n, b.xb, b.wxb);
