@@ -1303,6 +1303,18 @@ static bool input_pending(const flm_server_t *srv)
     return false;
 }
 
+/* The configured background work, when it is due and nothing waits. */
+static void idle_work(flm_server_t *srv)
+{
+    if (!srv->cfg.idle || !srv->cfg.idle_every_ms || srv->stopping || next_queued(srv))
+        return;
+    uint64_t t = now_ms();
+    if (t < srv->next_idle_ms)
+        return;
+    uint32_t after = srv->cfg.idle(srv->cfg.idle_user);
+    srv->next_idle_ms = now_ms() + (after ? after : srv->cfg.idle_every_ms);
+}
+
 flm_err_t flm_server_run(flm_server_t *srv)
 {
     if (!srv || !srv->slots)
@@ -1334,6 +1346,7 @@ flm_err_t flm_server_run(flm_server_t *srv)
             }
         }
         service(srv, input_pending(srv) ? 0 : srv->stopping ? 20u : IDLE_WAIT_MS);
+        idle_work(srv);
     }
     flm_hal_log(FLM_LOG_INFO, "serve: stopped after %llu requests (%llu answers: %llu local, "
                 "%llu cloud; %llu refused)", (unsigned long long)srv->stats.requests,

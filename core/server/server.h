@@ -108,6 +108,16 @@ typedef struct {
     uint32_t         pace_ms;       /* demos and tests: at least this long between streamed
                                        pieces (the loop serves the others meanwhile); 0 */
     int64_t        (*clock_s)(void);/* `created` (Unix seconds); NULL: 0 */
+    /* The device's background work between requests (fieldlm serve: the
+     * queue's delivery): called on the loop's thread when no answer is
+     * being generated or waiting, at most every idle_every_ms (0 or a NULL
+     * idle: never). A request that arrives meanwhile waits for it, so it
+     * should do one short piece of work a call; it returns the
+     * milliseconds until it wants the next call (0: idle_every_ms), so it
+     * can back off while its work fails. */
+    uint32_t       (*idle)(void *user);
+    void            *idle_user;
+    uint32_t         idle_every_ms;
 } flm_server_config_t;
 
 typedef struct {
@@ -140,6 +150,7 @@ typedef struct {
     uint64_t   next_seq;      /* request order, for first-come first-served */
     uint64_t   next_id;       /* completion ids */
     uint64_t   last_service_ms;
+    uint64_t   next_idle_ms;  /* cfg.idle's next call, not before */
     uint64_t   stop_deadline_ms;
     bool       stopping;
     volatile sig_atomic_t stop_requested;

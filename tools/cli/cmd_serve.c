@@ -11,6 +11,7 @@
 #endif
 
 #include "core/base/config.h"
+#include "core/guard/forward.h"
 #include "core/router/router_ask.h"
 #include "core/runtime/runtime.h"
 #include "tools/cli/cli.h"
@@ -31,7 +32,10 @@ static const flm_opt_doc_t doc = {
     "to [cloud], as it decides. Each answer's `model` names the one that gave it\n"
     "and the header x-fieldlm-route its reason (local:confident, cloud:difficulty,\n"
     "...). SIGINT or SIGTERM stops it gracefully: no new connection, the running\n"
-    "answer finishes (or is cut after shutdown_timeout_ms), exit status 0.\n",
+    "answer finishes (or is cut after shutdown_timeout_ms), exit status 0.\n"
+    "With [queue] and [cloud], the prompts kept while the link was down are\n"
+    "delivered between requests once it is up, one at a time (fieldlm queue\n"
+    "collect takes the answers).\n",
     "CONFIG's [server] section: listen (default 127.0.0.1), port (8080), slots (4),\n"
     "body_max (32768), auth_token (clients send \"Authorization: Bearer TOKEN\"),\n"
     "max_tokens (256), model_name, request_timeout_ms, idle_timeout_ms,\n"
@@ -54,6 +58,41 @@ static int64_t clock_s(void)
 {
     return (int64_t)time(NULL);
 }
+
+#if FLM_CFG_CLOUD
+/* Store and forward while serving: between requests, one queued prompt a
+ * call is delivered to [cloud] once the link is back (a request waits for
+ * at most one delivery), as `fieldlm ask` does after its answer. A failed
+ * delivery backs off, doubling from 2 s to 2 min, so a dead endpoint costs
+ * the loop one attempt every couple of minutes. */
+#define DELIVER_EVERY_MS   2000u
+#define DELIVER_BACKOFF_MS 120000u
+static uint32_t deliver_wait_ms = DELIVER_EVERY_MS;
+
+static uint32_t deliver_queued(void *user)
+{
+    flm_runtime_t *r = user;
+    if (!r->has_queue || !r->has_cloud || !flm_forward_pending(&r->queue) || !flm_hal_link_up() ||
+        !flm_cloud_available(&r->cloud))
+        return 0;
+    flm_forward_result_t fr;
+    flm_err_t err = flm_forward_flush(&r->queue, &r->cloud, r->has_ledger ? &r->ledger : NULL,
+                                      r->has_esclog ? &r->esclog : NULL, 1, &fr);
+    if (fr.delivered)
+        flm_hal_log(FLM_LOG_INFO, "serve: queue: delivered %u, pending %u", (unsigned)fr.delivered,
+                    (unsigned)fr.pending);
+    if (err || fr.failed) {
+        flm_hal_log(FLM_LOG_WARN, "serve: queue: delivery failed (%s), pending %u, next try in %u s",
+                    flm_strerror(err ? err : fr.last_err), (unsigned)fr.pending,
+                    (unsigned)(deliver_wait_ms / 1000u));
+        uint32_t wait = deliver_wait_ms;
+        deliver_wait_ms = wait * 2u < DELIVER_BACKOFF_MS ? wait * 2u : DELIVER_BACKOFF_MS;
+        return wait;
+    }
+    deliver_wait_ms = DELIVER_EVERY_MS;
+    return fr.pending ? 1u : 0u; /* more waiting: the next idle moment */
+}
+#endif
 
 /* "127.0.0.1:8080", "[::1]:8080", ":8080", "8080" */
 static bool split_listen(const char *s, char *host, size_t cap, long *port)
@@ -187,6 +226,11 @@ FLM_CLI_COMMAND(serve, "serve the OpenAI API on the device, every request throug
     if (rt.has_cloud) {
         sc.cloud = &rt.cloud;
         sc.cloud_model = rt.settings.cloud.model;
+    }
+    if (rt.has_queue && rt.has_cloud) {
+        sc.idle = deliver_queued;
+        sc.idle_user = &rt;
+        sc.idle_every_ms = DELIVER_EVERY_MS;
     }
 #endif
     if (!err)
