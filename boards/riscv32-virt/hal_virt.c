@@ -41,7 +41,7 @@ void flm_board_console_write(const void *data, size_t n)
 
 flm_err_t flm_board_cmdline(char *buf, size_t cap)
 {
-    return flm_hal_riscv_cmdline(buf, cap);
+    return flm_semihost_cmdline(buf, cap);
 }
 
 /* mtime is 64 bits read as two halves: read high, low, high again until

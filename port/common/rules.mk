@@ -13,3 +13,7 @@ EXTRA_LIB_SRCS  += $(COMMON_LIB_SRCS)
 # (port/riscv/rules.mk, the CMake build's FLM_PORT=none|riscv).
 BAREMETAL_HAL_DEFAULTS := net_none net_server_none store_ram entropy_none watchdog_count files_none \
                           clock_none slots_none parallel_none
+
+# Arm semihosting over a port's trap (semihost.h): the bare-metal ports
+# that run under a debugger or QEMU take it (port/cortexm, port/riscv).
+SEMIHOST_SRCS := port/common/semihost.c

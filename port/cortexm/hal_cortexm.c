@@ -10,64 +10,27 @@
  */
 #include "port/cortexm/hal_cortexm.h"
 #include "port/common/hal_common.h"
+#include "port/common/semihost.h"
 
 #include "core/base/fmt.h"
 
 #include <string.h>
 
-/* ---- semihosting ------------------------------------------------------ */
+/* ---- semihosting (port/common/semihost.h: the rest of the protocol) --- */
 
-enum {
-    SEMI_SYS_OPEN        = 0x01,
-    SEMI_SYS_WRITE       = 0x05,
-    SEMI_SYS_GET_CMDLINE = 0x15,
-    SEMI_OPEN_W          = 4, /* ":tt" opened "w" is stdout ... */
-    SEMI_OPEN_A          = 8, /* ... and "a" is stderr */
-};
-
-int flm_hal_cortexm_semihost(int op, const void *arg)
+long flm_semihost_trap(long op, const void *arg)
 {
-    register int r0 __asm__("r0") = op;
+    register long r0 __asm__("r0") = op;
     register const void *r1 __asm__("r1") = arg;
     __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
     return r0;
-}
-
-#if !FLM_CORTEXM_CONSOLE_BOARD
-static int semi_open_tt(uint32_t mode)
-{
-    static const char tt[] = ":tt";
-    const uint32_t args[3] = { (uint32_t)(uintptr_t)tt, mode, 3 };
-    return flm_hal_cortexm_semihost(SEMI_SYS_OPEN, args);
-}
-
-static void semi_write(int handle, const void *data, size_t n)
-{
-    if (handle < 0 || n == 0)
-        return;
-    const uint32_t args[3] = { (uint32_t)handle, (uint32_t)(uintptr_t)data, (uint32_t)n };
-    (void)flm_hal_cortexm_semihost(SEMI_SYS_WRITE, args);
-}
-#endif
-
-flm_err_t flm_hal_cortexm_cmdline(char *buf, size_t cap)
-{
-    if (!buf || cap == 0 || cap > UINT32_MAX)
-        return FLM_ERR_ARG;
-    uint32_t args[2] = { (uint32_t)(uintptr_t)buf, (uint32_t)cap };
-    if (flm_hal_cortexm_semihost(SEMI_SYS_GET_CMDLINE, args) != 0) {
-        buf[0] = '\0';
-        return FLM_ERR_UNSUPPORTED;
-    }
-    buf[args[1] < cap ? args[1] : cap - 1] = '\0';
-    return FLM_OK;
 }
 
 /* ---- state ------------------------------------------------------------ */
 
 static struct {
     bool            up;
-    int             out, err;      /* semihosting handles */
+    long            out, err;      /* semihosting handles */
     flm_log_level_t log_level;
 } hal;
 
@@ -78,8 +41,8 @@ flm_err_t flm_hal_init(void)
     if (hal.up)
         return FLM_OK;
 #if !FLM_CORTEXM_CONSOLE_BOARD
-    hal.out = semi_open_tt(SEMI_OPEN_W);
-    hal.err = semi_open_tt(SEMI_OPEN_A);
+    hal.out = flm_semihost_open_tt(FLM_SEMI_OPEN_W);
+    hal.err = flm_semihost_open_tt(FLM_SEMI_OPEN_A);
     if (hal.err < 0)
         hal.err = hal.out;
 #endif
@@ -104,8 +67,8 @@ void flm_hal_deinit(void)
 #define console_out(data, n) flm_board_console_write(data, n)
 #define log_out(data, n)     flm_board_console_write(data, n)
 #else
-#define console_out(data, n) semi_write(hal.out, data, n)
-#define log_out(data, n)     semi_write(hal.err, data, n)
+#define console_out(data, n) flm_semihost_write(hal.out, data, n)
+#define log_out(data, n)     flm_semihost_write(hal.err, data, n)
 #endif
 
 void flm_hal_console_write(const void *data, size_t n)

@@ -20,16 +20,11 @@
 #include <stdint.h>
 
 #include "core/hal/hal.h"
+#include "port/common/semihost.h"
 
-/* One ARM semihosting call (operation op, argument block arg); returns the
- * host's r0. Without a debugger or QEMU attached it traps: call it only on
- * a board that runs under one. */
-int flm_hal_cortexm_semihost(int op, const void *arg);
-
-/* The program's command line from the semihosting host (QEMU: -append),
- * NUL-terminated in buf. FLM_ERR_UNSUPPORTED without a host or when it
- * is longer than cap - 1 bytes (the host cannot say which). */
-flm_err_t flm_hal_cortexm_cmdline(char *buf, size_t cap);
+/* Semihosting (port/common/semihost.h): flm_semihost_trap is this port's
+ * BKPT 0xAB, which traps without a debugger or QEMU attached: a board
+ * calls it only where it runs under one. */
 
 /* Supplied by the board: bring up (and stop) its clocks and timer. */
 flm_err_t flm_board_init(void);

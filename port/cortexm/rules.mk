@@ -13,7 +13,7 @@
 ifeq ($(PORT),cortexm)
 CORTEXM_HAL_DEFAULTS ?= net_none net_server_none store_ram entropy_none watchdog_count files_none \
                         clock_none slots_none parallel_none
-EXTRA_LIB_SRCS += $(patsubst %,port/common/hal_%.c,$(CORTEXM_HAL_DEFAULTS))
+EXTRA_LIB_SRCS += $(patsubst %,port/common/hal_%.c,$(CORTEXM_HAL_DEFAULTS)) $(SEMIHOST_SRCS)
 endif
 
 # CORTEXM_HAL_OWN names defaults a board supplies itself (the MPS2 boards'

@@ -8,47 +8,11 @@
  */
 #include "port/riscv/hal_riscv.h"
 #include "port/common/hal_common.h"
+#include "port/common/semihost.h"
 
 #include "core/base/fmt.h"
 
 #include <string.h>
-
-/* ---- semihosting (the ARM operations) ----------------------------------- */
-
-enum {
-    SEMI_SYS_OPEN        = 0x01,
-    SEMI_SYS_WRITE       = 0x05,
-    SEMI_SYS_GET_CMDLINE = 0x15,
-    SEMI_OPEN_A          = 8, /* ":tt" opened "a" is stderr */
-};
-
-static long semi_open_tt(uint32_t mode)
-{
-    static const char tt[] = ":tt";
-    const uint32_t args[3] = { (uint32_t)(uintptr_t)tt, mode, 3 };
-    return flm_hal_riscv_semihost(SEMI_SYS_OPEN, args);
-}
-
-static void semi_write(long handle, const void *data, size_t n)
-{
-    if (handle < 0 || n == 0)
-        return;
-    const uint32_t args[3] = { (uint32_t)handle, (uint32_t)(uintptr_t)data, (uint32_t)n };
-    (void)flm_hal_riscv_semihost(SEMI_SYS_WRITE, args);
-}
-
-flm_err_t flm_hal_riscv_cmdline(char *buf, size_t cap)
-{
-    if (!buf || cap == 0 || cap > UINT32_MAX)
-        return FLM_ERR_ARG;
-    uint32_t args[2] = { (uint32_t)(uintptr_t)buf, (uint32_t)cap };
-    if (flm_hal_riscv_semihost(SEMI_SYS_GET_CMDLINE, args) != 0) {
-        buf[0] = '\0';
-        return FLM_ERR_UNSUPPORTED;
-    }
-    buf[args[1] < cap ? args[1] : cap - 1] = '\0';
-    return FLM_OK;
-}
 
 /* ---- state ------------------------------------------------------------ */
 
@@ -72,7 +36,7 @@ flm_err_t flm_hal_init(void)
     flm_err_t err = flm_board_init();
     if (err)
         return err;
-    hal.err = semi_open_tt(SEMI_OPEN_A);
+    hal.err = flm_semihost_open_tt(FLM_SEMI_OPEN_A);
     hal.log_level = FLM_LOG_INFO;
     hal.up = true;
     return FLM_OK;
@@ -103,7 +67,7 @@ void flm_hal_vlog(flm_log_level_t level, const char *fmt, va_list ap)
     char line[FLM_HAL_LOG_LINE_MAX + 2];
     size_t n = flm_hal_log_line(line, level, fmt, ap);
     if (hal.err >= 0)
-        semi_write(hal.err, line, n);
+        flm_semihost_write(hal.err, line, n);
     else
         flm_board_console_write(line, n);
 }

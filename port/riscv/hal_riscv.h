@@ -28,19 +28,14 @@
 #include <stdint.h>
 
 #include "core/hal/hal.h"
+#include "port/common/semihost.h"
 
-/* One semihosting call (operation op, argument block arg); returns the
- * host's a0, or -1 when nobody answered (the breakpoint trapped into
- * flm_riscv_trap, which skips it). */
-long flm_hal_riscv_semihost(long op, const void *arg);
-
+/* Semihosting (port/common/semihost.h): flm_semihost_trap is this port's
+ * slli/ebreak/srai call, which returns -1 when nobody answered (the
+ * breakpoint trapped into flm_riscv_trap, which skips it). */
 /* Did a semihosting host answer (known after flm_hal_init)? */
 bool flm_hal_riscv_semihosted(void);
 
-/* The program's command line from the semihosting host (QEMU: -append),
- * NUL-terminated in buf. FLM_ERR_UNSUPPORTED without a host or when it
- * is longer than cap - 1 bytes. */
-flm_err_t flm_hal_riscv_cmdline(char *buf, size_t cap);
 
 /* The machine-mode trap vector (direct mode, 4-byte aligned): a startup
  * writes its address to mtvec. */

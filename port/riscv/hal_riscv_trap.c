@@ -9,10 +9,11 @@
  * and hands every other trap to the board (flm_board_fault).
  */
 #include "port/riscv/hal_riscv.h"
+#include "port/common/semihost.h"
 
 /* noinline: the ebreak's label must exist once. The three words share a
  * 16-byte block, so one page, as the protocol asks. */
-__attribute__((noinline)) long flm_hal_riscv_semihost(long op, const void *arg)
+__attribute__((noinline)) long flm_semihost_trap(long op, const void *arg)
 {
     register long a0 __asm__("a0") = op;
     register const void *a1 __asm__("a1") = arg;

@@ -10,5 +10,6 @@
 # functions and sets the macro in BOARD_CFLAGS.
 ifeq ($(PORT),riscv)
 RISCV_HAL_DEFAULTS ?= $(BAREMETAL_HAL_DEFAULTS)
-EXTRA_LIB_SRCS += $(patsubst %,port/common/hal_%.c,$(filter-out $(RISCV_HAL_OWN),$(RISCV_HAL_DEFAULTS)))
+EXTRA_LIB_SRCS += $(patsubst %,port/common/hal_%.c,$(filter-out $(RISCV_HAL_OWN),$(RISCV_HAL_DEFAULTS))) \
+                  $(SEMIHOST_SRCS)
 endif

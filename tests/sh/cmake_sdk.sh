@@ -7,7 +7,8 @@
 #     flash store supplied by the application: FLM_HAL_OWN=store_ram); the
 #     ESP-IDF component and the Zephyr module (run with their SDKs'
 #     registration calls recorded: tests/cmake/sdk/wrappers.cmake) compile
-#     port `none`: cortexm's list without port/cortexm/;
+#     port `none`: cortexm's list without port/cortexm/ (and the
+#     semihosting it brings from port/common);
 #  3. a RISC-V firmware (tests/cmake/riscv32-virt: the board's application
 #     as the SDK project's sources, the toolchain file
 #     tools/cmake/riscv32-picolibc.cmake) builds with add_subdirectory(),
@@ -52,7 +53,7 @@ if command -v arm-none-eabi-gcc >/dev/null; then
     configure cortexm -DFLM_PORT=cortexm -DCMAKE_SYSTEM_NAME=Generic -DCMAKE_C_COMPILER=arm-none-eabi-gcc \
         -DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY &&
         agree cortexm "$tmp/cortexm/fieldlm-sources.txt" BOARD=mps2-an385 MPS2_STORE=ram MPS2_WATCHDOG=none
-    grep -v '^port/cortexm/' "$tmp/cortexm/fieldlm-sources.txt" | sort > "$tmp/none.txt"
+    grep -v -e '^port/cortexm/' -e '^port/common/semihost\.c$' "$tmp/cortexm/fieldlm-sources.txt" | sort > "$tmp/none.txt"
     (cd "$tmp" && OUT="$tmp/wrap" cmake -P "$root/tests/cmake/sdk/wrappers.cmake") || fail "the SDK wrappers failed"
     for sdk in idf zephyr; do
         sort "$tmp/wrap.$sdk" > "$tmp/wrap.$sdk.sorted" 2>/dev/null

@@ -8,8 +8,9 @@ get_filename_component(FLM_ROOT ${FLM_ROOT} ABSOLUTE)
 # flm_sources(OUT_SRCS OUT_DEFS PORT p OWN "a;b" TLS on|off): what the
 # Makefile compiles into libfieldlm.a for that port (relative paths), and
 # the port's capability definitions. As the rules.mk files do: core/, the
-# port's folder, port/common's shared pieces, for bare metal (cortexm,
-# riscv, none) port/common's defaults but those in OWN, and mbedTLS's
+# port's folder (with port/common's semihosting for cortexm and riscv),
+# port/common's shared pieces, for bare metal (cortexm, riscv, none)
+# port/common's defaults but those in OWN, and mbedTLS's
 # transport or the plain-TCP one.
 function(flm_sources out_srcs out_defs)
     cmake_parse_arguments(A "" "PORT;TLS" "OWN" ${ARGN})
@@ -20,7 +21,7 @@ function(flm_sources out_srcs out_defs)
         set(defs ${FLM_PORT_posix_DEFINES})
     elseif(A_PORT STREQUAL "cortexm" OR A_PORT STREQUAL "riscv" OR A_PORT STREQUAL "none")
         if(NOT A_PORT STREQUAL "none")
-            list(APPEND srcs ${FLM_PORT_${A_PORT}_SOURCES})
+            list(APPEND srcs ${FLM_PORT_${A_PORT}_SOURCES} ${FLM_SEMIHOST_SOURCES})
         endif()
     else()
         message(FATAL_ERROR "FLM_PORT '${A_PORT}': posix, cortexm, riscv or none")

@@ -23,6 +23,7 @@ cmake-sources:
 	  $(call cmake_list,FLM_TLS_SOURCES,$(TLS_SRCS)); \
 	  $(call cmake_list,FLM_TLS_NONE_SOURCES,$(TLS_NONE_SRCS)); \
 	  $(call cmake_list,FLM_BAREMETAL_HAL_DEFAULTS,$(BAREMETAL_HAL_DEFAULTS)); \
+	  $(call cmake_list,FLM_SEMIHOST_SOURCES,$(SEMIHOST_SRCS)); \
 	  $(foreach p,cortexm posix riscv,$(call cmake_list,FLM_PORT_$(p)_SOURCES,$(sort $(wildcard port/$(p)/*.c)));) \
 	  $(call cmake_list,FLM_PORT_posix_DEFINES,$(patsubst -D%,%,$(POSIX_HAL_CAPS))); \
 	} > $(CMAKE_SOURCES).tmp && mv $(CMAKE_SOURCES).tmp $(CMAKE_SOURCES)

@@ -112,6 +112,9 @@ set(FLM_BAREMETAL_HAL_DEFAULTS
     slots_none
     parallel_none
 )
+set(FLM_SEMIHOST_SOURCES
+    port/common/semihost.c
+)
 set(FLM_PORT_cortexm_SOURCES
     port/cortexm/hal_cortexm.c
 )

@@ -72,14 +72,12 @@ void flm_hal_sleep_ms(uint32_t ms)
 
 flm_err_t flm_board_cmdline(char *buf, size_t cap)
 {
-    return flm_hal_cortexm_cmdline(buf, cap);
+    return flm_semihost_cmdline(buf, cap);
 }
 
 /* ---- end of a run ----------------------------------------------------- */
 
 enum {
-    SEMI_SYS_EXIT          = 0x18,
-    SEMI_SYS_EXIT_EXTENDED = 0x20,
     SEMI_APP_EXIT          = 0x20026, /* ADP_Stopped_ApplicationExit */
     SEMI_RUNTIME_ERROR     = 0x20023, /* ADP_Stopped_RunTimeErrorUnknown */
 };
@@ -87,10 +85,10 @@ enum {
 void flm_board_exit(int status)
 {
     const uint32_t args[2] = { SEMI_APP_EXIT, (uint32_t)status };
-    (void)flm_hal_cortexm_semihost(SEMI_SYS_EXIT_EXTENDED, args);
+    (void)flm_semihost_trap(FLM_SEMI_SYS_EXIT_EXTENDED, args);
     /* A host without the extended call: plain exit says pass or fail. */
     uintptr_t reason = status ? SEMI_RUNTIME_ERROR : SEMI_APP_EXIT;
-    (void)flm_hal_cortexm_semihost(SEMI_SYS_EXIT, (const void *)reason);
+    (void)flm_semihost_trap(FLM_SEMI_SYS_EXIT, (const void *)reason);
     for (;;) {
     }
 }

@@ -20,7 +20,7 @@ int main(void)
     static char line[128];
     char *argv[4] = { "unit", NULL, NULL, NULL };
     int argc = 0;
-    if (flm_hal_cortexm_cmdline(line, sizeof line) == FLM_OK)
+    if (flm_semihost_cmdline(line, sizeof line) == FLM_OK)
         for (char *p = line; *p && argc < 3;) {
             while (*p == ' ')
                 *p++ = '\0';
