@@ -1,6 +1,10 @@
 #!/bin/sh
 # The table of `make bench`: fieldlm on one thread and on N, beside
-# llama2.c's int8 runq.c and float32 run.c, on stories260K (when ../shared
+# llama2.c's int8 runq.c and float32 run.c and llama.cpp's Q8_0 CPU path
+# (one thread; where its build is in ../peers/llama.cpp/build/bin: its
+# llama-bench's tg and pp rates on GGUF files its own converter and
+# quantizer make from the same checkpoint; stories260K's hidden size 172
+# is not a multiple of Q8_0's 32, so that shape has no llama.cpp row), on stories260K (when ../shared
 # has it) and on seeded random-weight models of the llama2.c 15M and 110M
 # shapes made by fieldlm-mkmodel. For each shape and engine: decode tokens/s
 # (median, min-max over rounds that alternate the engines), the ratio to
@@ -62,6 +66,18 @@ if [ -f "$PEERS/llama2.c/runq.c" ]; then
 else
     echo "peers: no $PEERS/llama2.c/runq.c: fieldlm alone (git clone https://github.com/karpathy/llama2.c $PEERS/llama2.c)"
 fi
+# llama.cpp (optional): its CPU build in $PEERS/llama.cpp/build/bin (cmake
+# -B build -DCMAKE_BUILD_TYPE=Release; the targets llama-bench,
+# llama-quantize and llama-convert-llama2c-to-ggml), its Q8_0 weights
+# made from the same float32 checkpoint, one thread, decode (tg) and
+# prefill (pp) rates from llama-bench
+LBIN=$PEERS/llama.cpp/build/bin LLAMA=
+if [ -x "$LBIN/llama-bench" ] && [ -x "$LBIN/llama-quantize" ] &&
+    [ -x "$LBIN/llama-convert-llama2c-to-ggml" ]; then
+    LLAMA=$LBIN/llama-bench
+else
+    echo "peers: no llama.cpp build in $LBIN: without it (see tools/bench/peers.sh)"
+fi
 TIME=
 [ -x /usr/bin/time ] && TIME=/usr/bin/time
 
@@ -75,6 +91,25 @@ rate() {
     fi
     _rate=$(sed -n 's/^achieved tok\/s: *//p' "$OUT/err.txt")
     [ -n "$_rate" ] || { echo "peers: no rate from: $*" >&2; sed 's/^/    /' "$OUT/err.txt" >&2; _rate=0; }
+    _rss=-
+    [ -n "$TIME" ] && _rss=$(sed -n 's/^rss //p' "$OUT/time.txt")
+    echo "$_rate $_rss"
+}
+
+# one llama-bench run: "tok/s peak-RSS-KiB"; $1 is pp or tg
+lrate() {
+    what=$1 g=$2
+    set -- -m "$g" -t 1 -r 1 -o csv
+    [ "$what" = tg ] && set -- "$@" -p 0 -n "$STEPS" || set -- "$@" -p "$STEPS" -n 0
+    if [ -n "$TIME" ]; then
+        $TIME -f 'rss %M' -o "$OUT/time.txt" "$LLAMA" "$@" >"$OUT/err.txt" 2>/dev/null || true
+    else
+        "$LLAMA" "$@" >"$OUT/err.txt" 2>/dev/null || true
+    fi
+    # csv: the header names the columns; avg_ts is tokens/s
+    _rate=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /avg_ts/) c = i; next }
+                     c { gsub(/"/, "", $c); print $c; exit }' "$OUT/err.txt")
+    [ -n "$_rate" ] || { echo "peers: no rate from llama-bench $*" >&2; _rate=0; }
     _rss=-
     [ -n "$TIME" ] && _rss=$(sed -n 's/^rss //p' "$OUT/time.txt")
     echo "$_rate $_rss"
@@ -106,16 +141,28 @@ prepare() {
             "$FLM" convert --in "$m.bin" --tokenizer "$tok" --out "$m.flm" --quiet >/dev/null
         fi ;;
     esac
+    if [ -n "$LLAMA" ] && [ ! -f "${m}_q8_0.gguf" ]; then
+        "$LBIN/llama-convert-llama2c-to-ggml" --copy-vocab-from-model "$tok" --llama2c-model "$m.bin" \
+            --llama2c-output-model "${m}_f32.gguf" >"$OUT/conv.log" 2>&1 &&
+            "$LBIN/llama-quantize" "${m}_f32.gguf" "${m}_q8_0.gguf" Q8_0 >>"$OUT/conv.log" 2>&1 ||
+            { echo "peers: llama.cpp could not convert $m.bin (no llama.cpp row for it):" >&2
+              grep -i 'error\|not divisible' "$OUT/conv.log" | head -3 | sed 's/^/    /' >&2
+              rm -f "${m}_q8_0.gguf"; }
+        rm -f "${m}_f32.gguf"
+    fi
+    return 0
 }
 
 ENGINES="f1"
 [ "$NT" -gt 1 ] && ENGINES="$ENGINES fN"
 [ -n "$RUNQ" ] && ENGINES="$ENGINES runq runf"
+[ -n "$LLAMA" ] && ENGINES="$ENGINES lcpp"
 [ -n "${FLM_BASE:-}" ] && ENGINES="$ENGINES base"
 name() {
     case $1 in
     f1) echo "fieldlm 1 thread" ;; fN) echo "fieldlm $NT threads" ;;
     runq) echo "runq.c (int8)" ;; runf) echo "run.c (float32)" ;; base) echo "FLM_BASE" ;;
+    lcpp) echo "llama.cpp Q8_0" ;;
     esac
 }
 run_engine() { # engine model tok
@@ -125,6 +172,7 @@ run_engine() { # engine model tok
     runq) rate "$RUNQ" "${2}_q80.bin" -z "$3" -i "$PROMPT" -n "$STEPS" -t 0 ;;
     runf) rate "$RUNF" "$2.bin" -z "$3" -i "$PROMPT" -n "$STEPS" -t 0 ;;
     base) rate "$FLM_BASE" run -m "$2.flm" -p "$PROMPT" -n "$STEPS" -t 0 ;;
+    lcpp) if [ -f "${2}_q8_0.gguf" ]; then lrate tg "${2}_q8_0.gguf"; else echo "0 -"; fi ;;
     esac
 }
 prefill() { # threads model
@@ -145,7 +193,7 @@ cat "$TABLE"
 for shape in $SHAPES; do
     prepare "$shape" || continue
     WB=$("$BENCH" "$m.flm" --ctx 1 --forward-only | sed -n 's/^ *weight bytes per token: //p')
-    for e in $ENGINES bw bwd p1 pN; do : >"$m.$e"; done
+    for e in $ENGINES bw bwd p1 pN pL; do : >"$m.$e"; done
     r=0
     while [ "$r" -lt "$ROUNDS" ]; do
         # the limit: read bandwidth over a buffer the size of the weights
@@ -154,10 +202,12 @@ for shape in $SHAPES; do
         "$BENCH" --bandwidth "$WB" | sed -n 's/^read bandwidth: \([0-9.]*\) GB.*/\1/p' >>"$m.bw"
         "$BENCH" --bandwidth | sed -n 's/^read bandwidth: \([0-9.]*\) GB.*/\1/p' >>"$m.bwd"
         for e in $ENGINES; do
+            [ "$e" = lcpp ] && [ ! -f "${m}_q8_0.gguf" ] && continue
             run_engine "$e" "$m" "$tok" >>"$m.$e"
         done
         prefill 1 "$m" >>"$m.p1"
         [ "$NT" -gt 1 ] && prefill "$NT" "$m" >>"$m.pN"
+        [ -n "$LLAMA" ] && [ -f "${m}_q8_0.gguf" ] && lrate pp "${m}_q8_0.gguf" >>"$m.pL"
         r=$((r + 1))
     done
     set -- $(stats 1 <"$m.bw")
@@ -166,12 +216,13 @@ for shape in $SHAPES; do
     set -- $(stats 1 <"$m.f1")
     F=$1
     for e in $ENGINES; do
+        [ "$e" = lcpp ] && [ ! -f "${m}_q8_0.gguf" ] && continue
         set -- $(stats 1 <"$m.$e")
         med=$1 lo=$2 hi=$3
         rss=-
         [ -n "$TIME" ] && rss=$(stats 2 <"$m.$e" | awk '{ printf "%.1f MB", $1 * 1024 / 1e6 }')
         pf="="
-        case $e in f1) pf=$(stats 1 <"$m.p1") ;; fN) pf=$(stats 1 <"$m.pN") ;; base) pf="-" ;; esac
+        case $e in f1) pf=$(stats 1 <"$m.p1") ;; fN) pf=$(stats 1 <"$m.pN") ;; lcpp) pf=$(stats 1 <"$m.pL") ;; base) pf="-" ;; esac
         [ "$pf" = "=" ] || pf=$(echo "$pf" | awk '{ printf "%s (%s-%s)", $1, $2, $3 }')
         [ "$pf" = "=" ] && pf="= decode"
         row=$(printf "$fmt" "$shape" "$(name "$e")" "$med ($lo-$hi)" \
