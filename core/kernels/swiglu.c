@@ -4,11 +4,12 @@
 
 int32_t flm_silu_q16(int32_t x)
 {
-    /* sigmoid from exp of a non-positive argument, as Q30 */
-    uint64_t e = flm_exp_q16(x >= 0 ? -x : x);
-    uint64_t den = ((uint64_t)1 << 30) + e;
-    uint64_t num = x >= 0 ? (uint64_t)1 << 60 : e << 30;
-    int64_t sig = (int64_t)((num + den / 2) / den);
+    /* sigmoid from exp of a non-positive argument, as Q30; den <= 2^31 and
+     * the quotient < 2^31, so the 64-bit division is the 32-bit-operand one */
+    uint32_t e = flm_exp_q16(x >= 0 ? -x : x);
+    uint32_t den = (1u << 30) + e;
+    uint64_t num = x >= 0 ? (uint64_t)1 << 60 : (uint64_t)e << 30;
+    int64_t sig = flm_udiv64_32(num + den / 2, den);
     return flm_sat32(flm_round_shr64((int64_t)x * sig, 30));
 }
 

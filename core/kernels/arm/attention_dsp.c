@@ -1,16 +1,50 @@
-/* flm_attention_head_q with the ARM DSP dot product for the scores
- * (Cortex-M4/M7, ARMv7-A): the reference's body (attention_impl.h) over
- * flm_dot_q8_s16_dsp. Empty off DSP targets. */
+/* flm_attention_head_q with the ARM DSP extension (Cortex-M4/M7/M33,
+ * ARMv7-A): the reference's weights (attention_impl.h) over the DSP dot
+ * product and the 32-bit rescaling of the scores (flm_rescale_sat32_dsp,
+ * the same bits), then the weighted sum of the values four columns a pass:
+ * four int64 sums stay in registers (SMLAL of w_t and a sign-extended
+ * value byte), where the reference's column-at-a-time loop reloads w_t
+ * for every column. The sums are the reference's integers, rounded by the
+ * same function. Empty off DSP targets. */
 #include "core/kernels/kernels.h"
 
 #if FLM_KERNELS_ARM_DSP
 #include "core/kernels/arm/dot_dsp.h"
+#define FLM_ATTENTION_RESCALE flm_rescale_sat32_dsp
 #include "core/kernels/priv/attention_impl.h"
 
 flm_err_t flm_attention_head_q_dsp(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
                                    uint32_t npos, int16_t *qs, int32_t *att, int32_t *out)
 {
-    return flm_attention_head_q_with(flm_dot_q8_s16_dsp, flm_quantize_s16, flm_softmax_q, q,
-                                     head_dim, kv, npos, qs, att, out);
+    flm_err_t err = flm_attention_weights_with(flm_dot_q8_s16_dsp, flm_quantize_s16,
+                                               flm_softmax_q, q, head_dim, kv, npos, qs, att, out);
+    if (err)
+        return err;
+    const size_t stride = kv->stride;
+    const int32_t shift = FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT;
+    uint32_t j = 0;
+    for (; j + 4 <= head_dim; j += 4) {
+        int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0; /* |w v| < 2^38, npos <= 2^16 terms */
+        const int8_t *v = kv->v + j;
+        for (uint32_t t = 0; t < npos; t++, v += stride) {
+            int64_t w = att[t];
+            a0 += w * v[0];
+            a1 += w * v[1];
+            a2 += w * v[2];
+            a3 += w * v[3];
+        }
+        out[j] = flm_rescale_sat32_dsp(a0, shift);
+        out[j + 1] = flm_rescale_sat32_dsp(a1, shift);
+        out[j + 2] = flm_rescale_sat32_dsp(a2, shift);
+        out[j + 3] = flm_rescale_sat32_dsp(a3, shift);
+    }
+    for (; j < head_dim; j++) {
+        int64_t acc = 0;
+        const int8_t *v = kv->v + j;
+        for (uint32_t t = 0; t < npos; t++, v += stride)
+            acc += (int64_t)att[t] * *v;
+        out[j] = flm_rescale_sat32_dsp(acc, shift);
+    }
+    return FLM_OK;
 }
 #endif
