@@ -11,7 +11,53 @@
 #if FLM_KERNELS_ARM_DSP
 #include "core/kernels/arm/dot_dsp.h"
 #define FLM_ATTENTION_RESCALE flm_rescale_sat32_dsp
+#define FLM_ATTENTION_SCORES  scores_dsp
+static void scores_dsp(const int16_t *qs, uint32_t head_dim, const flm_kv_view_t *kv,
+                       uint32_t npos, int32_t shift, int32_t *att);
 #include "core/kernels/priv/attention_impl.h"
+
+/* Heads this wide at most take the paired path (its buffer is on the stack). */
+#define PAIRED_HEAD 64u
+
+/* One position's score over n (a multiple of 4) columns of paired qs: 2
+ * SXTB16 and 2 SMLAD per 4 columns (the matvec's layout, matvec_q8_dsp.c),
+ * the same exact int32 sum as the dot product's. */
+static FLM_ALWAYS_INLINE void scores_paired(const uint32_t *qp, uint32_t n,
+                                            const flm_kv_view_t *kv, uint32_t npos,
+                                            int32_t shift, int32_t *att)
+{
+    const int8_t *k = kv->k;
+    const uint16_t *ks = kv->ks;
+    const size_t stride = kv->stride, scale_stride = kv->scale_stride; /* not re-read past att's stores */
+    for (uint32_t t = 0; t < npos; t++, k += stride, ks += scale_stride) {
+        int32_t d = 0;
+        for (uint32_t c = 0; c < n; c += 4) {
+            uint32_t w;
+            memcpy(&w, k + c, 4);
+            d = __smlad(__sxtb16((int32_t)w), (int32_t)qp[c / 2], d);
+            d = __smlad(flm_sxtb16_ror8(w), (int32_t)qp[c / 2 + 1], d);
+        }
+        att[t] = flm_rescale_sat32_dsp((int64_t)d * flm_kv_scale(*ks), shift);
+    }
+}
+
+/* qs paired once per head instead of re-read for every position; heads of
+ * 8 (the reference stories260K's) unrolled, the others looped. */
+static void scores_dsp(const int16_t *qs, uint32_t head_dim, const flm_kv_view_t *kv,
+                       uint32_t npos, int32_t shift, int32_t *att)
+{
+    if (head_dim % 4u != 0 || head_dim > PAIRED_HEAD) {
+        flm_attention_scores_with(flm_dot_q8_s16_dsp, qs, head_dim, kv, npos, shift, att);
+        return;
+    }
+    uint32_t qp[PAIRED_HEAD / 2];
+    for (uint32_t c = 0; c < head_dim; c += 4)
+        flm_pair_x_dsp(qs + c, (int32_t *)&qp[c / 2], (int32_t *)&qp[c / 2 + 1]);
+    if (head_dim == 8)
+        scores_paired(qp, 8, kv, npos, shift, att);
+    else
+        scores_paired(qp, head_dim, kv, npos, shift, att);
+}
 
 flm_err_t flm_attention_head_q_dsp(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
                                    uint32_t npos, int16_t *qs, int32_t *att, int32_t *out)

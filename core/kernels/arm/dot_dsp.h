@@ -20,6 +20,18 @@ static inline int32_t flm_sxtb16_ror8(uint32_t x)
     return r;
 }
 
+/* (x0, x2) and (x1, x3) of four activations: PKHBT and PKHTB (GCC does not
+ * find them in the C spelling, and ACLE has no intrinsic), the order
+ * SXTB16 leaves a word of int8 weights in: (w0, w2), and (w1, w3) rotated */
+static inline void flm_pair_x_dsp(const int16_t *x, int32_t *x02, int32_t *x13)
+{
+    uint32_t x01, x23;
+    memcpy(&x01, x, 4);
+    memcpy(&x23, x + 2, 4);
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(*x02) : "r"(x01), "r"(x23));
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(*x13) : "r"(x23), "r"(x01));
+}
+
 /* flm_dot_q8_s16_ref with SXTB16 and SMLAxy: per 4 columns, one word of
  * weights split by SXTB16 into (w0, w2) and (w1, w3) and four 16 x 16 MACs
  * that pick the halves, instead of 8 sign-extending loads. A group sum is

@@ -16,17 +16,6 @@
 #include "core/kernels/arm/dot_dsp.h"
 #include "core/kernels/priv/matvec_q8_impl.h"
 
-/* (x0, x2) and (x1, x3) of four activations: PKHBT and PKHTB (GCC does not
- * find them in the C spelling, and ACLE has no intrinsic) */
-static FLM_ALWAYS_INLINE void pair_x(const int16_t *x, int32_t *x02, int32_t *x13)
-{
-    uint32_t x01, x23;
-    memcpy(&x01, x, 4);
-    memcpy(&x23, x + 2, 4);
-    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(*x02) : "r"(x01), "r"(x23));
-    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(*x13) : "r"(x23), "r"(x01));
-}
-
 static FLM_ALWAYS_INLINE int32_t mac4(const int8_t *q, int32_t x02, int32_t x13, int32_t sum)
 {
     uint32_t w;
@@ -50,7 +39,7 @@ static __attribute__((noinline)) void two_rows(const int8_t *q0, const int32_t *
         int32_t d0 = 0, d1 = 0;
         for (; x < x4; x += 4, q0 += 4, q1 += 4) {
             int32_t x02, x13;
-            pair_x(x, &x02, &x13);
+            flm_pair_x_dsp(x, &x02, &x13);
             d0 = mac4(q0, x02, x13, d0);
             d1 = mac4(q1, x02, x13, d1);
         }
@@ -76,7 +65,7 @@ static __attribute__((noinline)) int64_t one_row(const int8_t *q, const int32_t 
         int32_t d = 0;
         for (; x < x4; x += 4, q += 4) {
             int32_t x02, x13;
-            pair_x(x, &x02, &x13);
+            flm_pair_x_dsp(x, &x02, &x13);
             d = mac4(q, x02, x13, d);
         }
         for (; x < xe; x++)
@@ -260,7 +249,7 @@ flm_err_t flm_matvec_q8_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x
         ((uintptr_t)w->q & 3u) == 0 && shift >= 0 && shift <= 31) {
         uint32_t xp[FAST_COLS / 2];
         for (uint32_t c = 0; c < cols; c += 4)
-            pair_x(x + c, (int32_t *)&xp[c / 2], (int32_t *)&xp[c / 2 + 1]);
+            flm_pair_x_dsp(x + c, (int32_t *)&xp[c / 2], (int32_t *)&xp[c / 2 + 1]);
         const uint32_t s = (uint32_t)shift;
         const fast_args_t a = { w->q, w->s, xp, xp + cols / 2, xp + (ng - 1) * gs / 2, 2 * gs,
                                 4 * ng - 4, cols, out, w->rows / 2, s,
