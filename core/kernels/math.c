@@ -2,22 +2,44 @@
 #include "core/kernels/kernels.h"
 #include "core/kernels/priv/fixed.h"
 
+/* floor(sqrt(v)) by Newton's iteration from x >= it: each step
+ * floor((x + floor(v / x)) / 2) stays >= floor(sqrt(v)) and decreases
+ * until it reaches it, so the first step that does not decrease ends. */
+static uint32_t isqrt_u32(uint32_t v)
+{
+    if (v < 2)
+        return v;
+    uint32_t x = 1u << ((32 - flm_clz32(v) + 1) / 2); /* 2^ceil(bits / 2) > sqrt(v) */
+    for (;;) {
+        uint32_t y = (x + v / x) / 2; /* x <= 2^16: no overflow */
+        if (y >= x)
+            return x;
+        x = y;
+    }
+}
+
 uint32_t flm_isqrt_u64(uint64_t v)
 {
-    /* Bit-by-bit: exact floor, same on every target. */
-    uint64_t res = 0, bit = (uint64_t)1 << 62;
-    while (bit > v)
-        bit >>= 2;
-    while (bit) {
-        if (v >= res + bit) {
-            v -= res + bit;
-            res = (res >> 1) + bit;
-        } else {
-            res >>= 1;
-        }
-        bit >>= 2;
+    /* Exact floor, same on every target. Past 32 bits: the root of v's top
+     * 30..32 bits (v = a 2^2s + rest) gives x = (isqrt(a) + 1) 2^s >= sqrt(v)
+     * within a relative 2^-15, and two or three Newton steps with 64 / 32-bit
+     * divisions (flm_udiv64_by32: no 64-bit library call) finish it; the
+     * bit-by-bit loop took 32 steps of 64-bit arithmetic. */
+    if (v >> 32 == 0)
+        return isqrt_u32((uint32_t)v);
+    if (v >= UINT64_C(0xFFFFFFFE00000001)) /* (2^32 - 1)^2 */
+        return UINT32_MAX;
+    uint32_t bits = 64 - flm_clz32((uint32_t)(v >> 32)); /* 33..64 */
+    uint32_t s = (bits - 31) / 2;                          /* v >> 2s in [2^30, 2^32) */
+    uint64_t x = (uint64_t)(isqrt_u32((uint32_t)(v >> (2 * s))) + 1) << s;
+    if (x > UINT32_MAX)
+        x = UINT32_MAX; /* still >= floor(sqrt(v)) < 2^32 */
+    for (;;) {
+        uint64_t y = (x + flm_udiv64_by32(v, (uint32_t)x)) / 2;
+        if (y >= x)
+            return (uint32_t)x;
+        x = y;
     }
-    return (uint32_t)res;
 }
 
 /* round(a * b / 2^s), s in [1, 31], for a product whose quotient fits 32

@@ -24,7 +24,7 @@ flm_err_t flm_rmsnorm_s32_ref(const int32_t *x, const flm_ivec_t *w, uint32_t ep
         ss += (uint64_t)(v * v);
     }
     /* mean square + eps, in units of 2^(2k - 32) (x is Q16, x^2 Q32) */
-    uint64_t ms = ss / n + (eps_q32 >> (2 * k));
+    uint64_t ms = flm_udiv64_by32(ss, n) + (eps_q32 >> (2 * k)); /* ss / n without a 64-bit division */
     if (ms == 0)
         ms = 1;
     /* Normalise to [2^60, 2^62) by an even shift 2j (ms < 2^47, so 2j > 0)
@@ -34,7 +34,7 @@ flm_err_t flm_rmsnorm_s32_ref(const int32_t *x, const flm_ivec_t *w, uint32_t ep
     uint64_t v = ms << two_j;
     uint64_t root = flm_isqrt_u64(v);
     /* 1/rms = m * 2^-e, m = 2^60 / root in (2^29, 2^30], e = 44 + k - j (>= 14) */
-    int64_t m = (int64_t)((((uint64_t)1 << 60) + root / 2) / root);
+    int64_t m = flm_udiv64_32(((uint64_t)1 << 60) + root / 2, (uint32_t)root); /* root >= 2^30 */
     uint32_t e = (uint32_t)(44 + (int32_t)k - two_j / 2);
     for (uint32_t i = 0; i < n; i++) {
         int64_t xn = flm_round_shr64((int64_t)x[i] * m, e); /* Q16, |xn| <= 2^24 */

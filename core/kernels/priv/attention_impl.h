@@ -53,7 +53,7 @@ flm_attention_weights_with(flm_dot_q8_s16_fn dot,
         return FLM_ERR_ARG;
     /* q / sqrt(head_dim) (Q16, in out until the end), then int16: the scale
      * is applied once instead of once per position */
-    int64_t inv_sqrt = flm_isqrt_u64(((uint64_t)1 << 60) / head_dim); /* Q30 */
+    int64_t inv_sqrt = flm_isqrt_u64(flm_udiv64_by32((uint64_t)1 << 60, head_dim)); /* Q30 */
     for (uint32_t j = 0; j < head_dim; j++)
         out[j] = flm_sat32(flm_round_shr64(q[j] * inv_sqrt, 30));
     int32_t q_shift;
