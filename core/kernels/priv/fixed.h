@@ -58,8 +58,8 @@ static inline int32_t flm_round_shr32(int32_t v, uint32_t s)
     return fl + (int32_t)(((uint32_t)v >> (s - 1)) & 1u);
 }
 
-/* flm_round_shr64(v, s) for |v| < 2^62, s in [0, 63], with half = 2^(s-1)
- * (0 for s = 0) computed once by the caller: v + half cannot overflow, and
+/* flm_round_shr64(v, s) for s in [0, 63] and v + half <= INT64_MAX, with
+ * half = 2^(s-1) (0 for s = 0) computed once by the caller: then
  * floor((v + half) / 2^s) is the round half up; a negative value's floor is
  * the complement of its complement's shift. Branch-free, one 64-bit shift
  * (flm_round_shr64 takes two and a branch on the sign). */
