@@ -54,8 +54,8 @@ flm_attention_weights_with(flm_dot_q8_s16_fn dot,
     /* q / sqrt(head_dim) (Q16, in out until the end), then int16: the scale
      * is applied once instead of once per position */
     int64_t inv_sqrt = flm_isqrt_u64(flm_udiv64_by32((uint64_t)1 << 60, head_dim)); /* Q30 */
-    for (uint32_t j = 0; j < head_dim; j++)
-        out[j] = flm_sat32(flm_round_shr64(q[j] * inv_sqrt, 30));
+    for (uint32_t j = 0; j < head_dim; j++) /* |q inv_sqrt| < 2^61 */
+        out[j] = flm_sat32(flm_round_shr64_half(q[j] * inv_sqrt, 1u << 29, 30));
     int32_t q_shift;
     flm_err_t err = quantize_s16(out, head_dim, FLM_ACT_SHIFT, qs, &q_shift);
     if (err)
