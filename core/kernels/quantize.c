@@ -19,7 +19,11 @@ flm_err_t flm_quantize_s16_ref(const int32_t *x, uint32_t n, int32_t x_shift, in
     if (!x || !q || !q_shift || n > FLM_KERNEL_MAX_COLS || x_shift < -62 || x_shift > 62)
         return FLM_ERR_ARG;
     uint32_t amax = amax_of(x, n);
-    uint32_t k = 0;
+    /* the smallest k: round(amax / 2^k) <= 32767 needs amax < 2^(k+15) at
+     * least, so it is at least bitlen(amax) - 16; from there one or two
+     * steps instead of up to 17 */
+    uint32_t bits = amax ? 32 - flm_clz32(amax) : 0;
+    uint32_t k = bits > 16 ? bits - 16 : 0;
     while (flm_round_shr64(amax, k) > 32767)
         k++;
     /* round half up never takes -amax below -round(amax): |q| <= 32767 */

@@ -15,16 +15,17 @@ flm_err_t flm_rmsnorm_s32_ref(const int32_t *x, const flm_ivec_t *w, uint32_t ep
         if (a > amax)
             amax = a;
     }
-    /* Drop k bits so each square <= 2^46 and the sum of n <= 2^16 < 2^63. */
-    uint32_t bits = flm_bitlen64(amax);
+    /* Drop k bits so each square <= 2^46 and the sum of n <= 2^16 < 2^63
+     * (k <= 9: the rounding of an int32 in 32-bit arithmetic). */
+    uint32_t bits = amax ? 32 - flm_clz32(amax) : 0;
     uint32_t k = bits > 23 ? bits - 23 : 0;
     uint64_t ss = 0;
     for (uint32_t i = 0; i < n; i++) {
-        int64_t v = flm_round_shr64(x[i], k);
-        ss += (uint64_t)(v * v);
+        int32_t v = flm_round_shr32(x[i], k);
+        ss += (uint64_t)((int64_t)v * v);
     }
     /* mean square + eps, in units of 2^(2k - 32) (x is Q16, x^2 Q32) */
-    uint64_t ms = ss / n + (eps_q32 >> (2 * k));
+    uint64_t ms = flm_udiv64_by32(ss, n) + (eps_q32 >> (2 * k)); /* ss / n without a 64-bit division */
     if (ms == 0)
         ms = 1;
     /* Normalise to [2^60, 2^62) by an even shift 2j (ms < 2^47, so 2j > 0)
@@ -34,11 +35,16 @@ flm_err_t flm_rmsnorm_s32_ref(const int32_t *x, const flm_ivec_t *w, uint32_t ep
     uint64_t v = ms << two_j;
     uint64_t root = flm_isqrt_u64(v);
     /* 1/rms = m * 2^-e, m = 2^60 / root in (2^29, 2^30], e = 44 + k - j (>= 14) */
-    int64_t m = (int64_t)((((uint64_t)1 << 60) + root / 2) / root);
+    int64_t m = flm_udiv64_32(((uint64_t)1 << 60) + root / 2, (uint32_t)root); /* root >= 2^30 */
     uint32_t e = (uint32_t)(44 + (int32_t)k - two_j / 2);
+    /* the two roundings of flm_round_shr64 / flm_rescale_sat32 (shift >= 0)
+     * with their halves hoisted: |x m| < 2^61, |xn w| < 2^55 */
+    const int32_t m32 = (int32_t)m; /* <= 2^30 */
+    const uint32_t ws = (uint32_t)w->shift;
+    const uint64_t half_e = (uint64_t)1 << (e - 1), half_w = (uint64_t)1 << ws >> 1;
     for (uint32_t i = 0; i < n; i++) {
-        int64_t xn = flm_round_shr64((int64_t)x[i] * m, e); /* Q16, |xn| <= 2^24 */
-        out[i] = flm_rescale_sat32(xn * w->v[i], w->shift);
+        int32_t xn = (int32_t)flm_round_shr64_half((int64_t)x[i] * m32, half_e, e); /* Q16, |xn| <= 2^24 */
+        out[i] = flm_sat32(flm_round_shr64_half((int64_t)xn * w->v[i], half_w, ws));
     }
     return FLM_OK;
 }

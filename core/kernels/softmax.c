@@ -23,6 +23,12 @@ static int32_t max_of(const int32_t *x, uint32_t n)
 /* x - max as Q15.16 (<= 0, saturated): the argument of flm_exp_q16. */
 static int32_t diff_q16(int32_t x, int32_t max, int32_t shift)
 {
+    /* scores already in Q16 (attention's): only the saturation, no 64-bit
+     * shifts (x - max is in [-(2^32 - 1), 0]) */
+    if (shift == FLM_LOG_SHIFT) {
+        int64_t d = (int64_t)x - max;
+        return d < INT32_MIN ? INT32_MIN : (int32_t)d;
+    }
     return flm_rescale_sat32((int64_t)x - max, shift - FLM_LOG_SHIFT);
 }
 

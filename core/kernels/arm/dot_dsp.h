@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/kernels/priv/fixed.h"
+
 /* SXTB16 of x rotated right by 8 (its bytes 1 and 3), in one instruction:
  * GCC spells __sxtb16(x >> 8) as a shift and an SXTB16. */
 static inline int32_t flm_sxtb16_ror8(uint32_t x)
@@ -16,6 +18,18 @@ static inline int32_t flm_sxtb16_ror8(uint32_t x)
     int32_t r;
     __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
     return r;
+}
+
+/* (x0, x2) and (x1, x3) of four activations: PKHBT and PKHTB (GCC does not
+ * find them in the C spelling, and ACLE has no intrinsic), the order
+ * SXTB16 leaves a word of int8 weights in: (w0, w2), and (w1, w3) rotated */
+static inline void flm_pair_x_dsp(const int16_t *x, int32_t *x02, int32_t *x13)
+{
+    uint32_t x01, x23;
+    memcpy(&x01, x, 4);
+    memcpy(&x23, x + 2, 4);
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(*x02) : "r"(x01), "r"(x23));
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(*x13) : "r"(x23), "r"(x01));
 }
 
 /* flm_dot_q8_s16_ref with SXTB16 and SMLAxy: per 4 columns, one word of
@@ -76,6 +90,31 @@ static inline int32_t flm_dot_q4_s16_dsp(const uint8_t *q, const int16_t *x, uin
         sum += 16 * ((int32_t)(u ^ 8u) - 8) * x[i];
     }
     return sum / 16; /* exact: every term is a multiple of 16 */
+}
+
+/* flm_rescale_sat32(v, s) for s in [0, 31] in 32-bit operations (any other
+ * s goes to it): v + 2^(s-1) (|v| <= 2^62, no overflow) shifted right
+ * arithmetically by s is the round half up, and the result fits int32
+ * exactly when the shifted high word is the low word's sign; else it
+ * saturates by that sign. Register shifts by 32 give 0 (s = 0). */
+static inline int32_t flm_rescale_sat32_dsp(int64_t v, int32_t s)
+{
+    if ((uint32_t)s > 31u)
+        return flm_rescale_sat32(v, s);
+    uint64_t u = (uint64_t)v + (1u << s >> 1);
+    uint32_t lo = (uint32_t)u, hi = (uint32_t)(u >> 32), t;
+    __asm__("lsr    %[lo], %[lo], %[s]\n\t"
+            "lsl    %[t], %[hi], %[ns]\n\t"
+            "orr    %[lo], %[lo], %[t]\n\t"
+            "asr    %[hi], %[hi], %[s]\n\t"
+            "cmp    %[hi], %[lo], asr #31\n\t"
+            "itt    ne\n\t"
+            "mvnne  %[lo], #0x80000000\n\t"
+            "eorne  %[lo], %[lo], %[hi], asr #31"
+            : [lo] "+r"(lo), [hi] "+r"(hi), [t] "=&r"(t)
+            : [s] "r"(s), [ns] "r"(32 - s)
+            : "cc");
+    return (int32_t)lo;
 }
 
 #endif /* FLM_KERNELS_ARM_DOT_DSP_H */

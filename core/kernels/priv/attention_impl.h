@@ -16,9 +16,27 @@
 #define FLM_ATTENTION_RESCALE flm_rescale_sat32
 #endif
 
+/* The scores' loop likewise: FLM_ATTENTION_SCORES names a variant's own
+ * (same arguments as flm_attention_scores_with without the dot), which may
+ * fall back on flm_attention_scores_with for the shapes it does not take. */
+
 typedef flm_err_t (*flm_quantize_s16_fn)(const int32_t *x, uint32_t n, int32_t x_shift,
                                          int16_t *q, int32_t *q_shift);
 typedef flm_err_t (*flm_softmax_q_fn)(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
+
+/* scores: (qs . k_t) * ks_t in Q(q_shift + 24), to Q16 (shift = q_shift + 8) */
+static FLM_ALWAYS_INLINE void flm_attention_scores_with(flm_dot_q8_s16_fn dot, const int16_t *qs,
+                                                        uint32_t head_dim,
+                                                        const flm_kv_view_t *kv, uint32_t npos,
+                                                        int32_t shift, int32_t *att)
+{
+    for (uint32_t t = 0; t < npos; t++) {
+        /* |qs k| <= 2^22 per term, head_dim <= 256 terms: exact */
+        int32_t d = dot(kv->k + (size_t)t * kv->stride, qs, head_dim);
+        int32_t ks = flm_kv_scale(kv->ks[(size_t)t * kv->scale_stride]);
+        att[t] = FLM_ATTENTION_RESCALE((int64_t)d * ks, shift);
+    }
+}
 
 /* Everything before the weighted sum of the values: att[t] = w_t, each
  * position's probability folded into its value scale (Q24). A variant with
@@ -35,29 +53,31 @@ flm_attention_weights_with(flm_dot_q8_s16_fn dot,
         return FLM_ERR_ARG;
     /* q / sqrt(head_dim) (Q16, in out until the end), then int16: the scale
      * is applied once instead of once per position */
-    int64_t inv_sqrt = flm_isqrt_u64(((uint64_t)1 << 60) / head_dim); /* Q30 */
-    for (uint32_t j = 0; j < head_dim; j++)
-        out[j] = flm_sat32(flm_round_shr64(q[j] * inv_sqrt, 30));
+    int64_t inv_sqrt = flm_isqrt_u64(flm_udiv64_by32((uint64_t)1 << 60, head_dim)); /* Q30 */
+    for (uint32_t j = 0; j < head_dim; j++) /* |q inv_sqrt| < 2^61 */
+        out[j] = flm_sat32(flm_round_shr64_half(q[j] * inv_sqrt, 1u << 29, 30));
     int32_t q_shift;
     flm_err_t err = quantize_s16(out, head_dim, FLM_ACT_SHIFT, qs, &q_shift);
     if (err)
         return err;
 
-    /* scores: (qs . k_t) * ks_t in Q(q_shift + 24), to Q16 */
-    for (uint32_t t = 0; t < npos; t++) {
-        /* |qs k| <= 2^22 per term, head_dim <= 256 terms: exact */
-        int32_t d = dot(kv->k + (size_t)t * kv->stride, qs, head_dim);
-        int32_t ks = flm_kv_scale(kv->ks[(size_t)t * kv->scale_stride]);
-        att[t] = FLM_ATTENTION_RESCALE((int64_t)d * ks, q_shift + FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
-    }
+    const int32_t score_shift = q_shift + FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT;
+#ifdef FLM_ATTENTION_SCORES
+    (void)dot;
+    FLM_ATTENTION_SCORES(qs, head_dim, kv, npos, score_shift, att);
+#else
+    flm_attention_scores_with(dot, qs, head_dim, kv, npos, score_shift, att);
+#endif
     uint32_t *p = (uint32_t *)att;
     err = softmax_q(att, npos, FLM_ACT_SHIFT, p);
     if (err)
         return err;
-    /* fold each probability into its value scale: w_t = p_t * vs_t, Q24 */
+    /* fold each probability into its value scale: w_t = p_t * vs_t, Q24;
+     * both >= 0 (and p vs < 2^63), so the round half up is unsigned */
     for (uint32_t t = 0; t < npos; t++) {
-        int32_t vs = flm_kv_scale(kv->vs[(size_t)t * kv->scale_stride]);
-        att[t] = flm_sat32(flm_round_shr64((int64_t)p[t] * vs, FLM_PROB_SHIFT));
+        uint32_t vs = (uint32_t)flm_kv_scale(kv->vs[(size_t)t * kv->scale_stride]);
+        uint64_t w = ((uint64_t)p[t] * vs + (1u << (FLM_PROB_SHIFT - 1))) >> FLM_PROB_SHIFT;
+        att[t] = w > INT32_MAX ? INT32_MAX : (int32_t)w;
     }
     return FLM_OK;
 }

@@ -58,6 +58,18 @@ static inline int32_t flm_round_shr32(int32_t v, uint32_t s)
     return fl + (int32_t)(((uint32_t)v >> (s - 1)) & 1u);
 }
 
+/* flm_round_shr64(v, s) for s in [0, 63] and v + half <= INT64_MAX, with
+ * half = 2^(s-1) (0 for s = 0) computed once by the caller: then
+ * floor((v + half) / 2^s) is the round half up; a negative value's floor is
+ * the complement of its complement's shift. Branch-free, one 64-bit shift
+ * (flm_round_shr64 takes two and a branch on the sign). */
+static inline int64_t flm_round_shr64_half(int64_t v, uint64_t half, uint32_t s)
+{
+    uint64_t u = (uint64_t)v + half;
+    int64_t neg = -(int64_t)(u >> 63);
+    return (int64_t)((u ^ (uint64_t)neg) >> s) ^ neg;
+}
+
 static inline int32_t flm_sat32(int64_t v)
 {
     if (v > INT32_MAX)
@@ -100,6 +112,61 @@ static inline uint32_t flm_bitlen64(uint64_t v)
 static inline uint32_t flm_abs32(int32_t v)
 {
     return v < 0 ? (uint32_t)0 - (uint32_t)v : (uint32_t)v;
+}
+
+/* Leading zero bits of d != 0. */
+static inline uint32_t flm_clz32(uint32_t d)
+{
+#if defined(__GNUC__)
+    return (uint32_t)__builtin_clz(d);
+#else
+    uint32_t n = 0;
+    for (; !(d & 0x80000000u); d <<= 1)
+        n++;
+    return n;
+#endif
+}
+
+/* floor(n / d) when the quotient fits 32 bits (n >> 32 < d), in 32-bit
+ * operations: Hacker's Delight's divlu, two 16-bit quotient digits, each
+ * estimated by a 32/16 division and corrected at most twice. A 32-bit core
+ * does it with two hardware divisions instead of a 64-bit library call
+ * (__udivmoddi4 on ARM), and every target gets the exact quotient. */
+static inline uint32_t flm_udiv64_32(uint64_t n, uint32_t d)
+{
+    uint32_t u1 = (uint32_t)(n >> 32), u0 = (uint32_t)n;
+    if (u1 == 0)
+        return u0 / d;
+    uint32_t s = flm_clz32(d); /* d > u1 > 0 */
+    d <<= s;
+    uint32_t vn1 = d >> 16, vn0 = d & 0xFFFFu;
+    uint32_t un32 = (u1 << s) | (u0 >> 1 >> (31 - s));
+    uint32_t un10 = u0 << s, un1 = un10 >> 16, un0 = un10 & 0xFFFFu;
+    uint32_t q1 = un32 / vn1, rhat = un32 - q1 * vn1;
+    while (q1 > 0xFFFFu || q1 * vn0 > (rhat << 16) + un1) {
+        q1--;
+        rhat += vn1;
+        if (rhat > 0xFFFFu)
+            break;
+    }
+    uint32_t un21 = (un32 << 16) + un1 - q1 * d; /* mod 2^32: the remainder < d */
+    uint32_t q0 = un21 / vn1;
+    rhat = un21 - q0 * vn1;
+    while (q0 > 0xFFFFu || q0 * vn0 > (rhat << 16) + un0) {
+        q0--;
+        rhat += vn1;
+        if (rhat > 0xFFFFu)
+            break;
+    }
+    return (q1 << 16) + q0;
+}
+
+/* floor(n / d) for any n and d != 0, with a 32-bit divisor: the high word's
+ * quotient by a 32-bit division, the rest by flm_udiv64_32. */
+static inline uint64_t flm_udiv64_by32(uint64_t n, uint32_t d)
+{
+    uint32_t qh = (uint32_t)(n >> 32) / d;
+    return (uint64_t)qh << 32 | flm_udiv64_32(n - ((uint64_t)(qh * d) << 32), d);
 }
 
 /* The dot product under the matvec and attention kernels: sum q[i] * x[i]
