@@ -4,8 +4,9 @@
  * (kernels_select.h, variants.c). Empty off x86-64.
  *
  * The weights w_t come from the reference's own code (attention_impl.h)
- * over an AVX2 dot product: the int8 x int16 products of a score summed in
- * int32 lanes are the same exact sum in another order. The weighted sum of
+ * over an AVX2 dot product, quantizer and softmax (each bit-exact with its
+ * _ref): the int8 x int16 products of a score summed in int32 lanes are
+ * the same exact sum in another order. The weighted sum of
  * the values, the reference's column-by-column walk over the cache, runs
  * here position by position over 16 columns at a time: each w_t * v_tj is
  * an exact 32 x 32 -> 64-bit product (vpmuldq) and each column's int64
@@ -70,7 +71,7 @@ AVX2 flm_err_t flm_attention_head_q_avx2(const int32_t *q, uint32_t head_dim,
                                          const flm_kv_view_t *kv, uint32_t npos, int16_t *qs,
                                          int32_t *att, int32_t *out)
 {
-    flm_err_t err = flm_attention_weights_with(dot_avx2, flm_quantize_s16_ref, flm_softmax_q_ref,
+    flm_err_t err = flm_attention_weights_with(dot_avx2, flm_quantize_s16_avx2, flm_softmax_q_avx2,
                                                q, head_dim, kv, npos, qs, att, out);
     if (err)
         return err;
