@@ -18,10 +18,10 @@
 #if FLM_KERNELS_X86
 #include <immintrin.h>
 
-#include "core/kernels/priv/attention_impl.h"
 #include "core/kernels/priv/fixed.h"
+#include "core/kernels/x86/fixed_avx2.h"
 
-#define AVX2 __attribute__((target("avx2")))
+#define AVX2 FLM_AVX2
 
 /* sum q[i] * x[i] over n <= 256 elements (exact in int32) */
 static AVX2 int32_t dot_avx2(const int8_t *q, const int16_t *x, uint32_t n)
@@ -43,6 +43,105 @@ static AVX2 int32_t dot_avx2(const int8_t *q, const int16_t *x, uint32_t n)
     for (; n; n--)
         t += *q++ * *x++;
     return t;
+}
+
+/* The scale codes of positions t..t+7 (stride apart), decoded:
+ * flm_kv_scale's (code & 2047) << min(code >> 11, 20) */
+static inline AVX2 __m256i scales8(const uint16_t *c, size_t stride)
+{
+    __m256i v = _mm256_set_epi32(c[7 * stride], c[6 * stride], c[5 * stride], c[4 * stride],
+                                 c[3 * stride], c[2 * stride], c[stride], c[0]);
+    __m256i e = _mm256_min_epu32(_mm256_srli_epi32(v, 11), _mm256_set1_epi32(20));
+    return _mm256_sllv_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x7FF)), e);
+}
+
+/* Sums of 8 int32 lanes each of a[0..7], in one vector (position order). */
+static inline AVX2 __m256i hsum8(const __m256i a[8])
+{
+    __m256i s01 = _mm256_hadd_epi32(a[0], a[1]), s23 = _mm256_hadd_epi32(a[2], a[3]);
+    __m256i s45 = _mm256_hadd_epi32(a[4], a[5]), s67 = _mm256_hadd_epi32(a[6], a[7]);
+    __m256i s0 = _mm256_hadd_epi32(s01, s23), s1 = _mm256_hadd_epi32(s45, s67);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(s0, s1, 0x20),
+                            _mm256_permute2x128_si256(s0, s1, 0x31));
+}
+
+/* flm_attention_weights_with (attention_impl.h) with the positions eight at
+ * a time: eight dot products of head_dim (a multiple of 8) columns, their
+ * scale products exact in 64-bit lanes and rescaled by the same rounding
+ * shift (>= 0 here: the query's int16 shift is at least 16 - 17) and
+ * saturation; then the AVX2 softmax, and each probability times its value
+ * scale (< 2^61, exact; at most the scale after the shift, so never
+ * saturated). Other shapes and the last positions take the _ref's steps. */
+static AVX2 flm_err_t weights_avx2(const int32_t *q, uint32_t head_dim, const flm_kv_view_t *kv,
+                                   uint32_t npos, int16_t *qs, int32_t *att, int32_t *out)
+{
+    if (!q || !kv || !kv->k || !kv->v || !kv->ks || !kv->vs || !qs || !att || !out ||
+        head_dim == 0 || head_dim > FLM_KERNEL_MAX_HEAD || npos == 0 ||
+        npos > FLM_KERNEL_MAX_COLS)
+        return FLM_ERR_ARG;
+    int64_t inv_sqrt = flm_isqrt_u64(((uint64_t)1 << 60) / head_dim); /* Q30 */
+    for (uint32_t j = 0; j < head_dim; j++)
+        out[j] = flm_sat32(flm_round_shr64(q[j] * inv_sqrt, 30));
+    int32_t q_shift;
+    flm_err_t err = flm_quantize_s16_avx2(out, head_dim, FLM_ACT_SHIFT, qs, &q_shift);
+    if (err)
+        return err;
+    const int32_t shift = q_shift + FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT;
+    const size_t stride = kv->stride, sstride = kv->scale_stride;
+    uint32_t t = 0;
+    if (head_dim % 8 == 0 && shift >= 0) {
+        const __m128i cs = flm_count_avx2((uint32_t)shift), cs1 = flm_count_m1_avx2((uint32_t)shift);
+        for (; t + 8 <= npos; t += 8) {
+            const int8_t *k = kv->k + (size_t)t * stride;
+            __m256i a[8];
+            for (int r = 0; r < 8; r++)
+                a[r] = _mm256_setzero_si256();
+            uint32_t j = 0;
+            for (; j + 16 <= head_dim; j += 16) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(qs + j));
+                for (int r = 0; r < 8; r++) {
+                    __m256i w = _mm256_cvtepi8_epi16(
+                        _mm_loadu_si128((const __m128i *)(const void *)(k + (size_t)r * stride + j)));
+                    a[r] = _mm256_add_epi32(a[r], _mm256_madd_epi16(w, x));
+                }
+            }
+            if (j < head_dim) { /* 8 more columns */
+                __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(qs + j));
+                for (int r = 0; r < 8; r++) {
+                    __m128i w = _mm_cvtepi8_epi16(
+                        _mm_loadl_epi64((const __m128i *)(const void *)(k + (size_t)r * stride + j)));
+                    a[r] = _mm256_add_epi32(a[r], _mm256_zextsi128_si256(_mm_madd_epi16(w, x)));
+                }
+            }
+            __m256i d = hsum8(a), ks = scales8(kv->ks + (size_t)t * sstride, sstride);
+            __m256i se = _mm256_mul_epi32(d, ks), so = _mm256_mul_epi32(flm_odd_avx2(d), flm_odd_avx2(ks));
+            se = flm_sat32_s64_avx2(flm_round_shr_s64_avx2(se, cs, cs1));
+            so = flm_sat32_s64_avx2(flm_round_shr_s64_avx2(so, cs, cs1));
+            flm_store8_avx2(att + t, flm_join_avx2(se, so));
+        }
+    }
+    for (; t < npos; t++) {
+        int32_t d = dot_avx2(kv->k + (size_t)t * stride, qs, head_dim);
+        int32_t ks = flm_kv_scale(kv->ks[(size_t)t * sstride]);
+        att[t] = flm_rescale_sat32((int64_t)d * ks, shift);
+    }
+    uint32_t *p = (uint32_t *)att;
+    err = flm_softmax_q_avx2(att, npos, FLM_ACT_SHIFT, p);
+    if (err)
+        return err;
+    const __m256i half = _mm256_set1_epi64x((int64_t)1 << (FLM_PROB_SHIFT - 1));
+    for (t = 0; t + 8 <= npos; t += 8) {
+        __m256i pv = flm_load8_avx2(att + t), vs = scales8(kv->vs + (size_t)t * sstride, sstride);
+        __m256i we = _mm256_add_epi64(_mm256_mul_epu32(pv, vs), half);
+        __m256i wo = _mm256_add_epi64(_mm256_mul_epu32(flm_odd_avx2(pv), flm_odd_avx2(vs)), half);
+        flm_store8_avx2(att + t, flm_join_avx2(_mm256_srli_epi64(we, FLM_PROB_SHIFT),
+                                               _mm256_srli_epi64(wo, FLM_PROB_SHIFT)));
+    }
+    for (; t < npos; t++) {
+        int32_t vs = flm_kv_scale(kv->vs[(size_t)t * sstride]);
+        att[t] = flm_sat32(flm_round_shr64((int64_t)p[t] * vs, FLM_PROB_SHIFT));
+    }
+    return FLM_OK;
 }
 
 /* w (int32, the low half of each 64-bit lane) times 8 int8 values: the
@@ -71,8 +170,7 @@ AVX2 flm_err_t flm_attention_head_q_avx2(const int32_t *q, uint32_t head_dim,
                                          const flm_kv_view_t *kv, uint32_t npos, int16_t *qs,
                                          int32_t *att, int32_t *out)
 {
-    flm_err_t err = flm_attention_weights_with(dot_avx2, flm_quantize_s16_avx2, flm_softmax_q_avx2,
-                                               q, head_dim, kv, npos, qs, att, out);
+    flm_err_t err = weights_avx2(q, head_dim, kv, npos, qs, att, out);
     if (err)
         return err;
     const size_t stride = kv->stride;
