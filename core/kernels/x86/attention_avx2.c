@@ -3,10 +3,12 @@
  * the _ref. Built with target("avx2"); called only where the CPU has it
  * (kernels_select.h, variants.c). Empty off x86-64.
  *
- * The weights w_t come from the reference's own code (attention_impl.h)
- * over an AVX2 dot product, quantizer and softmax (each bit-exact with its
- * _ref): the int8 x int16 products of a score summed in int32 lanes are
- * the same exact sum in another order. The weighted sum of
+ * The weights w_t are the reference's steps (attention_impl.h) with the
+ * AVX2 quantizer and softmax (each bit-exact with its _ref) and the scores
+ * eight positions at a time (weights_avx2): the int8 x int16 products of a
+ * score summed in int32 lanes are the same exact sum in another order, and
+ * its scale product and rounding shift are the scalar integer steps in
+ * 64-bit lanes. The weighted sum of
  * the values, the reference's column-by-column walk over the cache, runs
  * here position by position over 16 columns at a time: each w_t * v_tj is
  * an exact 32 x 32 -> 64-bit product (vpmuldq) and each column's int64
