@@ -57,11 +57,12 @@ static inline AVX2 __m256i scales8(const uint16_t *c, size_t stride)
     return _mm256_sllv_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x7FF)), e);
 }
 
-/* Sums of 8 int32 lanes each of a[0..7], in one vector (position order). */
-static inline AVX2 __m256i hsum8(const __m256i a[8])
+/* Sums of the 8 int32 lanes of each of a0..a7, in one vector (in order). */
+static inline AVX2 __m256i hsum8(__m256i a0, __m256i a1, __m256i a2, __m256i a3, __m256i a4,
+                                 __m256i a5, __m256i a6, __m256i a7)
 {
-    __m256i s01 = _mm256_hadd_epi32(a[0], a[1]), s23 = _mm256_hadd_epi32(a[2], a[3]);
-    __m256i s45 = _mm256_hadd_epi32(a[4], a[5]), s67 = _mm256_hadd_epi32(a[6], a[7]);
+    __m256i s01 = _mm256_hadd_epi32(a0, a1), s23 = _mm256_hadd_epi32(a2, a3);
+    __m256i s45 = _mm256_hadd_epi32(a4, a5), s67 = _mm256_hadd_epi32(a6, a7);
     __m256i s0 = _mm256_hadd_epi32(s01, s23), s1 = _mm256_hadd_epi32(s45, s67);
     return _mm256_add_epi32(_mm256_permute2x128_si256(s0, s1, 0x20),
                             _mm256_permute2x128_si256(s0, s1, 0x31));
@@ -81,9 +82,19 @@ static AVX2 flm_err_t weights_avx2(const int32_t *q, uint32_t head_dim, const fl
         head_dim == 0 || head_dim > FLM_KERNEL_MAX_HEAD || npos == 0 ||
         npos > FLM_KERNEL_MAX_COLS)
         return FLM_ERR_ARG;
-    int64_t inv_sqrt = flm_isqrt_u64(((uint64_t)1 << 60) / head_dim); /* Q30 */
-    for (uint32_t j = 0; j < head_dim; j++)
-        out[j] = flm_sat32(flm_round_shr64(q[j] * inv_sqrt, 30));
+    int64_t inv_sqrt = flm_isqrt_u64(((uint64_t)1 << 60) / head_dim); /* Q30, <= 2^30 */
+    const __m256i vi = _mm256_set1_epi64x(inv_sqrt);
+    const __m128i c30 = flm_count_avx2(30), c29 = flm_count_avx2(29);
+    uint32_t j0 = 0;
+    for (; j0 + 8 <= head_dim; j0 += 8) {
+        __m256i v = flm_load8_avx2(q + j0);
+        __m256i e = flm_sat32_s64_avx2(flm_round_shr_s64_avx2(_mm256_mul_epi32(v, vi), c30, c29));
+        __m256i o = flm_sat32_s64_avx2(
+            flm_round_shr_s64_avx2(_mm256_mul_epi32(flm_odd_avx2(v), vi), c30, c29));
+        flm_store8_avx2(out + j0, flm_join_avx2(e, o));
+    }
+    for (; j0 < head_dim; j0++)
+        out[j0] = flm_sat32(flm_round_shr64(q[j0] * inv_sqrt, 30));
     int32_t q_shift;
     flm_err_t err = flm_quantize_s16_avx2(out, head_dim, FLM_ACT_SHIFT, qs, &q_shift);
     if (err)
@@ -95,27 +106,32 @@ static AVX2 flm_err_t weights_avx2(const int32_t *q, uint32_t head_dim, const fl
         const __m128i cs = flm_count_avx2((uint32_t)shift), cs1 = flm_count_m1_avx2((uint32_t)shift);
         for (; t + 8 <= npos; t += 8) {
             const int8_t *k = kv->k + (size_t)t * stride;
-            __m256i a[8];
-            for (int r = 0; r < 8; r++)
-                a[r] = _mm256_setzero_si256();
+            /* eight accumulators in registers (an array would live on the stack) */
+            __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0,
+                    a6 = a0, a7 = a0;
+#define ROW16(r, a)                                                                               \
+    a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(                \
+                                                  (const __m128i *)(const void *)(k + (size_t)(r) * stride + j))), \
+                                              x))
+#define ROW8(r, a)                                                                                \
+    a = _mm256_add_epi32(a, _mm256_zextsi128_si256(_mm_madd_epi16(                                \
+                                _mm_cvtepi8_epi16(_mm_loadl_epi64(                                 \
+                                    (const __m128i *)(const void *)(k + (size_t)(r) * stride + j))), \
+                                x)))
             uint32_t j = 0;
             for (; j + 16 <= head_dim; j += 16) {
                 __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(qs + j));
-                for (int r = 0; r < 8; r++) {
-                    __m256i w = _mm256_cvtepi8_epi16(
-                        _mm_loadu_si128((const __m128i *)(const void *)(k + (size_t)r * stride + j)));
-                    a[r] = _mm256_add_epi32(a[r], _mm256_madd_epi16(w, x));
-                }
+                ROW16(0, a0); ROW16(1, a1); ROW16(2, a2); ROW16(3, a3);
+                ROW16(4, a4); ROW16(5, a5); ROW16(6, a6); ROW16(7, a7);
             }
             if (j < head_dim) { /* 8 more columns */
                 __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(qs + j));
-                for (int r = 0; r < 8; r++) {
-                    __m128i w = _mm_cvtepi8_epi16(
-                        _mm_loadl_epi64((const __m128i *)(const void *)(k + (size_t)r * stride + j)));
-                    a[r] = _mm256_add_epi32(a[r], _mm256_zextsi128_si256(_mm_madd_epi16(w, x)));
-                }
+                ROW8(0, a0); ROW8(1, a1); ROW8(2, a2); ROW8(3, a3);
+                ROW8(4, a4); ROW8(5, a5); ROW8(6, a6); ROW8(7, a7);
             }
-            __m256i d = hsum8(a), ks = scales8(kv->ks + (size_t)t * sstride, sstride);
+#undef ROW16
+#undef ROW8
+            __m256i d = hsum8(a0, a1, a2, a3, a4, a5, a6, a7), ks = scales8(kv->ks + (size_t)t * sstride, sstride);
             __m256i se = _mm256_mul_epi32(d, ks), so = _mm256_mul_epi32(flm_odd_avx2(d), flm_odd_avx2(ks));
             se = flm_sat32_s64_avx2(flm_round_shr_s64_avx2(se, cs, cs1));
             so = flm_sat32_s64_avx2(flm_round_shr_s64_avx2(so, cs, cs1));
