@@ -9,11 +9,12 @@
  * cannot divide, so it is computed exactly another way (div_avx2): a
  * reciprocal 2^61 / den from a table by linear interpolation, pushed below
  * the true value, one Newton step (from below it stays below, error now a
- * few units), the quotient from it (at most a few units low), and exact
- * correction steps with the remainder n - q * den. Every quotient is exact
- * whatever the error of the reciprocal, as long as the corrections suffice:
- * the unit test runs every argument whose exp is not 0 (all others have
- * den = 2^30) against the _ref. The products with x and h3 and their
+ * few units), the quotient from it (at most one low for these numerators),
+ * and one exact correction step with the remainder n - q * den. The one
+ * step suffices for both numerators (2^60, e 2^30) at every den in
+ * [2^30, 2^31] (checked once by brute force), and the unit test runs every
+ * argument whose exp is not 0 (all others have den = 2^30) against the
+ * _ref. The products with x and h3 and their
  * rounding shifts are the _ref's, exact in 64 bits.
  */
 #include "core/kernels/kernels.h"
@@ -23,8 +24,8 @@
 #include "core/kernels/x86/fixed_avx2.h"
 
 /* floor(2^61 / (2^30 + i 2^22)) = floor(2^39 / (256 + i)) in the low half,
- * its difference with the next one in the high half (tools: one line of
- * Python; the unit test recomputes it) */
+ * its difference with the next one in the high half (one line of Python:
+ * the exhaustive SiLU test would catch a wrong entry) */
 static const uint64_t recip_tab[257] = {
     0x007f808080000000, 0x007e83797f807f80, 0x007d895f7f01fc07, 0x007c922a7e8472a8,
     0x007b9dcc7e07e07e, 0x007aac397d8c42b2, 0x0079bd697d119679, 0x0078d14f7c97d910,
