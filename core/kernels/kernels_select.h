@@ -110,6 +110,10 @@ flm_err_t flm_quantize_s8_avx2(const int32_t *x, uint32_t n, int8_t *q, uint16_t
 flm_err_t flm_rope_s32_avx2(int32_t *v, uint32_t n, uint32_t head_dim, const uint32_t *freq,
                             uint32_t pos);
 void flm_exp_q16_avx2(const int32_t *x, uint32_t n, uint32_t *e);
+/* AVX-512F: the exp-heavy ones */
+flm_err_t flm_softmax_q_avx512(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
+flm_err_t flm_swiglu_s32_avx512(int32_t *h1, const int32_t *h3, uint32_t n);
+void flm_exp_q16_avx512(const int32_t *x, uint32_t n, uint32_t *e);
 #endif
 
 /* ---- public name -> variant --------------------------------------------- */
@@ -222,18 +226,30 @@ flm_err_t flm_matmat_q8_s16_dispatch(const flm_qmat_t *w, uint32_t n, const int1
 #endif
 
 /* The per-position ops (softmax, SwiGLU, RMSNorm, the two quantizers,
- * RoPE): AVX2 on x86-64, directly with -mavx2, else at run time. */
+ * RoPE): AVX2 on x86-64, directly with -mavx2, else at run time; softmax
+ * and SwiGLU (mostly exp) AVX-512F if the CPU has it, directly with
+ * -mavx512f. FLM_KERNELS_RUNTIME_PERPOS marks the four, _EXPOPS the two,
+ * chosen at run time. */
+#if FLM_KERNELS_X86 && defined(__AVX512F__)
+#define flm_softmax_q    flm_softmax_q_avx512
+#define flm_swiglu_s32   flm_swiglu_s32_avx512
+#elif FLM_KERNELS_X86
+#define FLM_KERNELS_RUNTIME_EXPOPS 1
+flm_err_t flm_softmax_q_dispatch(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
+flm_err_t flm_swiglu_s32_dispatch(int32_t *h1, const int32_t *h3, uint32_t n);
+#define flm_softmax_q    flm_softmax_q_dispatch
+#define flm_swiglu_s32   flm_swiglu_s32_dispatch
+#else
+#define flm_softmax_q    flm_softmax_q_ref
+#define flm_swiglu_s32   flm_swiglu_s32_ref
+#endif
 #if FLM_KERNELS_X86 && defined(__AVX2__)
-#define flm_softmax_q    flm_softmax_q_avx2
-#define flm_swiglu_s32   flm_swiglu_s32_avx2
 #define flm_rmsnorm_s32  flm_rmsnorm_s32_avx2
 #define flm_quantize_s16 flm_quantize_s16_avx2
 #define flm_quantize_s8  flm_quantize_s8_avx2
 #define flm_rope_s32     flm_rope_s32_avx2
 #elif FLM_KERNELS_X86
 #define FLM_KERNELS_RUNTIME_PERPOS 1
-flm_err_t flm_softmax_q_dispatch(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
-flm_err_t flm_swiglu_s32_dispatch(int32_t *h1, const int32_t *h3, uint32_t n);
 flm_err_t flm_rmsnorm_s32_dispatch(const int32_t *x, const flm_ivec_t *w, uint32_t eps_q32,
                                    int32_t *out);
 flm_err_t flm_quantize_s16_dispatch(const int32_t *x, uint32_t n, int32_t x_shift, int16_t *q,
@@ -241,15 +257,11 @@ flm_err_t flm_quantize_s16_dispatch(const int32_t *x, uint32_t n, int32_t x_shif
 flm_err_t flm_quantize_s8_dispatch(const int32_t *x, uint32_t n, int8_t *q, uint16_t *scale);
 flm_err_t flm_rope_s32_dispatch(int32_t *v, uint32_t n, uint32_t head_dim, const uint32_t *freq,
                                 uint32_t pos);
-#define flm_softmax_q    flm_softmax_q_dispatch
-#define flm_swiglu_s32   flm_swiglu_s32_dispatch
 #define flm_rmsnorm_s32  flm_rmsnorm_s32_dispatch
 #define flm_quantize_s16 flm_quantize_s16_dispatch
 #define flm_quantize_s8  flm_quantize_s8_dispatch
 #define flm_rope_s32     flm_rope_s32_dispatch
 #else
-#define flm_softmax_q    flm_softmax_q_ref
-#define flm_swiglu_s32   flm_swiglu_s32_ref
 #define flm_rmsnorm_s32  flm_rmsnorm_s32_ref
 #define flm_quantize_s16 flm_quantize_s16_ref
 #define flm_quantize_s8  flm_quantize_s8_ref
@@ -257,6 +269,9 @@ flm_err_t flm_rope_s32_dispatch(int32_t *v, uint32_t n, uint32_t head_dim, const
 #endif
 #ifndef FLM_KERNELS_RUNTIME_PERPOS
 #define FLM_KERNELS_RUNTIME_PERPOS 0
+#endif
+#ifndef FLM_KERNELS_RUNTIME_EXPOPS
+#define FLM_KERNELS_RUNTIME_EXPOPS 0
 #endif
 
 /* ops that have only their plain C version so far */

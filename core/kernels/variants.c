@@ -6,7 +6,7 @@
 
 #if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 || FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 || \
     FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q || FLM_KERNELS_RUNTIME_MATMAT_Q8_S16 || \
-    FLM_KERNELS_RUNTIME_PERPOS
+    FLM_KERNELS_RUNTIME_PERPOS || FLM_KERNELS_RUNTIME_EXPOPS
 #include <stdatomic.h>
 #define RUNTIME_CHOICE 1
 #else
@@ -21,6 +21,12 @@ static bool x86_avx2(void)
 {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
+}
+
+static bool x86_avx512f(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
 }
 
 static bool x86_avx512vnni(void)
@@ -134,10 +140,12 @@ static const flm_kernel_variant_t variants[] = {
     { "flm_matmat_q8_s16_ref", "ref", FLM_KOP_MATMAT_Q8_S16, NULL,
       { .matmat_q8_s16 = flm_matmat_q8_s16_ref } },
 #if FLM_KERNELS_X86
+    { "flm_softmax_q_avx512", "avx512", FLM_KOP_SOFTMAX_Q, x86_avx512f, { .softmax_q = flm_softmax_q_avx512 } },
     { "flm_softmax_q_avx2", "avx2", FLM_KOP_SOFTMAX_Q, x86_avx2, { .softmax_q = flm_softmax_q_avx2 } },
 #endif
     { "flm_softmax_q_ref", "ref", FLM_KOP_SOFTMAX_Q, NULL, { .softmax_q = flm_softmax_q_ref } },
 #if FLM_KERNELS_X86
+    { "flm_swiglu_s32_avx512", "avx512", FLM_KOP_SWIGLU_S32, x86_avx512f, { .swiglu_s32 = flm_swiglu_s32_avx512 } },
     { "flm_swiglu_s32_avx2", "avx2", FLM_KOP_SWIGLU_S32, x86_avx2, { .swiglu_s32 = flm_swiglu_s32_avx2 } },
 #endif
     { "flm_swiglu_s32_ref", "ref", FLM_KOP_SWIGLU_S32, NULL, { .swiglu_s32 = flm_swiglu_s32_ref } },
@@ -213,7 +221,8 @@ static _Atomic(any_fn) *slot_of(flm_kernel_op_t op)
         (op == FLM_KOP_MATVEC_Q4_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q4_S16) ||
         (op == FLM_KOP_ATTENTION_HEAD_Q && FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q) ||
         (op == FLM_KOP_MATMAT_Q8_S16 && FLM_KERNELS_RUNTIME_MATMAT_Q8_S16) ||
-        (op >= FLM_KOP_SOFTMAX_Q && op <= FLM_KOP_ROPE_S32 && FLM_KERNELS_RUNTIME_PERPOS))
+        ((op == FLM_KOP_SOFTMAX_Q || op == FLM_KOP_SWIGLU_S32) && FLM_KERNELS_RUNTIME_EXPOPS) ||
+        (op >= FLM_KOP_RMSNORM_S32 && op <= FLM_KOP_ROPE_S32 && FLM_KERNELS_RUNTIME_PERPOS))
         return &sel[op];
     return NULL;
 }
@@ -283,7 +292,7 @@ flm_err_t flm_matmat_q8_s16_dispatch(const flm_qmat_t *w, uint32_t n, const int1
 }
 #endif
 
-#if FLM_KERNELS_RUNTIME_PERPOS
+#if FLM_KERNELS_RUNTIME_EXPOPS
 flm_err_t flm_softmax_q_dispatch(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p)
 {
     return ((flm_softmax_q_fn)chosen(FLM_KOP_SOFTMAX_Q))(x, n, shift, p);
@@ -293,6 +302,9 @@ flm_err_t flm_swiglu_s32_dispatch(int32_t *h1, const int32_t *h3, uint32_t n)
 {
     return ((flm_swiglu_s32_fn)chosen(FLM_KOP_SWIGLU_S32))(h1, h3, n);
 }
+#endif
+
+#if FLM_KERNELS_RUNTIME_PERPOS
 
 flm_err_t flm_rmsnorm_s32_dispatch(const int32_t *x, const flm_ivec_t *w, uint32_t eps_q32,
                                    int32_t *out)

@@ -56,6 +56,7 @@ set(FLM_CORE_SOURCES
     core/kernels/variants.c
     core/kernels/x86/attention_avx2.c
     core/kernels/x86/exp_avx2.c
+    core/kernels/x86/exp_avx512.c
     core/kernels/x86/matvec_q4_avx2.c
     core/kernels/x86/matvec_q8_avx2.c
     core/kernels/x86/matvec_q8_avx512vnni.c
@@ -63,7 +64,9 @@ set(FLM_CORE_SOURCES
     core/kernels/x86/rmsnorm_avx2.c
     core/kernels/x86/rope_avx2.c
     core/kernels/x86/softmax_avx2.c
+    core/kernels/x86/softmax_avx512.c
     core/kernels/x86/swiglu_avx2.c
+    core/kernels/x86/swiglu_avx512.c
     core/model/arch.c
     core/model/model.c
     core/proto/http.c

@@ -4,21 +4,21 @@
  * (kernels_select.h, variants.c). Empty off x86-64.
  *
  * The weights w_t are the reference's steps (attention_impl.h) with the
- * AVX2 quantizer and softmax (each bit-exact with its _ref) and the scores
+ * AVX2 quantizer and the selected softmax (each bit-exact with its _ref) and the scores
  * eight positions at a time (weights_avx2): the int8 x int16 products of a
  * score summed in int32 lanes are the same exact sum in another order, and
  * its scale product and rounding shift are the scalar integer steps in
- * 64-bit lanes. The weighted sum of
- * the values, the reference's column-by-column walk over the cache, runs
- * here position by position over 16 columns at a time: each w_t * v_tj is
- * an exact 32 x 32 -> 64-bit product (vpmuldq) and each column's int64
- * total (< 2^54) is exact in any order, rounded by the same
- * flm_rescale_sat32.
+ * 64-bit lanes. The weighted sum of the values, the reference's
+ * column-by-column walk over the cache, runs here two positions at a time
+ * over 16 columns (values_avx2: each weight split into 16-bit halves for
+ * vpmaddwd); each column's int64 total (< 2^54) is exact in any order,
+ * rounded by the same flm_rescale_sat32.
  */
 #include "core/kernels/kernels.h"
 
 #if FLM_KERNELS_X86
 #include <immintrin.h>
+#include <string.h>
 
 #include "core/kernels/priv/fixed.h"
 #include "core/kernels/x86/fixed_avx2.h"
@@ -144,7 +144,7 @@ static AVX2 flm_err_t weights_avx2(const int32_t *q, uint32_t head_dim, const fl
         att[t] = flm_rescale_sat32((int64_t)d * ks, shift);
     }
     uint32_t *p = (uint32_t *)att;
-    err = flm_softmax_q_avx2(att, npos, FLM_ACT_SHIFT, p);
+    err = flm_softmax_q(att, npos, FLM_ACT_SHIFT, p);
     if (err)
         return err;
     const __m256i half = _mm256_set1_epi64x((int64_t)1 << (FLM_PROB_SHIFT - 1));
@@ -162,26 +162,89 @@ static AVX2 flm_err_t weights_avx2(const int32_t *q, uint32_t head_dim, const fl
     return FLM_OK;
 }
 
-/* w (int32, the low half of each 64-bit lane) times 8 int8 values: the
- * even columns' products into *e, the odd ones' into *o */
-static inline AVX2 void madd8(const int8_t *v, __m256i w, __m256i *e, __m256i *o)
+/* tot[0..7] += 2^16 a + b (int64) for the int32 lanes of a and b */
+static inline AVX2 void widen_add(int64_t *tot, __m256i a, __m256i b)
 {
-    __m256i x = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)v));
-    *e = _mm256_add_epi64(*e, _mm256_mul_epi32(x, w));
-    *o = _mm256_add_epi64(*o, _mm256_mul_epi32(_mm256_srli_epi64(x, 32), w));
+    __m256i *p = (__m256i *)(void *)tot;
+    __m256i lo = _mm256_add_epi64(_mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(a)), 16),
+                                  _mm256_cvtepi32_epi64(_mm256_castsi256_si128(b)));
+    __m256i hi = _mm256_add_epi64(_mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(a, 1)), 16),
+                                  _mm256_cvtepi32_epi64(_mm256_extracti128_si256(b, 1)));
+    _mm256_storeu_si256(p, _mm256_add_epi64(_mm256_loadu_si256(p), lo));
+    _mm256_storeu_si256(p + 1, _mm256_add_epi64(_mm256_loadu_si256(p + 1), hi));
 }
 
-/* out[j] for 8 columns from their even and odd sums (lanes j, j+2, j+4, j+6
- * of e; j+1, ... of o) */
-static inline AVX2 void store8(__m256i e, __m256i o, int32_t *out)
+/* The 8 int16 pairs (v_tj, v_t+1,j) of columns j..j+7 of rows r0, r1 (int8). */
+#define PAIRS_LO(r0, r1) _mm256_cvtepi8_epi16(_mm_unpacklo_epi8((r0), (r1)))
+#define PAIRS_HI(r0, r1) _mm256_cvtepi8_epi16(_mm_unpackhi_epi8((r0), (r1)))
+
+/* The weighted sum of the values out[j] = rescale(sum_t w_t v_tj). Each
+ * w_t (in [0, 2^31 - 2^20]: a probability times a scale, >> 30) is split
+ * into a_t 2^16 + b_t with b_t its low half as a signed int16 and a_t <=
+ * 32752, so that two positions at a time are one vpmaddwd each for the a
+ * and the b parts: v_tj a_t + v_t+1,j a_t+1 is exact in int32 (< 2^23), as
+ * is the sum of 128 of them, and every 256 positions the int32 sums go into
+ * exact int64 totals 2^16 A + B. The total is the _ref's, in another order,
+ * rounded by the same flm_rescale_sat32. att (scratch) ends up holding the
+ * pairs' a and b halves. */
+static AVX2 void values_avx2(uint32_t head_dim, const flm_kv_view_t *kv, uint32_t npos,
+                             int32_t *att, int32_t *out)
 {
-    int64_t a[4], b[4];
-    _mm256_storeu_si256((__m256i *)(void *)a, e);
-    _mm256_storeu_si256((__m256i *)(void *)b, o);
-    for (int i = 0; i < 4; i++) {
-        out[2 * i] = flm_rescale_sat32(a[i], FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
-        out[2 * i + 1] = flm_rescale_sat32(b[i], FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
+    const size_t stride = kv->stride;
+    int64_t tot[FLM_KERNEL_MAX_HEAD];
+    const uint32_t body = head_dim & ~7u; /* columns done in lanes */
+    memset(tot, 0, sizeof tot[0] * head_dim);
+    for (uint32_t j = body; j < head_dim; j++) /* the last < 8 columns, before att changes */
+        for (uint32_t t = 0; t < npos; t++)
+            tot[j] += (int64_t)att[t] * kv->v[(size_t)t * stride + j];
+    const uint32_t npairs = npos / 2;
+    for (uint32_t i = 0; i < npairs; i++) {
+        uint32_t w0 = (uint32_t)att[2 * i], w1 = (uint32_t)att[2 * i + 1];
+        uint32_t b0 = w0 & 0xFFFFu, b1 = w1 & 0xFFFFu;
+        /* a = (w - b) / 2^16 with b the signed low half: + 1 when b < 0 */
+        uint32_t a0 = (w0 >> 16) + (b0 >> 15), a1 = (w1 >> 16) + (b1 >> 15);
+        att[2 * i] = (int32_t)(a0 | a1 << 16);
+        att[2 * i + 1] = (int32_t)(b0 | b1 << 16);
     }
+    for (uint32_t c0 = 0; c0 < npairs; c0 += 128) {
+        const uint32_t ce = npairs - c0 < 128 ? npairs : c0 + 128;
+        uint32_t j = 0;
+        for (; j + 16 <= body; j += 16) {
+            __m256i a0 = _mm256_setzero_si256(), a1 = a0, b0 = a0, b1 = a0;
+            const int8_t *v = kv->v + (size_t)2 * c0 * stride + j;
+            for (uint32_t i = c0; i < ce; i++, v += 2 * stride) {
+                __m128i r0 = _mm_loadu_si128((const __m128i *)(const void *)v);
+                __m128i r1 = _mm_loadu_si128((const __m128i *)(const void *)(v + stride));
+                __m256i x0 = PAIRS_LO(r0, r1), x1 = PAIRS_HI(r0, r1);
+                __m256i wa = _mm256_set1_epi32(att[2 * i]), wb = _mm256_set1_epi32(att[2 * i + 1]);
+                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(x0, wa));
+                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(x1, wa));
+                b0 = _mm256_add_epi32(b0, _mm256_madd_epi16(x0, wb));
+                b1 = _mm256_add_epi32(b1, _mm256_madd_epi16(x1, wb));
+            }
+            widen_add(tot + j, a0, b0);
+            widen_add(tot + j + 8, a1, b1);
+        }
+        if (j < body) { /* 8 more columns */
+            __m256i a0 = _mm256_setzero_si256(), b0 = a0;
+            const int8_t *v = kv->v + (size_t)2 * c0 * stride + j;
+            for (uint32_t i = c0; i < ce; i++, v += 2 * stride) {
+                __m128i r0 = _mm_loadl_epi64((const __m128i *)(const void *)v);
+                __m128i r1 = _mm_loadl_epi64((const __m128i *)(const void *)(v + stride));
+                __m256i x0 = PAIRS_LO(r0, r1);
+                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(x0, _mm256_set1_epi32(att[2 * i])));
+                b0 = _mm256_add_epi32(b0, _mm256_madd_epi16(x0, _mm256_set1_epi32(att[2 * i + 1])));
+            }
+            widen_add(tot + j, a0, b0);
+        }
+    }
+    if (npos % 2) { /* the last position alone, its weight untouched */
+        const int8_t *v = kv->v + (size_t)(npos - 1) * stride;
+        for (uint32_t j = 0; j < body; j++)
+            tot[j] += (int64_t)att[npos - 1] * v[j];
+    }
+    for (uint32_t j = 0; j < head_dim; j++)
+        out[j] = flm_rescale_sat32(tot[j], FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
 }
 
 AVX2 flm_err_t flm_attention_head_q_avx2(const int32_t *q, uint32_t head_dim,
@@ -191,34 +254,7 @@ AVX2 flm_err_t flm_attention_head_q_avx2(const int32_t *q, uint32_t head_dim,
     flm_err_t err = weights_avx2(q, head_dim, kv, npos, qs, att, out);
     if (err)
         return err;
-    const size_t stride = kv->stride;
-    uint32_t j = 0;
-    for (; j + 16 <= head_dim; j += 16) {
-        __m256i e0 = _mm256_setzero_si256(), o0 = e0, e1 = e0, o1 = e0;
-        const int8_t *v = kv->v + j;
-        for (uint32_t t = 0; t < npos; t++, v += stride) {
-            __m256i w = _mm256_set1_epi32(att[t]);
-            madd8(v, w, &e0, &o0);
-            madd8(v + 8, w, &e1, &o1);
-        }
-        store8(e0, o0, out + j);
-        store8(e1, o1, out + j + 8);
-    }
-    if (j + 8 <= head_dim) {
-        __m256i e0 = _mm256_setzero_si256(), o0 = e0;
-        const int8_t *v = kv->v + j;
-        for (uint32_t t = 0; t < npos; t++, v += stride)
-            madd8(v, _mm256_set1_epi32(att[t]), &e0, &o0);
-        store8(e0, o0, out + j);
-        j += 8;
-    }
-    for (; j < head_dim; j++) {
-        int64_t acc = 0;
-        const int8_t *v = kv->v + j;
-        for (uint32_t t = 0; t < npos; t++)
-            acc += (int64_t)att[t] * v[(size_t)t * stride];
-        out[j] = flm_rescale_sat32(acc, FLM_KV_SCALE_SHIFT - FLM_ACT_SHIFT);
-    }
+    values_avx2(head_dim, kv, npos, att, out);
     return FLM_OK;
 }
 #endif

@@ -20,6 +20,9 @@
 #include "core/kernels/priv/fixed.h"
 
 #define FLM_AVX2 __attribute__((target("avx2")))
+
+/* SiLU's reciprocal table (swiglu_avx2.c) */
+extern const uint64_t flm_recip61_tab[257];
 #define FLM_AVX2_INLINE static inline __attribute__((always_inline, target("avx2")))
 
 FLM_AVX2_INLINE __m256i flm_load8_avx2(const int32_t *p)

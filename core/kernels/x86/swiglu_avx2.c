@@ -24,9 +24,9 @@
 #include "core/kernels/x86/fixed_avx2.h"
 
 /* floor(2^61 / (2^30 + i 2^22)) = floor(2^39 / (256 + i)) in the low half,
- * its difference with the next one in the high half (one line of Python:
- * the exhaustive SiLU test would catch a wrong entry) */
-static const uint64_t recip_tab[257] = {
+ * its difference with the next one in the high half (the unit test
+ * recomputes it); the AVX-512 SwiGLU's too */
+const uint64_t flm_recip61_tab[257] = {
     0x007f808080000000, 0x007e83797f807f80, 0x007d895f7f01fc07, 0x007c922a7e8472a8,
     0x007b9dcc7e07e07e, 0x007aac397d8c42b2, 0x0079bd697d119679, 0x0078d14f7c97d910,
     0x0077e7e07c1f07c1, 0x007701157ba71fe1, 0x00761ce27b301ecc, 0x00753b3b7aba01ea,
@@ -99,7 +99,7 @@ FLM_AVX2_INLINE __m256i div_avx2(__m256i nn, __m256i d)
 {
     const __m256i ones = _mm256_set1_epi64x(-1);
     __m256i t = _mm256_sub_epi64(d, _mm256_set1_epi64x(FLM_Q30_ONE));
-    __m256i ent = _mm256_i64gather_epi64((const long long *)(const void *)recip_tab,
+    __m256i ent = _mm256_i64gather_epi64((const long long *)(const void *)flm_recip61_tab,
                                          _mm256_srli_epi64(t, 22), 8);
     __m256i frac = _mm256_and_si256(t, _mm256_set1_epi64x((1 << 22) - 1));
     /* the chord overestimates 1/d by at most ~2^13 (1/d is convex): less

@@ -398,18 +398,25 @@ FLM_TEST(kernels_perpos_rope)
     printf("    %u RoPE comparisons with the _ref\n", compared);
 }
 
-/* ---- the vector exp itself (x86-64) --------------------------------------- */
+/* ---- the vector exp itself, and SiLU's table (x86-64) -------------------- */
 
-FLM_TEST(kernels_perpos_exp)
-{
 #if FLM_KERNELS_X86
-    const flm_kernel_variant_t *ref, *v = variant_at(FLM_KOP_SOFTMAX_Q, 0, &ref);
-    if (!v || strcmp(v->isa, "avx2") != 0) {
-        printf("    no AVX2: skipped\n");
-        return;
-    }
-    /* every argument in [-2^23, 2^23) (exp is 0 below -1.42 * 2^20), then
-     * every 997th of all of int32 and the ends */
+extern const uint64_t flm_recip61_tab[257];
+
+/* Whether the CPU runs the softmax variant of this isa (the exp's own). */
+static bool have_isa(const char *isa)
+{
+    const flm_kernel_variant_t *ref, *v;
+    for (size_t k = 0; (v = variant_at(FLM_KOP_SOFTMAX_Q, k, &ref)) != NULL; k++)
+        if (strcmp(v->isa, isa) == 0)
+            return true;
+    return false;
+}
+
+/* every argument in [-2^23, 2^23) (exp is 0 below -1.42 * 2^20), then
+ * every 997th of all of int32 and both ends */
+static unsigned long exp_sweep(void (*fn)(const int32_t *, uint32_t, uint32_t *), const char *name)
+{
     enum { CHUNK = 4096 };
     static int32_t x[CHUNK];
     static uint32_t got[CHUNK];
@@ -417,11 +424,11 @@ FLM_TEST(kernels_perpos_exp)
     for (int64_t base = -(INT64_C(1) << 23); base < (INT64_C(1) << 23); base += CHUNK) {
         for (uint32_t i = 0; i < CHUNK; i++)
             x[i] = (int32_t)(base + i);
-        flm_exp_q16_avx2(x, CHUNK, got);
+        fn(x, CHUNK, got);
         for (uint32_t i = 0; i < CHUNK; i++)
             if (got[i] != flm_exp_q16(x[i])) {
-                FLM_CHECK_MSG(false, "exp(%d): %u, flm_exp_q16 %u", x[i], got[i], flm_exp_q16(x[i]));
-                return;
+                printf("    %s(%d): %u, flm_exp_q16 %u\n", name, x[i], got[i], flm_exp_q16(x[i]));
+                return 0;
             }
         checked += CHUNK;
     }
@@ -429,16 +436,36 @@ FLM_TEST(kernels_perpos_exp)
         uint32_t n = 0;
         for (; n < CHUNK && base + (int64_t)n * 997 <= INT32_MAX; n++)
             x[n] = (int32_t)(base + (int64_t)n * 997);
-        x[0] = base == INT32_MIN ? INT32_MIN : x[0];
-        x[n - 1] = n < CHUNK ? INT32_MAX : x[n - 1];
-        flm_exp_q16_avx2(x, n, got);
+        if (n < CHUNK)
+            x[n++] = INT32_MAX;
+        fn(x, n, got);
         for (uint32_t i = 0; i < n; i++)
             if (got[i] != flm_exp_q16(x[i])) {
-                FLM_CHECK_MSG(false, "exp(%d): %u, flm_exp_q16 %u", x[i], got[i], flm_exp_q16(x[i]));
-                return;
+                printf("    %s(%d): %u, flm_exp_q16 %u\n", name, x[i], got[i], flm_exp_q16(x[i]));
+                return 0;
             }
         checked += n;
     }
-    printf("    %lu arguments\n", checked);
+    return checked;
+}
+#endif
+
+FLM_TEST(kernels_perpos_exp)
+{
+#if FLM_KERNELS_X86
+    for (uint32_t i = 0; i <= 256; i++) {
+        uint64_t t = (UINT64_C(1) << 39) / (256 + i), t1 = (UINT64_C(1) << 39) / (257 + i);
+        FLM_CHECK_EQ(flm_recip61_tab[i], (i < 256 ? (t - t1) << 32 : 0) | t);
+    }
+    if (have_isa("avx2")) {
+        unsigned long n = exp_sweep(flm_exp_q16_avx2, "flm_exp_q16_avx2");
+        FLM_CHECK(n > 0);
+        printf("    avx2: %lu arguments\n", n);
+    }
+    if (have_isa("avx512")) {
+        unsigned long n = exp_sweep(flm_exp_q16_avx512, "flm_exp_q16_avx512");
+        FLM_CHECK(n > 0);
+        printf("    avx512: %lu arguments\n", n);
+    }
 #endif
 }
