@@ -1,7 +1,8 @@
 /*
  * flm_softmax_q with AVX-512F (x86-64), integer only and bit-exact with the
  * _ref: softmax_avx2.c's steps (which it explains) on 8 64-bit lanes a
- * vector, 16 elements a step. Built with target("avx512f"); called only
+ * vector, 16 elements a step, the last few in masked lanes (AVX-512's
+ * masked loads and stores touch nothing outside the mask). Built with target("avx512f"); called only
  * where the CPU has it (kernels_select.h, variants.c). Empty off x86-64.
  */
 #include "core/kernels/kernels.h"
@@ -41,12 +42,18 @@ FLM_AVX512 flm_err_t flm_softmax_q_avx512(const int32_t *x, uint32_t n, int32_t 
         acc = _mm512_add_epi64(acc, _mm512_add_epi64(ee, eo));
         _mm512_storeu_si512(p + i, flm_join_avx512(ee, eo)); /* after x[i..i+15] */
     }
-    uint64_t sum = (uint64_t)_mm512_reduce_add_epi64(acc);
-    for (; i < n; i++) {
-        uint32_t e = flm_exp_q16(flm_rescale_sat32((int64_t)x[i] - max, s));
-        p[i] = e;
-        sum += e;
+    if (i < n) { /* the last n - i < 16 in masked lanes: the others read as max, their e dropped */
+        const __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
+        __m512i ud = _mm512_sub_epi32(vmax, _mm512_mask_loadu_epi32(vmax, k, x + i));
+        __m512i ue = _mm512_and_si512(ud, lo32), uo = _mm512_srli_epi64(ud, 32);
+        ue = _mm512_min_epu64(_mm512_sll_epi64(_mm512_srl_epi64(_mm512_add_epi64(ue, bias), cr), cl), cap);
+        uo = _mm512_min_epu64(_mm512_sll_epi64(_mm512_srl_epi64(_mm512_add_epi64(uo, bias), cr), cl), cap);
+        __m512i e = _mm512_maskz_mov_epi32(k, flm_join_avx512(flm_exp_neg_q16_avx512(ue),
+                                                              flm_exp_neg_q16_avx512(uo)));
+        acc = _mm512_add_epi64(acc, _mm512_add_epi64(_mm512_and_si512(e, lo32), _mm512_srli_epi64(e, 32)));
+        _mm512_mask_storeu_epi32(p + i, k, e);
     }
+    uint64_t sum = (uint64_t)_mm512_reduce_add_epi64(acc);
     uint64_t inv = (((uint64_t)1 << 62) + sum / 2) / sum;
     if (inv >> 32) /* 2^32: each p_i stays */
         return FLM_OK;
@@ -57,8 +64,13 @@ FLM_AVX512 flm_err_t flm_softmax_q_avx512(const int32_t *x, uint32_t n, int32_t 
         __m512i ro = _mm512_add_epi64(_mm512_mul_epu32(_mm512_srli_epi64(v, 32), vinv), rnd);
         _mm512_storeu_si512(p + i, _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(re, 32), ro));
     }
-    for (; i < n; i++)
-        p[i] = (uint32_t)(((uint64_t)p[i] * inv + ((uint64_t)1 << 31)) >> 32);
+    if (i < n) {
+        const __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
+        __m512i v = _mm512_maskz_loadu_epi32(k, p + i);
+        __m512i re = _mm512_add_epi64(_mm512_mul_epu32(v, vinv), rnd);
+        __m512i ro = _mm512_add_epi64(_mm512_mul_epu32(_mm512_srli_epi64(v, 32), vinv), rnd);
+        _mm512_mask_storeu_epi32(p + i, k, _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(re, 32), ro));
+    }
     return FLM_OK;
 }
 #endif
