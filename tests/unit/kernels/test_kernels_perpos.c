@@ -391,6 +391,18 @@ FLM_TEST(kernels_perpos_rope)
             f[i] = next() >> below(32);
         FLM_CHECK(rope_agrees(fill(pool_in, n, 5), n, hd, f, below(4096), &compared));
     }
+    /* sin and cos themselves: (2^30, 0) rotated by freq turns at pos 1 is
+     * (cos, sin) exactly; 2^20 turn values, dense near the table steps */
+    for (uint32_t c = 0; c < 8192; c++) {
+        uint32_t *ft = freq + POOL / 2 - 128;
+        int32_t *x = pool_in + POOL - 256;
+        for (uint32_t i = 0; i < 128; i++) {
+            uint32_t t = (c * 128u + i) << 12;
+            ft[i] = c % 2 ? t + (next() & 0xFFFu) : t + (uint32_t)(((int32_t)(i % 9) - 4) << 20);
+            x[2 * i] = 1 << 30, x[2 * i + 1] = c % 3 ? 0 : (int32_t)next();
+        }
+        FLM_CHECK(rope_agrees(x, 256, 256, ft, 1, &compared));
+    }
     uint32_t *f = freq + POOL / 2 - 150;
     FLM_CHECK(rope_agrees(fill(pool_in, 600, 5), 600, 300, f, 99, &compared));
     FLM_CHECK(rope_agrees(fill(pool_in, 48, 5), 48, 7, f, 1, &compared));
