@@ -18,8 +18,9 @@
  *  - other ARM with the DSP extension, little-endian (Cortex-M4/M7:
  *    __ARM_FEATURE_DSP): the SXTB16/SMLAxy dot products under the int8 and
  *    int4 matvecs and the attention head;
- *  - x86-64 compiled with -mavx2 (__AVX2__): the AVX2 int4 matvec and
- *    attention head directly, the int8 matvecs at run time (AVX-512 VNNI
+ *  - x86-64 compiled with -mavx2 (__AVX2__): the AVX2 int4 matvec,
+ *    attention head and per-position ops (softmax, SwiGLU, RMSNorm, the
+ *    quantizers, RoPE) directly, the int8 matvecs at run time (AVX-512 VNNI
  *    if the CPU has it, else AVX2); with -mavx512vnni -mavx512bw, VNNI
  *    directly;
  *  - other x86-64 builds: each of them is resolved once at run time, the
@@ -98,6 +99,21 @@ flm_err_t flm_matvec_q8_s16_avx512vnni(const flm_qmat_t *w, const int16_t *x, in
 flm_err_t flm_matmat_q8_s16_avx512vnni(const flm_qmat_t *w, uint32_t n, const int16_t *x,
                                        size_t x_stride, const int32_t *x_shift, int32_t *out,
                                        size_t out_stride, int32_t out_shift);
+/* the per-position ops (AVX2), and flm_exp_q16 over a vector (for tests) */
+flm_err_t flm_softmax_q_avx2(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
+flm_err_t flm_swiglu_s32_avx2(int32_t *h1, const int32_t *h3, uint32_t n);
+flm_err_t flm_rmsnorm_s32_avx2(const int32_t *x, const flm_ivec_t *w, uint32_t eps_q32,
+                               int32_t *out);
+flm_err_t flm_quantize_s16_avx2(const int32_t *x, uint32_t n, int32_t x_shift, int16_t *q,
+                                int32_t *q_shift);
+flm_err_t flm_quantize_s8_avx2(const int32_t *x, uint32_t n, int8_t *q, uint16_t *scale);
+flm_err_t flm_rope_s32_avx2(int32_t *v, uint32_t n, uint32_t head_dim, const uint32_t *freq,
+                            uint32_t pos);
+void flm_exp_q16_avx2(const int32_t *x, uint32_t n, uint32_t *e);
+/* AVX-512F: the exp-heavy ones */
+flm_err_t flm_softmax_q_avx512(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
+flm_err_t flm_swiglu_s32_avx512(int32_t *h1, const int32_t *h3, uint32_t n);
+void flm_exp_q16_avx512(const int32_t *x, uint32_t n, uint32_t *e);
 #endif
 
 /* ---- public name -> variant --------------------------------------------- */
@@ -209,16 +225,59 @@ flm_err_t flm_matmat_q8_s16_dispatch(const flm_qmat_t *w, uint32_t n, const int1
 #define FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q 0
 #endif
 
+/* The per-position ops (softmax, SwiGLU, RMSNorm, the two quantizers,
+ * RoPE): AVX2 on x86-64, directly with -mavx2, else at run time; softmax
+ * and SwiGLU (mostly exp) AVX-512F if the CPU has it, directly with
+ * -mavx512f. FLM_KERNELS_RUNTIME_PERPOS marks the four, _EXPOPS the two,
+ * chosen at run time. */
+#if FLM_KERNELS_X86 && defined(__AVX512F__)
+#define flm_softmax_q    flm_softmax_q_avx512
+#define flm_swiglu_s32   flm_swiglu_s32_avx512
+#elif FLM_KERNELS_X86
+#define FLM_KERNELS_RUNTIME_EXPOPS 1
+flm_err_t flm_softmax_q_dispatch(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
+flm_err_t flm_swiglu_s32_dispatch(int32_t *h1, const int32_t *h3, uint32_t n);
+#define flm_softmax_q    flm_softmax_q_dispatch
+#define flm_swiglu_s32   flm_swiglu_s32_dispatch
+#else
+#define flm_softmax_q    flm_softmax_q_ref
+#define flm_swiglu_s32   flm_swiglu_s32_ref
+#endif
+#if FLM_KERNELS_X86 && defined(__AVX2__)
+#define flm_rmsnorm_s32  flm_rmsnorm_s32_avx2
+#define flm_quantize_s16 flm_quantize_s16_avx2
+#define flm_quantize_s8  flm_quantize_s8_avx2
+#define flm_rope_s32     flm_rope_s32_avx2
+#elif FLM_KERNELS_X86
+#define FLM_KERNELS_RUNTIME_PERPOS 1
+flm_err_t flm_rmsnorm_s32_dispatch(const int32_t *x, const flm_ivec_t *w, uint32_t eps_q32,
+                                   int32_t *out);
+flm_err_t flm_quantize_s16_dispatch(const int32_t *x, uint32_t n, int32_t x_shift, int16_t *q,
+                                    int32_t *q_shift);
+flm_err_t flm_quantize_s8_dispatch(const int32_t *x, uint32_t n, int8_t *q, uint16_t *scale);
+flm_err_t flm_rope_s32_dispatch(int32_t *v, uint32_t n, uint32_t head_dim, const uint32_t *freq,
+                                uint32_t pos);
+#define flm_rmsnorm_s32  flm_rmsnorm_s32_dispatch
+#define flm_quantize_s16 flm_quantize_s16_dispatch
+#define flm_quantize_s8  flm_quantize_s8_dispatch
+#define flm_rope_s32     flm_rope_s32_dispatch
+#else
+#define flm_rmsnorm_s32  flm_rmsnorm_s32_ref
+#define flm_quantize_s16 flm_quantize_s16_ref
+#define flm_quantize_s8  flm_quantize_s8_ref
+#define flm_rope_s32     flm_rope_s32_ref
+#endif
+#ifndef FLM_KERNELS_RUNTIME_PERPOS
+#define FLM_KERNELS_RUNTIME_PERPOS 0
+#endif
+#ifndef FLM_KERNELS_RUNTIME_EXPOPS
+#define FLM_KERNELS_RUNTIME_EXPOPS 0
+#endif
+
 /* ops that have only their plain C version so far */
-#define flm_softmax_q      flm_softmax_q_ref
 #define flm_logsumexp_q    flm_logsumexp_q_ref
 #define flm_entropy_q      flm_entropy_q_ref
-#define flm_quantize_s16   flm_quantize_s16_ref
-#define flm_quantize_s8    flm_quantize_s8_ref
 #define flm_dequant_row_q8 flm_dequant_row_q8_ref
 #define flm_dequant_row_q4 flm_dequant_row_q4_ref
-#define flm_rmsnorm_s32    flm_rmsnorm_s32_ref
-#define flm_rope_s32       flm_rope_s32_ref
-#define flm_swiglu_s32     flm_swiglu_s32_ref
 
 #endif /* FLM_KERNELS_SELECT_H */

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #if FLM_KERNELS_RUNTIME_MATVEC_Q8_S16 || FLM_KERNELS_RUNTIME_MATVEC_Q4_S16 || \
-    FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q || FLM_KERNELS_RUNTIME_MATMAT_Q8_S16
+    FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q || FLM_KERNELS_RUNTIME_MATMAT_Q8_S16 || \
+    FLM_KERNELS_RUNTIME_PERPOS || FLM_KERNELS_RUNTIME_EXPOPS
 #include <stdatomic.h>
 #define RUNTIME_CHOICE 1
 #else
@@ -20,6 +21,12 @@ static bool x86_avx2(void)
 {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
+}
+
+static bool x86_avx512f(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
 }
 
 static bool x86_avx512vnni(void)
@@ -132,6 +139,32 @@ static const flm_kernel_variant_t variants[] = {
 #endif
     { "flm_matmat_q8_s16_ref", "ref", FLM_KOP_MATMAT_Q8_S16, NULL,
       { .matmat_q8_s16 = flm_matmat_q8_s16_ref } },
+#if FLM_KERNELS_X86
+    { "flm_softmax_q_avx512", "avx512", FLM_KOP_SOFTMAX_Q, x86_avx512f, { .softmax_q = flm_softmax_q_avx512 } },
+    { "flm_softmax_q_avx2", "avx2", FLM_KOP_SOFTMAX_Q, x86_avx2, { .softmax_q = flm_softmax_q_avx2 } },
+#endif
+    { "flm_softmax_q_ref", "ref", FLM_KOP_SOFTMAX_Q, NULL, { .softmax_q = flm_softmax_q_ref } },
+#if FLM_KERNELS_X86
+    { "flm_swiglu_s32_avx512", "avx512", FLM_KOP_SWIGLU_S32, x86_avx512f, { .swiglu_s32 = flm_swiglu_s32_avx512 } },
+    { "flm_swiglu_s32_avx2", "avx2", FLM_KOP_SWIGLU_S32, x86_avx2, { .swiglu_s32 = flm_swiglu_s32_avx2 } },
+#endif
+    { "flm_swiglu_s32_ref", "ref", FLM_KOP_SWIGLU_S32, NULL, { .swiglu_s32 = flm_swiglu_s32_ref } },
+#if FLM_KERNELS_X86
+    { "flm_rmsnorm_s32_avx2", "avx2", FLM_KOP_RMSNORM_S32, x86_avx2, { .rmsnorm_s32 = flm_rmsnorm_s32_avx2 } },
+#endif
+    { "flm_rmsnorm_s32_ref", "ref", FLM_KOP_RMSNORM_S32, NULL, { .rmsnorm_s32 = flm_rmsnorm_s32_ref } },
+#if FLM_KERNELS_X86
+    { "flm_quantize_s16_avx2", "avx2", FLM_KOP_QUANTIZE_S16, x86_avx2, { .quantize_s16 = flm_quantize_s16_avx2 } },
+#endif
+    { "flm_quantize_s16_ref", "ref", FLM_KOP_QUANTIZE_S16, NULL, { .quantize_s16 = flm_quantize_s16_ref } },
+#if FLM_KERNELS_X86
+    { "flm_quantize_s8_avx2", "avx2", FLM_KOP_QUANTIZE_S8, x86_avx2, { .quantize_s8 = flm_quantize_s8_avx2 } },
+#endif
+    { "flm_quantize_s8_ref", "ref", FLM_KOP_QUANTIZE_S8, NULL, { .quantize_s8 = flm_quantize_s8_ref } },
+#if FLM_KERNELS_X86
+    { "flm_rope_s32_avx2", "avx2", FLM_KOP_ROPE_S32, x86_avx2, { .rope_s32 = flm_rope_s32_avx2 } },
+#endif
+    { "flm_rope_s32_ref", "ref", FLM_KOP_ROPE_S32, NULL, { .rope_s32 = flm_rope_s32_ref } },
 };
 #define NVARIANTS (sizeof variants / sizeof variants[0])
 
@@ -157,6 +190,12 @@ static any_fn fn_of(const flm_kernel_variant_t *v)
     case FLM_KOP_MATVEC_Q4_S16: return (any_fn)v->fn.matvec_q4_s16;
     case FLM_KOP_ATTENTION_HEAD_Q: return (any_fn)v->fn.attention_head_q;
     case FLM_KOP_MATMAT_Q8_S16: return (any_fn)v->fn.matmat_q8_s16;
+    case FLM_KOP_SOFTMAX_Q: return (any_fn)v->fn.softmax_q;
+    case FLM_KOP_SWIGLU_S32: return (any_fn)v->fn.swiglu_s32;
+    case FLM_KOP_RMSNORM_S32: return (any_fn)v->fn.rmsnorm_s32;
+    case FLM_KOP_QUANTIZE_S16: return (any_fn)v->fn.quantize_s16;
+    case FLM_KOP_QUANTIZE_S8: return (any_fn)v->fn.quantize_s8;
+    case FLM_KOP_ROPE_S32: return (any_fn)v->fn.rope_s32;
     default: return (any_fn)v->fn.matvec_q8_s16;
     }
 }
@@ -181,7 +220,9 @@ static _Atomic(any_fn) *slot_of(flm_kernel_op_t op)
     if ((op == FLM_KOP_MATVEC_Q8_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q8_S16) ||
         (op == FLM_KOP_MATVEC_Q4_S16 && FLM_KERNELS_RUNTIME_MATVEC_Q4_S16) ||
         (op == FLM_KOP_ATTENTION_HEAD_Q && FLM_KERNELS_RUNTIME_ATTENTION_HEAD_Q) ||
-        (op == FLM_KOP_MATMAT_Q8_S16 && FLM_KERNELS_RUNTIME_MATMAT_Q8_S16))
+        (op == FLM_KOP_MATMAT_Q8_S16 && FLM_KERNELS_RUNTIME_MATMAT_Q8_S16) ||
+        ((op == FLM_KOP_SOFTMAX_Q || op == FLM_KOP_SWIGLU_S32) && FLM_KERNELS_RUNTIME_EXPOPS) ||
+        (op >= FLM_KOP_RMSNORM_S32 && op <= FLM_KOP_ROPE_S32 && FLM_KERNELS_RUNTIME_PERPOS))
         return &sel[op];
     return NULL;
 }
@@ -251,6 +292,44 @@ flm_err_t flm_matmat_q8_s16_dispatch(const flm_qmat_t *w, uint32_t n, const int1
 }
 #endif
 
+#if FLM_KERNELS_RUNTIME_EXPOPS
+flm_err_t flm_softmax_q_dispatch(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p)
+{
+    return ((flm_softmax_q_fn)chosen(FLM_KOP_SOFTMAX_Q))(x, n, shift, p);
+}
+
+flm_err_t flm_swiglu_s32_dispatch(int32_t *h1, const int32_t *h3, uint32_t n)
+{
+    return ((flm_swiglu_s32_fn)chosen(FLM_KOP_SWIGLU_S32))(h1, h3, n);
+}
+#endif
+
+#if FLM_KERNELS_RUNTIME_PERPOS
+
+flm_err_t flm_rmsnorm_s32_dispatch(const int32_t *x, const flm_ivec_t *w, uint32_t eps_q32,
+                                   int32_t *out)
+{
+    return ((flm_rmsnorm_s32_fn)chosen(FLM_KOP_RMSNORM_S32))(x, w, eps_q32, out);
+}
+
+flm_err_t flm_quantize_s16_dispatch(const int32_t *x, uint32_t n, int32_t x_shift, int16_t *q,
+                                    int32_t *q_shift)
+{
+    return ((flm_quantize_s16_fn)chosen(FLM_KOP_QUANTIZE_S16))(x, n, x_shift, q, q_shift);
+}
+
+flm_err_t flm_quantize_s8_dispatch(const int32_t *x, uint32_t n, int8_t *q, uint16_t *scale)
+{
+    return ((flm_quantize_s8_fn)chosen(FLM_KOP_QUANTIZE_S8))(x, n, q, scale);
+}
+
+flm_err_t flm_rope_s32_dispatch(int32_t *v, uint32_t n, uint32_t head_dim, const uint32_t *freq,
+                                uint32_t pos)
+{
+    return ((flm_rope_s32_fn)chosen(FLM_KOP_ROPE_S32))(v, n, head_dim, freq, pos);
+}
+#endif
+
 /* What the public name of op calls now. */
 static any_fn public_fn(flm_kernel_op_t op)
 {
@@ -262,6 +341,12 @@ static any_fn public_fn(flm_kernel_op_t op)
     case FLM_KOP_MATVEC_Q4_S16: return (any_fn)flm_matvec_q4_s16;
     case FLM_KOP_ATTENTION_HEAD_Q: return (any_fn)flm_attention_head_q;
     case FLM_KOP_MATMAT_Q8_S16: return (any_fn)flm_matmat_q8_s16;
+    case FLM_KOP_SOFTMAX_Q: return (any_fn)flm_softmax_q;
+    case FLM_KOP_SWIGLU_S32: return (any_fn)flm_swiglu_s32;
+    case FLM_KOP_RMSNORM_S32: return (any_fn)flm_rmsnorm_s32;
+    case FLM_KOP_QUANTIZE_S16: return (any_fn)flm_quantize_s16;
+    case FLM_KOP_QUANTIZE_S8: return (any_fn)flm_quantize_s8;
+    case FLM_KOP_ROPE_S32: return (any_fn)flm_rope_s32;
     default: return (any_fn)flm_matvec_q8_s16;
     }
 }

@@ -28,11 +28,28 @@ typedef flm_err_t (*flm_matmat_q8_s16_fn)(const flm_qmat_t *w, uint32_t n, const
                                           size_t x_stride, const int32_t *x_shift, int32_t *out,
                                           size_t out_stride, int32_t out_shift);
 
+typedef flm_err_t (*flm_softmax_q_fn)(const int32_t *x, uint32_t n, int32_t shift, uint32_t *p);
+typedef flm_err_t (*flm_swiglu_s32_fn)(int32_t *h1, const int32_t *h3, uint32_t n);
+typedef flm_err_t (*flm_rmsnorm_s32_fn)(const int32_t *x, const flm_ivec_t *w, uint32_t eps_q32,
+                                        int32_t *out);
+typedef flm_err_t (*flm_quantize_s16_fn)(const int32_t *x, uint32_t n, int32_t x_shift,
+                                         int16_t *q, int32_t *q_shift);
+typedef flm_err_t (*flm_quantize_s8_fn)(const int32_t *x, uint32_t n, int8_t *q,
+                                        uint16_t *scale);
+typedef flm_err_t (*flm_rope_s32_fn)(int32_t *v, uint32_t n, uint32_t head_dim,
+                                     const uint32_t *freq, uint32_t pos);
+
 typedef enum {
     FLM_KOP_MATVEC_Q8_S16,
     FLM_KOP_ATTENTION_HEAD_Q,
     FLM_KOP_MATVEC_Q4_S16,
     FLM_KOP_MATMAT_Q8_S16,
+    FLM_KOP_SOFTMAX_Q,
+    FLM_KOP_SWIGLU_S32,
+    FLM_KOP_RMSNORM_S32,
+    FLM_KOP_QUANTIZE_S16,
+    FLM_KOP_QUANTIZE_S8,
+    FLM_KOP_ROPE_S32,
     FLM_KOP_COUNT
 } flm_kernel_op_t;
 
@@ -46,6 +63,12 @@ typedef struct {
         flm_attention_head_q_fn attention_head_q;
         flm_matvec_q4_s16_fn matvec_q4_s16;
         flm_matmat_q8_s16_fn matmat_q8_s16;
+        flm_softmax_q_fn softmax_q;
+        flm_swiglu_s32_fn swiglu_s32;
+        flm_rmsnorm_s32_fn rmsnorm_s32;
+        flm_quantize_s16_fn quantize_s16;
+        flm_quantize_s8_fn quantize_s8;
+        flm_rope_s32_fn rope_s32;
     } fn;                    /* the member named by op */
 } flm_kernel_variant_t;
 

@@ -14,7 +14,9 @@
  * measured side by side means more than either absolute figure.
  * The matvec variants this CPU runs (core/kernels/variants.h) are timed
  * the same way, alternating round by round, and printed as a ratio to the
- * plain C _ref, on the model's shapes and on larger synthetic ones. With
+ * plain C _ref, on the model's shapes and on larger synthetic ones, and so
+ * are the per-position ops' (softmax, SwiGLU, RMSNorm, the quantizers,
+ * RoPE, one attention head) on the model's shapes and the 15M shape's. With
  * --vs, a second image (the same model in int4, say) runs the same tokens
  * alternating with the first, and the ratio of their times is printed.
  * --forward-only skips the kernel tables and prints the decode rate and the
@@ -147,6 +149,154 @@ static void bench_variants(const flm_model_t *m, const int16_t *x)
     for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
         flm_qmat_t w = synth_matrix(big[i][0], big[i][1]);
         bench_matvec_variants("synthetic", &w, x);
+    }
+}
+
+/* One per-position op on fixed inputs, as the transformer calls it: n
+ * elements (softmax, SwiGLU, RMSNorm, quantizers, RoPE over heads of hd),
+ * or one attention head of hd columns over n cached positions. */
+typedef struct {
+    flm_kernel_op_t op;
+    uint32_t n, hd;
+} perpos_case_t;
+
+static void perpos_call(const flm_kernel_variant_t *v, const perpos_case_t *pc)
+{
+    enum { N = 32768, KV = 256 * 256 };
+    static int32_t x[N], h1[N], h3[N], y[N], w[N], att[N];
+    static int16_t q16[N];
+    static int8_t q8[N], kc[KV], vc[KV];
+    static uint16_t ks[256], vs[256];
+    static uint32_t freq[N];
+    static bool ready;
+    if (!ready) { /* activations of a few units in Q16, as in a forward pass */
+        uint32_t st = 2463534242u;
+        for (uint32_t i = 0; i < N; i++) {
+            st ^= st << 13, st ^= st >> 17, st ^= st << 5;
+            x[i] = (int32_t)(st >> 12) - (1 << 19);
+            h3[i] = (int32_t)(st >> 14) - (1 << 17);
+            w[i] = (int32_t)(st >> 20) + (1 << 11);
+            freq[i] = st >> 8;
+        }
+        for (uint32_t i = 0; i < KV; i++) {
+            st ^= st << 13, st ^= st >> 17, st ^= st << 5;
+            kc[i] = (int8_t)(st >> 24);
+            vc[i] = (int8_t)(st >> 16);
+        }
+        for (uint32_t i = 0; i < 256; i++)
+            ks[i] = vs[i] = (uint16_t)(6u << 11 | (1000u + i));
+        ready = true;
+    }
+    int32_t sh;
+    uint16_t scale;
+    switch (pc->op) {
+    case FLM_KOP_SOFTMAX_Q:
+        v->fn.softmax_q(x, pc->n, 16, (uint32_t *)y);
+        break;
+    case FLM_KOP_SWIGLU_S32: /* in place: from the same h1 every call */
+        memcpy(h1, x, pc->n * sizeof *h1);
+        v->fn.swiglu_s32(h1, h3, pc->n);
+        break;
+    case FLM_KOP_RMSNORM_S32: {
+        flm_ivec_t wv = { w, pc->n, 12 };
+        v->fn.rmsnorm_s32(x, &wv, 1u << 20, y);
+        break;
+    }
+    case FLM_KOP_QUANTIZE_S16:
+        v->fn.quantize_s16(x, pc->n, 16, q16, &sh);
+        break;
+    case FLM_KOP_QUANTIZE_S8:
+        v->fn.quantize_s8(x, pc->n, q8, &scale);
+        break;
+    case FLM_KOP_ROPE_S32: /* in place: a rotation, the values stay in range */
+        memcpy(h1, x, pc->n * sizeof *h1);
+        v->fn.rope_s32(h1, pc->n, pc->hd, freq, 77);
+        break;
+    case FLM_KOP_ATTENTION_HEAD_Q: {
+        flm_kv_view_t kv = { kc, vc, ks, vs, pc->hd, 1 };
+        v->fn.attention_head_q(x, pc->hd, &kv, pc->n, q16, att, y);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* Every available variant of pc->op beside its _ref, timed as the matvecs
+ * are (bench_matvec_variants): calls per batch calibrated on the _ref to
+ * about 2 ms, best batch of ROUNDS alternating rounds. */
+static void bench_perpos_case(const char *label, const perpos_case_t *pc)
+{
+    enum { ROUNDS = 25, MAXV = 4 };
+    size_t nv;
+    const flm_kernel_variant_t *all = flm_kernel_variants(&nv);
+    const flm_kernel_variant_t *v[MAXV];
+    int n = 0;
+    for (size_t i = 0; i < nv; i++) /* the _ref first */
+        if (all[i].op == pc->op && strcmp(all[i].isa, "ref") == 0)
+            v[n++] = &all[i];
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < nv && n < MAXV; i++)
+        if (all[i].op == pc->op && strcmp(all[i].isa, "ref") != 0 &&
+            flm_kernel_variant_available(&all[i]))
+            v[n++] = &all[i];
+    long calls = 0;
+    double t0 = now_ns();
+    do {
+        perpos_call(v[0], pc);
+        calls++;
+    } while (now_ns() - t0 < 2e6);
+    double best[MAXV] = { 0 };
+    for (int r = 0; r < ROUNDS; r++)
+        for (int k = 0; k < n; k++) {
+            double t = now_ns();
+            for (long c = 0; c < calls; c++)
+                perpos_call(v[k], pc);
+            t = now_ns() - t;
+            if (r == 0 || t < best[k])
+                best[k] = t;
+        }
+    printf("    %-30s %9.0f", label, best[0] / (double)calls);
+    for (int k = 1; k < n; k++)
+        printf("  %s %.3f", v[k]->isa, best[k] / best[0]);
+    printf("\n");
+}
+
+/* The per-position ops on the model's shapes and on the 15M shape's
+ * (dim 288, hidden 768, heads of 48, 256 positions). */
+static void bench_perpos_variants(const flm_model_config_t *c)
+{
+    printf("  per-position variants side by side:\n");
+    printf("    %-30s %9s  time / _ref, best of alternating rounds\n", "op (elements)", "_ref ns");
+    const uint32_t dims[][4] = { { c->dim, c->hidden_dim, c->head_dim, c->seq_len < 256 ? c->seq_len : 256 }, { 288, 768, 48, 256 } };
+    for (int s = 0; s < 2; s++) {
+        const uint32_t dim = dims[s][0], hidden = dims[s][1], hd = dims[s][2], ctx = dims[s][3];
+        if (hidden > 32768 || hd > FLM_KERNEL_MAX_HEAD || hd > 256 || ctx > 256)
+            continue;
+        if (s == 1 && dim == dims[0][0] && hidden == dims[0][1] && hd == dims[0][2] && ctx == dims[0][3])
+            break; /* the model has the 15M shape */
+        char label[64];
+        const struct {
+            const char *name;
+            perpos_case_t pc;
+        } cases[] = {
+            { "softmax", { FLM_KOP_SOFTMAX_Q, ctx, 0 } },
+            { "swiglu", { FLM_KOP_SWIGLU_S32, hidden, 0 } },
+            { "rmsnorm", { FLM_KOP_RMSNORM_S32, dim, 0 } },
+            { "quantize_s16", { FLM_KOP_QUANTIZE_S16, dim, 0 } },
+            { "quantize_s16", { FLM_KOP_QUANTIZE_S16, hidden, 0 } },
+            { "quantize_s8", { FLM_KOP_QUANTIZE_S8, dim, 0 } },
+            { "rope", { FLM_KOP_ROPE_S32, dim, hd } },
+            { "attention head", { FLM_KOP_ATTENTION_HEAD_Q, ctx, hd } },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            if (cases[i].pc.op == FLM_KOP_ATTENTION_HEAD_Q)
+                snprintf(label, sizeof label, "%s (%u x %u pos)", cases[i].name, hd, ctx);
+            else
+                snprintf(label, sizeof label, "%s (%u)", cases[i].name, cases[i].pc.n);
+            bench_perpos_case(label, &cases[i].pc);
+        }
     }
 }
 
@@ -518,6 +668,7 @@ int main(int argc, char **argv)
     BENCH("softmax (vocab)", flm_softmax_q(x, c->vocab_size, 16, (uint32_t *)y));
     BENCH("logsumexp (vocab)", flm_logsumexp_q(x, c->vocab_size, 16, &lse));
     bench_variants(m, q);
+    bench_perpos_variants(c);
 
 forward:;
     if (threads_vs > 1) {

@@ -56,9 +56,18 @@ set(FLM_CORE_SOURCES
     core/kernels/tables.c
     core/kernels/variants.c
     core/kernels/x86/attention_avx2.c
+    core/kernels/x86/exp_avx2.c
+    core/kernels/x86/exp_avx512.c
     core/kernels/x86/matvec_q4_avx2.c
     core/kernels/x86/matvec_q8_avx2.c
     core/kernels/x86/matvec_q8_avx512vnni.c
+    core/kernels/x86/quantize_avx2.c
+    core/kernels/x86/rmsnorm_avx2.c
+    core/kernels/x86/rope_avx2.c
+    core/kernels/x86/softmax_avx2.c
+    core/kernels/x86/softmax_avx512.c
+    core/kernels/x86/swiglu_avx2.c
+    core/kernels/x86/swiglu_avx512.c
     core/model/arch.c
     core/model/model.c
     core/proto/http.c

@@ -455,8 +455,8 @@ static bool attention_agrees(const int32_t *q, uint32_t hd, const flm_kv_view_t 
 
 FLM_TEST(kernels_variants_attention)
 {
-    static const uint32_t dims[] = { 1, 2, 3, 7, 8, 16, 33, 64, 255, 256 };
-    static const uint32_t positions[] = { 1, 2, 5, 100, MAX_POS };
+    static const uint32_t dims[] = { 1, 2, 3, 7, 8, 16, 24, 33, 40, 48, 64, 255, 256 };
+    static const uint32_t positions[] = { 1, 2, 5, 8, 9, 17, 100, 255, MAX_POS };
     unsigned compared = 0;
     rng = 0x85EBCA6Bu;
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
@@ -483,5 +483,29 @@ FLM_TEST(kernels_variants_attention)
                                          : (int32_t)next() >> below(24);
             FLM_CHECK(attention_agrees(q, hd, &kv, npos, &compared));
         }
+    /* ragged: head_dim a multiple of 8 (the AVX2 eight-position path) or
+     * not, 1..70 positions (whole groups of eight and a tail), any fill */
+    for (int trial = 0; trial < 300; trial++) {
+        uint32_t hd = trial % 4 ? 8 * (1 + below(32)) : 1 + below(FLM_KERNEL_MAX_HEAD);
+        uint32_t npos = 1 + below(70), stride = hd + below(9), sstride = 1 + below(3);
+        size_t nkv = (size_t)(npos - 1) * stride + hd, nsc = (size_t)(npos - 1) * sstride + 1;
+        FLM_CHECK(nkv <= KV_POOL && nsc <= SC_POOL);
+        fill_t f = (fill_t)below(3);
+        flm_kv_view_t kv = { pool_k, pool_v, pool_ks, pool_vs, stride, sstride };
+        for (size_t i = 0; i < nkv; i++) {
+            pool_k[i] = rand_q8(f);
+            pool_v[i] = rand_q8(f);
+        }
+        for (size_t i = 0; i < nsc; i++) {
+            pool_ks[i] = (uint16_t)(f == FILL_EXTREME ? 0xFFFFu : next());
+            pool_vs[i] = (uint16_t)(f == FILL_EXTREME ? 0xFFFFu : next());
+        }
+        int32_t *q = pool_qv;
+        for (uint32_t j = 0; j < hd; j++)
+            q[j] = trial % 7 == 0      ? 0 /* all scores 0: a uniform softmax */
+                   : f == FILL_EXTREME ? (next() & 1u ? INT32_MAX : INT32_MIN)
+                                       : (int32_t)next() >> below(31);
+        FLM_CHECK(attention_agrees(q, hd, &kv, npos, &compared));
+    }
     printf("    %u attention comparisons with the _ref\n", compared);
 }
