@@ -28,9 +28,11 @@
  *    the _ref.
  * The scales of a block's group are gathered (vpgatherdd) straight from
  * the matrix. No heap: the split inputs (XB_BYTES / 2 columns x positions:
- * 8192 columns for the matvec, 512 for 16 positions) and the int64 totals
- * live on the stack (about 25 KB); longer rows are taken in column chunks
- * whose totals add up, a span of blocks at a time.
+ * 12288 columns for the matvec, 768 for 16 positions, so the llama2.c
+ * 15M and 110M shapes' rows but 110M's 2048 are one chunk) and the int64
+ * totals live on the stack (about 34 KB); longer rows are taken in column
+ * chunks whose totals add up, a span of blocks at a time, each chunk split
+ * again for each span.
  *
  * Speed on one Sapphire-Rapids-class core (2 ports for 512-bit work): the
  * matmat of 16 positions shares the transpose and runs about twice the old
@@ -55,7 +57,7 @@
 
 enum {
     GS = 32,            /* the group size this file handles */
-    XB_BYTES = 16384,   /* split inputs of a pass: positions x chunk x 2 bytes */
+    XB_BYTES = 24576,   /* split inputs of a pass: positions x chunk x 2 bytes */
     ACC_ZMM = 128,      /* int64 totals of a span of blocks: 8 KB */
 };
 

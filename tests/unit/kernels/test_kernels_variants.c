@@ -308,7 +308,7 @@ FLM_TEST(kernels_variants_matmat)
 }
 
 /* Groups of 32 (the converter's default) take their own path on x86-64
- * AVX-512 VNNI (16-row blocks, column chunks of 8192 / positions, passes of
+ * AVX-512 VNNI (16-row blocks, column chunks of 12288 / positions, passes of
  * 16 positions): row counts around multiples of 16, rows past a chunk and
  * past a span of blocks, 1 to 17 positions, extreme values, max scales. */
 static bool g32_fits(uint32_t rows, uint32_t cols, uint32_t n)
@@ -391,7 +391,7 @@ FLM_TEST(kernels_variants_matmat_g32)
     static const uint32_t shapes[][2] = {
         { 1, 32 },  { 15, 288 }, { 16, 288 }, { 17, 288 }, { 31, 65 },   { 32, 31 },
         { 33, 96 }, { 47, 600 }, { 48, 768 }, { 70, 600 }, { 65, 1030 }, { 3, 8200 },
-        { 18, 4100 }, { 80, 1 }, { 12, 8192 }, { 2, 9000 },
+        { 18, 4100 }, { 80, 1 }, { 12, 8192 }, { 2, 9000 }, { 2, 12320 }, { 3, 12300 },
     };
     static const uint32_t ns[] = { 1, 2, 3, 4, 7, 16, 17 };
     unsigned compared = 0;
