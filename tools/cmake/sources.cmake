@@ -61,6 +61,7 @@ set(FLM_CORE_SOURCES
     core/kernels/x86/matvec_q4_avx2.c
     core/kernels/x86/matvec_q8_avx2.c
     core/kernels/x86/matvec_q8_avx512vnni.c
+    core/kernels/x86/matvec_q8_avx512vnni_g32.c
     core/kernels/x86/quantize_avx2.c
     core/kernels/x86/rmsnorm_avx2.c
     core/kernels/x86/rope_avx2.c

@@ -24,6 +24,7 @@
 
 #include "core/kernels/priv/fixed.h"
 #include "core/kernels/priv/matvec_q8_impl.h"
+#include "core/kernels/priv/matvec_q8_x86.h"
 
 #define VNNI __attribute__((target("avx2,avx512f,avx512bw,avx512vnni")))
 #define INLINE_VNNI static inline __attribute__((always_inline)) VNNI
@@ -185,7 +186,10 @@ VNNI flm_err_t flm_matvec_q8_s16_avx512vnni(const flm_qmat_t *w, const int16_t *
 {
     if (!flm_matvec_args_ok(w, x, x_shift, out, out_shift))
         return FLM_ERR_ARG;
-    matmat(w, 1, x, 0, &x_shift, out, 0, out_shift);
+    if (w->gs == 32u)
+        flm_matvec_q8_s16_avx512vnni_g32(w, x, x_shift, out, out_shift);
+    else
+        matmat(w, 1, x, 0, &x_shift, out, 0, out_shift);
     return FLM_OK;
 }
 
@@ -195,7 +199,10 @@ VNNI flm_err_t flm_matmat_q8_s16_avx512vnni(const flm_qmat_t *w, uint32_t n, con
 {
     if (!flm_matmat_args_ok(w, n, x, x_stride, x_shift, out, out_stride, out_shift))
         return FLM_ERR_ARG;
-    matmat(w, n, x, x_stride, x_shift, out, out_stride, out_shift);
+    if (w->gs == 32u)
+        flm_matmat_q8_s16_avx512vnni_g32(w, n, x, x_stride, x_shift, out, out_stride, out_shift);
+    else
+        matmat(w, n, x, x_stride, x_shift, out, out_stride, out_shift);
     return FLM_OK;
 }
 #endif

@@ -307,6 +307,113 @@ FLM_TEST(kernels_variants_matmat)
     printf("    %u matmat comparisons with n matvec _ref calls\n", compared);
 }
 
+/* Groups of 32 (the converter's default) take their own path on x86-64
+ * AVX-512 VNNI (16-row blocks, column chunks of 12288 / positions, passes of
+ * 16 positions): row counts around multiples of 16, rows past a chunk and
+ * past a span of blocks, 1 to 17 positions, extreme values, max scales. */
+static bool g32_fits(uint32_t rows, uint32_t cols, uint32_t n)
+{
+    return (size_t)n * cols <= POOL_X && (size_t)rows * cols <= POOL_Q &&
+           (size_t)rows * ((cols + 31) / 32) <= POOL_S;
+}
+
+static bool matmat_g32_agrees(uint32_t rows, uint32_t cols, uint32_t n, fill_t f,
+                              unsigned *compared)
+{
+    enum { R = 80, N = 17 };
+    static int32_t want[N * (R + 1)], got[N * (R + 1)];
+    flm_qmat_t m;
+    const int16_t *x0;
+    if (rows > R || n > N || (size_t)n * cols > POOL_X ||
+        !make_matvec(&m, &x0, 1, cols, 32, 0, f, 0))
+        return false;
+    /* make_matvec fills one row: this test's matrix is rows x cols */
+    uint32_t ng = m.ngroups;
+    if (!g32_fits(rows, cols, n))
+        return false;
+    int8_t *q = pool_q + POOL_Q - (size_t)rows * cols;
+    int32_t *sc = pool_s + POOL_S - (size_t)rows * ng;
+    for (size_t i = 0; i < (size_t)rows * cols; i++)
+        q[i] = rand_q8(f);
+    for (size_t i = 0; i < (size_t)rows * ng; i++)
+        sc[i] = rand_scale(f);
+    m = (flm_qmat_t){ q, sc, rows, cols, 32, ng, (int32_t)below(31), 8 };
+    int16_t *x = pool_x + POOL_X - (size_t)n * cols;
+    for (size_t i = 0; i < (size_t)n * cols; i++)
+        x[i] = rand_s16(f);
+    if (f == FILL_EXTREME && (next() & 1u)) /* every product +2^22 */
+        for (uint32_t b = 0; b < n; b++)
+            for (uint32_t i = 0; i < cols; i++)
+                x[(size_t)b * cols + i] = q[i] < 0 ? -32768 : 32767;
+    int32_t shifts[N];
+    for (uint32_t b = 0; b < n; b++)
+        shifts[b] = (int32_t)below(40) - 10;
+    const int32_t out_shift = (int32_t)below(50) - 10;
+    const size_t ostride = rows + 1u;
+    memset(want, 0x55, sizeof want);
+    for (uint32_t b = 0; b < n; b++)
+        if (flm_matvec_q8_s16_ref(&m, x + (size_t)b * cols, shifts[b], want + b * ostride,
+                                  out_shift) != FLM_OK)
+            return false;
+    size_t nv;
+    const flm_kernel_variant_t *v = flm_kernel_variants(&nv);
+    for (size_t i = 0; i < nv; i++) {
+        if (!flm_kernel_variant_available(&v[i]))
+            continue;
+        if (v[i].op == FLM_KOP_MATMAT_Q8_S16) {
+            memset(got, 0x55, sizeof got);
+            if (v[i].fn.matmat_q8_s16(&m, n, x, cols, shifts, got, ostride, out_shift) != FLM_OK ||
+                memcmp(got, want, sizeof got) != 0) {
+                printf("    %s: %ux%u gs 32, %u positions\n", v[i].name, rows, cols, n);
+                return false;
+            }
+            (*compared)++;
+        } else if (v[i].op == FLM_KOP_MATVEC_Q8_S16) {
+            for (uint32_t b = 0; b < n; b++) {
+                memset(got, 0x55, sizeof got);
+                if (v[i].fn.matvec_q8_s16(&m, x + (size_t)b * cols, shifts[b], got, out_shift) !=
+                        FLM_OK ||
+                    memcmp(got, want + b * ostride, rows * sizeof got[0]) != 0 ||
+                    got[rows] != 0x55555555) {
+                    printf("    %s: %ux%u gs 32, position %u\n", v[i].name, rows, cols, b);
+                    return false;
+                }
+                (*compared)++;
+            }
+        }
+    }
+    return true;
+}
+
+FLM_TEST(kernels_variants_matmat_g32)
+{
+    /* rows, cols */
+    static const uint32_t shapes[][2] = {
+        { 1, 32 },  { 15, 288 }, { 16, 288 }, { 17, 288 }, { 31, 65 },   { 32, 31 },
+        { 33, 96 }, { 47, 600 }, { 48, 768 }, { 70, 600 }, { 65, 1030 }, { 3, 8200 },
+        { 18, 4100 }, { 80, 1 }, { 12, 8192 }, { 2, 9000 }, { 2, 12320 }, { 3, 12300 },
+    };
+    static const uint32_t ns[] = { 1, 2, 3, 4, 7, 16, 17 };
+    unsigned compared = 0;
+    rng = 0x85EBCA6Bu;
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+        for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
+            for (int f = FILL_RANDOM; f <= FILL_SMALL; f++) {
+                if (!g32_fits(shapes[k][0], shapes[k][1], ns[j]))
+                    continue;
+                FLM_CHECK(matmat_g32_agrees(shapes[k][0], shapes[k][1], ns[j], (fill_t)f,
+                                            &compared));
+            }
+    for (int trial = 0; trial < 60; trial++) {
+        uint32_t rows = 1 + below(80), cols = 1 + below(trial % 4 ? 700 : 3000);
+        uint32_t n = 1 + below(17);
+        if (!g32_fits(rows, cols, n))
+            continue;
+        FLM_CHECK(matmat_g32_agrees(rows, cols, n, (fill_t)below(3), &compared));
+    }
+    printf("    %u gs-32 comparisons with the _ref\n", compared);
+}
+
 /* ---- int4 matvec ---------------------------------------------------------- */
 
 /* A rows x cols int4 matrix (rows of ceil(cols / 2) bytes) and an input,
