@@ -37,7 +37,10 @@ flm_err_t flm_quantize_s16_ref(const int32_t *x, uint32_t n, int32_t x_shift, in
  * scale always fits an int32. */
 static uint16_t kv_scale_code(uint64_t s)
 {
-    uint32_t e = 0;
+    /* s < 2^(e + 11) at least for the e that fits: start at bitlen - 12 (s
+     * < 2^33: the step of an int32's amax), one or two steps from there */
+    uint32_t hi = (uint32_t)(s >> 32), bits = hi ? 64 - flm_clz32(hi) : s ? 32 - flm_clz32((uint32_t)s) : 0;
+    uint32_t e = bits > 12 ? bits - 12 : 0;
     while ((s + ((uint64_t)1 << e >> 1)) >> e > 2047u)
         e++;
     uint64_t m = (s + ((uint64_t)1 << e >> 1)) >> e;
@@ -52,9 +55,20 @@ flm_err_t flm_quantize_s8_ref(const int32_t *x, uint32_t n, int8_t *q, uint16_t 
         return FLM_ERR_ARG;
     uint64_t amax = amax_of(x, n);
     /* step amax / 127 in Q24, to 11 significant bits */
-    *scale = kv_scale_code((amax * 512u + 127u) / 254u);
+    *scale = kv_scale_code(flm_udiv64_by32(amax * 512u + 127u, 254u));
     uint64_t step = (uint64_t)flm_kv_scale(*scale);
     const uint32_t twice = (uint32_t)(2u * step); /* < 2^32: a scale is at most 2047 << 20 */
+    if (step && (amax << 9) + step <= UINT32_MAX) {
+        /* every numerator fits 32 bits (|x| < 2^23, nearly always): the
+         * loop below without its 64-bit arithmetic, the same quotients */
+        const uint32_t step32 = (uint32_t)step;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t m = ((flm_abs32(x[i]) << 9) + step32) / twice;
+            int32_t v = m > 127u ? 127 : (int32_t)m;
+            q[i] = (int8_t)(x[i] < 0 ? -v : v);
+        }
+        return FLM_OK;
+    }
     for (uint32_t i = 0; i < n; i++) {
         /* round(|x| * 2^8 / step), half away from zero; clamped because the
          * step may have been rounded down. The same quotient in 32 bits
