@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs every test: the unit-test binary, then each script in tests/sh/.
+# Runs every test: the unit-test binary and each script in tests/sh/.
 # A script passes with exit 0, is skipped with exit 77, fails otherwise.
 # Ends with the line "N passed, M failed, K skipped"; exits 1 on any failure.
 #
@@ -8,33 +8,76 @@
 # images, Python or object files, which SAN=1 does not change, or what the
 # sanitized unit tests cover already; the plain pass has run it.
 #
+# TEST_JOBS (default 2, the CI machine's cores) workers run them side by
+# side: the unit tests and most scripts each use one core (a qemu run, the
+# CLI), so one after another they left the second core idle for most of
+# the ~12 minutes. Each worker takes the next test nobody has taken (the
+# unit tests first, then the scripts that lock something, then the rest,
+# each group in name order). A script whose header has the line
+# "# lock: NAME... (why)" holds those named locks while it runs, and no two
+# scripts holding the same lock run at once: it is how the scripts that
+# build and relink one board folder (build/<board>/, its firmware linked
+# with the model of that run) stay out of each other's way. The unit tests
+# run the same binary under the same filter as before; they and every
+# script make their own temporary folders and servers on ports the
+# kernel picks, so two of them side by side see nothing of each other.
+# TEST_JOBS=1 is the old order, one after the other.
+#
+# Each test prints one line when it ends ("ok name (N s)", "SKIP name:
+# why", or "FAIL name" and the last 40 lines of its output), in the order
+# they end; the unit tests' own lines come in one block when they end.
+#
 # usage: tests/run.sh BUILD_DIR [FILTER]
 build=${1:?usage: tests/run.sh BUILD_DIR [FILTER]}
 filter=${2:-}
-passed=0 failed=0 skipped=0
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+jobs=${TEST_JOBS:-2}
+state=$(mktemp -d)
+trap 'rm -rf "$state"' EXIT
+mkdir "$state/claim" "$state/lock"
 
-echo "== unit tests ($build/tests/unit) =="
-"$build/tests/unit" $filter | tee "$log"
-summary=$(tail -n 1 "$log")
-case "$summary" in
-    *" passed, "*" failed"*)
-        set -- $summary
-        passed=$1 failed=$3 skipped=${5:-0} ;;
-    *)  echo "FAIL unit (the unit-test binary crashed before its summary)"
-        failed=1 ;;
-esac
+# locks_of SCRIPT: the names on its "# lock:" header line
+locks_of() { sed -n 's/^# lock: *\([^(]*\).*/\1/p' "$1" | head -n 1; }
 
-echo "== script tests (tests/sh) =="
+# The queue: "unit", then the scripts with locks, then the others.
+queue=unit
 for t in tests/sh/*.sh; do
     [ -e "$t" ] || continue
-    name=$(basename "$t" .sh)
-    case "$name" in "$filter"*) ;; *) continue ;; esac
+    case "$(basename "$t" .sh)" in "$filter"*) ;; *) continue ;; esac
+    [ -z "$(locks_of "$t")" ] || queue="$queue $t"
+done
+for t in tests/sh/*.sh; do
+    [ -e "$t" ] || continue
+    case "$(basename "$t" .sh)" in "$filter"*) ;; *) continue ;; esac
+    [ -n "$(locks_of "$t")" ] || queue="$queue $t"
+done
+
+# result KIND: one line in the worker's tally (passed, failed, skipped)
+result() { echo "$1" >>"$state/tally.$me"; }
+
+run_unit() {
+    log="$state/unit.log"
+    t0=$(date +%s)
+    "$build/tests/unit" $filter >"$log" 2>&1
+    secs=$(($(date +%s) - t0))
+    summary=$(tail -n 1 "$log")
+    { echo "== unit tests ($build/tests/unit, ${secs} s) =="; cat "$log"; } >"$state/unit.out"
+    cat "$state/unit.out"
+    case "$summary" in
+        *" passed, "*" failed"*)
+            set -- $summary
+            echo "unit $1 $3 ${5:-0}" >>"$state/tally.$me" ;;
+        *)  echo "FAIL unit (the unit-test binary crashed before its summary)"
+            result failed ;;
+    esac
+}
+
+run_script() {
+    t=$1 name=$(basename "$1" .sh)
+    log="$state/log.$name"
     case "$build" in *-san)
         why=$(sed -n 's/^# san: skip *//p' "$t" | head -n 1)
         if [ -n "$why" ]; then
-            skipped=$((skipped + 1)); echo "SKIP $name: not in the sanitizer pass $why"; continue
+            result skipped; echo "SKIP $name: not in the sanitizer pass $why"; return
         fi ;;
     esac
     t0=$(date +%s)
@@ -42,13 +85,75 @@ for t in tests/sh/*.sh; do
     rc=$?
     secs=$(($(date +%s) - t0))
     if [ $rc -eq 0 ]; then
-        passed=$((passed + 1)); echo "ok   $name (${secs} s)"
+        result passed; echo "ok   $name (${secs} s)"
     elif [ $rc -eq 77 ]; then
-        skipped=$((skipped + 1)); echo "SKIP $name: $(tail -n 1 "$log")"
+        result skipped; echo "SKIP $name: $(tail -n 1 "$log")"
     else
-        failed=$((failed + 1)); echo "FAIL $name (exit $rc, ${secs} s)"; sed 's/^/    /' "$log" | tail -n 40
+        result failed
+        # one write, so another worker's line does not land inside it
+        out=$(echo "FAIL $name (exit $rc, ${secs} s)"; sed 's/^/    /' "$log" | tail -n 40)
+        printf '%s\n' "$out"
     fi
-done
+}
 
+# take_locks NAME...: all of them or none (mkdir is atomic)
+take_locks() {
+    taken=
+    for l in "$@"; do
+        if mkdir "$state/lock/$l" 2>/dev/null; then
+            taken="$taken $l"
+        else
+            for k in $taken; do rmdir "$state/lock/$k"; done
+            return 1
+        fi
+    done
+}
+drop_locks() { for l in "$@"; do rmdir "$state/lock/$l"; done; }
+
+worker() {
+    me=$1
+    : >"$state/tally.$me"
+    while :; do
+        ran=0 left=0
+        for item in $queue; do
+            id=$(basename "$item" .sh)
+            [ -d "$state/claim/$id" ] && continue
+            left=1
+            locks=
+            [ "$item" = unit ] || locks=$(locks_of "$item")
+            take_locks $locks || continue
+            if mkdir "$state/claim/$id" 2>/dev/null; then
+                if [ "$item" = unit ]; then run_unit; else run_script "$item"; fi
+                ran=1
+            fi
+            drop_locks $locks
+            [ $ran -eq 0 ] || break # from the top: the earlier ones may be free now
+        done
+        [ $left -eq 1 ] || return 0
+        # what is left waits for a lock another worker holds
+        [ $ran -eq 1 ] || sleep 1
+    done
+}
+
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+i=1
+while [ $i -lt "$jobs" ]; do
+    worker $i &
+    i=$((i + 1))
+done
+worker 0
+wait
+
+passed=0 failed=0 skipped=0
+for f in "$state"/tally.*; do
+    while read -r kind a b c; do
+        case $kind in
+            unit)    passed=$((passed + a)) failed=$((failed + b)) skipped=$((skipped + c)) ;;
+            passed)  passed=$((passed + 1)) ;;
+            failed)  failed=$((failed + 1)) ;;
+            skipped) skipped=$((skipped + 1)) ;;
+        esac
+    done <"$f"
+done
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -2,9 +2,10 @@
 # tests/fuzz/fuzz_<name>.c, with its seed corpus in tests/fuzz/corpus/<name>/
 # and the inputs that once failed in tests/fuzz/regressions/<name>/.
 #
-#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="json sse"] [FUZZ_RUNS=N]
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="json sse"] [FUZZ_RUNS=N] [FUZZ_JOBS=1]
 #       builds every harness with clang + libFuzzer + ASan/UBSan into
-#       build/fuzz/ and runs each in turn (nice, one job) for FUZZ_SECONDS
+#       build/fuzz/ and runs each in turn (nice, FUZZ_JOBS at a time: CI
+#       runs its 2) for FUZZ_SECONDS
 #       (or FUZZ_RUNS executions), growing build/fuzz/corpus/<name>/ from the
 #       committed seeds; a crash leaves build/fuzz/artifacts/<name>-crash-*,
 #       which goes into regressions/<name>/ with its fix.
@@ -38,6 +39,7 @@ TEST_DEPS += $(FUZZ_REPLAY)
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?=
+FUZZ_JOBS    ?= 1
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_DIR     := build/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -75,7 +77,7 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libfuzzsuppo
 .PHONY: fuzz fuzz-build
 fuzz-build: $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
 fuzz: fuzz-build
-	@FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_RUNS='$(FUZZ_RUNS)' sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_TARGETS)
+	@FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_RUNS='$(FUZZ_RUNS)' FUZZ_JOBS='$(FUZZ_JOBS)' sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_TARGETS)
 
 -include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
 endif

@@ -11,6 +11,7 @@
 # store-and-forward queue (selftest_store.c), and each must recover; every
 # board must report the same cuts.
 # san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
+# lock: mps2-an386 mps2-an385 mps2-an505 mps3-an547 (tests/run.sh: it builds and relinks these boards' folders in build/)
 set -u
 for tool in arm-none-eabi-gcc qemu-system-arm; do
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }

@@ -6,6 +6,7 @@
 # (test_kernels_variants.c), with the golden hashes and the accuracy tests
 # of tests/unit/kernels/ as on the host.
 # san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
+# lock: mps3-an547 mps2-an505 (tests/run.sh: it builds and relinks these boards' folders in build/)
 set -u
 for tool in arm-none-eabi-gcc qemu-system-arm; do
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }

@@ -6,6 +6,8 @@
 # slot's bytes, its erase, the boot record's saves, both ways): after every
 # cut the board boots a verified slot, never the factory image, and the
 # update completes. Both boards must report the same.
+# san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
+# lock: mps2-an386 mps2-an385 (tests/run.sh: it builds and relinks these boards' folders in build/)
 set -u
 for tool in arm-none-eabi-gcc qemu-system-arm; do
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }

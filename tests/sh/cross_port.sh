@@ -11,8 +11,14 @@
 # when ../shared is there, the reference stories260K. The ARM Linux boards
 # run a second time on an emulated CPU without the extension their kernels
 # choose at run time (board@cpu: AArch64 without the dot product, ARMv7-A
-# without NEON), so every kernel variant gives the same text.
+# without NEON), so every kernel variant gives the same text: there the
+# default model's three runs (int8: greedy, sampled, routed) and the int4
+# stories260K demo, one run per weight format and path, not all nine (the
+# int8 stories260K and the int4 llama2xs runs go through the same kernel
+# variants; cross_unit.sh checks every kernel and transformer_bits on both
+# CPUs bit for bit against _ref). 10 runs of qemu-user fewer, ~20 s.
 # san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
+# lock: linux-aarch64 linux-armhf mps2-an386 mps2-an385 mps2-an505 mps3-an547 riscv32-virt (tests/run.sh: it builds and relinks these boards' folders in build/)
 set -u
 shared=${FLM_SHARED:-../shared}
 default_model=models/fieldtales-800k.flm
@@ -23,8 +29,10 @@ for tool in aarch64-linux-gnu-gcc arm-linux-gnueabihf-gcc arm-none-eabi-gcc \
 done
 # model:bits:demos[:context]
 cases="$default_model:8:demo,demo-sample,route"
+cpu_cases=$cases # the board@cpu runs
 if [ -f "$shared/models/stories260K.bin" ]; then
     cases="$cases build/models/stories260K.flm:8:demo,demo-sample,route build/models/stories260K-q4.flm:4:demo"
+    cpu_cases="$cpu_cases build/models/stories260K-q4.flm:4:demo"
     # a model written by llama.cpp's tools: its Q4_0 GGUF file converted to int4
     make -s SAN=0 cli >/dev/null 2>&1 && mkdir -p build/models &&
         build/host/fieldlm convert --in "$shared/models/gguf/llama2xs-Q4_0.gguf" --bits 4 \
@@ -42,7 +50,7 @@ status=0
 for run in $boards; do
     board=${run%@*} cpu=
     [ "$board" = "$run" ] || cpu=${run#*@}
-    for case in $cases; do
+    for case in $(if [ -n "$cpu" ]; then echo $cpu_cases; else echo $cases; fi); do
         model=${case%%:*} rest=${case#*:} bits=${rest%%:*} rest=${rest#*:}
         demos=$(echo "${rest%%:*}" | tr , ' ') ctx=256
         [ "${rest#*:}" = "$rest" ] || ctx=${rest#*:}

@@ -4,6 +4,7 @@
 # on loopback (by name and by address), and refuses a certificate for
 # another host before any request byte leaves.
 # san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
+# lock: linux-aarch64 linux-armhf (tests/run.sh: it builds and relinks these boards' folders in build/)
 case "${BUILD:-}" in
     *-san) echo "skipped: the ARM builds run once, in the plain pass"; exit 77 ;;
 esac

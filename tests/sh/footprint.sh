@@ -4,6 +4,7 @@
 # program fits the 256 KB-RAM budget the README states. The per-function
 # profile (`make profile`) accounts for the same total.
 # san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
+# lock: mps2-an386 mps2-an505 mps3-an547 qemu-insn (tests/run.sh: it builds and relinks these boards' folders in build/ and the qemu-insn plugin)
 set -u
 shared=${FLM_SHARED:-../shared}
 [ -f "$shared/models/stories260K.bin" ] || { echo "no $shared/models/stories260K.bin"; exit 77; }

@@ -14,6 +14,7 @@
 #    same instruction counts) and within the 256 KB RAM budget, and the
 #    profile accounts for the same total.
 # san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
+# lock: riscv32-virt qemu-insn (tests/run.sh: it builds and relinks these boards' folders in build/ and the qemu-insn plugin)
 set -u
 for tool in riscv64-unknown-elf-gcc qemu-system-riscv32; do
     command -v $tool >/dev/null || { echo "$tool not installed (see .ci/packages.txt)"; exit 77; }
