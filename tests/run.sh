@@ -11,17 +11,25 @@
 # TEST_JOBS (default 2, the CI machine's cores) workers run them side by
 # side: the unit tests and most scripts each use one core (a qemu run, the
 # CLI), so one after another they left the second core idle for most of
-# the ~12 minutes. Each worker takes the next test nobody has taken (the
-# unit tests first, then the scripts that lock something, then the rest,
-# each group in name order). A script whose header has the line
-# "# lock: NAME... (why)" holds those named locks while it runs, and no two
-# scripts holding the same lock run at once: it is how the scripts that
-# build and relink one board folder (build/<board>/, its firmware linked
-# with the model of that run) stay out of each other's way. The unit tests
-# run the same binary under the same filter as before; they and every
-# script make their own temporary folders and servers on ports the
-# kernel picks, so two of them side by side see nothing of each other.
-# TEST_JOBS=1 is the old order, one after the other.
+# the ~12 minutes. Each worker takes the first test of the queue nobody
+# has taken and that may start now. The queue: the scripts whose header
+# has the line "# long: (why)" (a minute or more in CI: started first, so
+# that no worker is left with one at the end while the other idles), the
+# unit tests, the scripts that lock something, the rest; each group in
+# name order. Two header lines say when a script may start:
+#   "# lock: NAME... (why)"  it holds those named locks while it runs, and
+#       no two scripts holding the same lock run at once: it is how the
+#       scripts that build and relink one board folder (build/<board>/,
+#       its firmware linked with the model and options of that run), or
+#       share another folder (build/node/), stay out of each other's way;
+#   "# after: SCRIPT... (why)"  it waits until those scripts (when this
+#       run has them) have ended: integer_only reads the objects of every
+#       board folder cross_port builds.
+# The unit tests run the same binary under the same filter as before; they
+# and every script make their own temporary folders and servers on ports
+# the kernel picks, so two of them side by side see nothing of each other.
+# The test certificates the cloud scripts share ($BUILD/certs) are made
+# once here, before any of them starts. TEST_JOBS=1 runs one test at a time.
 #
 # Each test prints one line when it ends ("ok name (N s)", "SKIP name:
 # why", or "FAIL name" and the last 40 lines of its output), in the order
@@ -33,23 +41,33 @@ filter=${2:-}
 jobs=${TEST_JOBS:-2}
 state=$(mktemp -d)
 trap 'rm -rf "$state"' EXIT
-mkdir "$state/claim" "$state/lock"
+mkdir "$state/claim" "$state/lock" "$state/done" "$state/meta"
 
-# locks_of SCRIPT: the names on its "# lock:" header line
-locks_of() { sed -n 's/^# lock: *\([^(]*\).*/\1/p' "$1" | head -n 1; }
+# header SCRIPT KEY: the words of its "# KEY:" header line, before "(why)"
+header() { sed -n "s/^# $2: *\([^(]*\).*/\1/p" "$1" | head -n 1; }
 
-# The queue: "unit", then the scripts with locks, then the others.
-queue=unit
+# The queue; each script's locks and the scripts it waits for, read once
+# into $state/meta/ (the workers look at them on every pass).
+long= locked= rest=
 for t in tests/sh/*.sh; do
     [ -e "$t" ] || continue
-    case "$(basename "$t" .sh)" in "$filter"*) ;; *) continue ;; esac
-    [ -z "$(locks_of "$t")" ] || queue="$queue $t"
+    id=$(basename "$t" .sh)
+    case "$id" in "$filter"*) ;; *) continue ;; esac
+    locks=$(header "$t" lock) after=$(header "$t" after)
+    echo $locks >"$state/meta/$id.lock"
+    echo $after >"$state/meta/$id.after"
+    if [ -n "$(sed -n '/^# long:/p' "$t")" ]; then long="$long $t"
+    elif [ -n "$locks" ]; then locked="$locked $t"
+    else rest="$rest $t"; fi
 done
-for t in tests/sh/*.sh; do
-    [ -e "$t" ] || continue
-    case "$(basename "$t" .sh)" in "$filter"*) ;; *) continue ;; esac
-    [ -n "$(locks_of "$t")" ] || queue="$queue $t"
-done
+: >"$state/meta/unit.lock"; : >"$state/meta/unit.after"
+queue="$long unit $locked $rest"
+
+# The cloud scripts' certificates (tests/lib/cloud_lib.sh), valid for the
+# next 4 hours: a script making them when they expire within the hour
+# (tools/cloudsim/mkcerts.sh) would remove the files another one is using.
+command -v openssl >/dev/null 2>&1 &&
+    MKCERTS_VALID_FOR=14400 sh tools/cloudsim/mkcerts.sh "$build/certs" >/dev/null 2>&1
 
 # result KIND: one line in the worker's tally (passed, failed, skipped)
 result() { echo "$1" >>"$state/tally.$me"; }
@@ -110,6 +128,15 @@ take_locks() {
 }
 drop_locks() { for l in "$@"; do rmdir "$state/lock/$l"; done; }
 
+# ready ID: every script it waits for has ended (or is not in this run)
+ready() {
+    read -r after <"$state/meta/$1.after" || after=
+    for a in $after; do
+        [ -e "$state/meta/$a.lock" ] || continue
+        [ -d "$state/done/$a" ] || return 1
+    done
+}
+
 worker() {
     me=$1
     : >"$state/tally.$me"
@@ -119,18 +146,20 @@ worker() {
             id=$(basename "$item" .sh)
             [ -d "$state/claim/$id" ] && continue
             left=1
-            locks=
-            [ "$item" = unit ] || locks=$(locks_of "$item")
+            ready "$id" || continue
+            read -r locks <"$state/meta/$id.lock" || locks=
             take_locks $locks || continue
             if mkdir "$state/claim/$id" 2>/dev/null; then
                 if [ "$item" = unit ]; then run_unit; else run_script "$item"; fi
+                mkdir "$state/done/$id"
                 ran=1
             fi
             drop_locks $locks
             [ $ran -eq 0 ] || break # from the top: the earlier ones may be free now
         done
         [ $left -eq 1 ] || return 0
-        # what is left waits for a lock another worker holds
+        # what is left waits for a lock another worker holds, or a script
+        # another worker runs
         [ $ran -eq 1 ] || sleep 1
     done
 }

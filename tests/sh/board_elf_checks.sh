@@ -6,6 +6,7 @@
 # integer instructions carry integer types): proof that the whole inference
 # path is integer-only. Each check first proves it catches a planted offender.
 # san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
+# long: (about 75 s in CI: the first builds of the bare-metal boards)
 # lock: mps2-an386 mps2-an385 mps2-an505 mps3-an547 riscv32-virt (tests/run.sh: it builds and relinks these boards' folders in build/)
 set -u
 command -v arm-none-eabi-gcc >/dev/null || { echo "arm-none-eabi-gcc not installed"; exit 77; }

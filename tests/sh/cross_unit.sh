@@ -11,6 +11,7 @@
 # ones that run the kernels under the second, and each must select the
 # variant its CPU calls for.
 # san: skip (it tests cross-built board images, which SAN=1 leaves as they are)
+# long: (about 100 s in CI: the ARM Linux unit tests built and run under qemu-user)
 # lock: linux-aarch64 linux-armhf (tests/run.sh: it builds and relinks these boards' folders in build/)
 set -u
 case "${BUILD:-}" in

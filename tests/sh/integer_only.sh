@@ -12,6 +12,8 @@
 #    actually emitted, whatever the source or the flags say.
 # Each step first proves it catches planted offenders.
 # san: skip (it reads object files for floating-point instructions; SAN=1 changes no source)
+# lock: linux-aarch64 linux-armhf mps2-an386 mps2-an385 mps2-an505 mps3-an547 riscv32-virt (tests/run.sh: it reads the objects of these boards' folders, which the board scripts rebuild)
+# after: cross_port (tests/run.sh: cross_port builds every board folder whose objects step 3 reads, as the scripts before this one in name order did when they ran one at a time)
 set -u
 cc=${CC:-cc}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

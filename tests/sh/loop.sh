@@ -18,6 +18,7 @@
 #     from it, with the cloud's words.
 # Needs PyTorch (python3-torch): skipped without it. About a minute of CPU.
 # san: skip (the loop trains in Python; its CLI steps run under SAN=1 in log_cli, model_update and router_ask)
+# long: (about 80 s in CI: it trains in PyTorch)
 need_tls=0
 . tests/lib/cloud_lib.sh
 py=${FLM_PYTHON:-/usr/bin/python3}

@@ -2,6 +2,7 @@
 # driven by playwright-core (npm) types a prompt, waits for the streamed
 # answer, checks the route label (device or cloud, and why) and takes a
 # screenshot ($BUILD/serve-kiosk.png).
+# lock: node (tests/run.sh: it installs the npm clients into build/node/ and runs them from there)
 . tests/lib/serve_lib.sh
 chromium=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$chromium" ] || missing "no $chromium (Debian's chromium package)"

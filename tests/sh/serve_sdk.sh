@@ -2,6 +2,7 @@
 # pointed at `fieldlm serve` with baseURL: whole and streamed chat, text
 # completions, the model list, its error classes, the bearer token; the
 # hard prompt escalates to cloudsim through the server.
+# lock: node (tests/run.sh: it installs the npm clients into build/node/ and runs them from there)
 . tests/lib/serve_lib.sh
 node_setup
 

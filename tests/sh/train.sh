@@ -6,6 +6,7 @@
 # the .flm image on other text, as the README does it. Needs Debian's
 # python3-torch (.ci/packages.txt): skipped without it.
 # san: skip (the trainer is Python; convert and run, its CLI steps, run under SAN=1 in convert and run_ppl)
+# long: (about 30 s in CI: PyTorch training)
 set -u
 py=${FLM_PYTHON:-/usr/bin/python3}
 cli="$BUILD/fieldlm"

@@ -7,13 +7,18 @@
 #   unknown.crt/.key  localhost + 127.0.0.1, signed by a CA nobody trusts
 #   expired.crt/.key  localhost, signed by the test CA, expired in 2020
 #
+# A set that stays valid for the next MKCERTS_VALID_FOR seconds (default
+# 3600) is kept. tests/run.sh makes them before its scripts start, asking
+# for 4 hours, so that no script of that run starts over (removing the
+# files another script is reading) when they expire within the hour.
+#
 # usage: tools/cloudsim/mkcerts.sh DIR
 set -eu
 dir=${1:?usage: mkcerts.sh DIR}
 mkdir -p "$dir"
 cd "$dir"
-# Reuse a complete set that stays valid for the next hour; else start over.
-if [ -f .complete ] && [ -f otherip.crt ] && openssl x509 -checkend 3600 -noout -in server.crt >/dev/null 2>&1; then
+# Reuse a complete set that stays valid long enough; else start over.
+if [ -f .complete ] && [ -f otherip.crt ] && openssl x509 -checkend "${MKCERTS_VALID_FOR:-3600}" -noout -in server.crt >/dev/null 2>&1; then
     exit 0
 fi
 rm -rf ./*.crt ./*.key ./*.srl .complete cadb
