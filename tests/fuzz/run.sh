@@ -8,7 +8,7 @@
 # FUZZ_JOBS=N runs N harnesses at a time (default 1). CI (.ci/run) has the
 # machine to itself and passes its 2 cores: each harness still runs its
 # FUZZ_SECONDS on a core of its own, so the executions are as many as one
-# at a time, in half the wall time (~90 s of CI's ~180 s for 18 harnesses).
+# at a time, in half the wall time (~90 s of CI's ~3 minutes for its 17).
 #
 # usage: tests/fuzz/run.sh DIR NAME...
 set -u
