@@ -398,7 +398,7 @@ FLM_TEST(kernels_perpos_rope)
         int32_t *x = pool_in + POOL - 256;
         for (uint32_t i = 0; i < 128; i++) {
             uint32_t t = (c * 128u + i) << 12;
-            ft[i] = c % 2 ? t + (next() & 0xFFFu) : t + (uint32_t)(((int32_t)(i % 9) - 4) << 20);
+            ft[i] = c % 2 ? t + (next() & 0xFFFu) : t + (uint32_t)(((int32_t)(i % 9) - 4) * (1 << 20));
             x[2 * i] = 1 << 30, x[2 * i + 1] = c % 3 ? 0 : (int32_t)next();
         }
         FLM_CHECK(rope_agrees(x, 256, 256, ft, 1, &compared));
