@@ -36,17 +36,9 @@ flm_err_t flm_quantize_s16_ref(const int32_t *x, uint32_t n, int32_t x_shift, in
         for (uint32_t i = 0; i < n; i++)
             q[i] = (int16_t)x[i];
     } else {
-        /* flm_round_shr32 in four operations, unsigned: u = x + 2^31 and
-         * y = u >> (k-1) = floor(x / 2^(k-1)) + 2^(32-k), so (y + 1) >> 1 is
-         * floor((floor(x / 2^(k-1)) + 1) / 2) + 2^(31-k) = round(x / 2^k)
-         * + 2^(31-k) (a floor of a floor is one floor). y + 1 cannot wrap:
-         * y < 2^31 for k >= 2, and k = 1 means |x| < 2^16. */
-        const uint32_t ks = k - 1;
-        const int32_t bias = (int32_t)(1u << (31 - k));
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t y = ((uint32_t)x[i] ^ 0x80000000u) >> ks;
-            q[i] = (int16_t)((int32_t)((y + 1) >> 1) - bias);
-        }
+        /* k = 1 means |x| < 2^16 */
+        for (uint32_t i = 0; i < n; i++)
+            q[i] = (int16_t)flm_round_shr32_nz(x[i], k);
     }
     *q_shift = x_shift - (int32_t)k;
     return FLM_OK;

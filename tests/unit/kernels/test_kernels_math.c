@@ -42,6 +42,18 @@ FLM_TEST(kernels_shift_helpers_round_half_up)
         uint32_t sh = (r >> 7) % 32u;
         FLM_CHECK_EQ(flm_round_shr32(v, sh), flm_round_shr64(v, sh));
     }
+    r = 4242;
+    for (int i = 0; i < 100000; i++) {
+        int32_t v = (int32_t)flm_test_xorshift32(&r);
+        uint32_t sh = flm_test_xorshift32(&r) % 31u + 1u;
+        if (sh > 1 || v != INT32_MAX)
+            FLM_CHECK_EQ(flm_round_shr32_nz(v, sh), flm_round_shr32(v, sh));
+    }
+    for (uint32_t sh = 1; sh < 32; sh++) {
+        FLM_CHECK_EQ(flm_round_shr32_nz(INT32_MIN, sh), flm_round_shr32(INT32_MIN, sh));
+        FLM_CHECK_EQ(flm_round_shr32_nz(INT32_MAX - 1, sh), flm_round_shr32(INT32_MAX - 1, sh));
+        FLM_CHECK_EQ(flm_round_shr32_nz(-1, sh), flm_round_shr32(-1, sh));
+    }
     FLM_CHECK_EQ(flm_round_shr32(INT32_MIN, 31), -1);
     FLM_CHECK_EQ(flm_round_shr32(INT32_MAX, 31), 1);
     FLM_CHECK_EQ(flm_bitlen64(0), 0);
