@@ -2,15 +2,20 @@
 #include "core/kernels/kernels.h"
 #include "core/kernels/priv/fixed.h"
 
+/* Two elements a step: half the loop's compare and branch. */
 static uint32_t amax_of(const int32_t *x, uint32_t n)
 {
-    uint32_t m = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t a = flm_abs32(x[i]);
+    uint32_t m = 0, m1 = 0, i = 0;
+    for (; i + 2 <= n; i += 2) {
+        uint32_t a = flm_abs32(x[i]), b = flm_abs32(x[i + 1]);
         if (a > m)
             m = a;
+        if (b > m1)
+            m1 = b;
     }
-    return m;
+    if (i < n && flm_abs32(x[i]) > m)
+        m = flm_abs32(x[i]);
+    return m > m1 ? m : m1;
 }
 
 flm_err_t flm_quantize_s16_ref(const int32_t *x, uint32_t n, int32_t x_shift, int16_t *q,
@@ -27,8 +32,14 @@ flm_err_t flm_quantize_s16_ref(const int32_t *x, uint32_t n, int32_t x_shift, in
     while (flm_round_shr64(amax, k) > 32767)
         k++;
     /* round half up never takes -amax below -round(amax): |q| <= 32767 */
-    for (uint32_t i = 0; i < n; i++)
-        q[i] = (int16_t)flm_round_shr32(x[i], k);
+    if (k == 0) {
+        for (uint32_t i = 0; i < n; i++)
+            q[i] = (int16_t)x[i];
+    } else {
+        /* k = 1 means |x| < 2^16 */
+        for (uint32_t i = 0; i < n; i++)
+            q[i] = (int16_t)flm_round_shr32_nz(x[i], k);
+    }
     *q_shift = x_shift - (int32_t)k;
     return FLM_OK;
 }

@@ -20,9 +20,14 @@ flm_err_t flm_rmsnorm_s32_ref(const int32_t *x, const flm_ivec_t *w, uint32_t ep
     uint32_t bits = amax ? 32 - flm_clz32(amax) : 0;
     uint32_t k = bits > 23 ? bits - 23 : 0;
     uint64_t ss = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        int32_t v = flm_round_shr32(x[i], k);
-        ss += (uint64_t)((int64_t)v * v);
+    if (k == 0) {
+        for (uint32_t i = 0; i < n; i++)
+            ss += (uint64_t)((int64_t)x[i] * x[i]);
+    } else {
+        for (uint32_t i = 0; i < n; i++) { /* k = 1 means |x| < 2^24 */
+            int32_t v = flm_round_shr32_nz(x[i], k);
+            ss += (uint64_t)((int64_t)v * v);
+        }
     }
     /* mean square + eps, in units of 2^(2k - 32) (x is Q16, x^2 Q32) */
     uint64_t ms = flm_udiv64_by32(ss, n) + (eps_q32 >> (2 * k)); /* ss / n without a 64-bit division */

@@ -39,10 +39,21 @@ flm_err_t flm_softmax_q_ref(const int32_t *x, uint32_t n, int32_t shift, uint32_
         return err ? err : FLM_ERR_ARG;
     int32_t max = max_of(x, n);
     uint64_t sum = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t e = flm_exp_q16(diff_q16(x[i], max, shift)); /* reads x[i] before p[i] */
-        p[i] = e;
-        sum += e;
+    if (shift == FLM_LOG_SHIFT) {
+        /* diff_q16 of Q16 scores in 32 bits: max - x is in [0, 2^32 - 1]
+         * exactly as an unsigned difference, saturated at 2^31 */
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t ud = (uint32_t)max - (uint32_t)x[i];
+            uint32_t e = flm_exp_q16(ud >= 0x80000000u ? INT32_MIN : -(int32_t)ud);
+            p[i] = e;
+            sum += e;
+        }
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t e = flm_exp_q16(diff_q16(x[i], max, shift)); /* reads x[i] before p[i] */
+            p[i] = e;
+            sum += e;
+        }
     }
     /* One reciprocal, 2^62 / sum in (2^32 / n, 2^32]; p = e * inv / 2^32.
      * sum > 0: check() refused n == 0, and the maximum's own term is

@@ -38,6 +38,23 @@ static FLM_ALWAYS_INLINE void flm_attention_scores_with(flm_dot_q8_s16_fn dot, c
     }
 }
 
+/* 1 / sqrt(head_dim) in Q30: isqrt(floor(2^60 / head_dim)), computed for
+ * every head of every position. For a power of two 2^b (every reference
+ * model's) that is the root of 2^(60-b) without the division or Newton's
+ * steps: 2^((60-b)/2) for an even 60 - b, else, 60 - b = 2m + 1,
+ * floor(2^m sqrt 2) = floor(floor(2^29 sqrt 2) / 2^(29-m)) = isqrt(2^59)
+ * >> (29 - m) (tests/unit/kernels/test_kernels_math.c checks it against
+ * the general form for every head size). */
+#define FLM_ISQRT_2P59 UINT32_C(759250124) /* floor(2^29 sqrt 2) = isqrt(2^59) */
+static inline int64_t flm_attention_inv_sqrt(uint32_t head_dim)
+{
+    if (head_dim != 0 && (head_dim & (head_dim - 1)) == 0) {
+        uint32_t e = 60 - (31 - flm_clz32(head_dim)); /* 29..60 */
+        return e % 2 == 0 ? INT64_C(1) << (e / 2) : (int64_t)(FLM_ISQRT_2P59 >> (29 - e / 2));
+    }
+    return flm_isqrt_u64(flm_udiv64_by32((uint64_t)1 << 60, head_dim));
+}
+
 /* Everything before the weighted sum of the values: att[t] = w_t, each
  * position's probability folded into its value scale (Q24). A variant with
  * its own value loop (x86/) calls this with its dot product. */
@@ -53,7 +70,7 @@ flm_attention_weights_with(flm_dot_q8_s16_fn dot,
         return FLM_ERR_ARG;
     /* q / sqrt(head_dim) (Q16, in out until the end), then int16: the scale
      * is applied once instead of once per position */
-    int64_t inv_sqrt = flm_isqrt_u64(flm_udiv64_by32((uint64_t)1 << 60, head_dim)); /* Q30 */
+    int64_t inv_sqrt = flm_attention_inv_sqrt(head_dim); /* Q30 */
     for (uint32_t j = 0; j < head_dim; j++) /* |q inv_sqrt| < 2^61 */
         out[j] = flm_sat32(flm_round_shr64_half(q[j] * inv_sqrt, 1u << 29, 30));
     int32_t q_shift;

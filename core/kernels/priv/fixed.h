@@ -58,6 +58,18 @@ static inline int32_t flm_round_shr32(int32_t v, uint32_t s)
     return fl + (int32_t)(((uint32_t)v >> (s - 1)) & 1u);
 }
 
+/* flm_round_shr32(v, s) for s in [1, 31] (and v != INT32_MAX when s = 1)
+ * in four unsigned operations, branch-free: u = v + 2^31 and y = u >> (s-1)
+ * = floor(v / 2^(s-1)) + 2^(32-s), so (y + 1) >> 1 is floor((floor(v /
+ * 2^(s-1)) + 1) / 2) + 2^(31-s) = round(v / 2^s) + 2^(31-s) (a floor of a
+ * floor is one floor); y + 1 wraps only for s = 1 and v = INT32_MAX. In a
+ * loop the shift and the bias 2^(31-s) are hoisted. */
+static inline int32_t flm_round_shr32_nz(int32_t v, uint32_t s)
+{
+    uint32_t y = ((uint32_t)v ^ 0x80000000u) >> (s - 1);
+    return (int32_t)((y + 1) >> 1) - (int32_t)(1u << (31 - s));
+}
+
 /* flm_round_shr64(v, s) for s in [0, 63] and v + half <= INT64_MAX, with
  * half = 2^(s-1) (0 for s = 0) computed once by the caller: then
  * floor((v + half) / 2^s) is the round half up; a negative value's floor is

@@ -5,6 +5,7 @@
 #define PI 3.14159265358979323846
 
 #include "core/kernels/kernels.h"
+#include "core/kernels/priv/attention_impl.h"
 #include "core/kernels/priv/fixed.h"
 #include "tests/harness/harness.h"
 
@@ -41,6 +42,18 @@ FLM_TEST(kernels_shift_helpers_round_half_up)
         uint32_t sh = (r >> 7) % 32u;
         FLM_CHECK_EQ(flm_round_shr32(v, sh), flm_round_shr64(v, sh));
     }
+    r = 4242;
+    for (int i = 0; i < 100000; i++) {
+        int32_t v = (int32_t)flm_test_xorshift32(&r);
+        uint32_t sh = flm_test_xorshift32(&r) % 31u + 1u;
+        if (sh > 1 || v != INT32_MAX)
+            FLM_CHECK_EQ(flm_round_shr32_nz(v, sh), flm_round_shr32(v, sh));
+    }
+    for (uint32_t sh = 1; sh < 32; sh++) {
+        FLM_CHECK_EQ(flm_round_shr32_nz(INT32_MIN, sh), flm_round_shr32(INT32_MIN, sh));
+        FLM_CHECK_EQ(flm_round_shr32_nz(INT32_MAX - 1, sh), flm_round_shr32(INT32_MAX - 1, sh));
+        FLM_CHECK_EQ(flm_round_shr32_nz(-1, sh), flm_round_shr32(-1, sh));
+    }
     FLM_CHECK_EQ(flm_round_shr32(INT32_MIN, 31), -1);
     FLM_CHECK_EQ(flm_round_shr32(INT32_MAX, 31), 1);
     FLM_CHECK_EQ(flm_bitlen64(0), 0);
@@ -61,6 +74,38 @@ FLM_TEST(kernels_isqrt_exact)
     }
     FLM_CHECK_EQ(flm_isqrt_u64(0), 0);
     FLM_CHECK_EQ(flm_isqrt_u64(UINT64_MAX), UINT32_MAX);
+}
+
+/* The 64-bit library calls' replacements give the C operators' bits. */
+FLM_TEST(kernels_udiv64_and_round_half_match)
+{
+    uint32_t r = 777;
+    for (int i = 0; i < 100000; i++) {
+        uint32_t d = flm_test_xorshift32(&r) >> (flm_test_xorshift32(&r) % 32u);
+        if (d == 0)
+            d = 1;
+        uint64_t n = (uint64_t)flm_test_xorshift32(&r) << 32 | flm_test_xorshift32(&r);
+        n >>= flm_test_xorshift32(&r) % 64u;
+        FLM_CHECK_EQ(flm_udiv64_by32(n, d), n / d);
+        uint64_t n32 = (uint64_t)(uint32_t)(n >> 32) % d << 32 | (uint32_t)n; /* n >> 32 < d */
+        FLM_CHECK_EQ(flm_udiv64_32(n32, d), n32 / d);
+        int64_t v = (int64_t)(n >> 2) * (i % 2 ? -1 : 1); /* |v| < 2^62 */
+        uint32_t s = flm_test_xorshift32(&r) % 64u;
+        FLM_CHECK_EQ(flm_round_shr64_half(v, (uint64_t)1 << s >> 1, s), flm_round_shr64(v, s));
+    }
+    FLM_CHECK_EQ(flm_udiv64_32(UINT64_MAX >> 1, UINT32_MAX), (UINT64_MAX >> 1) / UINT32_MAX);
+    FLM_CHECK_EQ(flm_udiv64_32(((uint64_t)1 << 60) + (1u << 29), 1u << 30), (1u << 30) + 0);
+    FLM_CHECK_EQ(flm_udiv64_by32(UINT64_MAX, 1), UINT64_MAX);
+    FLM_CHECK_EQ(flm_udiv64_by32(UINT64_MAX, 3), UINT64_MAX / 3);
+}
+
+/* The attention's 1 / sqrt(head_dim) shortcut for powers of two. */
+FLM_TEST(kernels_attention_inv_sqrt)
+{
+    for (uint32_t hd = 1; hd <= FLM_KERNEL_MAX_HEAD; hd++)
+        FLM_CHECK_EQ(flm_attention_inv_sqrt(hd), flm_isqrt_u64(((uint64_t)1 << 60) / hd));
+    for (uint32_t b = 0; b < 32; b++)
+        FLM_CHECK_EQ(flm_attention_inv_sqrt(1u << b), flm_isqrt_u64(((uint64_t)1 << 60) >> b));
 }
 
 FLM_TEST(kernels_exp_vs_libm)
