@@ -44,29 +44,13 @@ flm_err_t flm_quantize_s16_ref(const int32_t *x, uint32_t n, int32_t x_shift, in
     return FLM_OK;
 }
 
-/* The 16-bit code nearest to s (Q24), capped at 2047 << 20 so a decoded
- * scale always fits an int32. */
-static uint16_t kv_scale_code(uint64_t s)
-{
-    /* s < 2^(e + 11) at least for the e that fits: start at bitlen - 12 (s
-     * < 2^33: the step of an int32's amax), one or two steps from there */
-    uint32_t hi = (uint32_t)(s >> 32), bits = hi ? 64 - flm_clz32(hi) : s ? 32 - flm_clz32((uint32_t)s) : 0;
-    uint32_t e = bits > 12 ? bits - 12 : 0;
-    while ((s + ((uint64_t)1 << e >> 1)) >> e > 2047u)
-        e++;
-    uint64_t m = (s + ((uint64_t)1 << e >> 1)) >> e;
-    if (e > 20)
-        return (uint16_t)(20u << 11 | 2047u);
-    return (uint16_t)(e << 11 | (uint32_t)m);
-}
-
 flm_err_t flm_quantize_s8_ref(const int32_t *x, uint32_t n, int8_t *q, uint16_t *scale)
 {
     if (!x || !q || !scale || n > FLM_KERNEL_MAX_COLS)
         return FLM_ERR_ARG;
     uint64_t amax = amax_of(x, n);
     /* step amax / 127 in Q24, to 11 significant bits */
-    *scale = kv_scale_code(flm_udiv64_by32(amax * 512u + 127u, 254u));
+    *scale = flm_kv_scale_code(flm_udiv64_by32(amax * 512u + 127u, 254u));
     uint64_t step = (uint64_t)flm_kv_scale(*scale);
     const uint32_t twice = (uint32_t)(2u * step); /* < 2^32: a scale is at most 2047 << 20 */
     if (step && (amax << 9) + step <= UINT32_MAX) {

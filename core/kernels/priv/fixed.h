@@ -198,4 +198,20 @@ static inline int32_t flm_dot_q8_s16_ref(const int8_t *q, const int16_t *x, uint
     return sum;
 }
 
+/* The 16-bit code nearest to s (Q24), capped at 2047 << 20 so a decoded
+ * scale always fits an int32 (flm_quantize_s8 and its variants). */
+static inline uint16_t flm_kv_scale_code(uint64_t s)
+{
+    /* s < 2^(e + 11) at least for the e that fits: start at bitlen - 12 (s
+     * < 2^33: the step of an int32's amax), one or two steps from there */
+    uint32_t hi = (uint32_t)(s >> 32), bits = hi ? 64 - flm_clz32(hi) : s ? 32 - flm_clz32((uint32_t)s) : 0;
+    uint32_t e = bits > 12 ? bits - 12 : 0;
+    while ((s + ((uint64_t)1 << e >> 1)) >> e > 2047u)
+        e++;
+    uint64_t m = (s + ((uint64_t)1 << e >> 1)) >> e;
+    if (e > 20)
+        return (uint16_t)(20u << 11 | 2047u);
+    return (uint16_t)(e << 11 | (uint32_t)m);
+}
+
 #endif /* FLM_KERNELS_FIXED_H */

@@ -49,24 +49,12 @@ FLM_AVX2 flm_err_t flm_quantize_s16_avx2(const int32_t *x, uint32_t n, int32_t x
     return FLM_OK;
 }
 
-/* The _ref's scale code (quantize.c). */
-static uint16_t kv_scale_code(uint64_t s)
-{
-    uint32_t e = 0;
-    while ((s + ((uint64_t)1 << e >> 1)) >> e > 2047u)
-        e++;
-    uint64_t m = (s + ((uint64_t)1 << e >> 1)) >> e;
-    if (e > 20)
-        return (uint16_t)(20u << 11 | 2047u);
-    return (uint16_t)(e << 11 | (uint32_t)m);
-}
-
 FLM_AVX2 flm_err_t flm_quantize_s8_avx2(const int32_t *x, uint32_t n, int8_t *q, uint16_t *scale)
 {
     if (!x || !q || !scale || n > FLM_KERNEL_MAX_COLS)
         return FLM_ERR_ARG;
     uint64_t amax = flm_amax_avx2(x, n);
-    *scale = kv_scale_code((amax * 512u + 127u) / 254u);
+    *scale = flm_kv_scale_code((amax * 512u + 127u) / 254u);
     const uint32_t step = (uint32_t)flm_kv_scale(*scale); /* < 2^31 */
     if (!step) {
         memset(q, 0, n);
