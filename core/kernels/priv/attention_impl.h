@@ -48,7 +48,9 @@ static FLM_ALWAYS_INLINE void flm_attention_scores_with(flm_dot_q8_s16_fn dot, c
 #define FLM_ISQRT_2P59 UINT32_C(759250124) /* floor(2^29 sqrt 2) = isqrt(2^59) */
 static inline int64_t flm_attention_inv_sqrt(uint32_t head_dim)
 {
-    if (head_dim != 0 && (head_dim & (head_dim - 1)) == 0) {
+    if (head_dim == 0) /* refused by every caller: no division by it */
+        return 0;
+    if ((head_dim & (head_dim - 1)) == 0) {
         uint32_t e = 60 - (31 - flm_clz32(head_dim)); /* 29..60 */
         return e % 2 == 0 ? INT64_C(1) << (e / 2) : (int64_t)(FLM_ISQRT_2P59 >> (29 - e / 2));
     }
