@@ -91,6 +91,28 @@ static bool lookup2(const flm_vocab_t *v, const uint8_t *a, size_t alen, const u
     return false;
 }
 
+/* Tokens a merge never gives: the specials (id 0, BOS, EOS) and the byte
+ * tokens "<0xNN>", which sentencepiece keeps out of its merges. Text that
+ * spells one ("<s>", "<0xC8>") stays the pieces it is made of, so it
+ * decodes back to itself: merged into BOS, the space after it would be
+ * stripped; merged into a byte token, it would decode to that byte.
+ * llama2.c's run.c merges them; it and fieldlm differ on such text only
+ * (found by fuzz_tokenizer). */
+static bool reserved(const flm_vocab_t *v, uint32_t id)
+{
+    if (id == v->bos_id || id == v->eos_id)
+        return true;
+    if (v->kind == FLM_TOK_KIND_BPE) /* byte-level: id 0 is a byte */
+        return false;
+    if (id == 0)
+        return true;
+    if (id < BYTE_TOKEN_BASE || id >= BYTE_TOKEN_BASE + 256u)
+        return false;
+    size_t len;
+    const uint8_t *b = tok_bytes(v, id, &len);
+    return len == 6 && memcmp(b, "<0x", 3) == 0 && b[5] == '>';
+}
+
 /* The token that merging the pair (l, r) would give, or NO_MERGE. */
 static uint32_t merge_of(const flm_vocab_t *v, uint32_t l, uint32_t r)
 {
@@ -98,7 +120,7 @@ static uint32_t merge_of(const flm_vocab_t *v, uint32_t l, uint32_t r)
     const uint8_t *lb = tok_bytes(v, l, &llen);
     const uint8_t *rb = tok_bytes(v, r, &rlen);
     uint32_t id;
-    return lookup2(v, lb, llen, rb, rlen, &id) ? id : NO_MERGE;
+    return lookup2(v, lb, llen, rb, rlen, &id) && !reserved(v, id) ? id : NO_MERGE;
 }
 
 /* The byte-level BPE: every byte is a token, ranks and merges present. */
