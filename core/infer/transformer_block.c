@@ -90,11 +90,11 @@ static flm_err_t positions(void *ctx, uint32_t begin, uint32_t end)
     return err;
 }
 
-static flm_err_t each_position(const job_t *j, uint32_t n, uint32_t width)
+static flm_err_t each_position(job_t *j, uint32_t n, uint32_t width)
 {
     if (n < 2 || (uint64_t)n * width < BLOCK_MIN_SPLIT || flm_hal_parallel_threads() < 2)
-        return positions((void *)(uintptr_t)j, 0, n);
-    return flm_hal_parallel_for(n, 1, positions, (void *)(uintptr_t)j);
+        return positions(j, 0, n);
+    return flm_hal_parallel_for(n, 1, positions, j);
 }
 
 /* int16 copy of `in` (width wi, len elements used) */
