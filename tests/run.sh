@@ -8,6 +8,11 @@
 # images, Python or object files, which SAN=1 does not change, or what the
 # sanitized unit tests cover already; the plain pass has run it.
 #
+# Nothing may hang the run: each script runs under `timeout`, 600 s
+# (TEST_TIMEOUT), twice that for a "# long:" one, and the unit tests 1200 s;
+# one that overruns is killed and fails with the end of its output, which
+# says where it stood.
+#
 # TEST_JOBS (default 2, the CI machine's cores) workers run them side by
 # side: the unit tests and most scripts each use one core (a qemu run, the
 # CLI), so one after another they left the second core idle for most of
@@ -39,6 +44,7 @@
 build=${1:?usage: tests/run.sh BUILD_DIR [FILTER]}
 filter=${2:-}
 jobs=${TEST_JOBS:-2}
+limit=${TEST_TIMEOUT:-600}
 state=$(mktemp -d)
 trap 'rm -rf "$state"' EXIT
 mkdir "$state/claim" "$state/lock" "$state/done" "$state/meta"
@@ -75,16 +81,18 @@ result() { echo "$1" >>"$state/tally.$me"; }
 run_unit() {
     log="$state/unit.log"
     t0=$(date +%s)
-    "$build/tests/unit" $filter >"$log" 2>&1
+    timeout -k 10 $((2 * limit)) "$build/tests/unit" $filter >"$log" 2>&1
+    rc=$?
     secs=$(($(date +%s) - t0))
     summary=$(tail -n 1 "$log")
+    [ $rc -ne 124 ] && [ $rc -ne 137 ] || summary="killed after ${secs} s"
     { echo "== unit tests ($build/tests/unit, ${secs} s) =="; cat "$log"; } >"$state/unit.out"
     cat "$state/unit.out"
     case "$summary" in
         *" passed, "*" failed"*)
             set -- $summary
             echo "unit $1 $3 ${5:-0}" >>"$state/tally.$me" ;;
-        *)  echo "FAIL unit (the unit-test binary crashed before its summary)"
+        *)  echo "FAIL unit (the unit-test binary crashed or hung before its summary: $summary)"
             result failed ;;
     esac
 }
@@ -98,12 +106,19 @@ run_script() {
             result skipped; echo "SKIP $name: not in the sanitizer pass $why"; return
         fi ;;
     esac
+    bound=$limit
+    [ -z "$(sed -n '/^# long:/p' "$t")" ] || bound=$((2 * limit))
     t0=$(date +%s)
-    BUILD="$build" sh "$t" >"$log" 2>&1 </dev/null # a prompt is never read from make's stdin
+    # a prompt is never read from make's stdin
+    BUILD="$build" timeout -k 10 $bound sh "$t" >"$log" 2>&1 </dev/null
     rc=$?
     secs=$(($(date +%s) - t0))
     if [ $rc -eq 0 ]; then
         result passed; echo "ok   $name (${secs} s)"
+    elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+        result failed
+        out=$(echo "FAIL $name (hung: killed after ${secs} s, its bound ${bound} s)"; sed 's/^/    /' "$log" | tail -n 40)
+        printf '%s\n' "$out"
     elif [ $rc -eq 77 ]; then
         result skipped; echo "SKIP $name: $(tail -n 1 "$log")"
     else

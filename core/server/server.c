@@ -165,8 +165,9 @@ uint16_t flm_server_port(const flm_server_t *srv)
 
 void flm_server_stop(flm_server_t *srv)
 {
+    /* a plain increment is not async-signal-safe; the flag only climbs */
     if (srv)
-        srv->stop_requested = 1;
+        srv->stop_requested = srv->stop_requested ? 2 : 1;
 }
 
 void flm_server_stats(const flm_server_t *srv, flm_server_stats_t *st)
@@ -849,6 +850,10 @@ static void poll_io(flm_server_t *srv, uint32_t wait_ms)
 
 static void stop_if_asked(flm_server_t *srv)
 {
+    if (srv->stopping && srv->stop_requested > 1 && srv->stop_deadline_ms > now_ms()) {
+        srv->stop_deadline_ms = now_ms(); /* asked again: the grace is over */
+        flm_hal_log(FLM_LOG_INFO, "serve: asked again, cutting what runs");
+    }
     if (!srv->stop_requested || srv->stopping)
         return;
     srv->stopping = true;

@@ -173,7 +173,9 @@ uint16_t  flm_server_port(const flm_server_t *srv);
 /* Serve until flm_server_stop(); FLM_OK after a graceful stop. */
 flm_err_t flm_server_run(flm_server_t *srv);
 
-/* Ask flm_server_run to stop; async-signal-safe (it only sets a flag). */
+/* Ask flm_server_run to stop; async-signal-safe (it only sets a flag).
+ * The running answer gets shutdown_timeout_ms to finish; a second call
+ * ends that grace at once (streams are cut, still with exit FLM_OK). */
 void flm_server_stop(flm_server_t *srv);
 
 void flm_server_stats(const flm_server_t *srv, flm_server_stats_t *st);

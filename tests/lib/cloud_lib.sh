@@ -1,6 +1,7 @@
 # Plumbing for the cloud end-to-end tests (sourced by tests/sh/cloud_*.sh):
 # test certificates, cloudsim on loopback, bounded CLI runs.
-# Every process started here is bounded by `timeout` and killed on exit.
+# Every process started here is bounded by `timeout -k` (SIGKILL 5 s after
+# the TERM, its own or one passed on) and killed on exit.
 set -u
 cli="$BUILD/fieldlm"
 sim="$BUILD/cloudsim"
@@ -55,7 +56,7 @@ start_sim() {
     name=$1
     shift
     : >"$work/$name.rec"
-    timeout "${SIM_SECONDS:-120}" "$sim" --port-file "$work/$name.port" --record "$work/$name.rec" "$@" \
+    timeout -k 5 "${SIM_SECONDS:-120}" "$sim" --port-file "$work/$name.port" --record "$work/$name.rec" "$@" \
         2>"$work/$name.simlog" &
     pids="$pids $!"
     wait_file "$work/$name.port" || fail "cloudsim $name did not start: $(cat "$work/$name.simlog")"
@@ -86,7 +87,7 @@ write_config() {
 run_cloud() {
     name=$1 conf=$2
     shift 2
-    timeout 40 "$cli" cloud -c "$conf" "$@" >"$work/$name.out" 2>"$work/$name.err"
+    timeout -k 5 40 "$cli" cloud -c "$conf" "$@" >"$work/$name.out" 2>"$work/$name.err"
     RC=$?
     [ $RC -ne 124 ] || fail "$name: fieldlm cloud hung (killed after 40 s)"
     if grep -q 'Sanitizer' "$work/$name.err"; then

@@ -55,12 +55,14 @@ serve_conf() {
 }
 
 # start_serve NAME CONF [fieldlm serve options]: sets SPORT and SPID;
-# the server's log is $work/NAME.log.
+# the server's log is $work/NAME.log. SPID is the `timeout` around it,
+# run --foreground so that a signal sent to it reaches the server once (a
+# second one ends the stop's grace), and SIGKILL follows 10 s later.
 start_serve() {
     sname=$1 sconf=$2
     shift 2
     rm -f "$work/$sname.port"
-    timeout 300 "$cli" serve -c "$sconf" --port-file "$work/$sname.port" "$@" \
+    timeout --foreground -k 10 300 "$cli" serve -c "$sconf" --port-file "$work/$sname.port" "$@" \
         >"$work/$sname.stdout" 2>"$work/$sname.log" &
     SPID=$!
     pids="$pids $SPID"
@@ -69,9 +71,11 @@ start_serve() {
     BASE="http://127.0.0.1:$SPORT"
 }
 
-# stop_serve NAME PID: SIGTERM, then it must be gone within 10 s with exit 0.
+# stop_serve NAME PID [signalled]: SIGTERM (unless the test has signalled
+# it already: a second signal would cut the grace), then it must be gone
+# within 10 s with exit 0.
 stop_serve() {
-    kill -TERM "$2" 2>/dev/null
+    [ "${3:-}" = signalled ] || kill -TERM "$2" 2>/dev/null
     i=0
     while kill -0 "$2" 2>/dev/null; do
         i=$((i + 1))

@@ -1,7 +1,8 @@
 # fieldlm serve stops gracefully on SIGTERM and SIGINT: no new connection,
 # the running answer finishes within shutdown_timeout_ms or is cut (its
-# stream ends with an error event and [DONE]), a queued request gets 503,
-# and the process exits 0 within a bounded time.
+# stream ends with an error event and [DONE]), a second signal cuts it at
+# once, a queued request gets 503, and the process exits 0 within a bounded
+# time.
 . tests/lib/serve_lib.sh
 
 now_ms() { date +%s%3N; }
@@ -30,7 +31,7 @@ jhas "$work/running" '"code":"shutting_down"'
 grep '^data: ' "$work/running" | tail -n 1 | grep -q '^data: \[DONE\]' || fail "the cut stream has no [DONE]"
 n=$(grep -c '"delta":{"content":' "$work/running")
 [ "$n" -ge 5 ] && [ "$n" -lt 150 ] || fail "cut after $n pieces"
-stop_serve cut "$SPID" # already signalled: waits for exit 0
+stop_serve cut "$SPID" signalled # waits for exit 0
 t1=$(now_ms)
 [ $((t1 - t0)) -lt 3000 ] || fail "stopping took $((t1 - t0)) ms (grace 800 ms)"
 echo "cut: exit 0 after $((t1 - t0)) ms, $n pieces out"
@@ -51,13 +52,31 @@ grep -q '^data: \[DONE\]' "$work/whole" || fail "no [DONE]"
 ! grep -q '"error"' "$work/whole" || fail "an answer within the grace was cut"
 echo "finish: exit 0 after $((t1 - t0)) ms, the answer whole"
 
+# a second SIGTERM ends a long grace at once: the stream is cut, exit 0
+serve_conf again "shutdown_timeout_ms = 8000"
+start_serve again "$work/again.conf" --pace-ms 40
+curl -sS --noproxy '*' --max-time 30 -N "$BASE/v1/chat/completions" -d "$body,\"stream\":true}" >"$work/again" &
+r=$!
+until_file "$work/again" '"delta":{"content":' || fail "the answer did not start"
+kill -TERM "$SPID"
+until_file "$work/again.log" 'serve: stopping' || fail "the first SIGTERM did not start the stop"
+t0=$(now_ms)
+kill -TERM "$SPID"
+wait $r || fail "the stream cut by the second signal did not end cleanly (curl $?)"
+stop_serve again "$SPID" signalled
+t1=$(now_ms)
+[ $((t1 - t0)) -lt 3000 ] || fail "the second SIGTERM took $((t1 - t0)) ms (grace 8 s)"
+jhas "$work/again" '"code":"shutting_down"'
+grep -q 'serve: asked again' "$work/again.log" || fail "no 'asked again' line"
+echo "again: exit 0 after $((t1 - t0)) ms"
+
 # SIGINT on an idle server
 serve_conf idle
 start_serve idle "$work/idle.conf"
 c "$BASE/health" >/dev/null || fail "idle server"
 kill -INT "$SPID"
 t0=$(now_ms)
-stop_serve idle "$SPID"
+stop_serve idle "$SPID" signalled
 t1=$(now_ms)
 [ $((t1 - t0)) -lt 1500 ] || fail "SIGINT took $((t1 - t0)) ms"
 grep -q 'fieldlm serve: stopped (' "$work/idle.log" || fail "no stop line"
