@@ -213,10 +213,8 @@ static flm_err_t write_failed(flm_esclog_t *l, flm_err_t err)
 
 /* ---- recovery ---------------------------------------------------------------- */
 
-flm_err_t flm_esclog_recover(flm_esclog_t *l)
+static flm_err_t recover(flm_esclog_t *l)
 {
-    if (!l || !l->store || !l->work)
-        return FLM_ERR_ARG;
     l->ready = false;
     l->entries = l->unreadable = 0;
     l->bytes = 0;
@@ -276,6 +274,34 @@ flm_err_t flm_esclog_recover(flm_esclog_t *l)
     return FLM_OK;
 }
 
+/* ---- a store other programs share ------------------------------------------
+ * As in queue.c: where the store has a lock, each call that writes holds it
+ * and reads the e.* records again first, so two programs appending at once
+ * never take one number. */
+
+static flm_err_t hold(flm_esclog_t *l)
+{
+    if (!l || !l->store || !l->work)
+        return FLM_ERR_ARG;
+    bool shared;
+    flm_err_t err = flm_store_hold(l->store, &shared);
+    if (!err && shared)
+        l->ready = false; /* usable() reads the store again */
+    return err;
+}
+
+static flm_err_t release(flm_esclog_t *l, flm_err_t err)
+{
+    flm_store_release(l->store);
+    return err;
+}
+
+flm_err_t flm_esclog_recover(flm_esclog_t *l)
+{
+    flm_err_t err = hold(l);
+    return err ? err : release(l, recover(l));
+}
+
 flm_err_t flm_esclog_init(flm_esclog_t *l, const flm_esclog_settings_t *s, const flm_store_t *store,
                           void *work, size_t work_size)
 {
@@ -303,7 +329,7 @@ static flm_err_t usable(flm_esclog_t *l)
     if (!l || !l->work)
         return FLM_ERR_ARG;
     if (l->dirty || !l->ready)
-        return flm_esclog_recover(l);
+        return recover(l);
     return FLM_OK;
 }
 
@@ -359,10 +385,8 @@ static flm_err_t next_seq_above(flm_esclog_t *l, uint32_t after, uint32_t *seq)
     return err == FLM_ERR_NOT_FOUND ? FLM_OK : err;
 }
 
-flm_err_t flm_esclog_clear(flm_esclog_t *l, uint32_t through, uint32_t *n)
+static flm_err_t clear(flm_esclog_t *l, uint32_t through, uint32_t *n)
 {
-    if (n)
-        *n = 0;
     flm_err_t err = usable(l);
     if (err)
         return err;
@@ -376,6 +400,14 @@ flm_err_t flm_esclog_clear(flm_esclog_t *l, uint32_t through, uint32_t *n)
         if (n)
             (*n)++;
     }
+}
+
+flm_err_t flm_esclog_clear(flm_esclog_t *l, uint32_t through, uint32_t *n)
+{
+    if (n)
+        *n = 0;
+    flm_err_t err = hold(l);
+    return err ? err : release(l, clear(l, through, n));
 }
 
 /* ---- capacity -------------------------------------------------------------------- */
@@ -433,7 +465,7 @@ static bool text_ok(const flm_esclog_t *l, const char *s, size_t n)
     return (s || !n) && !in_work(l, s) && (!n || !memchr(s, 0, n)) && n < UINT32_MAX / 4;
 }
 
-flm_err_t flm_esclog_append(flm_esclog_t *l, const flm_esclog_entry_t *e, uint32_t *seq)
+static flm_err_t append(flm_esclog_t *l, const flm_esclog_entry_t *e, uint32_t *seq)
 {
     flm_err_t err = usable(l);
     if (err)
@@ -482,6 +514,12 @@ flm_err_t flm_esclog_append(flm_esclog_t *l, const flm_esclog_entry_t *e, uint32
     if (seq)
         *seq = s;
     return FLM_OK;
+}
+
+flm_err_t flm_esclog_append(flm_esclog_t *l, const flm_esclog_entry_t *e, uint32_t *seq)
+{
+    flm_err_t err = hold(l);
+    return err ? err : release(l, append(l, e, seq));
 }
 
 flm_err_t flm_esclog_next(flm_esclog_t *l, uint32_t after, flm_esclog_entry_t *e)

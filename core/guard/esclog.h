@@ -21,7 +21,9 @@
  *
  * ---- on the store ----------------------------------------------------------
  *
- * Append-only: one record per entry, never rewritten.
+ * Append-only: one record per entry, never rewritten. Programs sharing
+ * the store (its lock, core/guard/store.h) append under the lock, each
+ * reading the records again first, so no two take one number.
  *
  *   e.SSSSSSSS   an entry (SSSSSSSS: its sequence number, 8 lowercase hex)
  *   eh.0, eh.1   the head (a twin, core/guard/store.h): a floor under the

@@ -185,6 +185,24 @@ static void get_counts(const uint8_t *p, flm_ledger_counts_t *c)
     c->money = flm_rd64le(p + 48);
 }
 
+/* The totals from the store (none yet: zero). */
+static flm_err_t load(flm_ledger_t *l)
+{
+    uint8_t p[PAYLOAD];
+    bool found = false;
+    flm_err_t err = flm_twin_load(&l->twin, p, sizeof p, &found);
+    if (err)
+        return err;
+    if (found) {
+        l->day = flm_rd32le(p);
+        l->month = flm_rd32le(p + 4);
+        get_counts(p + 8, &l->today);
+        get_counts(p + 8 + 8 * N_COUNTS, &l->this_month);
+        get_counts(p + 8 + 16 * N_COUNTS, &l->total);
+    }
+    return FLM_OK;
+}
+
 flm_err_t flm_ledger_init(flm_ledger_t *l, const flm_budget_settings_t *s, const flm_store_t *store)
 {
     if (!l || !s)
@@ -196,18 +214,9 @@ flm_err_t flm_ledger_init(flm_ledger_t *l, const flm_budget_settings_t *s, const
         return err;
     l->store = store ? store : &flm_store_hal;
     flm_twin_init(&l->twin, l->store, "lg.0", "lg.1", LEDGER_MAGIC);
-    uint8_t p[PAYLOAD];
-    bool found = false;
-    err = flm_twin_load(&l->twin, p, sizeof p, &found);
+    err = load(l);
     if (err)
         return err;
-    if (found) {
-        l->day = flm_rd32le(p);
-        l->month = flm_rd32le(p + 4);
-        get_counts(p + 8, &l->today);
-        get_counts(p + 8 + 8 * N_COUNTS, &l->this_month);
-        get_counts(p + 8 + 16 * N_COUNTS, &l->total);
-    }
     l->ready = true;
     return FLM_OK;
 }
@@ -247,6 +256,10 @@ flm_err_t flm_ledger_check(flm_ledger_t *l, int64_t now_utc, uint64_t est_in, ui
     memset(v, 0, sizeof *v);
     if (!l || !l->ready)
         return FLM_ERR_ARG;
+    /* where other programs share the store, they may have spent since */
+    flm_err_t err = l->store->lock ? load(l) : FLM_OK;
+    if (err)
+        return err;
     uint32_t day, month;
     flm_ledger_counts_t today, this_month;
     periods_at(l, now_utc, &day, &month, &today, &this_month);
@@ -295,17 +308,13 @@ static void count(flm_ledger_counts_t *c, bool cloud, uint64_t in, uint64_t out,
     }
 }
 
-static flm_err_t record(flm_ledger_t *l, int64_t now, bool cloud, int64_t in, int64_t out)
+static flm_err_t add(flm_ledger_t *l, int64_t now, bool cloud, uint64_t in, uint64_t out)
 {
-    if (!l || !l->ready)
-        return FLM_ERR_ARG;
-    if (!usage_ok(in) || !usage_ok(out))
-        return FLM_ERR_LEDGER_USAGE;
-    uint64_t money = cloud ? flm_budget_cost(&l->settings, (uint64_t)in, (uint64_t)out) : 0;
+    uint64_t money = cloud ? flm_budget_cost(&l->settings, in, out) : 0;
     periods_at(l, now, &l->day, &l->month, &l->today, &l->this_month);
-    count(&l->today, cloud, (uint64_t)in, (uint64_t)out, money);
-    count(&l->this_month, cloud, (uint64_t)in, (uint64_t)out, money);
-    count(&l->total, cloud, (uint64_t)in, (uint64_t)out, money);
+    count(&l->today, cloud, in, out, money);
+    count(&l->this_month, cloud, in, out, money);
+    count(&l->total, cloud, in, out, money);
 
     uint8_t p[PAYLOAD];
     flm_wr32le(p, l->day);
@@ -314,6 +323,24 @@ static flm_err_t record(flm_ledger_t *l, int64_t now, bool cloud, int64_t in, in
     put_counts(p + 8 + 8 * N_COUNTS, &l->this_month);
     put_counts(p + 8 + 16 * N_COUNTS, &l->total);
     return flm_twin_save(&l->twin, p, sizeof p);
+}
+
+static flm_err_t record(flm_ledger_t *l, int64_t now, bool cloud, int64_t in, int64_t out)
+{
+    if (!l || !l->ready)
+        return FLM_ERR_ARG;
+    if (!usage_ok(in) || !usage_ok(out))
+        return FLM_ERR_LEDGER_USAGE;
+    /* a store other programs share: add to the totals as they are now,
+     * holding it from that read to the write */
+    bool shared;
+    flm_err_t err = flm_store_hold(l->store, &shared);
+    if (!err && shared)
+        err = load(l);
+    if (!err)
+        err = add(l, now, cloud, (uint64_t)in, (uint64_t)out);
+    flm_store_release(l->store);
+    return err;
 }
 
 flm_err_t flm_ledger_record_cloud(flm_ledger_t *l, int64_t now_utc, int64_t prompt_tokens,

@@ -24,6 +24,10 @@
  * Persistence: the whole ledger is one twin (core/guard/store.h), keys
  * lg.0 and lg.1, written after each record call: a power cut at any byte of
  * the write leaves the totals before that call or after it, never a mix.
+ * Where programs share the store (its lock, core/guard/store.h), a record
+ * call adds to the totals as the store holds them, under the lock, and a
+ * check reads them first: what each program spends counts against the
+ * caps of all.
  * Usage figures come from a server: negative ones, or more than
  * FLM_LEDGER_USAGE_MAX tokens in one request, are refused
  * (FLM_ERR_LEDGER_USAGE) and change nothing.

@@ -286,10 +286,8 @@ static void group_close(flm_queue_t *q, group_t *g)
     memset(g, 0, sizeof *g);
 }
 
-flm_err_t flm_queue_recover(flm_queue_t *q)
+static flm_err_t recover(flm_queue_t *q)
 {
-    if (!q || !q->store || !q->work)
-        return FLM_ERR_ARG;
     q->ready = false;
     q->items = q->queued = q->answered = q->dropped = q->unreadable = 0;
     q->bytes = 0;
@@ -386,6 +384,38 @@ flm_err_t flm_queue_recover(flm_queue_t *q)
     return FLM_OK;
 }
 
+/* ---- a store other programs share ------------------------------------------------
+ * Where the store has a lock (store->lock: a folder that `fieldlm serve`
+ * and a `fieldlm ask` have open at once), another program may have queued
+ * (taking the next number), answered, collected or purged since this queue
+ * last looked. So each call that writes holds the lock from its first read
+ * to its last write, and reads the q.* records again first (a recovery: a
+ * scan of the tens of records a device keeps). Two programs never take one
+ * number, and the counts the capacity checks use are the store's. */
+
+static flm_err_t hold(flm_queue_t *q)
+{
+    if (!q || !q->store || !q->work)
+        return FLM_ERR_ARG;
+    bool shared;
+    flm_err_t err = flm_store_hold(q->store, &shared);
+    if (!err && shared)
+        q->ready = false; /* usable() reads the store again */
+    return err;
+}
+
+static flm_err_t release(flm_queue_t *q, flm_err_t err)
+{
+    flm_store_release(q->store);
+    return err;
+}
+
+flm_err_t flm_queue_recover(flm_queue_t *q)
+{
+    flm_err_t err = hold(q);
+    return err ? err : release(q, recover(q));
+}
+
 /* ---- init ------------------------------------------------------------------------ */
 
 flm_err_t flm_queue_init(flm_queue_t *q, const flm_queue_settings_t *s, const flm_store_t *store,
@@ -423,7 +453,7 @@ static flm_err_t usable(flm_queue_t *q)
     if (!q || !q->work)
         return FLM_ERR_ARG;
     if (q->dirty || !q->ready)
-        return flm_queue_recover(q);
+        return recover(q);
     return FLM_OK;
 }
 
@@ -482,7 +512,7 @@ static flm_err_t purge(flm_queue_t *q, uint32_t seq)
     return FLM_OK;
 }
 
-flm_err_t flm_queue_compact(flm_queue_t *q)
+static flm_err_t compact(flm_queue_t *q)
 {
     flm_err_t err = usable(q);
     if (err)
@@ -498,6 +528,12 @@ flm_err_t flm_queue_compact(flm_queue_t *q)
         }
     }
     return err == FLM_ERR_NOT_FOUND ? FLM_OK : err;
+}
+
+flm_err_t flm_queue_compact(flm_queue_t *q)
+{
+    flm_err_t err = hold(q);
+    return err ? err : release(q, compact(q));
 }
 
 /* The oldest item that is not dropped and not `except`; 0 when none. */
@@ -556,7 +592,7 @@ static flm_err_t make_room(flm_queue_t *q, size_t need, bool new_item, uint32_t 
         if (err != FLM_ERR_STORE_FULL)
             return err;
         if (q->dropped) {
-            err = flm_queue_compact(q);
+            err = compact(q);
             if (err)
                 return err;
             if (q->dropped)
@@ -591,8 +627,8 @@ static size_t idem_key(const flm_queue_t *q, uint32_t seq, char *out, size_t cap
                         (unsigned)seq);
 }
 
-flm_err_t flm_queue_enqueue(flm_queue_t *q, const char *prompt, const char *system,
-                            uint64_t now_utc, uint32_t *seq)
+static flm_err_t enqueue(flm_queue_t *q, const char *prompt, const char *system,
+                         uint64_t now_utc, uint32_t *seq)
 {
     flm_err_t err = usable(q);
     if (err)
@@ -633,6 +669,13 @@ flm_err_t flm_queue_enqueue(flm_queue_t *q, const char *prompt, const char *syst
     q->bytes += need;
     *seq = r.seq;
     return FLM_OK;
+}
+
+flm_err_t flm_queue_enqueue(flm_queue_t *q, const char *prompt, const char *system,
+                            uint64_t now_utc, uint32_t *seq)
+{
+    flm_err_t err = hold(q);
+    return err ? err : release(q, enqueue(q, prompt, system, now_utc, seq));
 }
 
 /* Fill it from item seq's prompt record (read into the work buffer). */
@@ -728,8 +771,8 @@ static flm_err_t state_of(flm_queue_t *q, uint32_t seq, flm_queue_state_t *state
     return FLM_OK;
 }
 
-flm_err_t flm_queue_answer(flm_queue_t *q, uint32_t seq, const char *text, size_t n,
-                           uint64_t now_utc)
+static flm_err_t answer(flm_queue_t *q, uint32_t seq, const char *text, size_t n,
+                        uint64_t now_utc)
 {
     flm_err_t err = usable(q);
     if (err)
@@ -764,6 +807,13 @@ flm_err_t flm_queue_answer(flm_queue_t *q, uint32_t seq, const char *text, size_
     return FLM_OK;
 }
 
+flm_err_t flm_queue_answer(flm_queue_t *q, uint32_t seq, const char *text, size_t n,
+                           uint64_t now_utc)
+{
+    flm_err_t err = hold(q);
+    return err ? err : release(q, answer(q, seq, text, n, now_utc));
+}
+
 flm_err_t flm_queue_answer_text(flm_queue_t *q, uint32_t seq, const char **text, size_t *len)
 {
     flm_err_t err = usable(q);
@@ -788,7 +838,7 @@ flm_err_t flm_queue_answer_text(flm_queue_t *q, uint32_t seq, const char **text,
     return FLM_OK;
 }
 
-flm_err_t flm_queue_drop(flm_queue_t *q, uint32_t seq, uint64_t now_utc)
+static flm_err_t drop(flm_queue_t *q, uint32_t seq, uint64_t now_utc)
 {
     flm_err_t err = usable(q);
     if (err)
@@ -826,13 +876,17 @@ flm_err_t flm_queue_drop(flm_queue_t *q, uint32_t seq, uint64_t now_utc)
     return FLM_OK;
 }
 
-flm_err_t flm_queue_collect(flm_queue_t *q, uint32_t seq, char *buf, size_t cap, size_t *len,
-                            uint64_t now_utc)
+flm_err_t flm_queue_drop(flm_queue_t *q, uint32_t seq, uint64_t now_utc)
+{
+    flm_err_t err = hold(q);
+    return err ? err : release(q, drop(q, seq, now_utc));
+}
+
+static flm_err_t collect(flm_queue_t *q, uint32_t seq, char *buf, size_t cap, size_t *len,
+                         uint64_t now_utc)
 {
     const char *text;
     size_t n;
-    if (!buf || !len)
-        return FLM_ERR_ARG;
     flm_err_t err = flm_queue_answer_text(q, seq, &text, &n);
     if (err)
         return err;
@@ -841,7 +895,16 @@ flm_err_t flm_queue_collect(flm_queue_t *q, uint32_t seq, char *buf, size_t cap,
         return FLM_ERR_OVERFLOW;
     memcpy(buf, text, n);
     buf[n] = '\0';
-    return flm_queue_drop(q, seq, now_utc);
+    return drop(q, seq, now_utc);
+}
+
+flm_err_t flm_queue_collect(flm_queue_t *q, uint32_t seq, char *buf, size_t cap, size_t *len,
+                            uint64_t now_utc)
+{
+    if (!buf || !len)
+        return FLM_ERR_ARG;
+    flm_err_t err = hold(q);
+    return err ? err : release(q, collect(q, seq, buf, cap, len, now_utc));
 }
 
 void flm_queue_status(const flm_queue_t *q, flm_queue_status_t *st)

@@ -58,7 +58,10 @@
  * the idempotency key made from it) is never used twice. (A call the cut
  * interrupted may have taken effect: an enqueue that returned an error can
  * still be delivered if its record was whole, as at-least-once allows.)
- * The key prefixes q. and qh. belong to the queue.
+ * The key prefixes q. and qh. belong to the queue. Programs sharing the
+ * store (its lock, core/guard/store.h) may each run a queue on it: every
+ * call that writes holds the lock and reads the records again first, so
+ * no two of them take one number or overwrite each other's items.
  *
  * ---- capacity -----------------------------------------------------------
  *

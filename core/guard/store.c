@@ -37,7 +37,35 @@ static flm_err_t hal_next(void *ctx, const char *prefix, const char *after, char
     return flm_hal_store_next(prefix, after, key_out);
 }
 
-const flm_store_t flm_store_hal = { hal_put, hal_get, hal_del, hal_stat, hal_next, NULL };
+#if FLM_HAL_HAS_STORAGE_SHARED
+static flm_err_t hal_lock(void *ctx)
+{
+    (void)ctx;
+    return flm_hal_store_lock();
+}
+
+static void hal_unlock(void *ctx)
+{
+    (void)ctx;
+    flm_hal_store_unlock();
+}
+
+const flm_store_t flm_store_hal = { hal_put, hal_get, hal_del, hal_stat, hal_next, NULL, hal_lock, hal_unlock };
+#else
+const flm_store_t flm_store_hal = { hal_put, hal_get, hal_del, hal_stat, hal_next, NULL, NULL, NULL };
+#endif
+
+flm_err_t flm_store_hold(const flm_store_t *s, bool *shared)
+{
+    *shared = s->lock != NULL;
+    return s->lock ? s->lock(s->ctx) : FLM_OK;
+}
+
+void flm_store_release(const flm_store_t *s)
+{
+    if (s->unlock)
+        s->unlock(s->ctx);
+}
 
 /* ---- twin records ---------------------------------------------------------- */
 

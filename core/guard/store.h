@@ -30,10 +30,22 @@ typedef struct flm_store {
     flm_err_t (*stat)(void *ctx, flm_hal_store_stat_t *st);
     flm_err_t (*next)(void *ctx, const char *prefix, const char *after, char *key_out);
     void *ctx;
+    /* Set where other programs may have the store open at once
+     * (FLM_HAL_HAS_STORAGE_SHARED); NULL where this one owns it. A guard
+     * holds the lock from the first read of a change to its last write,
+     * and reads what it keeps in memory again after taking it. Not nested. */
+    flm_err_t (*lock)(void *ctx);
+    void (*unlock)(void *ctx);
 } flm_store_t;
 
 /* The HAL's own store (flm_hal_store_*). */
 extern const flm_store_t flm_store_hal;
+
+/* Take the store's lock, where it has one. *shared says whether it did:
+ * then another program may have changed the records since the caller last
+ * read them. flm_store_release() after the last write. */
+flm_err_t flm_store_hold(const flm_store_t *s, bool *shared);
+void      flm_store_release(const flm_store_t *s);
 
 /* ---- twin records -----------------------------------------------------------
  * A small state that is rewritten (the ledger's totals, the queue's head)

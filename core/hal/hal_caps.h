@@ -35,6 +35,14 @@
 #define FLM_HAL_HAS_STORAGE_PERSISTENT 0
 #endif
 
+/* Other programs may open the same store at once (a folder on a file
+ * system: `fieldlm serve` and a `fieldlm ask` beside it), and
+ * flm_hal_store_lock() keeps them apart. Without it the program owns the
+ * store and the lock does nothing. */
+#ifndef FLM_HAL_HAS_STORAGE_SHARED
+#define FLM_HAL_HAS_STORAGE_SHARED 0
+#endif
+
 /* flm_hal_entropy() gives real entropy. Without it
  * (port/common/hal_entropy_none.c) it says FLM_ERR_UNSUPPORTED and callers
  * fall back to weaker seeds (time) or refuse (TLS). */
@@ -92,7 +100,7 @@
 #endif
 
 #if (FLM_HAL_HAS_SLOTS | FLM_HAL_HAS_SIGNATURE | FLM_HAL_HAS_NET | FLM_HAL_HAS_NET_SERVER | \
-     FLM_HAL_HAS_STORAGE_PERSISTENT | FLM_HAL_HAS_ENTROPY | FLM_HAL_HAS_FILES | FLM_HAL_HAS_TLS | \
+     FLM_HAL_HAS_STORAGE_PERSISTENT | FLM_HAL_HAS_STORAGE_SHARED | FLM_HAL_HAS_ENTROPY | FLM_HAL_HAS_FILES | FLM_HAL_HAS_TLS | \
      FLM_HAL_HAS_UTC_CLOCK | FLM_HAL_HAS_WATCHDOG | FLM_HAL_HAS_THREADS) & ~1
 #error "FLM_HAL_HAS_* capabilities are 0 or 1"
 #endif

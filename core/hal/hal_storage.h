@@ -59,4 +59,11 @@ flm_err_t flm_hal_store_stat(flm_hal_store_stat_t *st);
  * keeps). prefix may be "" for every key. */
 flm_err_t flm_hal_store_next(const char *prefix, const char *after, char *key_out);
 
+/* Hold the store against the other programs that have it open at once
+ * (FLM_HAL_HAS_STORAGE_SHARED), for one read-modify-write: waits until it
+ * is free; FLM_ERR_IO if the lock cannot be had. Not nested: an unlock
+ * ends it. Where one program owns the store they do nothing. */
+flm_err_t flm_hal_store_lock(void);
+void      flm_hal_store_unlock(void);
+
 #endif /* FLM_HAL_STORAGE_H */

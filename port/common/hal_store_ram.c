@@ -24,6 +24,16 @@ flm_err_t flm_hal_store_del(const char *key)
     return flm_ram_store_del(&hal_store, key);
 }
 
+/* One program owns a RAM store: nothing to hold it against. */
+flm_err_t flm_hal_store_lock(void)
+{
+    return FLM_OK;
+}
+
+void flm_hal_store_unlock(void)
+{
+}
+
 flm_err_t flm_hal_store_stat(flm_hal_store_stat_t *st)
 {
     return flm_ram_store_stat(&hal_store, st);

@@ -5,6 +5,10 @@
  * names starting with '.' are never keys, so a temporary left by a cut is
  * never listed or counted.
  *
+ * Programs that share the directory (FLM_HAL_HAS_STORAGE_SHARED) take
+ * turns through flock() on its ".lock" file: the kernel drops the lock of a
+ * program that dies holding it.
+ *
  * The directory is read with getdents64 directly: opendir allocates.
  */
 #define _GNU_SOURCE /* syscall, DT_REG */
@@ -16,6 +20,7 @@
 #include <fcntl.h>
 #include <stdio.h> /* rename */
 #include <string.h>
+#include <sys/file.h> /* flock */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -219,6 +224,37 @@ flm_err_t flm_hal_store_get(const char *key, void *buf, size_t cap, size_t *len)
     if (err)
         return err;
     return size > cap ? FLM_ERR_OVERFLOW : FLM_OK;
+}
+
+static int lock_fd = -1;
+
+flm_err_t flm_hal_store_lock(void)
+{
+    if (lock_fd >= 0)
+        return FLM_ERR_STATE; /* not nested */
+    char path[STORE_PATH_MAX];
+    key_path(path, ".", "lock");
+    if (mkdir(store_dir, 0700) != 0 && errno != EEXIST)
+        return FLM_ERR_IO;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return FLM_ERR_IO;
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            close(fd);
+            return FLM_ERR_IO;
+        }
+    }
+    lock_fd = fd;
+    return FLM_OK;
+}
+
+void flm_hal_store_unlock(void)
+{
+    if (lock_fd >= 0) {
+        close(lock_fd); /* drops the lock */
+        lock_fd = -1;
+    }
 }
 
 flm_err_t flm_hal_store_del(const char *key)

@@ -2,7 +2,8 @@
 # boards). It implements every capability itself and takes no default from
 # port/common/.
 POSIX_HAL_CAPS := -DFLM_HAL_HAS_NET=1 -DFLM_HAL_HAS_NET_SERVER=1 \
-                  -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 -DFLM_HAL_HAS_ENTROPY=1 \
+                  -DFLM_HAL_HAS_STORAGE_PERSISTENT=1 -DFLM_HAL_HAS_STORAGE_SHARED=1 \
+                  -DFLM_HAL_HAS_ENTROPY=1 \
                   -DFLM_HAL_HAS_FILES=1 -DFLM_HAL_HAS_UTC_CLOCK=1 \
                   -DFLM_HAL_HAS_SLOTS=1 -DFLM_HAL_HAS_THREADS=1
 ifeq ($(PORT),posix)

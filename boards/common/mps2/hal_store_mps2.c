@@ -93,6 +93,16 @@ flm_err_t flm_hal_store_del(const char *key)
     return err ? err : flm_flash_store_del(&store, key);
 }
 
+/* The firmware owns its flash: nothing to hold it against. */
+flm_err_t flm_hal_store_lock(void)
+{
+    return FLM_OK;
+}
+
+void flm_hal_store_unlock(void)
+{
+}
+
 flm_err_t flm_hal_store_stat(flm_hal_store_stat_t *st)
 {
     flm_err_t err = mounted();

@@ -174,7 +174,7 @@ void cut_store_init(cut_store_t *s)
     s->record_max = CUT_STORE_RECORD_MAX;
     s->cut_write = -1;
     s->junk = 0x2545F491u;
-    s->ops = (flm_store_t){ cs_put, cs_get, cs_del, cs_stat, cs_next, s };
+    s->ops = (flm_store_t){ cs_put, cs_get, cs_del, cs_stat, cs_next, s, NULL, NULL };
 }
 
 void cut_store_arm(cut_store_t *s, long w, size_t k, cut_mode_t m)

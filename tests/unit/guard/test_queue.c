@@ -815,7 +815,7 @@ static flm_err_t fs_get(void *c, const char *k, void *b, size_t cap, size_t *len
 static flm_err_t fs_del(void *c, const char *k) { return flm_flash_store_del(c, k); }
 static flm_err_t fs_stat(void *c, flm_hal_store_stat_t *st) { return flm_flash_store_stat(c, st); }
 static flm_err_t fs_next(void *c, const char *p, const char *a, char *k) { return flm_flash_store_next(c, p, a, k); }
-static const flm_store_t flash_ops = { fs_put, fs_get, fs_del, fs_stat, fs_next, &fs };
+static const flm_store_t flash_ops = { fs_put, fs_get, fs_del, fs_stat, fs_next, &fs, NULL, NULL };
 
 static bool flash_dead(void)
 {
