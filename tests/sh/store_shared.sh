@@ -29,6 +29,20 @@ wait_all() {
     for p in $bg; do wait "$p" || fail "a program beside the server failed (exit $?)"; done
     bg=""
 }
+# all_at_once NAME CONF TAG: serve NAME on CONF; beside it N_ASK asks and
+# N_SERVE requests to the server, all started at once ("TAG i: ..."), waited
+# for; then the server stopped
+all_at_once() {
+    start_serve "$1" "$2"
+    i=1
+    while [ $i -le $N_ASK ]; do
+        ask "$1$i" "$2" "$3 $i: $hard"
+        [ $i -gt $N_SERVE ] || chat $i
+        i=$((i + 1))
+    done
+    wait_all
+    stop_serve "$1" "$SPID"
+}
 no_sanitizer() {
     ! grep -l Sanitizer "$work"/*.err "$work"/*.log 2>/dev/null || fail "sanitizer report"
 }
@@ -36,18 +50,10 @@ no_sanitizer() {
 # ---- link down: every queued prompt kept once ---------------------------------------
 serve_conf q cloud 9 "[queue]" "enabled = true" "max_records = 64" "device_id = shared-1"
 export FLM_LINK=down
-start_serve q "$work/q.conf"
-i=1
-while [ $i -le $N_ASK ]; do
-    ask a$i "$work/q.conf" "Ask $i: $hard"
-    [ $i -gt $N_SERVE ] || chat $i
-    i=$((i + 1))
-done
-wait_all
-stop_serve q "$SPID"
+all_at_once q "$work/q.conf" Ask
 for i in $(seq 1 $N_ASK); do
-    grep -q 'reason=local:offline .* queued=[0-9]' "$work/a$i.err" ||
-        { cat "$work/a$i.err"; fail "ask $i: not queued"; }
+    grep -q 'reason=local:offline .* queued=[0-9]' "$work/q$i.err" ||
+        { cat "$work/q$i.err"; fail "ask $i: not queued"; }
 done
 timeout 30 "$cli" queue list -c "$work/q.conf" >"$work/list.out" 2>&1 || { cat "$work/list.out"; fail "queue list"; }
 want=$((N_ASK + N_SERVE))
@@ -76,15 +82,7 @@ start_sim bud
     echo "[server]"; echo "port = 0"
 } >"$work/b.conf"
 export FLM_LINK=up
-start_serve b "$work/b.conf"
-i=1
-while [ $i -le $N_ASK ]; do
-    ask b$i "$work/b.conf" "Spend $i: $hard"
-    [ $i -gt $N_SERVE ] || chat $i
-    i=$((i + 1))
-done
-wait_all
-stop_serve b "$SPID"
+all_at_once b "$work/b.conf" Spend
 sent=$(requests bud)
 [ "$sent" -eq $want ] || fail "the cloud saw $sent requests, want $want"
 timeout 30 "$cli" stats -c "$work/b.conf" >"$work/stats.out" 2>&1 || { cat "$work/stats.out"; fail "stats"; }
