@@ -240,10 +240,14 @@ flm_err_t flm_hal_store_lock(void)
     if (fd < 0)
         return FLM_ERR_IO;
     while (flock(fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            close(fd);
-            return FLM_ERR_IO;
-        }
+        if (errno == EINTR)
+            continue;
+        /* a file system without locks (some network ones): one program
+         * at a time still works, as it did before there was a lock */
+        if (errno == ENOLCK || errno == EOPNOTSUPP || errno == ENOSYS)
+            break;
+        close(fd);
+        return FLM_ERR_IO;
     }
     lock_fd = fd;
     return FLM_OK;
