@@ -276,16 +276,16 @@ static flm_err_t recover(flm_esclog_t *l)
 
 /* ---- a store other programs share ------------------------------------------
  * As in queue.c: where the store has a lock, each call that writes holds it
- * and reads the e.* records again first, so two programs appending at once
- * never take one number. */
+ * and, when another program changed the store since, reads the e.* records
+ * again first, so two programs appending at once never take one number. */
 
 static flm_err_t hold(flm_esclog_t *l)
 {
     if (!l || !l->store || !l->work)
         return FLM_ERR_ARG;
-    bool shared;
-    flm_err_t err = flm_store_hold(l->store, &shared);
-    if (!err && shared)
+    bool stale;
+    flm_err_t err = flm_store_hold(l->store, &l->store_seen, &stale);
+    if (!err && stale)
         l->ready = false; /* usable() reads the store again */
     return err;
 }

@@ -128,6 +128,7 @@ typedef struct {
     uint32_t              unreadable; /* records longer than the work buffer: kept, not exported */
     bool                  ready;
     bool                  dirty;    /* a write failed: recover before the next call */
+    uint64_t              store_seen; /* flm_store_hold's: other programs' changes seen */
 } flm_esclog_t;
 
 /* One entry: what flm_esclog_append keeps, and what flm_esclog_next reads

@@ -257,7 +257,13 @@ flm_err_t flm_ledger_check(flm_ledger_t *l, int64_t now_utc, uint64_t est_in, ui
     if (!l || !l->ready)
         return FLM_ERR_ARG;
     /* where other programs share the store, they may have spent since */
-    flm_err_t err = l->store->lock ? load(l) : FLM_OK;
+    bool stale;
+    flm_err_t err = flm_store_hold(l->store, &l->store_seen, &stale);
+    if (err)
+        return err;
+    if (stale)
+        err = load(l);
+    flm_store_release(l->store);
     if (err)
         return err;
     uint32_t day, month;
@@ -333,9 +339,11 @@ static flm_err_t record(flm_ledger_t *l, int64_t now, bool cloud, int64_t in, in
         return FLM_ERR_LEDGER_USAGE;
     /* a store other programs share: add to the totals as they are now,
      * holding it from that read to the write */
-    bool shared;
-    flm_err_t err = flm_store_hold(l->store, &shared);
-    if (!err && shared)
+    bool stale;
+    flm_err_t err = flm_store_hold(l->store, &l->store_seen, &stale);
+    if (err)
+        return err;
+    if (stale)
         err = load(l);
     if (!err)
         err = add(l, now, cloud, (uint64_t)in, (uint64_t)out);

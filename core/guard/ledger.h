@@ -100,6 +100,7 @@ typedef struct {
     uint32_t              day;   /* days since 1970-01-01 of `today` */
     uint32_t              month; /* year * 12 + month - 1 of `this_month` */
     flm_ledger_counts_t   today, this_month, total;
+    uint64_t              store_seen; /* flm_store_hold's: other programs' changes seen */
     bool                  ready;
 } flm_ledger_t;
 

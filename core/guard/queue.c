@@ -389,17 +389,19 @@ static flm_err_t recover(flm_queue_t *q)
  * and a `fieldlm ask` have open at once), another program may have queued
  * (taking the next number), answered, collected or purged since this queue
  * last looked. So each call that writes holds the lock from its first read
- * to its last write, and reads the q.* records again first (a recovery: a
- * scan of the tens of records a device keeps). Two programs never take one
- * number, and the counts the capacity checks use are the store's. */
+ * to its last write and, when the lock says another program changed the
+ * store since this queue's last call, reads the q.* records again first (a
+ * recovery: a scan of the tens of records a device keeps). Two programs
+ * never take one number, and the counts the capacity checks use are the
+ * store's. */
 
 static flm_err_t hold(flm_queue_t *q)
 {
     if (!q || !q->store || !q->work)
         return FLM_ERR_ARG;
-    bool shared;
-    flm_err_t err = flm_store_hold(q->store, &shared);
-    if (!err && shared)
+    bool stale;
+    flm_err_t err = flm_store_hold(q->store, &q->store_seen, &stale);
+    if (!err && stale)
         q->ready = false; /* usable() reads the store again */
     return err;
 }

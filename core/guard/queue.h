@@ -60,8 +60,9 @@
  * still be delivered if its record was whole, as at-least-once allows.)
  * The key prefixes q. and qh. belong to the queue. Programs sharing the
  * store (its lock, core/guard/store.h) may each run a queue on it: every
- * call that writes holds the lock and reads the records again first, so
- * no two of them take one number or overwrite each other's items.
+ * call that writes holds the lock and, when another program changed the
+ * store since, reads the records again first, so no two of them take one
+ * number or overwrite each other's items.
  *
  * ---- capacity -----------------------------------------------------------
  *
@@ -137,6 +138,7 @@ typedef struct {
     uint32_t             unreadable; /* records longer than the work buffer: kept, not delivered */
     bool                 ready;
     bool                 dirty;    /* a write failed: recover before the next call */
+    uint64_t             store_seen; /* flm_store_hold's: other programs' changes seen */
 } flm_queue_t;
 
 /* One item as read from the store. The texts point into the queue's work

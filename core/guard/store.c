@@ -38,10 +38,10 @@ static flm_err_t hal_next(void *ctx, const char *prefix, const char *after, char
 }
 
 #if FLM_HAL_HAS_STORAGE_SHARED
-static flm_err_t hal_lock(void *ctx)
+static flm_err_t hal_lock(void *ctx, uint64_t *changes)
 {
     (void)ctx;
-    return flm_hal_store_lock();
+    return flm_hal_store_lock(changes);
 }
 
 static void hal_unlock(void *ctx)
@@ -55,10 +55,19 @@ const flm_store_t flm_store_hal = { hal_put, hal_get, hal_del, hal_stat, hal_nex
 const flm_store_t flm_store_hal = { hal_put, hal_get, hal_del, hal_stat, hal_next, NULL, NULL, NULL };
 #endif
 
-flm_err_t flm_store_hold(const flm_store_t *s, bool *shared)
+flm_err_t flm_store_hold(const flm_store_t *s, uint64_t *seen, bool *stale)
 {
-    *shared = s->lock != NULL;
-    return s->lock ? s->lock(s->ctx) : FLM_OK;
+    *stale = false;
+    if (!s->lock)
+        return FLM_OK;
+    uint64_t changes = 0;
+    flm_err_t err = s->lock(s->ctx, &changes);
+    if (err)
+        return err;
+    /* changes + 1: a first hold (seen 0) is stale too */
+    *stale = changes + 1 != *seen;
+    *seen = changes + 1;
+    return FLM_OK;
 }
 
 void flm_store_release(const flm_store_t *s)

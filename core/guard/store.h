@@ -32,19 +32,22 @@ typedef struct flm_store {
     void *ctx;
     /* Set where other programs may have the store open at once
      * (FLM_HAL_HAS_STORAGE_SHARED); NULL where this one owns it. A guard
-     * holds the lock from the first read of a change to its last write,
-     * and reads what it keeps in memory again after taking it. Not nested. */
-    flm_err_t (*lock)(void *ctx);
+     * holds the lock from the first read of a change to its last write.
+     * lock's *changes counts the changes other programs made (as
+     * flm_hal_store_lock's): when it moved since the guard's last lock,
+     * the guard reads what it keeps in memory again. Not nested. */
+    flm_err_t (*lock)(void *ctx, uint64_t *changes);
     void (*unlock)(void *ctx);
 } flm_store_t;
 
 /* The HAL's own store (flm_hal_store_*). */
 extern const flm_store_t flm_store_hal;
 
-/* Take the store's lock, where it has one. *shared says whether it did:
- * then another program may have changed the records since the caller last
- * read them. flm_store_release() after the last write. */
-flm_err_t flm_store_hold(const flm_store_t *s, bool *shared);
+/* Take the store's lock, where it has one. *stale says whether another
+ * program changed the records since the caller's last hold, as *seen
+ * (the caller's, 0 at first; updated here) remembers it; the first hold
+ * of a shared store is stale. flm_store_release() after the last write. */
+flm_err_t flm_store_hold(const flm_store_t *s, uint64_t *seen, bool *stale);
 void      flm_store_release(const flm_store_t *s);
 
 /* ---- twin records -----------------------------------------------------------

@@ -62,8 +62,12 @@ flm_err_t flm_hal_store_next(const char *prefix, const char *after, char *key_ou
 /* Hold the store against the other programs that have it open at once
  * (FLM_HAL_HAS_STORAGE_SHARED), for one read-modify-write: waits until it
  * is free; FLM_ERR_IO if the lock cannot be had. Not nested: an unlock
- * ends it. Where one program owns the store they do nothing. */
-flm_err_t flm_hal_store_lock(void);
+ * ends it. *changes receives how many times, as far as this program has
+ * seen, other programs changed the store (it only grows; a changed value
+ * since the caller's last lock says that what it keeps of the store may
+ * be stale). Where one program owns the store they do nothing and
+ * *changes is 0. */
+flm_err_t flm_hal_store_lock(uint64_t *changes);
 void      flm_hal_store_unlock(void);
 
 #endif /* FLM_HAL_STORAGE_H */

@@ -25,8 +25,9 @@ flm_err_t flm_hal_store_del(const char *key)
 }
 
 /* One program owns a RAM store: nothing to hold it against. */
-flm_err_t flm_hal_store_lock(void)
+flm_err_t flm_hal_store_lock(uint64_t *changes)
 {
+    *changes = 0;
     return FLM_OK;
 }
 

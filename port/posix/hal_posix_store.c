@@ -7,7 +7,11 @@
  *
  * Programs that share the directory (FLM_HAL_HAS_STORAGE_SHARED) take
  * turns through flock() on its ".lock" file: the kernel drops the lock of a
- * program that dies holding it.
+ * program that dies holding it. The file holds a counter that a holder who
+ * put or deleted a record raises when it lets go, so the next holder can
+ * tell whether another program changed the store since its own turn (and
+ * spare itself reading it again). The counter is not flushed: after a power
+ * cut every program starts again and reads everything anyway.
  *
  * The directory is read with getdents64 directly: opendir allocates.
  */
@@ -38,6 +42,12 @@
 static char     store_dir[STORE_PATH_MAX - FLM_HAL_KEY_MAX - 8] = ".fieldlm-store";
 static uint32_t store_max_records; /* 0: no limit but the disk's */
 static uint64_t store_max_bytes;
+/* the lock (flm_hal_store_lock) */
+static int      lock_fd = -1;
+static bool     lock_wrote;   /* a put or del during this hold */
+static bool     lock_known;   /* lock_count is the counter as this program left it */
+static uint64_t lock_count;
+static uint64_t lock_changes; /* changes by other programs seen so far */
 
 flm_err_t flm_hal_posix_set_store_dir(const char *dir)
 {
@@ -176,6 +186,7 @@ flm_err_t flm_hal_store_put(const char *key, const void *data, size_t n)
         return FLM_ERR_OVERFLOW;
     if (mkdir(store_dir, 0700) != 0 && errno != EEXIST)
         return FLM_ERR_IO;
+    lock_wrote = true;
     flm_err_t err = check_limits(key, n);
     if (err)
         return err;
@@ -226,9 +237,7 @@ flm_err_t flm_hal_store_get(const char *key, void *buf, size_t cap, size_t *len)
     return size > cap ? FLM_ERR_OVERFLOW : FLM_OK;
 }
 
-static int lock_fd = -1;
-
-flm_err_t flm_hal_store_lock(void)
+flm_err_t flm_hal_store_lock(uint64_t *changes)
 {
     if (lock_fd >= 0)
         return FLM_ERR_STATE; /* not nested */
@@ -249,16 +258,33 @@ flm_err_t flm_hal_store_lock(void)
         close(fd);
         return FLM_ERR_IO;
     }
+    uint64_t count = 0;
+    if (pread(fd, &count, sizeof count, 0) != (ssize_t)sizeof count)
+        count = 0; /* a new lock file */
+    if (lock_known && count != lock_count)
+        lock_changes++;
+    lock_count = count;
+    lock_known = true;
+    lock_wrote = false;
     lock_fd = fd;
+    *changes = lock_changes;
     return FLM_OK;
 }
 
 void flm_hal_store_unlock(void)
 {
-    if (lock_fd >= 0) {
-        close(lock_fd); /* drops the lock */
-        lock_fd = -1;
+    if (lock_fd < 0)
+        return;
+    if (lock_wrote) {
+        lock_count++;
+        /* if this write fails, the others miss this change: it says so by
+         * leaving them nothing to compare, and they all read again */
+        if (pwrite(lock_fd, &lock_count, sizeof lock_count, 0) != (ssize_t)sizeof lock_count &&
+            ftruncate(lock_fd, 0) == 0)
+            lock_count = 0;
     }
+    close(lock_fd); /* drops the lock */
+    lock_fd = -1;
 }
 
 flm_err_t flm_hal_store_del(const char *key)
@@ -267,6 +293,7 @@ flm_err_t flm_hal_store_del(const char *key)
         return FLM_ERR_ARG;
     char path[STORE_PATH_MAX];
     key_path(path, "", key);
+    lock_wrote = true;
     if (unlink(path) != 0)
         return errno == ENOENT ? FLM_ERR_NOT_FOUND : FLM_ERR_IO;
     return fsync_dir();

@@ -94,8 +94,9 @@ flm_err_t flm_hal_store_del(const char *key)
 }
 
 /* The firmware owns its flash: nothing to hold it against. */
-flm_err_t flm_hal_store_lock(void)
+flm_err_t flm_hal_store_lock(uint64_t *changes)
 {
+    *changes = 0;
     return FLM_OK;
 }
 

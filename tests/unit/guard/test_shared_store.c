@@ -20,45 +20,90 @@
 #define NOW 1714567890u
 
 static cut_store_t store;
-static flm_store_t shared;
-static int held, nested, unlocked_writes, locks;
 
-static flm_err_t sh_lock(void *ctx)
+/* One program's view of the store: its own lock state, as the POSIX store
+ * keeps it per process (a counter its writes raise, the others' changes it
+ * has seen). */
+typedef struct {
+    bool     known, wrote;
+    uint64_t count, changes;
+} program_t;
+
+static program_t prog[2];
+static flm_store_t view[2]; /* what program 0 and program 1 open */
+static uint64_t count;      /* the lock file's counter */
+static program_t *holder;
+static int nested, unlocked_writes, locks, gets;
+
+static flm_err_t sh_lock(void *ctx, uint64_t *changes)
 {
-    (void)ctx;
-    nested += held;
-    held = 1;
+    program_t *p = ctx;
+    nested += holder != NULL;
+    holder = p;
     locks++;
+    if (p->known && count != p->count)
+        p->changes++;
+    p->count = count;
+    p->known = true;
+    p->wrote = false;
+    *changes = p->changes;
     return FLM_OK;
 }
 
 static void sh_unlock(void *ctx)
 {
-    (void)ctx;
-    held = 0;
+    program_t *p = ctx;
+    if (p->wrote)
+        count = ++p->count;
+    holder = NULL;
 }
 
 static flm_err_t sh_put(void *ctx, const char *key, const void *d, size_t n)
 {
-    unlocked_writes += !held;
-    return store.ops.put(ctx, key, d, n);
+    (void)ctx;
+    unlocked_writes += !holder;
+    if (holder)
+        holder->wrote = true;
+    return store.ops.put(store.ops.ctx, key, d, n);
+}
+
+static flm_err_t sh_get(void *ctx, const char *key, void *buf, size_t cap, size_t *len)
+{
+    (void)ctx;
+    gets++;
+    return store.ops.get(store.ops.ctx, key, buf, cap, len);
 }
 
 static flm_err_t sh_del(void *ctx, const char *key)
 {
-    unlocked_writes += !held;
-    return store.ops.del(ctx, key);
+    (void)ctx;
+    unlocked_writes += !holder;
+    if (holder)
+        holder->wrote = true;
+    return store.ops.del(store.ops.ctx, key);
+}
+
+static flm_err_t sh_stat(void *ctx, flm_hal_store_stat_t *st)
+{
+    (void)ctx;
+    return store.ops.stat(store.ops.ctx, st);
+}
+
+static flm_err_t sh_next(void *ctx, const char *prefix, const char *after, char *key_out)
+{
+    (void)ctx;
+    return store.ops.next(store.ops.ctx, prefix, after, key_out);
 }
 
 static void shared_init(void)
 {
     cut_store_init(&store);
-    shared = store.ops;
-    shared.put = sh_put;
-    shared.del = sh_del;
-    shared.lock = sh_lock;
-    shared.unlock = sh_unlock;
-    held = nested = unlocked_writes = locks = 0;
+    memset(prog, 0, sizeof prog);
+    for (int i = 0; i < 2; i++)
+        view[i] = (flm_store_t){ sh_put, sh_get, sh_del, sh_stat, sh_next, &prog[i], sh_lock, sh_unlock };
+    count = 0;
+    holder = NULL;
+    nested = unlocked_writes = locks = 0;
 }
 
 FLM_TEST(guard_shared_store_queue_numbers_and_items)
@@ -70,8 +115,8 @@ FLM_TEST(guard_shared_store_queue_numbers_and_items)
     flm_queue_settings_init(&s);
     s.enabled = true;
     s.max_records = 12;
-    FLM_CHECK_EQ(flm_queue_init(&a, &s, &shared, work_a, sizeof work_a, 1), FLM_OK);
-    FLM_CHECK_EQ(flm_queue_init(&b, &s, &shared, work_b, sizeof work_b, 2), FLM_OK);
+    FLM_CHECK_EQ(flm_queue_init(&a, &s, &view[0], work_a, sizeof work_a, 1), FLM_OK);
+    FLM_CHECK_EQ(flm_queue_init(&b, &s, &view[1], work_b, sizeof work_b, 2), FLM_OK);
 
     /* both opened an empty store: each would take number 1 on its own */
     uint32_t seq[8];
@@ -111,6 +156,16 @@ FLM_TEST(guard_shared_store_queue_numbers_and_items)
     FLM_CHECK_EQ(st.items, 12);
     FLM_CHECK_EQ(st.bytes, cut_store_bytes(&store, "q.", NULL));
 
+    /* the store is read again only after the other program changed it */
+    FLM_CHECK_EQ(flm_queue_drop(&a, seq[0], NOW), FLM_OK); /* b wrote last: a reads all */
+    int before = gets;
+    FLM_CHECK_EQ(flm_queue_drop(&a, seq[2], NOW), FLM_OK); /* nobody else since */
+    FLM_CHECK(gets - before < 8);
+    FLM_CHECK_EQ(flm_queue_drop(&b, seq[3], NOW), FLM_OK);
+    before = gets;
+    FLM_CHECK_EQ(flm_queue_drop(&a, seq[4], NOW), FLM_OK);
+    FLM_CHECK(gets - before >= 12); /* every record once, at least */
+
     FLM_CHECK_EQ(nested, 0);
     FLM_CHECK_EQ(unlocked_writes, 0);
     FLM_CHECK(locks > 0);
@@ -126,8 +181,8 @@ FLM_TEST(guard_shared_store_esclog_numbers)
     flm_esclog_settings_t s;
     flm_esclog_settings_init(&s);
     s.escalations = true;
-    FLM_CHECK_EQ(flm_esclog_init(&a, &s, &shared, work_a, sizeof work_a), FLM_OK);
-    FLM_CHECK_EQ(flm_esclog_init(&b, &s, &shared, work_b, sizeof work_b), FLM_OK);
+    FLM_CHECK_EQ(flm_esclog_init(&a, &s, &view[0], work_a, sizeof work_a), FLM_OK);
+    FLM_CHECK_EQ(flm_esclog_init(&b, &s, &view[1], work_b, sizeof work_b), FLM_OK);
     flm_esclog_entry_t e = { .utc = NOW, .cloud = true, .reason = "cloud:difficulty",
                              .prompt = "p", .prompt_len = 1, .answer = "a", .answer_len = 1 };
     uint32_t seq[6];
@@ -158,8 +213,8 @@ FLM_TEST(guard_shared_store_ledger_adds_up)
     flm_budget_settings_t s;
     flm_budget_settings_init(&s);
     s.daily_tokens = 100;
-    FLM_CHECK_EQ(flm_ledger_init(&a, &s, &shared), FLM_OK);
-    FLM_CHECK_EQ(flm_ledger_init(&b, &s, &shared), FLM_OK);
+    FLM_CHECK_EQ(flm_ledger_init(&a, &s, &view[0]), FLM_OK);
+    FLM_CHECK_EQ(flm_ledger_init(&b, &s, &view[1]), FLM_OK);
     for (int i = 0; i < 4; i++)
         FLM_CHECK_EQ(flm_ledger_record_cloud(i % 2 ? &b : &a, NOW, 10, 10), FLM_OK);
     /* 80 of 100 spent between them: a 30-token request fits neither */
@@ -169,7 +224,7 @@ FLM_TEST(guard_shared_store_ledger_adds_up)
     FLM_CHECK_EQ(flm_ledger_check(&b, NOW, 15, 15, &v), FLM_ERR_BUDGET_EXCEEDED);
     FLM_CHECK_EQ(flm_ledger_check(&b, NOW, 10, 10, &v), FLM_OK);
     static flm_ledger_t c;
-    FLM_CHECK_EQ(flm_ledger_init(&c, &s, &shared), FLM_OK);
+    FLM_CHECK_EQ(flm_ledger_init(&c, &s, &view[0]), FLM_OK);
     FLM_CHECK_EQ(c.total.cloud_requests, 4);
     FLM_CHECK_EQ(c.total.cloud_in + c.total.cloud_out, 80);
     FLM_CHECK_EQ(nested, 0);
