@@ -203,6 +203,17 @@ static flm_err_t load(flm_ledger_t *l)
     return FLM_OK;
 }
 
+/* Hold the store (where it has a lock) with the totals as it keeps them:
+ * read again when another program changed it since. Held only on FLM_OK. */
+static flm_err_t hold_current(flm_ledger_t *l)
+{
+    bool stale;
+    flm_err_t err = flm_store_hold(l->store, &l->store_seen, &stale);
+    if (!err && stale && (err = load(l)) != FLM_OK)
+        flm_store_release(l->store);
+    return err;
+}
+
 flm_err_t flm_ledger_init(flm_ledger_t *l, const flm_budget_settings_t *s, const flm_store_t *store)
 {
     if (!l || !s)
@@ -257,15 +268,10 @@ flm_err_t flm_ledger_check(flm_ledger_t *l, int64_t now_utc, uint64_t est_in, ui
     if (!l || !l->ready)
         return FLM_ERR_ARG;
     /* where other programs share the store, they may have spent since */
-    bool stale;
-    flm_err_t err = flm_store_hold(l->store, &l->store_seen, &stale);
+    flm_err_t err = hold_current(l);
     if (err)
         return err;
-    if (stale)
-        err = load(l);
     flm_store_release(l->store);
-    if (err)
-        return err;
     uint32_t day, month;
     flm_ledger_counts_t today, this_month;
     periods_at(l, now_utc, &day, &month, &today, &this_month);
@@ -339,14 +345,10 @@ static flm_err_t record(flm_ledger_t *l, int64_t now, bool cloud, int64_t in, in
         return FLM_ERR_LEDGER_USAGE;
     /* a store other programs share: add to the totals as they are now,
      * holding it from that read to the write */
-    bool stale;
-    flm_err_t err = flm_store_hold(l->store, &l->store_seen, &stale);
+    flm_err_t err = hold_current(l);
     if (err)
         return err;
-    if (stale)
-        err = load(l);
-    if (!err)
-        err = add(l, now, cloud, (uint64_t)in, (uint64_t)out);
+    err = add(l, now, cloud, (uint64_t)in, (uint64_t)out);
     flm_store_release(l->store);
     return err;
 }
