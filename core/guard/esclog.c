@@ -290,16 +290,10 @@ static flm_err_t hold(flm_esclog_t *l)
     return err;
 }
 
-static flm_err_t release(flm_esclog_t *l, flm_err_t err)
-{
-    flm_store_release(l->store);
-    return err;
-}
-
 flm_err_t flm_esclog_recover(flm_esclog_t *l)
 {
     flm_err_t err = hold(l);
-    return err ? err : release(l, recover(l));
+    return err ? err : flm_store_release(l->store, recover(l));
 }
 
 flm_err_t flm_esclog_init(flm_esclog_t *l, const flm_esclog_settings_t *s, const flm_store_t *store,
@@ -407,7 +401,7 @@ flm_err_t flm_esclog_clear(flm_esclog_t *l, uint32_t through, uint32_t *n)
     if (n)
         *n = 0;
     flm_err_t err = hold(l);
-    return err ? err : release(l, clear(l, through, n));
+    return err ? err : flm_store_release(l->store, clear(l, through, n));
 }
 
 /* ---- capacity -------------------------------------------------------------------- */
@@ -519,7 +513,7 @@ static flm_err_t append(flm_esclog_t *l, const flm_esclog_entry_t *e, uint32_t *
 flm_err_t flm_esclog_append(flm_esclog_t *l, const flm_esclog_entry_t *e, uint32_t *seq)
 {
     flm_err_t err = hold(l);
-    return err ? err : release(l, append(l, e, seq));
+    return err ? err : flm_store_release(l->store, append(l, e, seq));
 }
 
 flm_err_t flm_esclog_next(flm_esclog_t *l, uint32_t after, flm_esclog_entry_t *e)

@@ -23,7 +23,8 @@
  *
  * Append-only: one record per entry, never rewritten. Programs sharing
  * the store (its lock, core/guard/store.h) append under the lock, each
- * reading the records again first, so no two take one number.
+ * reading the records again when another one changed them, so no two take
+ * one number.
  *
  *   e.SSSSSSSS   an entry (SSSSSSSS: its sequence number, 8 lowercase hex)
  *   eh.0, eh.1   the head (a twin, core/guard/store.h): a floor under the

@@ -210,7 +210,7 @@ static flm_err_t hold_current(flm_ledger_t *l)
     bool stale;
     flm_err_t err = flm_store_hold(l->store, &l->store_seen, &stale);
     if (!err && stale && (err = load(l)) != FLM_OK)
-        flm_store_release(l->store);
+        flm_store_release(l->store, err);
     return err;
 }
 
@@ -271,7 +271,7 @@ flm_err_t flm_ledger_check(flm_ledger_t *l, int64_t now_utc, uint64_t est_in, ui
     flm_err_t err = hold_current(l);
     if (err)
         return err;
-    flm_store_release(l->store);
+    flm_store_release(l->store, FLM_OK);
     uint32_t day, month;
     flm_ledger_counts_t today, this_month;
     periods_at(l, now_utc, &day, &month, &today, &this_month);
@@ -348,9 +348,7 @@ static flm_err_t record(flm_ledger_t *l, int64_t now, bool cloud, int64_t in, in
     flm_err_t err = hold_current(l);
     if (err)
         return err;
-    err = add(l, now, cloud, (uint64_t)in, (uint64_t)out);
-    flm_store_release(l->store);
-    return err;
+    return flm_store_release(l->store, add(l, now, cloud, (uint64_t)in, (uint64_t)out));
 }
 
 flm_err_t flm_ledger_record_cloud(flm_ledger_t *l, int64_t now_utc, int64_t prompt_tokens,

@@ -406,16 +406,10 @@ static flm_err_t hold(flm_queue_t *q)
     return err;
 }
 
-static flm_err_t release(flm_queue_t *q, flm_err_t err)
-{
-    flm_store_release(q->store);
-    return err;
-}
-
 flm_err_t flm_queue_recover(flm_queue_t *q)
 {
     flm_err_t err = hold(q);
-    return err ? err : release(q, recover(q));
+    return err ? err : flm_store_release(q->store, recover(q));
 }
 
 /* ---- init ------------------------------------------------------------------------ */
@@ -535,7 +529,7 @@ static flm_err_t compact(flm_queue_t *q)
 flm_err_t flm_queue_compact(flm_queue_t *q)
 {
     flm_err_t err = hold(q);
-    return err ? err : release(q, compact(q));
+    return err ? err : flm_store_release(q->store, compact(q));
 }
 
 /* The oldest item that is not dropped and not `except`; 0 when none. */
@@ -677,7 +671,7 @@ flm_err_t flm_queue_enqueue(flm_queue_t *q, const char *prompt, const char *syst
                             uint64_t now_utc, uint32_t *seq)
 {
     flm_err_t err = hold(q);
-    return err ? err : release(q, enqueue(q, prompt, system, now_utc, seq));
+    return err ? err : flm_store_release(q->store, enqueue(q, prompt, system, now_utc, seq));
 }
 
 /* Fill it from item seq's prompt record (read into the work buffer). */
@@ -813,7 +807,7 @@ flm_err_t flm_queue_answer(flm_queue_t *q, uint32_t seq, const char *text, size_
                            uint64_t now_utc)
 {
     flm_err_t err = hold(q);
-    return err ? err : release(q, answer(q, seq, text, n, now_utc));
+    return err ? err : flm_store_release(q->store, answer(q, seq, text, n, now_utc));
 }
 
 flm_err_t flm_queue_answer_text(flm_queue_t *q, uint32_t seq, const char **text, size_t *len)
@@ -881,7 +875,7 @@ static flm_err_t drop(flm_queue_t *q, uint32_t seq, uint64_t now_utc)
 flm_err_t flm_queue_drop(flm_queue_t *q, uint32_t seq, uint64_t now_utc)
 {
     flm_err_t err = hold(q);
-    return err ? err : release(q, drop(q, seq, now_utc));
+    return err ? err : flm_store_release(q->store, drop(q, seq, now_utc));
 }
 
 static flm_err_t collect(flm_queue_t *q, uint32_t seq, char *buf, size_t cap, size_t *len,
@@ -906,7 +900,7 @@ flm_err_t flm_queue_collect(flm_queue_t *q, uint32_t seq, char *buf, size_t cap,
     if (!buf || !len)
         return FLM_ERR_ARG;
     flm_err_t err = hold(q);
-    return err ? err : release(q, collect(q, seq, buf, cap, len, now_utc));
+    return err ? err : flm_store_release(q->store, collect(q, seq, buf, cap, len, now_utc));
 }
 
 void flm_queue_status(const flm_queue_t *q, flm_queue_status_t *st)

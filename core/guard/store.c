@@ -70,10 +70,11 @@ flm_err_t flm_store_hold(const flm_store_t *s, uint64_t *seen, bool *stale)
     return FLM_OK;
 }
 
-void flm_store_release(const flm_store_t *s)
+flm_err_t flm_store_release(const flm_store_t *s, flm_err_t err)
 {
     if (s->unlock)
         s->unlock(s->ctx);
+    return err;
 }
 
 /* ---- twin records ---------------------------------------------------------- */

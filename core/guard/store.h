@@ -46,9 +46,10 @@ extern const flm_store_t flm_store_hal;
 /* Take the store's lock, where it has one. *stale says whether another
  * program changed the records since the caller's last hold, as *seen
  * (the caller's, 0 at first; updated here) remembers it; the first hold
- * of a shared store is stale. flm_store_release() after the last write. */
+ * of a shared store is stale. flm_store_release() after the last write: it
+ * passes on err, the result of what was done under the lock. */
 flm_err_t flm_store_hold(const flm_store_t *s, uint64_t *seen, bool *stale);
-void      flm_store_release(const flm_store_t *s);
+flm_err_t flm_store_release(const flm_store_t *s, flm_err_t err);
 
 /* ---- twin records -----------------------------------------------------------
  * A small state that is rewritten (the ledger's totals, the queue's head)
