@@ -13,8 +13,8 @@
  * divided out, so the bits are the reference's. Shapes this layout does
  * not fit (a group longer than 256 columns or not a multiple of 8, more
  * than FAST_COLS columns, cols neither 0 nor 4 mod 8) go through the
- * reference body over the DSP dot product; an odd last row through the
- * same sums in C. Empty off DSP targets. */
+ * reference body over the DSP dot product, as does an odd last row.
+ * Empty off DSP targets. */
 #include "core/kernels/kernels.h"
 
 #if FLM_KERNELS_ARM_DSP
@@ -33,25 +33,6 @@ static void pair_x(const int16_t *x, uint32_t cols, uint32_t *xp)
             uint32_t hi = c + k + 4 < cols ? (uint16_t)x[c + k + 4] : 0;
             xp[k] = lo | hi << 16;
         }
-}
-
-/* 16 times the dot product of 8 nibbles (one word) with their paired x. */
-static FLM_ALWAYS_INLINE int32_t mac8(uint32_t w, const uint32_t *xp, int32_t sum)
-{
-    uint32_t even = (w << 4) & 0xF0F0F0F0u, odd = w & 0xF0F0F0F0u;
-    sum = __smlad(__sxtb16((int32_t)even), (int32_t)xp[0], sum); /* v0, v4 */
-    sum = __smlad(__sxtb16((int32_t)odd), (int32_t)xp[1], sum);  /* v1, v5 */
-    sum = __smlad(flm_sxtb16_ror8(even), (int32_t)xp[2], sum);   /* v2, v6 */
-    return __smlad(flm_sxtb16_ror8(odd), (int32_t)xp[3], sum);   /* v3, v7 */
-}
-
-/* The dot product of n < 8 nibbles from the low one of q[0] with x. */
-static int32_t tail(const uint8_t *q, const int16_t *x, uint32_t n)
-{
-    int32_t d = 0;
-    for (uint32_t i = 0; i < n; i++)
-        d += flm_nibble_s4(i % 2u ? (uint32_t)q[i / 2] >> 4 : q[i / 2] & 15u) * x[i];
-    return d;
 }
 
 /* ---- two rows in assembly ---------------------------------------------------
@@ -186,26 +167,12 @@ __attribute__((naked, noinline)) static void groups2(const groups_args_t *a __at
         "pop    {r4-r11, pc}\n\t");
 }
 
-static __attribute__((noinline)) int64_t one_row(const uint8_t *q, const int32_t *s,
-                                                 uint32_t cols, uint32_t gs, uint32_t ng,
-                                                 const uint32_t *xp, const int16_t *x)
+/* The reference body over the DSP dot product, for what the assembly
+ * does not take. */
+static __attribute__((noinline)) flm_err_t by_dot(const flm_qmat_t *w, const int16_t *x,
+                                                  int32_t x_shift, int32_t *out, int32_t out_shift)
 {
-    int64_t a = 0;
-    for (uint32_t g = 0; g < ng; g++) {
-        uint32_t len = g + 1 < ng ? gs : cols - g * gs;
-        const uint32_t *xe = xp + (len & ~7u) / 2;
-        int32_t d = 0;
-        for (; xp < xe; xp += 4, q += 4) {
-            uint32_t w;
-            memcpy(&w, q, 4);
-            d = mac8(w, xp, d);
-        }
-        d /= 16;
-        if (len % 8u)
-            d += tail(q, x + cols - len % 8u, len % 8u);
-        a += (int64_t)d * s[g];
-    }
-    return a;
+    return flm_matvec_q4_s16_with(flm_dot_q4_s16_dsp, w, x, x_shift, out, out_shift);
 }
 
 flm_err_t flm_matvec_q4_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x_shift,
@@ -215,7 +182,7 @@ flm_err_t flm_matvec_q4_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x
         return FLM_ERR_ARG;
     const uint32_t cols = w->cols, gs = w->gs, ng = w->ngroups;
     if (gs > 256u || gs % 8u != 0 || cols > FAST_COLS || (cols % 8u != 0 && cols % 8u != 4))
-        return flm_matvec_q4_s16_with(flm_dot_q4_s16_dsp, w, x, x_shift, out, out_shift);
+        return by_dot(w, x, x_shift, out, out_shift);
     const int32_t shift = w->scale_shift + x_shift - out_shift;
     const size_t row_bytes = cols / 2; /* cols is even */
     const uint8_t *q = (const uint8_t *)w->q;
@@ -238,9 +205,13 @@ flm_err_t flm_matvec_q4_s16_dsp(const flm_qmat_t *w, const int16_t *x, int32_t x
         a.q0 += 2 * row_bytes;
         a.q1 += 2 * row_bytes;
     }
-    if (r < w->rows)
-        out[r] = flm_rescale_sat32_dsp(one_row(q + (size_t)r * row_bytes, s, cols, gs, ng, xp, x),
-                                       shift);
-    return FLM_OK;
+    if (r == w->rows)
+        return FLM_OK;
+    /* an odd last row: the reference body over the DSP dot product */
+    flm_qmat_t last = *w;
+    last.q = w->q + (size_t)r * row_bytes;
+    last.s = s;
+    last.rows = 1;
+    return by_dot(&last, x, x_shift, out + r, out_shift);
 }
 #endif
